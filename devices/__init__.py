@@ -1,0 +1,1 @@
+"""Device drivers, wire-format parsers and simulators. Knows nothing of the kiosk app."""

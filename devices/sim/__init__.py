@@ -1,0 +1,51 @@
+"""In-process device simulators and the ``sim://`` pyserial URL scheme.
+
+``sim://scanner`` and ``sim://scanner/<name>`` open the :class:`SimulatedScanner`
+registered under that name (``"scanner"`` by default), created on first use. Call
+:func:`register_url_handler` once before ``serial.serial_for_url("sim://...")``;
+:class:`devices.scanner.SerialScanner` does it for ``sim://`` URLs itself.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import serial
+
+from devices.sim.scanner import PtyScannerSimulator, SimulatedScanner
+
+__all__ = [
+    "HANDLER_PACKAGE",
+    "PtyScannerSimulator",
+    "SimulatedScanner",
+    "get_scanner",
+    "register_url_handler",
+]
+
+HANDLER_PACKAGE = "devices.sim.urlhandler"
+
+_lock = threading.Lock()
+_scanners: dict[str, SimulatedScanner] = {}
+
+
+def get_scanner(name: str = "scanner") -> SimulatedScanner:
+    """Return the simulated scanner called ``name``, creating it on first use.
+
+    Args:
+        name: the ``<name>`` of ``sim://scanner/<name>``; ``"scanner"`` for ``sim://scanner``.
+
+    Returns:
+        The same object for the same name, for the life of the process.
+    """
+    with _lock:
+        scanner = _scanners.get(name)
+        if scanner is None:
+            scanner = _scanners[name] = SimulatedScanner(name)
+        return scanner
+
+
+def register_url_handler() -> None:
+    """Teach ``serial.serial_for_url`` the ``sim://`` scheme. Idempotent."""
+    with _lock:
+        if HANDLER_PACKAGE not in serial.protocol_handler_packages:
+            serial.protocol_handler_packages.append(HANDLER_PACKAGE)

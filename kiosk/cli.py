@@ -1,0 +1,181 @@
+"""The ``kiosk`` command.
+
+    kiosk run            start the kiosk (demo library and simulated scanner by default)
+    kiosk sim scanner    a barcode scanner simulator on a pseudo-terminal, for technicians
+    kiosk --version
+
+Exit codes: 0 fine, 1 the kiosk could not start (one line says why), 2 bad usage or config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kiosk import __version__
+
+DATA_DIR_ENV = "KIOSK_DATA_DIR"
+APP_NAME = "library-kiosk"
+
+log = logging.getLogger("kiosk")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="kiosk",
+        description="Library self-service kiosk: borrow books with a library card and PIN.",
+    )
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log details for technicians (DEBUG)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="start the kiosk",
+        description=(
+            "Start the kiosk. Without a config file it runs the embedded demo library with a "
+            "simulated scanner (type barcodes on this terminal). On a machine without a "
+            "display it renders offscreen and keeps a screenshot of the current screen."
+        ),
+    )
+    run.add_argument(
+        "--config", type=Path, help="TOML config file (default: $KIOSK_CONFIG, else demo)"
+    )
+    run.add_argument(
+        "--data-dir",
+        type=Path,
+        help=f"where the local database lives (default: ${DATA_DIR_ENV}, [kiosk] data_dir, "
+        "or the platform data directory)",
+    )
+    run.add_argument(
+        "--scanner",
+        metavar="URL",
+        help="barcode scanner URL, overriding [scanner] url: /dev/ttyACM0, /dev/pts/5, "
+        "socket://host:port, sim://scanner, or '' for none",
+    )
+    run.add_argument(
+        "--headless", action="store_true", help="render offscreen even if a display exists"
+    )
+    run.add_argument(
+        "--screenshot-dir",
+        type=Path,
+        help="headless: folder for current-screen.png/.txt (default: <data dir>/screens)",
+    )
+    run.add_argument(
+        "--exit-after-first-frame",
+        action="store_true",
+        help="print start-up time and memory after the first frame, then exit (benchmarks)",
+    )
+
+    sim = commands.add_parser(
+        "sim", help="device simulators", description="Simulators that speak the real wire."
+    )
+    devices = sim.add_subparsers(dest="device", metavar="DEVICE")
+    scanner = devices.add_parser(
+        "scanner",
+        help="barcode scanner on a pseudo-terminal",
+        description=(
+            "Create a pseudo-terminal that behaves like a serial barcode scanner, print its "
+            "path, and send each line typed here as a scan. Start the kiosk with "
+            "`kiosk run --scanner <path>`. Type !help for fault injection (noise, split "
+            "frames, bad check digit)."
+        ),
+    )
+    scanner.add_argument(
+        "--terminator",
+        choices=("CR", "LF", "CRLF"),
+        default="CR",
+        help="what to send after each barcode (default: CR)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``kiosk`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command == "run":
+        return _run(args)
+    if args.command == "sim" and args.device == "scanner":
+        return _sim_scanner(args)
+    if args.command == "sim":
+        parser.parse_args(["sim", "--help"])
+    parser.print_help()
+    return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kiosk import config as config_module
+
+    try:
+        config = config_module.load(args.config)
+    except config_module.ConfigError as err:
+        print(f"kiosk: config error: {err}", file=sys.stderr)
+        return 2
+    data_dir = resolve_data_dir(args.data_dir, config.kiosk.data_dir)
+
+    from kiosk.bootstrap import RunOptions, run_kiosk
+    from kiosk.storage.db import StoreError
+
+    options = RunOptions(
+        config=config,
+        data_dir=data_dir,
+        scanner_url=args.scanner,
+        headless=True if args.headless else None,
+        screenshot_dir=args.screenshot_dir,
+        exit_after_first_frame=args.exit_after_first_frame,
+    )
+    try:
+        return run_kiosk(options)
+    except StoreError as err:
+        print(f"kiosk: cannot open the local database: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
+def resolve_data_dir(cli_value: Path | None, config_value: str) -> Path:
+    """--data-dir, then $KIOSK_DATA_DIR, then [kiosk] data_dir, then the platform default."""
+    if cli_value is not None:
+        return cli_value.expanduser()
+    if os.environ.get(DATA_DIR_ENV):
+        return Path(os.environ[DATA_DIR_ENV]).expanduser()
+    if config_value:
+        return Path(config_value).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def _sim_scanner(args: argparse.Namespace) -> int:
+    from devices.sim import PtyScannerSimulator
+    from devices.sim.console import run_scanner_console
+
+    terminator = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n"}[args.terminator]
+    with PtyScannerSimulator(terminator=terminator) as simulator:
+        print(f"Scanner simulator on {simulator.port_path}", flush=True)
+        print(
+            f"Start the kiosk with: kiosk run --scanner {simulator.port_path}\n"
+            "Type a barcode and press Enter to scan it; !help lists faults; Ctrl-D ends.",
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            run_scanner_console(simulator.send, sys.stdin, sys.stdout, faults=simulator)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,252 @@
+"""The kiosk's TOML configuration: one file, every key documented, validated at start.
+
+Every key, its type, default and meaning is in ``deploy/kiosk.example.toml``; the table
+``_SCHEMA`` below is the single source the validator reads, and a test checks the example
+file lists exactly these keys. No file at all means the embedded demo defaults.
+
+A bad file raises :class:`ConfigError`, whose one-line message names the file, the key and
+what is allowed; the CLI prints it and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+CONFIG_ENV = "KIOSK_CONFIG"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used. ``str(err)`` is the one line to show."""
+
+
+@dataclass(frozen=True)
+class _Key:
+    type: type | tuple[type, ...]
+    default: Any
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+_SCHEMA: dict[str, dict[str, _Key]] = {
+    "kiosk": {
+        "id": _Key(str, "demo-kiosk-1"),
+        "library_name": _Key(str, "Perpustakaan Kota (demo)"),
+        "language": _Key(str, "id", choices=("id", "en")),
+        "text_size": _Key(str, "normal", choices=("normal", "large")),
+        "timezone": _Key(str, "Asia/Jakarta"),
+        "data_dir": _Key(str, ""),
+    },
+    "display": {
+        "fullscreen": _Key(bool, False),
+        "width": _Key(int, 1280, minimum=640, maximum=7680),
+        "height": _Key(int, 800, minimum=480, maximum=4320),
+    },
+    "session": {
+        "idle_timeout": _Key((int, float), 60, minimum=10, maximum=3600),
+        "warning": _Key((int, float), 15, minimum=0, maximum=600),
+        "summary_timeout": _Key((int, float), 10, minimum=2, maximum=600),
+        "error_timeout": _Key((int, float), 15, minimum=2, maximum=600),
+    },
+    "ils": {
+        "backend": _Key(str, "local", choices=("local",)),
+    },
+    "scanner": {
+        "url": _Key(str, "sim://scanner"),
+        "terminator": _Key(str, "CR", choices=("CR", "LF", "CRLF")),
+        "baudrate": _Key(int, 9600, minimum=300, maximum=921600),
+        "max_length": _Key(int, 64, minimum=14, maximum=1024),
+        "check_digits": _Key(bool, True),
+    },
+}
+
+TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n"}
+
+
+@dataclass(frozen=True)
+class KioskSettings:
+    id: str
+    library_name: str
+    language: str
+    text_size: str
+    timezone: str
+    data_dir: str
+
+
+@dataclass(frozen=True)
+class DisplaySettings:
+    fullscreen: bool
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    idle_timeout: float
+    warning: float
+    summary_timeout: float
+    error_timeout: float
+
+
+@dataclass(frozen=True)
+class IlsSettings:
+    backend: str
+
+
+@dataclass(frozen=True)
+class ScannerSettings:
+    url: str
+    terminator: str
+    baudrate: int
+    max_length: int
+    check_digits: bool
+
+    @property
+    def terminator_bytes(self) -> bytes:
+        return TERMINATORS[self.terminator]
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration. ``source`` is the file it came from, if any."""
+
+    kiosk: KioskSettings
+    display: DisplaySettings
+    session: SessionSettings
+    ils: IlsSettings
+    scanner: ScannerSettings
+    source: Path | None = None
+
+
+_SECTION_TYPES = {
+    "kiosk": KioskSettings,
+    "display": DisplaySettings,
+    "session": SessionSettings,
+    "ils": IlsSettings,
+    "scanner": ScannerSettings,
+}
+
+
+def schema() -> dict[str, dict[str, Any]]:
+    """Every section and key with its default, for docs and tests."""
+    return {s: {k: key.default for k, key in keys.items()} for s, keys in _SCHEMA.items()}
+
+
+def defaults() -> Config:
+    """The embedded demo configuration used when there is no file."""
+    return from_mapping({}, source=None)
+
+
+def load(path: Path | None = None) -> Config:
+    """Read and validate the configuration.
+
+    Args:
+        path: an explicit file (``--config``). Without it, ``$KIOSK_CONFIG`` is used if
+            set, else the demo defaults.
+
+    Raises:
+        ConfigError: the file cannot be read or is not valid.
+    """
+    if path is None and os.environ.get(CONFIG_ENV):
+        path = Path(os.environ[CONFIG_ENV])
+    if path is None:
+        return defaults()
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        reason = err.strerror or str(err)
+        raise ConfigError(
+            f"{path}: cannot read the config file ({reason}); check the path and permissions"
+        ) from err
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text; save the file as UTF-8") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML ({err})") from err
+    return from_mapping(data, source=path)
+
+
+def from_mapping(data: dict[str, Any], source: Path | None) -> Config:
+    """Validate a parsed TOML document.
+
+    Raises:
+        ConfigError: an unknown section or key, a wrong type or a value out of range.
+    """
+    where = str(source) if source else "<defaults>"
+    sections: dict[str, Any] = {}
+    for section in data:
+        if section not in _SCHEMA:
+            allowed = ", ".join(f"[{s}]" for s in _SCHEMA)
+            raise ConfigError(f"{where}: unknown section [{section}]; allowed: {allowed}")
+        if not isinstance(data[section], dict):
+            raise ConfigError(f"{where}: {section} must be a [{section}] table")
+    for section, keys in _SCHEMA.items():
+        given = data.get(section, {})
+        for name in given:
+            if name not in keys:
+                allowed = ", ".join(keys)
+                raise ConfigError(
+                    f"{where}: unknown key [{section}] {name}; allowed keys: {allowed}"
+                )
+        values = {name: _value(where, section, name, key, given) for name, key in keys.items()}
+        sections[section] = _SECTION_TYPES[section](**values)
+    config = Config(source=source, **sections)
+    _check_relations(where, config)
+    return config
+
+
+def _value(where: str, section: str, name: str, key: _Key, given: dict[str, Any]) -> Any:
+    if name not in given:
+        return key.default
+    value = given[name]
+    label = f"{where}: [{section}] {name}"
+    types = key.type if isinstance(key.type, tuple) else (key.type,)
+    # bool is an int in Python; a TOML true must not pass for a number.
+    if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+        wanted = " or ".join(_TYPE_NAMES[t] for t in types)
+        raise ConfigError(f"{label}: expected {wanted}, got {_describe(value)}")
+    if key.choices and value not in key.choices:
+        raise ConfigError(f"{label}: expected one of {', '.join(key.choices)}, got {value!r}")
+    if key.minimum is not None and value < key.minimum:
+        raise ConfigError(f"{label}: must be at least {key.minimum:g}, got {value}")
+    if key.maximum is not None and value > key.maximum:
+        raise ConfigError(f"{label}: must be at most {key.maximum:g}, got {value}")
+    return float(value) if float in types else value
+
+
+def _check_relations(where: str, config: Config) -> None:
+    try:
+        ZoneInfo(config.kiosk.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise ConfigError(
+            f"{where}: [kiosk] timezone: unknown time zone {config.kiosk.timezone!r}; "
+            "use an IANA name such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura"
+        ) from err
+    if config.session.warning >= config.session.idle_timeout:
+        raise ConfigError(
+            f"{where}: [session] warning: must be shorter than idle_timeout "
+            f"({config.session.idle_timeout:g}), got {config.session.warning:g}"
+        )
+    if not config.kiosk.id.strip():
+        raise ConfigError(f"{where}: [kiosk] id: must not be empty; name this kiosk")
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+
+def _describe(value: Any) -> str:
+    kind = {
+        str: "string",
+        int: "integer",
+        float: "number",
+        bool: "boolean",
+        list: "array",
+        dict: "table",
+    }.get(type(value), type(value).__name__)
+    return f"{kind} {value!r}"

@@ -1,0 +1,1 @@
+"""Pure core of the kiosk: domain model, ports, the patron session. Standard library only."""

@@ -1,0 +1,82 @@
+"""Domain model shared by the session, the ILS backends and the local store.
+
+Values only: no I/O, no clocks. Barcodes are kept as the 14-digit strings printed on
+cards and item labels (library Codabar, see devices.codabar).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Refusal(StrEnum):
+    """Why the ILS (or the kiosk) said no. Each value is also a message id suffix."""
+
+    UNKNOWN_PATRON = "unknown_patron"
+    WRONG_PIN = "wrong_pin"
+    CARD_EXPIRED = "card_expired"
+    FINES_OVER_LIMIT = "fines_over_limit"
+    TOO_MANY_ITEMS = "too_many_items"
+    PATRON_BLOCKED = "patron_blocked"
+    UNKNOWN_ITEM = "unknown_item"
+    NOT_LOANABLE = "not_loanable"
+    ON_HOLD_FOR_ANOTHER = "on_hold_for_another"
+    ON_LOAN_TO_ANOTHER = "on_loan_to_another"
+    ALREADY_YOURS = "already_yours"
+    NOT_AN_ITEM_BARCODE = "not_an_item_barcode"
+    ILS_UNAVAILABLE = "ils_unavailable"
+    NOT_RECORDED = "not_recorded"
+
+
+@dataclass(frozen=True, slots=True)
+class Patron:
+    """A patron the ILS has authenticated. Lives only as long as their session."""
+
+    barcode: str
+    name: str
+    loans_count: int = 0
+    loan_limit: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Loan:
+    """A confirmed check-out, as the ILS answered it."""
+
+    patron_barcode: str
+    item_barcode: str
+    title: str
+    author: str
+    due: dt.date
+    checked_out_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PatronCheck:
+    """Answer to 'is this card and PIN allowed to borrow?'.
+
+    ``patron`` is set when ``refusal`` is None. A patron the ILS knows but blocks
+    comes back with both set, so the screen can greet them by name and say why.
+    """
+
+    patron: Patron | None
+    refusal: Refusal | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None and self.patron is not None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutAnswer:
+    """Answer to one check-out. ``loan`` is set exactly when it succeeded."""
+
+    item_barcode: str
+    loan: Loan | None = None
+    refusal: Refusal | None = None
+    title: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.loan is not None

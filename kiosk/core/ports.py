@@ -1,0 +1,60 @@
+"""Interfaces the core needs from the outside world."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+from kiosk.core.model import CheckoutAnswer, Loan, PatronCheck
+
+
+class IlsUnavailable(Exception):
+    """The ILS could not be reached or did not answer in time. The message is for technicians."""
+
+
+class StorageFailed(Exception):
+    """The local store could not commit. The message is for technicians."""
+
+
+class IlsBackend(Protocol):
+    """The library's circulation system, as the kiosk sees it (SIP2 or the embedded demo)."""
+
+    def check_patron(self, barcode: str, pin: str) -> PatronCheck:
+        """Authenticate a card and PIN and say whether the patron may borrow.
+
+        Raises:
+            IlsUnavailable: the ILS did not answer.
+        """
+        ...
+
+    def checkout(self, patron_barcode: str, item_barcode: str, now: dt.datetime) -> CheckoutAnswer:
+        """Lend one item to a patron.
+
+        Raises:
+            IlsUnavailable: the ILS did not answer; nothing is known to have changed.
+        """
+        ...
+
+
+class CirculationLog(Protocol):
+    """The kiosk's own durable record of what it did, with the outbox for central."""
+
+    def record_checkout(self, loan: Loan) -> None:
+        """Store the loan and its outbox event in one transaction; return only after commit.
+
+        Raises:
+            StorageFailed: nothing was stored.
+        """
+        ...
+
+
+class Clock(Protocol):
+    """Time as the core sees it. Injected so tests never sleep."""
+
+    def now(self) -> dt.datetime:
+        """Current wall-clock time, timezone-aware."""
+        ...
+
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary start; only differences matter."""
+        ...

@@ -1,0 +1,1 @@
+"""ILS backends behind the :class:`kiosk.core.ports.IlsBackend` port."""

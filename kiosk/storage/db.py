@@ -1,0 +1,113 @@
+"""Opening the kiosk's local store: one SQLite file in WAL mode, migrated to head.
+
+Every connection gets ``synchronous=FULL`` (a committed loan survives a power cut),
+``foreign_keys=ON`` and a 5 s ``busy_timeout`` (the sync worker and the app share the file).
+The schema is brought to the newest Alembic revision shipped inside this package, so an
+installed wheel needs no ``alembic.ini``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
+
+_log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(Exception):
+    """The local store cannot be opened. The message is one line for a technician."""
+
+
+def alembic_config() -> Config:
+    """Alembic configuration pointing at the migrations shipped in this package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    return config
+
+
+def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def create_store_engine(path: Path) -> Engine:
+    """Engine for the store file with the per-connection pragmas; no file access yet."""
+    engine = create_engine(f"sqlite:///{path}")
+    event.listen(engine, "connect", _set_pragmas)
+    return engine
+
+
+def open_store(path: Path) -> Engine:
+    """Open (creating if needed) the store at ``path`` and migrate it to the newest schema.
+
+    Args:
+        path: the SQLite file, e.g. ``<data dir>/kiosk.sqlite3``. Its directory is created.
+
+    Returns:
+        An engine whose connections are in WAL mode with ``synchronous=FULL``.
+
+    Raises:
+        StoreError: the path is a directory, not writable, not a SQLite database, or a
+            database from a newer kiosk version.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(
+            f"Kiosk store {path} is a directory; set the store path to a file name inside it."
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"Cannot create the folder for the kiosk store {path} ({exc.strerror or exc}); "
+            "choose a writable data directory."
+        ) from exc
+    engine = create_store_engine(path)
+    try:
+        with engine.begin() as connection:
+            mode = connection.execute(text("PRAGMA journal_mode")).scalar_one()
+            if str(mode).lower() != "wal":
+                raise StoreError(
+                    f"Kiosk store {path} refused WAL journal mode (got {mode}); "
+                    "put it on a local disk, not a network share."
+                )
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except StoreError:
+        engine.dispose()
+        raise
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        reason = " ".join(str(getattr(exc, "orig", exc) or exc).split())
+        raise StoreError(
+            f"Cannot open the kiosk store {path} ({reason}); check that the file is a kiosk "
+            "database and the folder is writable, or move the file aside to start afresh."
+        ) from exc
+    except CommandError as exc:
+        engine.dispose()
+        reason = " ".join(str(exc).split())
+        raise StoreError(
+            f"Kiosk store {path} has a schema this kiosk does not know ({reason}); "
+            "install the newer kiosk version that wrote it, or move the file aside."
+        ) from exc
+    _log.info("kiosk store ready at %s", path)
+    return engine

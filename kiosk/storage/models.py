@@ -1,0 +1,88 @@
+"""SQLAlchemy models of the kiosk's local store.
+
+The schema is owned by the Alembic migrations in ``kiosk/storage/migrations``; these models
+must match them (a test compares the two with Alembic's autogenerate).
+
+Timestamps are stored as UTC ISO-8601 text (SQLite has no timezone-aware type) through
+:class:`UtcDateTime`, which accepts only aware datetimes and gives back aware UTC ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, Index, Integer, MetaData, String, Text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """An aware datetime stored as UTC ISO-8601 text, e.g. ``2026-01-31T03:04:05.000006+00:00``."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> str | None:
+        """Convert an aware datetime to UTC text.
+
+        Raises:
+            ValueError: the datetime is naive (its instant would be a guess).
+        """
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: the store keeps aware datetimes only")
+        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> dt.datetime | None:
+        """Parse stored UTC text back into an aware datetime."""
+        if value is None:
+            return None
+        return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention so constraint names are stable."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class LoanRecord(Base):
+    """A check-out this kiosk made, as the ILS confirmed it. Stays in the library."""
+
+    __tablename__ = "loans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    patron_barcode: Mapped[str] = mapped_column(String(32))
+    item_barcode: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(Text)
+    due: Mapped[dt.date] = mapped_column(Date)
+    checked_out_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class OutboxEvent(Base):
+    """An event waiting to be reported to central. ``payload`` is the JSON central receives."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (Index("ix_outbox_events_sent_at", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -1,0 +1,1 @@
+"""Kivy screens bound to the view-model. Imports kiosk.core and Kivy only."""

@@ -1,0 +1,101 @@
+"""The Kivy application: loads the screens, routes keys and touches to the view-model.
+
+Everything it shows comes from :class:`~kiosk.ui.viewmodel.KioskViewModel`; everything it
+needs arrives wired from ``kiosk.bootstrap``. Keys: digits and letters type (that is also
+how a keyboard-wedge scanner arrives), Enter submits, Backspace deletes, Escape cancels,
+F2 switches language, F3 switches large print.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.uix.widget import Widget
+
+from kiosk.ui import widgets  # noqa: F401  (registers ItemList with the Factory)
+from kiosk.ui.viewmodel import KioskViewModel
+
+log = logging.getLogger(__name__)
+
+# Not named after the App class, so Kivy does not load it a second time by itself.
+KV_FILE = Path(__file__).with_name("screens.kv")
+TICK_INTERVAL = 0.5
+
+KEY_ENTER, KEY_NUMPAD_ENTER, KEY_BACKSPACE, KEY_ESCAPE = 13, 271, 8, 27
+KEY_F2, KEY_F3 = 283, 284
+
+
+class KioskApp(App):
+    """The kiosk window. ``on_first_frame`` runs once, after the first frame is drawn."""
+
+    title = "Library kiosk"
+
+    def __init__(
+        self,
+        vm: KioskViewModel,
+        *,
+        on_first_frame: Callable[[KioskApp], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.vm = vm
+        self._on_first_frame = on_first_frame
+        self._first_frame_seen = False
+
+    def build(self) -> Widget:
+        Builder.load_file(str(KV_FILE))
+        return Factory.KioskRoot()
+
+    def on_start(self) -> None:
+        Window.bind(on_textinput=self._on_textinput, on_key_down=self._on_key_down)
+        Window.bind(on_touch_down=self._on_touch_down, on_flip=self._on_flip)
+        Clock.schedule_interval(self.vm.tick, TICK_INTERVAL)
+
+    def on_stop(self) -> None:
+        Window.unbind(on_textinput=self._on_textinput, on_key_down=self._on_key_down)
+
+    # ----- input -------------------------------------------------------------------------
+
+    def _on_textinput(self, _window: object, text: str) -> bool:
+        for char in text:
+            self.vm.type_char(char)
+        return True
+
+    def _on_key_down(self, _window: object, key: int, *_args: object) -> bool:
+        action = {
+            KEY_ENTER: self.vm.submit,
+            KEY_NUMPAD_ENTER: self.vm.submit,
+            KEY_BACKSPACE: self.vm.backspace,
+            KEY_ESCAPE: self.vm.cancel,
+            KEY_F2: self.vm.toggle_language,
+            KEY_F3: self.vm.toggle_large_print,
+        }.get(key)
+        if action is None:
+            return False
+        action()
+        return True
+
+    def _on_touch_down(self, _window: object, _touch: object) -> bool:
+        self.vm.touched()
+        return False  # let the touched widget have it too
+
+    def _on_flip(self, _window: object) -> None:
+        if self._first_frame_seen:
+            return
+        self._first_frame_seen = True
+        Window.unbind(on_flip=self._on_flip)
+        if self._on_first_frame is not None:
+            self._on_first_frame(self)
+
+
+def post_to_ui(action: Callable[[], None]) -> None:
+    """Run ``action`` on the UI thread at the next frame. Safe from any thread."""
+    Clock.schedule_once(lambda _dt: action(), 0)

@@ -1,0 +1,75 @@
+"""Headless companion: keeps a screenshot and a text copy of the current screen on disk.
+
+On a machine with no display the kiosk renders offscreen; after every change on screen
+this writes ``current-screen.png`` and ``current-screen.txt`` into a folder (both replaced
+atomically, so a reader never sees half a file) and prints the text to the terminal, so a
+technician can follow and drive the kiosk from a shell.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.uix.widget import Widget
+
+from kiosk.ui.screen_text import visible_texts
+from kiosk.ui.viewmodel import KioskViewModel
+
+PNG_NAME = "current-screen.png"
+TEXT_NAME = "current-screen.txt"
+SETTLE = 0.15  # seconds: let a burst of changes settle and the frame be drawn first
+
+_WATCHED = (
+    "screen", "language", "font_scale", "entry_text", "pin_mask", "lines", "notice_text",
+    "warning_text", "show_spinner", "summary_closing", "error_text",
+)  # fmt: skip
+
+
+class ScreenRecorder:
+    """Writes the current screen to ``folder`` whenever the view-model changes."""
+
+    def __init__(
+        self,
+        vm: KioskViewModel,
+        root: Widget,
+        folder: Path,
+        echo: Callable[[str], None] | None = print,
+    ) -> None:
+        self._vm = vm
+        self._root = root
+        self.folder = folder
+        self._echo = echo
+        self._last_text = ""
+        folder.mkdir(parents=True, exist_ok=True)
+        self._trigger = Clock.create_trigger(self.capture, SETTLE)
+        vm.bind(**{name: self._trigger for name in _WATCHED})
+        self._trigger()
+
+    @property
+    def png_path(self) -> Path:
+        return self.folder / PNG_NAME
+
+    def capture(self, *_args: object) -> None:
+        """Write the screenshot, then the text (tests wait for the text)."""
+        shot = Window.screenshot(name=str(self.folder / ".capture.png"))
+        if shot:
+            os.replace(shot, self.png_path)
+        lines = [
+            f"screen: {self._vm.screen}",
+            f"language: {self._vm.language}",
+            f"large_print: {'on' if self._vm.large_print else 'off'}",
+            "",
+            *visible_texts(self._root),
+        ]
+        text = "\n".join(lines) + "\n"
+        tmp = self.folder / f".{TEXT_NAME}.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, self.folder / TEXT_NAME)
+        if self._echo is not None and text != self._last_text:
+            body = "\n".join(f"  | {line}" for line in lines[4:])
+            self._echo(f"-- screen: {self._vm.screen} ({self.png_path})\n{body}")
+        self._last_text = text
