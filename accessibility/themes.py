@@ -16,7 +16,7 @@ Rgba = tuple[float, float, float, float]
 def hex_colour(code: str, alpha: float = 1.0) -> Rgba:
     """``"#1f6f5c"`` -> (r, g, b, a) in 0..1."""
     code = code.lstrip("#")
-    if len(code) != 6:
+    if len(code) != 6 or any(c not in "0123456789abcdefABCDEF" for c in code):
         raise ValueError(f"expected #rrggbb, got {code!r}")
     r, g, b = (int(code[i : i + 2], 16) / 255 for i in (0, 2, 4))
     return (r, g, b, alpha)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -141,8 +142,12 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
         elif simulated:
             _start_simulator_console(stdin, out)
 
+    app = KioskApp(vm, on_first_frame=on_first_frame)
+    # systemd and `kill` stop the kiosk with SIGTERM: close the window the normal way so
+    # the worker finishes a check-out in flight before the process ends.
+    signal.signal(signal.SIGTERM, lambda _signo, _frame: post_to_ui(app.stop))
     try:
-        KioskApp(vm, on_first_frame=on_first_frame).run()
+        app.run()
     finally:
         if scanner is not None:
             scanner.stop()

@@ -3,7 +3,8 @@
 On a machine with no display the kiosk renders offscreen; after every change on screen
 this writes ``current-screen.png`` and ``current-screen.txt`` into a folder (both replaced
 atomically, so a reader never sees half a file) and prints the text to the terminal, so a
-technician can follow and drive the kiosk from a shell.
+technician can follow and drive the kiosk from a shell. Text that does not fit its box is
+listed at the end of the text file as ``clipped: <text>`` lines.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.uix.widget import Widget
 
-from kiosk.ui.screen_text import visible_texts
+from kiosk.ui.screen_text import clipped_texts, visible_texts
 from kiosk.ui.viewmodel import KioskViewModel
 
 PNG_NAME = "current-screen.png"
@@ -64,6 +65,7 @@ class ScreenRecorder:
             f"large_print: {'on' if self._vm.large_print else 'off'}",
             "",
             *visible_texts(self._root),
+            *(f"clipped: {text}" for text in clipped_texts(self._root)),
         ]
         text = "\n".join(lines) + "\n"
         tmp = self.folder / f".{TEXT_NAME}.tmp"

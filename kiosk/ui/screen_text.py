@@ -36,3 +36,32 @@ def _parents(widget: Widget) -> list[Widget]:
         chain.append(parent)
         parent = parent.parent
     return chain
+
+
+def clipped_texts(root: Widget, tolerance: float = 1.0) -> list[str]:
+    """Texts that do not fit: larger than their label or button, or outside the window.
+
+    Text inside a ScrollView may run past the window (the patron scrolls), but never past
+    its own widget. Used by the headless recorder and the large-print tests.
+    """
+    from kivy.core.window import Window
+    from kivy.uix.scrollview import ScrollView
+
+    clipped = []
+    for widget in root.walk(restrict=True):
+        if not isinstance(widget, Label) or not widget.text.strip() or widget.opacity == 0:
+            continue
+        widget.texture_update()
+        text_w, text_h = widget.texture_size
+        too_big = text_w > widget.width + tolerance or text_h > widget.height + tolerance
+        x, y = widget.to_window(widget.x, widget.y)
+        scrolls = any(isinstance(parent, ScrollView) for parent in _parents(widget))
+        outside = not scrolls and (
+            x < -tolerance
+            or y < -tolerance
+            or x + widget.width > Window.width + tolerance
+            or y + widget.height > Window.height + tolerance
+        )
+        if too_big or outside:
+            clipped.append(" ".join(widget.text.split()))
+    return clipped

@@ -1,0 +1,187 @@
+"""Borrowing at the kiosk, end to end without a display: what the patron sees and what is stored.
+
+GIVEN the embedded demo library and an empty local store, WHEN a patron works the kiosk
+through the view-model (keys, keypad, scans), THEN the screen properties say what a
+patron would read and the store holds exactly the loans shown as done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from flows.harness import Kiosk
+
+from kiosk.core.ports import StorageFailed
+from kiosk.ils.local.demo_data import DEMO_CARDS, DemoItemCard, DemoPatronCard
+
+SUTRISNO, SUTRISNO_PIN = "23171000000010", "1234"
+MADE, MADE_PIN = "23171000000036", "1111"  # fines over the limit
+LASKAR_PELANGI = "33171000000018"
+KAMUS = "33171000000034"  # reference only
+LITTLE_PRINCE = "33171000000067"
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path) -> Kiosk:
+    return Kiosk(tmp_path)
+
+
+def sign_in(kiosk: Kiosk, card: str = SUTRISNO, pin: str = SUTRISNO_PIN) -> None:
+    kiosk.vm.scan(card)
+    assert kiosk.vm.screen == "patron_identified"
+    kiosk.type(pin)
+
+
+def test_demo_cards_match_the_demo_library() -> None:
+    """The README's demo cards are the ones these flows use."""
+    patrons = {card.barcode: card.pin for card in DEMO_CARDS if isinstance(card, DemoPatronCard)}
+    items = {card.barcode for card in DEMO_CARDS if isinstance(card, DemoItemCard)}
+    assert patrons[SUTRISNO] in (SUTRISNO_PIN, "0000") and patrons[MADE] == MADE_PIN
+    assert {LASKAR_PELANGI, KAMUS, LITTLE_PRINCE} <= items
+
+
+def test_borrow_two_books_and_finish(kiosk: Kiosk) -> None:
+    vm = kiosk.vm
+    assert vm.screen == "idle" and vm.texts["attract.title"] == "Selamat datang di perpustakaan"
+    sign_in(kiosk)
+    assert vm.screen == "scanning" and vm.greeting == "Halo, Sutrisno"
+
+    vm.scan(LASKAR_PELANGI)
+    kiosk.type(LITTLE_PRINCE)  # a keyboard-wedge scanner types and presses Enter
+    assert [(line["title"], line["detail"]) for line in vm.lines] == [
+        ("Laskar Pelangi", "Kembalikan paling lambat 5 Desember 2026"),
+        ("The Little Prince", "Kembalikan paling lambat 5 Desember 2026"),
+    ]
+    stored = {(loan.loan.item_barcode, loan.loan.due) for loan in kiosk.store.loans()}
+    assert stored == {(LASKAR_PELANGI, dt.date(2026, 12, 5)), (LITTLE_PRINCE, dt.date(2026, 12, 5))}
+    assert len(kiosk.store.pending_outbox()) == 2
+
+    vm.finish()
+    assert vm.screen == "summary"
+    assert (vm.summary_title, vm.summary_count) == (
+        "Terima kasih, Sutrisno!",
+        "Anda meminjam 2 buku",
+    )
+
+    kiosk.wait(11)
+    assert vm.screen == "idle"
+    assert (vm.patron_name, vm.lines, vm.card_hint) == ("", [], "")
+
+
+def test_refused_item_is_shown_and_not_stored(kiosk: Kiosk) -> None:
+    sign_in(kiosk)
+    kiosk.vm.scan(KAMUS)
+    [line] = kiosk.vm.lines
+    assert line["status"] == "refused"
+    assert line["detail"] == "Buku ini hanya untuk dibaca di perpustakaan."
+    assert kiosk.store.loans() == [] and kiosk.store.pending_outbox() == []
+
+
+def test_blocked_patron_sees_why_and_returns_to_start(kiosk: Kiosk) -> None:
+    sign_in(kiosk, MADE, MADE_PIN)
+    assert kiosk.vm.screen == "error"
+    assert kiosk.vm.error_text == "Denda Anda melebihi batas. Silakan lunasi di meja layanan."
+    kiosk.vm.dismiss()
+    assert kiosk.vm.screen == "idle" and kiosk.vm.error_text == ""
+
+
+def test_wrong_pin_then_right_pin(kiosk: Kiosk) -> None:
+    sign_in(kiosk, SUTRISNO, "9999")
+    assert kiosk.vm.screen == "patron_identified"
+    assert kiosk.vm.notice_text == "PIN salah. Sisa percobaan: 2."
+    assert kiosk.vm.pin_mask == ""  # the typed PIN is gone from the screen
+    kiosk.type(SUTRISNO_PIN)
+    assert kiosk.vm.screen == "scanning"
+
+
+def test_pin_is_masked_while_typing(kiosk: Kiosk) -> None:
+    kiosk.vm.scan(SUTRISNO)
+    for char in "12":
+        kiosk.vm.type_char(char)
+    assert kiosk.vm.pin_mask == "●●"
+    assert kiosk.vm.card_hint == "Kartu berakhiran 0010"
+    kiosk.vm.backspace()
+    assert kiosk.vm.pin_mask == "●"
+
+
+def test_english_toggle_changes_every_text_and_resets_after_session(kiosk: Kiosk) -> None:
+    vm = kiosk.vm
+    vm.toggle_language()
+    assert vm.texts["attract.title"] == "Welcome to the library"
+    assert vm.texts["common.other_language"] == "Bahasa Indonesia"
+    sign_in(kiosk)
+    vm.scan(LASKAR_PELANGI)
+    assert vm.lines[0]["detail"] == "Return by 5 December 2026"
+    vm.toggle_language()
+    assert vm.lines[0]["detail"] == "Kembalikan paling lambat 5 Desember 2026"
+    vm.toggle_language()
+    vm.finish()
+    assert vm.summary_count == "You borrowed 1 book"
+    vm.finish()
+    assert vm.screen == "idle" and vm.language == "id"
+
+
+def test_large_print_scales_text_and_resets_after_session(kiosk: Kiosk) -> None:
+    vm = kiosk.vm
+    vm.toggle_large_print()
+    assert vm.large_print and vm.font_scale == 1.5
+    sign_in(kiosk)
+    vm.cancel()
+    assert vm.screen == "idle" and vm.font_scale == 1.0
+
+
+def test_item_scanned_on_attract_screen_explains(kiosk: Kiosk) -> None:
+    kiosk.type(LASKAR_PELANGI)
+    assert kiosk.vm.screen == "idle"
+    assert (
+        kiosk.vm.notice_text == "Itu barcode buku. Pindai kartu perpustakaan Anda terlebih dahulu."
+    )
+    kiosk.type("12345")
+    assert kiosk.vm.notice_text.startswith("Nomor kartu tidak dikenali")
+
+
+def test_timeout_warning_then_session_ends(kiosk: Kiosk) -> None:
+    sign_in(kiosk)
+    kiosk.wait(46)
+    assert kiosk.vm.warning_text.startswith("Masih di sana? Sesi berakhir dalam 14 detik")
+    kiosk.vm.touched()
+    assert kiosk.vm.warning_text == ""
+    kiosk.wait(61)
+    assert kiosk.vm.screen == "idle" and kiosk.vm.patron_name == ""
+
+
+class BrokenStore:
+    """A local store whose disk is full."""
+
+    def record_checkout(self, loan: object) -> None:
+        raise StorageFailed("disk full")
+
+
+def test_loan_not_stored_locally_is_not_shown_as_plain_done(tmp_path: Path) -> None:
+    kiosk = Kiosk(tmp_path, circulation_log=BrokenStore())
+    sign_in(kiosk)
+    kiosk.vm.scan(LASKAR_PELANGI)
+    [line] = kiosk.vm.lines
+    assert "kios gagal menyimpan buktinya" in line["detail"]
+    assert kiosk.store.loans() == []
+
+
+class DownIls:
+    """An ILS that cannot be reached."""
+
+    def check_patron(self, barcode: str, pin: str) -> object:
+        from kiosk.core.ports import IlsUnavailable
+
+        raise IlsUnavailable("connection refused")
+
+    checkout = check_patron
+
+
+def test_ils_down_tells_the_patron_and_stores_nothing(tmp_path: Path) -> None:
+    kiosk = Kiosk(tmp_path, ils=DownIls())
+    sign_in(kiosk)
+    assert kiosk.vm.screen == "error"
+    assert kiosk.vm.error_text.startswith("Sistem perpustakaan sedang tidak dapat dihubungi")
+    assert kiosk.store.loans() == []

@@ -1,0 +1,90 @@
+"""A tour of every screen, in both languages and both text sizes, saved as PNG files.
+
+Each picture is checked for text that does not fit (``clipped:`` lines from the headless
+recorder) and for the language it should be in. The folder is printed at the end of the
+test run (``KIOSK_SCREENSHOT_DIR``, default ``screenshots/`` in the checkout).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from ui.conftest import SCREENSHOT_DIR
+from ui.kiosk_process import KioskProcess
+
+CARD, PIN = "23171000000010", "1234"
+BLOCKED_CARD, BLOCKED_PIN = "23171000000036", "1111"
+ITEMS = ("33171000000018", "33171000000067", "33171000000034")
+
+# What must be on each screen, per language: proof that it is translated, not just drawn.
+EXPECTED = {
+    "id": {
+        "idle": "Selamat datang di perpustakaan",
+        "patron_identified": "Masukkan PIN Anda",
+        "scanning": "Kembalikan paling lambat",
+        "summary": "Terima kasih, Sutrisno!",
+        "error": "Denda Anda melebihi batas",
+    },
+    "en": {
+        "idle": "Welcome to the library",
+        "patron_identified": "Enter your PIN",
+        "scanning": "Return by",
+        "summary": "Thank you, Sutrisno!",
+        "error": "Your fines are over the limit",
+    },
+}
+
+
+def set_preferences(kiosk: KioskProcess, language: str, large: bool) -> None:
+    text = kiosk.wait_for_screen("idle")
+    if f"language: {language}\n" not in text:
+        kiosk.type(":lang")
+    if (f"large_print: {'on' if large else 'off'}\n") not in text:
+        kiosk.type(":large")
+    kiosk.wait_for(
+        lambda t: (
+            f"language: {language}\n" in t and f"large_print: {'on' if large else 'off'}\n" in t
+        ),
+        f"{language}, large print {large}",
+    )
+
+
+def keep(kiosk: KioskProcess, screen: str, language: str, large: bool, *also: str) -> Path:
+    text = kiosk.wait_for_screen(screen, EXPECTED[language][screen], *also)
+    assert "clipped:" not in text, f"text cut off on {screen} ({language}, large={large}):\n{text}"
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    target = SCREENSHOT_DIR / f"{screen}-{language}-{'large' if large else 'normal'}.png"
+    shutil.copyfile(kiosk.screens / "current-screen.png", target)
+    assert target.stat().st_size > 10_000  # a real rendered picture, not an empty frame
+    return target
+
+
+@pytest.mark.parametrize(("language", "large"), [("id", False), ("en", False), ("id", True),
+                                                 ("en", True)])  # fmt: skip
+def test_screenshot_tour(tmp_path: Path, language: str, large: bool) -> None:
+    kiosk = KioskProcess(tmp_path)
+    try:
+        set_preferences(kiosk, language, large)
+        keep(kiosk, "idle", language, large)
+
+        kiosk.type(CARD)
+        keep(kiosk, "patron_identified", language, large)
+        kiosk.type(PIN)
+        kiosk.wait_for_screen("scanning")
+        for item in ITEMS:
+            kiosk.type(item)
+        keep(kiosk, "scanning", language, large, "The Little Prince", "Kamus Besar")
+
+        kiosk.type(":finish")
+        keep(kiosk, "summary", language, large, "Laskar Pelangi")
+        kiosk.type(":finish")
+
+        set_preferences(kiosk, language, large)
+        kiosk.type(BLOCKED_CARD)
+        kiosk.wait_for_screen("patron_identified")
+        kiosk.type(BLOCKED_PIN)
+        keep(kiosk, "error", language, large)
+    finally:
+        assert kiosk.stop() == 0

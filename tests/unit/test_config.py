@@ -1,0 +1,332 @@
+"""The TOML configuration: defaults, the documented example, and one-line errors for bad files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from kiosk import __version__, config
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "deploy" / "kiosk.example.toml"
+
+
+@pytest.fixture(autouse=True)
+def _no_config_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(config.CONFIG_ENV, raising=False)
+
+
+def _write(tmp_path: Path, text: str, name: str = "kiosk.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- defaults and the documented example ---------------------------------------------
+
+
+def test_no_file_gives_the_demo_defaults() -> None:
+    cfg = config.load()
+    assert cfg.source is None
+    assert cfg.kiosk.id == "demo-kiosk-1"
+    assert cfg.kiosk.language == "id"
+    assert cfg.kiosk.text_size == "normal"
+    assert cfg.kiosk.timezone == "Asia/Jakarta"
+    assert cfg.display.fullscreen is False
+    assert (cfg.display.width, cfg.display.height) == (1280, 800)
+    assert cfg.session.idle_timeout == 60.0
+    assert cfg.session.warning == 15.0
+    assert cfg.ils.backend == "local"
+    assert cfg.scanner.url == "sim://scanner"
+    assert cfg.scanner.terminator_bytes == b"\r"
+    assert cfg.scanner.check_digits is True
+    assert cfg == config.defaults()
+
+
+def test_defaults_match_schema() -> None:
+    cfg = config.defaults()
+    for section, keys in config.schema().items():
+        for key, default in keys.items():
+            assert getattr(getattr(cfg, section), key) == default, f"[{section}] {key}"
+
+
+def test_kiosk_config_env_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path, '[kiosk]\nid = "branch-7"\nlanguage = "en"\n')
+    monkeypatch.setenv(config.CONFIG_ENV, str(path))
+    cfg = config.load()
+    assert cfg.kiosk.id == "branch-7"
+    assert cfg.kiosk.language == "en"
+    assert cfg.source == path
+
+
+def test_explicit_path_wins_over_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env_file = _write(tmp_path, '[kiosk]\nid = "from-env"\n', "env.toml")
+    cli_file = _write(tmp_path, '[kiosk]\nid = "from-cli"\n', "cli.toml")
+    monkeypatch.setenv(config.CONFIG_ENV, str(env_file))
+    assert config.load(cli_file).kiosk.id == "from-cli"
+
+
+def test_values_from_file_are_used(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "[display]\nfullscreen = true\nwidth = 1920\n"
+        '[session]\nidle_timeout = 90.5\nwarning = 20\n[scanner]\nterminator = "CRLF"\n',
+    )
+    cfg = config.load(path)
+    assert cfg.display.fullscreen is True
+    assert cfg.display.width == 1920
+    assert cfg.display.height == 800
+    assert cfg.session.idle_timeout == 90.5
+    assert cfg.session.warning == 20.0
+    assert cfg.scanner.terminator_bytes == b"\r\n"
+
+
+def test_example_file_parses_and_equals_the_defaults() -> None:
+    cfg = config.load(EXAMPLE)
+    assert cfg.source == EXAMPLE
+    defaults = config.defaults()
+    for section in config.schema():
+        assert getattr(cfg, section) == getattr(defaults, section), section
+
+
+def test_example_file_lists_exactly_the_schema_keys() -> None:
+    data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    schema = config.schema()
+    assert set(data) == set(schema)
+    for section, keys in schema.items():
+        assert set(data[section]) == set(keys), f"[{section}]"
+        for key, default in keys.items():
+            assert data[section][key] == default, f"[{section}] {key}"
+
+
+# --- bad files -------------------------------------------------------------------------
+
+BAD_FILES = [
+    pytest.param(
+        "[printer]\nport = 1\n",
+        ["unknown section [printer]", "[kiosk]", "[scanner]"],
+        id="unknown-section",
+    ),
+    pytest.param(
+        '[kiosk]\nlangauge = "en"\n',
+        [
+            "[kiosk] langauge",
+            "allowed keys: id, library_name, language, text_size, timezone, data_dir",
+        ],
+        id="unknown-key",
+    ),
+    pytest.param('kiosk = "x"\n', ["[kiosk]", "table"], id="section-not-a-table"),
+    pytest.param("[kiosk]\nid = 7\n", ["[kiosk] id", "a string", "integer 7"], id="str-got-int"),
+    pytest.param(
+        '[display]\nwidth = "1280"\n',
+        ["[display] width", "an integer", "string '1280'"],
+        id="int-got-str",
+    ),
+    pytest.param(
+        "[display]\nwidth = true\n",
+        ["[display] width", "an integer", "boolean True"],
+        id="int-got-true",
+    ),
+    pytest.param(
+        "[scanner]\nbaudrate = 9600.0\n",
+        ["[scanner] baudrate", "an integer", "number 9600.0"],
+        id="int-got-float",
+    ),
+    pytest.param(
+        '[display]\nfullscreen = "yes"\n',
+        ["[display] fullscreen", "true or false", "string 'yes'"],
+        id="bool-got-str",
+    ),
+    pytest.param(
+        "[scanner]\ncheck_digits = 1\n",
+        ["[scanner] check_digits", "true or false", "integer 1"],
+        id="bool-got-int",
+    ),
+    pytest.param(
+        '[session]\nidle_timeout = "60"\n',
+        ["[session] idle_timeout", "an integer or a number", "string '60'"],
+        id="float-got-str",
+    ),
+    pytest.param(
+        "[session]\nidle_timeout = true\n",
+        ["[session] idle_timeout", "boolean True"],
+        id="float-got-true",
+    ),
+    pytest.param(
+        "[session]\nidle_timeout = [60]\n",
+        ["[session] idle_timeout", "array"],
+        id="float-got-array",
+    ),
+    pytest.param(
+        "[display]\nwidth = 100\n",
+        ["[display] width", "at least 640", "got 100"],
+        id="below-minimum",
+    ),
+    pytest.param(
+        "[scanner]\nmax_length = 5000\n",
+        ["[scanner] max_length", "at most 1024", "got 5000"],
+        id="above-maximum",
+    ),
+    pytest.param(
+        "[session]\nidle_timeout = 9.5\n",
+        ["[session] idle_timeout", "at least 10", "got 9.5"],
+        id="float-below-minimum",
+    ),
+    pytest.param(
+        '[kiosk]\nlanguage = "fr"\n',
+        ["[kiosk] language", "one of id, en", "'fr'"],
+        id="not-in-choices",
+    ),
+    pytest.param(
+        '[scanner]\nterminator = "cr"\n',
+        ["[scanner] terminator", "one of CR, LF, CRLF", "'cr'"],
+        id="choices-are-case-sensitive",
+    ),
+    pytest.param(
+        '[kiosk]\ntimezone = "Asia/Atlantis"\n',
+        ["[kiosk] timezone", "unknown time zone", "Asia/Atlantis"],
+        id="unknown-timezone",
+    ),
+    pytest.param(
+        "[session]\nidle_timeout = 20\nwarning = 20\n",
+        ["[session] warning", "shorter than idle_timeout"],
+        id="warning-equals-idle",
+    ),
+    pytest.param(
+        "[session]\nidle_timeout = 20\nwarning = 30\n",
+        ["[session] warning", "shorter than idle_timeout"],
+        id="warning-above-idle",
+    ),
+    pytest.param('[kiosk]\nid = "   "\n', ["[kiosk] id", "empty"], id="blank-id"),
+    pytest.param("[kiosk\nid = 1\n", ["not valid TOML"], id="invalid-toml"),
+    pytest.param('[kiosk]\nid = "a"\nid = "b"\n', ["not valid TOML"], id="duplicate-key"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD_FILES)
+def test_bad_file_is_refused_with_one_line(tmp_path: Path, text: str, expected: list[str]) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(config.ConfigError) as excinfo:
+        config.load(path)
+    message = str(excinfo.value)
+    assert message.startswith(f"{path}: ")
+    assert "\n" not in message
+    for part in expected:
+        assert part in message
+
+
+def test_non_utf8_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('[kiosk]\nlibrary_name = "Perpustakaan Café"\n'.encode("latin-1"))
+    with pytest.raises(config.ConfigError) as excinfo:
+        config.load(path)
+    message = str(excinfo.value)
+    assert message.startswith(f"{path}: ")
+    assert "UTF-8" in message
+    assert "\n" not in message
+
+
+def test_utf8_text_is_accepted(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[kiosk]\nlibrary_name = "Perpustakaan Café — Jl. Merdeka"\n')
+    assert config.load(path).kiosk.library_name == "Perpustakaan Café — Jl. Merdeka"
+
+
+def _unreadable(kind: str, tmp_path: Path) -> Path:
+    if kind == "directory":
+        path = tmp_path / "conf.d"
+        path.mkdir()
+        return path
+    if kind == "missing":
+        return tmp_path / "nowhere" / "kiosk.toml"
+    path = _write(tmp_path, '[kiosk]\nid = "x"\n')
+    path.chmod(0)
+    return path
+
+
+UNREADABLE = [
+    "directory",
+    "missing",
+    pytest.param(
+        "no-permission",
+        marks=pytest.mark.skipif(os.geteuid() == 0, reason="root can read a chmod 000 file"),
+    ),
+]
+
+
+@pytest.mark.parametrize("kind", UNREADABLE)
+def test_unreadable_file_is_refused(tmp_path: Path, kind: str) -> None:
+    path = _unreadable(kind, tmp_path)
+    with pytest.raises(config.ConfigError) as excinfo:
+        config.load(path)
+    message = str(excinfo.value)
+    assert message.startswith(f"{path}: cannot read the config file")
+    assert "\n" not in message
+
+
+# --- through the real CLI --------------------------------------------------------------
+
+
+def _kiosk(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in (config.CONFIG_ENV, "KIOSK_DATA_DIR")}
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+CLI_BAD = [
+    pytest.param('[kiosk]\nlangauge = "en"\n', "[kiosk] langauge", id="unknown-key"),
+    pytest.param("[display]\nwidth = true\n", "[display] width", id="wrong-type"),
+    pytest.param(None, None, id="unreadable-directory"),
+    pytest.param("", None, id="unreadable-missing"),
+]
+
+
+@pytest.mark.parametrize(("text", "key"), CLI_BAD)
+def test_cli_bad_config_exits_2_with_one_line(
+    tmp_path: Path, text: str | None, key: str | None
+) -> None:
+    if text is None:
+        path = _unreadable("directory", tmp_path)
+    elif text == "":
+        path = _unreadable("missing", tmp_path)
+    else:
+        path = _write(tmp_path, text)
+    data_dir = tmp_path / "data"
+    result = _kiosk("run", "--config", str(path), "--data-dir", str(data_dir), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert str(path) in lines[0]
+    if key is not None:
+        assert key in lines[0]
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert not data_dir.exists(), "a refused config must not create the database"
+
+
+def test_cli_version(tmp_path: Path) -> None:
+    result = _kiosk("--version", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"kiosk {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [(("run", "--help"), "--config"), (("sim", "scanner", "--help"), "--terminator")],
+    ids=["run", "sim-scanner"],
+)
+def test_cli_help_exits_0(tmp_path: Path, args: tuple[str, ...], expected: str) -> None:
+    result = _kiosk(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert expected in result.stdout
