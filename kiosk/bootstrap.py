@@ -174,7 +174,7 @@ def _start_scanner(url: str, config: Config, vm: object, post: object) -> object
     """Start the serial scanner, retrying in the background if it is not there yet."""
     if not url:
         return None
-    from devices.scanner import BadScan, BarcodeRead, DeviceLost, DeviceReady, SerialScanner
+    from devices.scanner import BadScan, BarcodeRead, SerialScanner
 
     def on_event(event: object) -> None:  # scanner thread: hand over, touch nothing
         if isinstance(event, BarcodeRead):
@@ -182,10 +182,7 @@ def _start_scanner(url: str, config: Config, vm: object, post: object) -> object
         elif isinstance(event, BadScan):
             log.warning("scanner %s: unreadable scan %r: %s", url, event.excerpt, event.reason)
             post(lambda: vm.scan(event.excerpt))  # type: ignore[attr-defined,operator]
-        elif isinstance(event, DeviceLost):
-            log.warning("scanner %s lost: %s; retrying", url, event.reason)
-        elif isinstance(event, DeviceReady):
-            log.info("scanner %s ready", url)
+        # DeviceLost and DeviceReady are logged by the driver, which retries by itself.
 
     scanner = SerialScanner(
         url,
