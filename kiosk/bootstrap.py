@@ -66,7 +66,6 @@ def prepare_kivy(*, headless: bool, kivy_home: Path, config: Config) -> None:
     KivyConfig.set("graphics", "height", str(config.display.height))
     fullscreen = config.display.fullscreen and not headless
     KivyConfig.set("graphics", "fullscreen", "auto" if fullscreen else "0")
-    logging.getLogger("kivy").setLevel(logging.WARNING)
 
 
 def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:

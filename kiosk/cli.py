@@ -107,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not args.verbose:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_quiet_libraries)
     if args.command == "run":
         return _run(args)
     if args.command == "sim" and args.device == "scanner":
@@ -115,6 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.parse_args(["sim", "--help"])
     parser.print_help()
     return 2
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    """Keep Kivy's and Alembic's start-up chatter (versions, paths, plugins) for --verbose."""
+    if record.levelno >= logging.WARNING:
+        return True
+    return not record.name.startswith(("kivy", "alembic"))
 
 
 def _run(args: argparse.Namespace) -> int:
