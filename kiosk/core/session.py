@@ -21,12 +21,33 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from kiosk.core.model import CheckoutAnswer, Patron, PatronCheck, Refusal
+from kiosk.core.events import (
+    Activity,
+    BarcodeScanned,
+    CancelPressed,
+    Checkout,
+    CheckoutDone,
+    CheckPatron,
+    Command,
+    ErrorDismissed,
+    Event,
+    FinishPressed,
+    IlsFailed,
+    PatronChecked,
+    PinEntered,
+)
+from kiosk.core.model import Patron, Refusal
 from kiosk.core.ports import Clock
+
+__all__ = [  # the events and commands are re-exported: the session's vocabulary in one place
+    "Activity", "BarcodeScanned", "CancelPressed", "CheckPatron", "Checkout", "CheckoutDone",
+    "Command", "ErrorDismissed", "Event", "FinishPressed", "IlsFailed", "ItemLine",
+    "LineStatus", "Notice", "PatronChecked", "PinEntered", "Session", "State", "Timeouts",
+]  # fmt: skip
 
 BarcodeKind = Literal["patron", "item"]
 BarcodeClassifier = Callable[[str], tuple[str, BarcodeKind | None]]
@@ -40,93 +61,6 @@ class State(StrEnum):
     SUMMARY = "summary"
     ERROR = "error"
 
-
-# ----- events (in) ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BarcodeScanned:
-    """Text from the scanner, a keyboard-wedge scanner or typed by hand."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class PinEntered:
-    pin: str
-
-
-@dataclass(frozen=True)
-class FinishPressed:
-    pass
-
-
-@dataclass(frozen=True)
-class CancelPressed:
-    pass
-
-
-@dataclass(frozen=True)
-class ErrorDismissed:
-    pass
-
-
-@dataclass(frozen=True)
-class Activity:
-    """The patron touched the screen or pressed a key: they are still there."""
-
-
-@dataclass(frozen=True)
-class PatronChecked:
-    session_no: int
-    check: PatronCheck
-
-
-@dataclass(frozen=True)
-class CheckoutDone:
-    session_no: int
-    answer: CheckoutAnswer
-
-
-@dataclass(frozen=True)
-class IlsFailed:
-    """A command could not reach the ILS. ``detail`` is for the technicians' log only."""
-
-    session_no: int
-    detail: str
-    item_barcode: str | None = None
-
-
-Event = (
-    BarcodeScanned
-    | PinEntered
-    | FinishPressed
-    | CancelPressed
-    | ErrorDismissed
-    | Activity
-    | PatronChecked
-    | CheckoutDone
-    | IlsFailed
-)
-
-# ----- commands (out) ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CheckPatron:
-    session_no: int
-    barcode: str
-    pin: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class Checkout:
-    session_no: int
-    patron_barcode: str
-    item_barcode: str
-
-
-Command = CheckPatron | Checkout
 
 # ----- what the screen shows -----------------------------------------------------------------
 
