@@ -220,6 +220,7 @@ def _simulated_scan(line: str) -> bool:
     if codabar.kind_of(codabar.normalise(line)) is None:
         return False
     get_scanner().send(line)
+    print(f"scanned {line} with the simulated scanner", flush=True)
     return True
 
 

@@ -84,3 +84,22 @@ def test_keyboard_wedge_scanner_works_without_serial(tmp_path: Path) -> None:
         kiosk.wait_for_screen("scanning", "Laskar Pelangi")
     finally:
         kiosk.stop()
+
+
+def test_demo_scans_typed_barcodes_through_the_in_process_simulator(tmp_path: Path) -> None:
+    """The demo default: sim://scanner, fed from the terminal, over the real serial path."""
+    kiosk = KioskProcess(tmp_path, scanner="sim://scanner")
+    try:
+        kiosk.wait_for_screen("idle")
+        kiosk.type(CARD)
+        kiosk.wait_for_screen("patron_identified")
+        kiosk.type(PIN)  # not a barcode: typed into the kiosk as keys
+        kiosk.wait_for_screen("scanning")
+        kiosk.type(LASKAR_PELANGI)
+        kiosk.wait_for_screen("scanning", "Laskar Pelangi")
+        log = kiosk.log_path.read_text(encoding="utf-8")
+        assert f"scanned {CARD} with the simulated scanner" in log
+        assert f"scanned {LASKAR_PELANGI} with the simulated scanner" in log
+        assert f"scanned {PIN} " not in log
+    finally:
+        kiosk.stop()
