@@ -167,23 +167,36 @@ class SerialScanner:
         """True while the reader thread is alive."""
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self) -> None:
+    def start(self, *, wait_for_device: bool = False) -> None:
         """Open the port and start the reader thread.
 
+        Args:
+            wait_for_device: if the port cannot be opened now, log why, report
+                :class:`DeviceLost` and keep trying every ``reconnect_interval`` (as after an
+                unplug) instead of raising. A kiosk starts this way, so a scanner plugged in
+                after boot still works.
+
         Raises:
-            ScannerError: the port cannot be opened (message names the URL and what to check).
+            ScannerError: the port cannot be opened (message names the URL and what to check)
+                and ``wait_for_device`` is false.
             RuntimeError: already started.
         """
         if self.running:
             raise RuntimeError(f"scanner {self.url} is already started")
+        port: serial.SerialBase | None
         try:
             port = self._open()
         except (serial.SerialException, OSError, ValueError) as exc:
-            raise ScannerError(
+            error = ScannerError(
                 f"cannot open barcode scanner {self.url!r} ({_one_line(exc)}): check that it is "
                 "plugged in, that the device path in the config is right and that this user "
                 "may use it (group dialout)"
-            ) from exc
+            )
+            if not wait_for_device:
+                raise error from exc
+            log.error("%s; retrying every %g s", error, self.reconnect_interval)
+            self._notify(DeviceLost(self.url, _one_line(exc)))  # logged just above
+            port = None
         self._stop.clear()
         self._framer.reset()
         self._port = port
@@ -233,6 +246,9 @@ class SerialScanner:
             log.warning("scanner %s lost: %s", self.url, event.reason)
         else:
             log.info("scanner %s ready", self.url)
+        self._notify(event)
+
+    def _notify(self, event: ScannerEvent) -> None:
         try:
             self.on_event(event)
         except Exception:
@@ -240,7 +256,8 @@ class SerialScanner:
 
     def _run(self) -> None:
         port = self._port
-        self._emit(DeviceReady(self.url))
+        if port is not None:
+            self._emit(DeviceReady(self.url))
         try:
             while not self._stop.is_set():
                 if port is None:

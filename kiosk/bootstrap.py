@@ -14,19 +14,22 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kiosk import __version__
-from kiosk.config import Config
+from kiosk.config import Config, ScannerSettings
+
+if TYPE_CHECKING:
+    from devices.scanner import SerialScanner
 
 log = logging.getLogger(__name__)
 
 STORE_FILE = "kiosk.sqlite3"
 DEMO_LIBRARY_FILE = "demo-library.sqlite3"
-SCANNER_RETRY_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,9 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
     )
 
     scanner_url = config.scanner.url if options.scanner_url is None else options.scanner_url
-    scanner = _start_scanner(scanner_url, config, vm, post_to_ui)
+    scanner = _start_scanner(
+        scanner_url, config.scanner, lambda code: post_to_ui(lambda: vm.scan(code))
+    )
     simulated = scanner_url.startswith("sim://")
     screenshot_dir = options.screenshot_dir or (options.data_dir / "screens")
 
@@ -137,7 +142,7 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
 
             app.recorder = ScreenRecorder(vm, app.root, screenshot_dir, echo=_echo(out))
             print(HELP, file=out, flush=True)
-            start_console(vm, stdin, scan=_simulated_scan if simulated else None)
+            start_console(vm, stdin, scan=_simulated_scanning(out) if simulated else None)
         elif simulated:
             _start_simulator_console(stdin, out)
 
@@ -169,59 +174,49 @@ def classify_barcode(text: str) -> tuple[str, str | None]:
     return code, None
 
 
-def _start_scanner(url: str, config: Config, vm: object, post: object) -> object | None:
-    """Start the serial scanner, retrying in the background if it is not there yet."""
+def _start_scanner(
+    url: str, settings: ScannerSettings, on_scan: Callable[[str], None]
+) -> SerialScanner | None:
+    """Start the serial scanner; one that is not there yet is waited for by the driver.
+
+    ``on_scan`` is called on the scanner thread and must hand over to the UI thread.
+    """
     if not url:
         return None
     from devices.scanner import BadScan, BarcodeRead, SerialScanner
 
     def on_event(event: object) -> None:  # scanner thread: hand over, touch nothing
+        # DeviceLost and DeviceReady are logged by the driver, which reconnects by itself.
         if isinstance(event, BarcodeRead):
-            post(lambda: vm.scan(event.code))  # type: ignore[attr-defined,operator]
+            on_scan(event.code)
         elif isinstance(event, BadScan):
-            log.warning("scanner %s: unreadable scan %r: %s", url, event.excerpt, event.reason)
-            post(lambda: vm.scan(event.excerpt))  # type: ignore[attr-defined,operator]
-        # DeviceLost and DeviceReady are logged by the driver, which retries by itself.
+            # The session answers with "not recognised, scan again" in the patron's language.
+            on_scan(event.excerpt)
 
     scanner = SerialScanner(
         url,
         on_event,
-        terminator=config.scanner.terminator_bytes,
-        max_length=config.scanner.max_length,
-        check_digits=config.scanner.check_digits,
-        baudrate=config.scanner.baudrate,
+        terminator=settings.terminator_bytes,
+        max_length=settings.max_length,
+        check_digits=settings.check_digits,
+        baudrate=settings.baudrate,
     )
-    from devices.scanner import ScannerError
-
-    try:
-        scanner.start()
-    except ScannerError as err:
-        log.error("%s; the kiosk still takes typed and keyboard-wedge input", err)
-
-        def retry() -> None:
-            while True:
-                time.sleep(SCANNER_RETRY_SECONDS)
-                try:
-                    scanner.start()
-                except ScannerError:
-                    continue
-                log.info("scanner %s opened", url)
-                return
-
-        threading.Thread(target=retry, name="scanner-retry", daemon=True).start()
+    scanner.start(wait_for_device=True)
     return scanner
 
 
-def _simulated_scan(line: str) -> bool:
-    """Send a console line through the in-process simulated scanner if it is a barcode."""
-    from devices import codabar
+def _simulated_scanning(out: TextIO) -> Callable[[str], bool]:
+    """A console hook: send a line through the in-process simulated scanner if it is a barcode."""
     from devices.sim import get_scanner
 
-    if codabar.kind_of(codabar.normalise(line)) is None:
-        return False
-    get_scanner().send(line)
-    print(f"scanned {line} with the simulated scanner", flush=True)
-    return True
+    def scan(line: str) -> bool:
+        if classify_barcode(line)[1] is None:
+            return False
+        get_scanner().send(line)
+        print(f"scanned {line} with the simulated scanner", file=out, flush=True)
+        return True
+
+    return scan
 
 
 def _start_simulator_console(stdin: TextIO, out: TextIO) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk import __version__
+from kiosk.config import TERMINATORS  # standard library only: cheap to import
 
 DATA_DIR_ENV = "KIOSK_DATA_DIR"
 APP_NAME = "library-kiosk"
@@ -91,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scanner.add_argument(
         "--terminator",
-        choices=("CR", "LF", "CRLF"),
+        choices=tuple(TERMINATORS),
         default="CR",
         help="what to send after each barcode (default: CR)",
     )
@@ -174,7 +175,7 @@ def _sim_scanner(args: argparse.Namespace) -> int:
     from devices.sim import PtyScannerSimulator
     from devices.sim.console import run_scanner_console
 
-    terminator = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n"}[args.terminator]
+    terminator = TERMINATORS[args.terminator]
     with PtyScannerSimulator(terminator=terminator) as simulator:
         print(f"Scanner simulator on {simulator.port_path}", flush=True)
         print(

@@ -103,7 +103,7 @@ class KioskViewModel(EventDispatcher):
 
     def type_char(self, char: str) -> None:
         """One character typed on a keyboard, a wedge scanner or the on-screen keypad."""
-        self._handle(s.Activity())
+        self._note_activity()
         if self.screen == s.State.PATRON_IDENTIFIED.value:
             if char.isdigit() and len(self._pin) < MAX_ENTRY:
                 self._pin += char
@@ -116,7 +116,7 @@ class KioskViewModel(EventDispatcher):
         self.refresh()
 
     def backspace(self) -> None:
-        self._handle(s.Activity())
+        self._note_activity()
         if self.screen == s.State.PATRON_IDENTIFIED.value:
             self._pin = self._pin[:-1]
         else:
@@ -124,7 +124,7 @@ class KioskViewModel(EventDispatcher):
         self.refresh()
 
     def clear_entry(self) -> None:
-        self._handle(s.Activity())
+        self._note_activity()
         self._pin = ""
         self.entry_text = ""
         self.refresh()
@@ -159,9 +159,10 @@ class KioskViewModel(EventDispatcher):
         self._handle(s.Activity())
 
     def toggle_language(self) -> None:
+        self._note_activity()
         languages = list(self._translators)
+        # Setting the language refreshes every text (on_language).
         self.language = languages[(languages.index(self.language) + 1) % len(languages)]
-        self._handle(s.Activity())
 
     def toggle_large_print(self) -> None:
         self.large_print = not self.large_print
@@ -177,6 +178,10 @@ class KioskViewModel(EventDispatcher):
     def t(self, key: str, **params: object) -> str:
         """Translate in the current language (for code; kv files use ``texts``)."""
         return self._translators[self.language](key, **params)
+
+    def _note_activity(self) -> None:
+        """Tell the session the patron is there, leaving the refresh to the caller."""
+        self._session.handle(s.Activity())  # Activity never yields commands
 
     def _handle(self, event: s.Event) -> None:
         commands = self._session.handle(event)

@@ -199,3 +199,22 @@ def test_default_sim_url(events: Events) -> None:
         assert events.next() == BarcodeRead(CODES[0])
     finally:
         scanner.stop()
+
+
+def test_scanner_plugged_in_after_start_is_picked_up() -> None:
+    """GIVEN no scanner at boot, WHEN it is plugged in later, THEN its scans arrive."""
+    from devices.sim import get_scanner
+
+    simulator = get_scanner("late-scanner")
+    simulator.unplug()
+    received: queue.Queue[object] = queue.Queue()
+    scanner = SerialScanner("sim://scanner/late-scanner", received.put, reconnect_interval=0.05)
+    scanner.start(wait_for_device=True)  # must not raise
+    try:
+        assert isinstance(received.get(timeout=5), DeviceLost)
+        simulator.replug()
+        assert isinstance(received.get(timeout=5), DeviceReady)
+        simulator.send("23171000000010")
+        assert received.get(timeout=5) == BarcodeRead("23171000000010")
+    finally:
+        scanner.stop()
