@@ -4,7 +4,10 @@ Layout (digit positions 1..14)::
 
     1      2-5           6-13                 14
     type   institution   sequence (8 digits)  check digit
-    2 = patron, 3 = item
+
+The type digit says what the barcode is on. By the convention of the demo library (a
+common one) 2 is a patron card and 3 an item label; which digit means what is the
+library's configuration, not the device's, so this module only carries the digit.
 
 Check digit ("mod-10, type 1", as Dynix/Ameritech and most ILSs use it): over digits
 1-13, double each odd-positioned digit and subtract 9 if the product is 10 or more, add
@@ -19,17 +22,8 @@ Quirks of scanners in the field: many transmit the Codabar start/stop characters
 
 from __future__ import annotations
 
-from enum import IntEnum
-
 LENGTH = 14
 _START_STOP = "ABCDabcd"
-
-
-class BarcodeKind(IntEnum):
-    """First digit of a library barcode."""
-
-    PATRON = 2
-    ITEM = 3
 
 
 def check_digit(body: str) -> int:
@@ -69,25 +63,27 @@ def is_valid(code: str) -> bool:
     return check_digit(code[:-1]) == int(code[-1])
 
 
-def kind_of(code: str) -> BarcodeKind | None:
-    """Patron or item, from the first digit of a valid barcode; None otherwise."""
-    if not is_valid(code):
-        return None
-    try:
-        return BarcodeKind(int(code[0]))
-    except ValueError:
-        return None
+def make(type_digit: int, institution: int, sequence: int) -> str:
+    """Build a valid barcode, e.g. ``make(3, 3191, 10586)`` gives ``"33191000105864"``.
 
+    Args:
+        type_digit: first digit, 0..9; 2 is a patron and 3 an item by the convention of
+            the demo library (which digit means what is the library's configuration).
+        institution: institution number, 0..9999.
+        sequence: sequence number, 0..99999999.
 
-def make(kind: BarcodeKind, institution: int, sequence: int) -> str:
-    """Build a valid barcode, e.g. ``make(BarcodeKind.ITEM, 3191, 10586)``.
+    Returns:
+        14 digits, the last one the check digit.
 
     Raises:
-        ValueError: institution not in 0..9999 or sequence not in 0..99999999.
+        ValueError: type_digit not in 0..9, institution not in 0..9999 or sequence not in
+            0..99999999.
     """
+    if not 0 <= type_digit <= 9:
+        raise ValueError(f"type digit must be 0..9, got {type_digit}")
     if not 0 <= institution <= 9999:
         raise ValueError(f"institution must be 0..9999, got {institution}")
     if not 0 <= sequence <= 99_999_999:
         raise ValueError(f"sequence must be 0..99999999, got {sequence}")
-    body = f"{int(kind)}{institution:04d}{sequence:08d}"
+    body = f"{type_digit}{institution:04d}{sequence:08d}"
     return body + str(check_digit(body))

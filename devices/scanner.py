@@ -5,43 +5,45 @@ scanners), LF or CRLF::
 
     [A] 3 0234 00051786 1 [B] CR        start/stop characters are optional
 
-Framing is done by :class:`devices.framing.LineFramer`; validation by
-:mod:`devices.codabar`. The device is a pyserial URL: ``/dev/ttyACM0``,
-``socket://host:port``, ``loop://``, ``sim://scanner[/<name>]`` (in-process simulator,
-registered automatically when such a URL is used).
+Shape: :class:`BarcodeProtocol` is a :class:`devices.serial_reader.ByteProtocol`: it is
+fed bytes and turns them into :data:`ScanEvent`. Framing is done by
+:class:`devices.framing.LineFramer`; validation by :mod:`devices.codabar`. The port,
+the thread and reconnecting belong to :class:`devices.serial_reader.SerialReader`;
+:func:`open_scanner` puts the two together. The device is a pyserial URL:
+``/dev/ttyACM0``, ``socket://host:port``, ``loop://``, ``sim://scanner[/<name>]``
+(in-process simulator, registered automatically when such a URL is used).
 
 Known quirks:
 
 * Opening the port discards bytes already waiting, so a scan made while the kiosk was
-  starting is lost; the patron simply scans again.
+  starting or reconnecting is lost; the patron simply scans again.
 * An unplugged USB scanner shows up as ``SerialException`` or ``OSError`` on read; its
-  device node may come back under the same name when replugged, so we retry the URL.
+  device node may come back under the same name when replugged, so the reader retries
+  the URL. A line cut in half by the unplug is dropped: every connection gets a fresh
+  :class:`BarcodeProtocol`, and the framer is also reset on connect and disconnect.
 * ``readline()`` reads one byte per call; the reader uses bulk reads instead.
 * Scanners configured for CR sometimes send CRLF and vice versa: tolerated by the framer.
 * Barcodes on patron cards are personal data: they are logged at DEBUG only, masked
   except for the last four digits.
 
-Threading: the reader thread only moves bytes into :meth:`SerialScanner.feed`, which
-does the parsing and calls ``on_event`` on the reader thread. The app hands events to
-its UI thread itself.
+Threading: the reader thread only moves bytes into :meth:`BarcodeProtocol.data_received`,
+which does the parsing and calls ``on_event`` on the reader thread. The app hands events
+to its UI thread itself.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import serial
-
 from devices import codabar
+from devices.events import DeviceStatus
 from devices.framing import FramingError, LineFramer
+from devices.serial_reader import Backoff, SerialReader
 
 log = logging.getLogger(__name__)
 
-READ_TIMEOUT = 0.2
-THREAD_NAME = "scanner-reader"
 _EXCERPT_LENGTH = 20
 
 
@@ -65,26 +67,7 @@ class BadScan:
     reason: str
 
 
-@dataclass(frozen=True)
-class DeviceLost:
-    """The scanner stopped answering (unplugged, cable, simulator closed)."""
-
-    url: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class DeviceReady:
-    """The scanner port is open and being read (at start and after a reconnect)."""
-
-    url: str
-
-
-ScannerEvent = BarcodeRead | BadScan | DeviceLost | DeviceReady
-
-
-class ScannerError(Exception):
-    """The scanner could not be opened; the message says what to check."""
+ScanEvent = BarcodeRead | BadScan
 
 
 def mask(code: str) -> str:
@@ -121,100 +104,56 @@ def check_scan(line: str, *, check_digits: bool = True) -> BarcodeRead | BadScan
     return BadScan(excerpt, "not a 14-digit library barcode")
 
 
-class SerialScanner:
-    """Reads a barcode scanner on a pyserial URL and reports :data:`ScannerEvent`.
+class BarcodeProtocol:
+    """Turns the bytes a scanner sends into :data:`ScanEvent`. No I/O, no thread.
+
+    A :class:`devices.serial_reader.ByteProtocol`; tests feed it bytes directly.
 
     Example:
-        >>> scanner = SerialScanner("/dev/ttyACM0", events.put)
-        >>> scanner.start()      # raises ScannerError if the port cannot be opened
-        >>> scanner.stop()
+        >>> events = []
+        >>> scanner = BarcodeProtocol(events.append)
+        >>> scanner.data_received(b"3023400051")
+        >>> scanner.data_received(b"7861\\r")
+        >>> events
+        [BarcodeRead(code='30234000517861')]
     """
 
     def __init__(
         self,
-        url: str,
-        on_event: Callable[[ScannerEvent], None],
+        on_event: Callable[[ScanEvent], None],
         *,
         terminator: bytes = b"\r",
         max_length: int = 64,
         check_digits: bool = True,
-        baudrate: int = 9600,
-        reconnect_interval: float = 2.0,
     ) -> None:
-        """Configure a scanner; nothing is opened until :meth:`start`.
+        """Create a protocol with an empty framer.
 
         Args:
-            url: pyserial URL or device path.
-            on_event: called on the reader thread with each event.
+            on_event: called with each event (on the reader thread when a reader feeds
+                it); its exceptions are logged, and the next events are still delivered.
             terminator: line terminator the scanner is configured for.
             max_length: longest accepted line.
             check_digits: reject barcodes whose check digit is wrong.
-            baudrate: serial speed (ignored by USB-CDC scanners).
-            reconnect_interval: seconds between attempts to reopen a lost port.
-        """
-        self.url = url
-        self.on_event = on_event
-        self.check_digits = check_digits
-        self.baudrate = baudrate
-        self.reconnect_interval = reconnect_interval
-        self._framer = LineFramer(terminator, max_length)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._port: serial.SerialBase | None = None
-
-    @property
-    def running(self) -> bool:
-        """True while the reader thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self, *, wait_for_device: bool = False) -> None:
-        """Open the port and start the reader thread.
-
-        Args:
-            wait_for_device: if the port cannot be opened now, log why, report
-                :class:`DeviceLost` and keep trying every ``reconnect_interval`` (as after an
-                unplug) instead of raising. A kiosk starts this way, so a scanner plugged in
-                after boot still works.
 
         Raises:
-            ScannerError: the port cannot be opened (message names the URL and what to check)
-                and ``wait_for_device`` is false.
-            RuntimeError: already started.
+            ValueError: empty terminator or max_length below 1.
         """
-        if self.running:
-            raise RuntimeError(f"scanner {self.url} is already started")
-        port: serial.SerialBase | None
-        try:
-            port = self._open()
-        except (serial.SerialException, OSError, ValueError) as exc:
-            error = ScannerError(
-                f"cannot open barcode scanner {self.url!r} ({_one_line(exc)}): check that it is "
-                "plugged in, that the device path in the config is right and that this user "
-                "may use it (group dialout)"
-            )
-            if not wait_for_device:
-                raise error from exc
-            log.error("%s; retrying every %g s", error, self.reconnect_interval)
-            self._notify(DeviceLost(self.url, _one_line(exc)))  # logged just above
-            port = None
-        self._stop.clear()
+        self.on_event = on_event
+        self.check_digits = check_digits
+        self.url = ""
+        self._framer = LineFramer(terminator, max_length)
+
+    def connection_made(self, reader: SerialReader) -> None:
+        """A port was opened: start from an empty framer.
+
+        Args:
+            reader: the reader feeding this protocol; its URL is used in logs.
+        """
+        self.url = reader.url
         self._framer.reset()
-        self._port = port
-        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
-        self._thread.start()
 
-    def stop(self) -> None:
-        """Stop the reader thread and close the port. Safe to call more than once."""
-        self._stop.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
-            self._thread = None
-
-    def feed(self, data: bytes) -> None:
+    def data_received(self, data: bytes) -> None:
         """Parse bytes from the scanner and emit the events they complete.
-
-        The reader thread calls this; tests call it directly.
 
         Args:
             data: raw bytes as read from the port, any chunking.
@@ -229,75 +168,66 @@ class SerialScanner:
             else:
                 self._emit(event)
 
-    def _open(self) -> serial.SerialBase:
-        if self.url.lower().startswith("sim://"):
-            from devices.sim import register_url_handler
+    def connection_lost(self, exc: BaseException | None) -> None:
+        """The port was closed: a partial line is meaningless now, forget it.
 
-            register_url_handler()
-        return serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=READ_TIMEOUT)
+        Args:
+            exc: the error that closed the port, or None after a stop.
+        """
+        self._framer.reset()
 
-    def _emit(self, event: ScannerEvent) -> None:
+    def _emit(self, event: ScanEvent) -> None:
         if isinstance(event, BarcodeRead):
             log.debug("barcode read: %s", mask(event.code))
-        elif isinstance(event, BadScan):
-            log.info("bad scan on %s: %s", self.url, event.reason)
-            log.debug("bad scan excerpt: %s", mask(event.excerpt))
-        elif isinstance(event, DeviceLost):
-            log.warning("scanner %s lost: %s", self.url, event.reason)
         else:
-            log.info("scanner %s ready", self.url)
-        self._notify(event)
-
-    def _notify(self, event: ScannerEvent) -> None:
+            log.info("bad scan on %s: %s", self.url or "scanner", event.reason)
+            log.debug("bad scan excerpt: %s", mask(event.excerpt))
         try:
             self.on_event(event)
         except Exception:
             log.exception("scanner event handler failed on %s", type(event).__name__)
 
-    def _run(self) -> None:
-        port = self._port
-        if port is not None:
-            self._emit(DeviceReady(self.url))
-        try:
-            while not self._stop.is_set():
-                if port is None:
-                    port = self._reopen()
-                    continue
-                try:
-                    data = port.read(port.in_waiting or 1)
-                except (serial.SerialException, OSError) as exc:
-                    _close_quietly(port)
-                    port = self._port = None
-                    self._emit(DeviceLost(self.url, _one_line(exc)))
-                    continue
-                if data:
-                    self.feed(data)
-        finally:
-            if port is not None:
-                _close_quietly(port)
-            self._port = None
 
-    def _reopen(self) -> serial.SerialBase | None:
-        if self._stop.wait(self.reconnect_interval):
-            return None
-        try:
-            port = self._open()
-        except (serial.SerialException, OSError, ValueError) as exc:
-            log.debug("scanner %s still unavailable: %s", self.url, _one_line(exc))
-            return None
-        self._framer.reset()  # a partial line from before the loss is meaningless now
-        self._port = port
-        self._emit(DeviceReady(self.url))
-        return port
+def open_scanner(
+    url: str,
+    on_event: Callable[[ScanEvent | DeviceStatus], None],
+    *,
+    terminator: bytes = b"\r",
+    max_length: int = 64,
+    check_digits: bool = True,
+    baudrate: int = 9600,
+    backoff: Backoff = Backoff(),  # noqa: B008 - a frozen dataclass, safe to share
+) -> SerialReader:
+    """Build (but do not start) a reader for a barcode scanner.
 
+    Example:
+        >>> scanner = open_scanner("/dev/ttyACM0", events.put)
+        >>> scanner.start(wait_for_device=True)
+        >>> scanner.stop()
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
+    Args:
+        url: pyserial URL or device path.
+        on_event: called on the reader thread with scans (:data:`ScanEvent`) and with
+            :class:`devices.events.DeviceReady` / :class:`devices.events.DeviceLost`.
+        terminator: line terminator the scanner is configured for.
+        max_length: longest accepted line.
+        check_digits: reject barcodes whose check digit is wrong.
+        baudrate: serial speed (ignored by USB-CDC scanners).
+        backoff: delays between attempts to reopen a lost scanner.
 
+    Returns:
+        A :class:`devices.serial_reader.SerialReader` that makes a fresh
+        :class:`BarcodeProtocol` for every connection; call ``start()`` on it.
 
-def _close_quietly(port: serial.SerialBase) -> None:
-    try:
-        port.close()
-    except (serial.SerialException, OSError) as exc:
-        log.debug("closing scanner port failed: %s", _one_line(exc))
+    Raises:
+        ValueError: empty terminator or max_length below 1 (checked now, not on the
+            reader thread).
+    """
+
+    def make_protocol() -> BarcodeProtocol:
+        return BarcodeProtocol(
+            on_event, terminator=terminator, max_length=max_length, check_digits=check_digits
+        )
+
+    make_protocol()  # a bad setting raises here, where the caller can see it
+    return SerialReader(url, make_protocol, on_event, baudrate=baudrate, backoff=backoff)

@@ -3,7 +3,8 @@
 ``sim://scanner`` and ``sim://scanner/<name>`` open the :class:`SimulatedScanner`
 registered under that name (``"scanner"`` by default), created on first use. Call
 :func:`register_url_handler` once before ``serial.serial_for_url("sim://...")``;
-:class:`devices.scanner.SerialScanner` does it for ``sim://`` URLs itself.
+:class:`devices.serial_reader.SerialReader` (and so :func:`devices.scanner.open_scanner`)
+does it for ``sim://`` URLs itself.
 """
 
 from __future__ import annotations

@@ -137,9 +137,10 @@ class PtyScannerSimulator(_FaultsMixin):
 
     Example:
         >>> with PtyScannerSimulator() as sim:
-        ...     scanner = SerialScanner(sim.port_path, events.put)
+        ...     scanner = open_scanner(sim.port_path, events.put)
         ...     scanner.start()
         ...     sim.send("30234000517861")
+        ...     scanner.stop()
     """
 
     def __init__(self, terminator: bytes = b"\r") -> None:

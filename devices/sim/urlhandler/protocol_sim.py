@@ -20,9 +20,13 @@ is needed, as with a re-enumerated USB device). Serial settings are accepted and
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from serial.serialutil import PortNotOpenError, SerialBase, SerialException, to_bytes
+from serial.serialutil import PortNotOpenError, SerialBase, SerialException
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 from devices.sim import get_scanner
 from devices.sim.scanner import SimulatedScanner
@@ -56,7 +60,7 @@ def parse_url(url: str) -> str:
 class Serial(SerialBase):
     """A serial port whose other end is an in-process :class:`SimulatedScanner`."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Same arguments as ``serial.Serial``; opened by ``serial_for_url``."""
         self.simulator: SimulatedScanner | None = None
         self._generation = -1
@@ -71,9 +75,10 @@ class Serial(SerialBase):
         """
         if self.is_open:
             raise SerialException("Port is already open.")
-        if self._port is None:
+        url = self.port
+        if url is None:
             raise SerialException("Port must be configured before it can be used.")
-        simulator = get_scanner(parse_url(self._port))
+        simulator = get_scanner(parse_url(url))
         self._generation = simulator.attach()
         self.simulator = simulator
         self.is_open = True
@@ -119,7 +124,8 @@ class Serial(SerialBase):
             SerialException: the simulator was unplugged.
         """
         simulator = self._live()
-        deadline = None if self._timeout is None else time.monotonic() + self._timeout
+        timeout = self.timeout
+        deadline = None if timeout is None else time.monotonic() + timeout
         data = bytearray()
         with simulator.condition:
             self._cancelled = False
@@ -137,14 +143,21 @@ class Serial(SerialBase):
                 simulator.condition.wait(left)
         return bytes(data)
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: ReadableBuffer, /) -> int:
         """Record bytes sent to the scanner (real scanners take config commands).
+
+        Args:
+            data: bytes, bytearray or memoryview.
 
         Returns:
             Number of bytes written.
+
+        Raises:
+            SerialException: the simulator was unplugged.
+            TypeError: ``data`` is not a bytes-like object (e.g. a str).
         """
         simulator = self._live()
-        payload = to_bytes(data)
+        payload = memoryview(data).tobytes()
         with simulator.condition:
             simulator.check(self._generation)
             simulator.received += payload

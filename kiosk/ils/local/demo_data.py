@@ -16,12 +16,16 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from devices.codabar import BarcodeKind, make
+from devices.codabar import make
 from kiosk.core.model import Refusal
 from kiosk.ils.local import catalogue as cat
 
 DEFAULT_SEED = 20240817
 INSTITUTION = 3171
+PATRON_TYPE_DIGIT = 2
+"""First digit of the demo library's patron barcodes."""
+ITEM_TYPE_DIGIT = 3
+"""First digit of the demo library's item barcodes."""
 FINES_LIMIT = 50_000
 """Patrons owing more than this many Rupiah may not borrow."""
 LOAN_LIMIT = 5
@@ -87,12 +91,12 @@ class DemoLibrary:
 
 def patron_barcode(sequence: int) -> str:
     """Barcode of the demo patron with this sequence number."""
-    return make(BarcodeKind.PATRON, INSTITUTION, sequence)
+    return make(PATRON_TYPE_DIGIT, INSTITUTION, sequence)
 
 
 def item_barcode(sequence: int) -> str:
     """Barcode of the demo item with this sequence number."""
-    return make(BarcodeKind.ITEM, INSTITUTION, sequence)
+    return make(ITEM_TYPE_DIGIT, INSTITUTION, sequence)
 
 
 # --- fixed special cases (the first patrons and items) -------------------------------------

@@ -7,7 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from devices import codabar
-from devices.codabar import BarcodeKind
 
 
 @pytest.mark.parametrize(
@@ -58,27 +57,30 @@ def test_is_valid_rejects_bad_codes(code: str) -> None:
     assert not codabar.is_valid(code)
 
 
-def test_kind_of_reads_the_first_digit() -> None:
-    assert codabar.kind_of("30234000517861") is BarcodeKind.ITEM
-    assert codabar.kind_of(codabar.make(BarcodeKind.PATRON, 234, 51786)) is BarcodeKind.PATRON
-    assert codabar.kind_of("30234000517862") is None
-    other = "1023400051786"
-    assert codabar.kind_of(other + str(codabar.check_digit(other))) is None
-
-
 def test_make_builds_the_worked_example() -> None:
-    assert codabar.make(BarcodeKind.ITEM, 3191, 10586) == "33191000105864"
+    assert codabar.make(3, 3191, 10586) == "33191000105864"
+    assert codabar.make(3, 234, 51786) == "30234000517861"
 
 
-@pytest.mark.parametrize(("institution", "sequence"), [(-1, 0), (10_000, 0), (0, -1), (0, 10**8)])
-def test_make_rejects_out_of_range_parts(institution: int, sequence: int) -> None:
+def test_make_puts_the_type_digit_first() -> None:
+    for digit in range(10):
+        code = codabar.make(digit, 234, 51786)
+        assert code[0] == str(digit)
+        assert codabar.is_valid(code)
+
+
+@pytest.mark.parametrize(
+    ("type_digit", "institution", "sequence"),
+    [(-1, 0, 0), (10, 0, 0), (3, -1, 0), (3, 10_000, 0), (3, 0, -1), (3, 0, 10**8)],
+)
+def test_make_rejects_out_of_range_parts(type_digit: int, institution: int, sequence: int) -> None:
     with pytest.raises(ValueError, match="must be"):
-        codabar.make(BarcodeKind.ITEM, institution, sequence)
+        codabar.make(type_digit, institution, sequence)
 
 
 codes = st.builds(
     codabar.make,
-    st.sampled_from(BarcodeKind),
+    st.integers(0, 9),
     st.integers(0, 9999),
     st.integers(0, 99_999_999),
 )

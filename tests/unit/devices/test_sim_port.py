@@ -19,7 +19,7 @@ def name() -> str:
     return f"unit-{next(_names)}"
 
 
-def open_port(name: str) -> serial.SerialBase:
+def open_port(name: str) -> serial.Serial:
     sim.register_url_handler()
     return serial.serial_for_url(f"sim://scanner/{name}", timeout=0.05)
 
