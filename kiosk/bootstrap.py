@@ -1,9 +1,12 @@
 """Composition root: the only place that picks real or simulated parts and wires them.
 
-``run_kiosk`` opens the local store and the ILS backend, builds the session and the
-view-model, starts the scanner named in the config (a real port or ``sim://scanner``),
-and runs the Kivy app. Kivy is imported only here and below, after its environment is set:
-on a machine without a display the kiosk renders offscreen and says so.
+:func:`build` makes the whole object graph from the config (local store, the ILS backend
+named in ``[ils] backend``, the session over every service's table, the driver and its
+worker, the view-model, the scanner named in ``[scanner] url``) without starting
+anything; the app, the flow tests and the benches all use it, so a part added here is in
+the flow tests by construction. :func:`run_kiosk` builds, starts the devices and runs the
+Kivy app. Kivy is imported only after :func:`prepare_kivy` has set its environment: on a
+machine without a display the kiosk renders offscreen and says so.
 """
 
 from __future__ import annotations
@@ -14,8 +17,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -24,12 +26,23 @@ from kiosk import __version__
 from kiosk.config import Config, ScannerSettings
 
 if TYPE_CHECKING:
-    from devices.scanner import SerialScanner
+    from sqlalchemy import Engine
+
+    from devices.serial_reader import SerialReader
+    from kiosk.core.driver import SessionDriver
+    from kiosk.core.model import BarcodeKind
+    from kiosk.core.navigation import Navigation, Service
+    from kiosk.core.ports import Clock, IlsBackend
+    from kiosk.core.session import Session
+    from kiosk.storage.circulation_log import SqlCirculationLog
+    from kiosk.ui.viewmodel import KioskViewModel
 
 log = logging.getLogger(__name__)
 
 STORE_FILE = "kiosk.sqlite3"
 DEMO_LIBRARY_FILE = "demo-library.sqlite3"
+SHUTDOWN_GRACE = 2.0  # seconds a check-out in flight may take to finish when the kiosk stops
+PATRON_TYPE_DIGIT, ITEM_TYPE_DIGIT = "2", "3"  # the library's numbering of cards and items
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,119 @@ class RunOptions:
     headless: bool | None = None  # None: decide from the environment
     screenshot_dir: Path | None = None
     exit_after_first_frame: bool = False
+    debug: bool = False
+
+
+@dataclass
+class Kiosk:
+    """The wired kiosk, not yet started. Made by :func:`build`."""
+
+    config: Config
+    clock: Clock
+    store: Engine
+    circulation_log: SqlCirculationLog
+    ils: IlsBackend
+    navigation: Navigation
+    session: Session
+    driver: SessionDriver
+    vm: KioskViewModel
+    scanner: SerialReader | None
+
+    def start_devices(self) -> None:
+        """Start reading the devices; one that is missing is waited for by its reader."""
+        if self.scanner is not None:
+            self.scanner.start(wait_for_device=True)
+
+    def close(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """Stop devices and the worker (waiting at most ``grace`` s), release the databases."""
+        if self.scanner is not None:
+            self.scanner.stop()
+        self.driver.shutdown(grace)
+        close_ils = getattr(self.ils, "close", None)
+        if callable(close_ils):
+            close_ils()
+        self.store.dispose()
+
+
+def _open_local_ils(config: Config, data_dir: Path) -> IlsBackend:
+    from kiosk.ils.local import LocalIls
+
+    return LocalIls.open(data_dir / DEMO_LIBRARY_FILE, timezone=config.kiosk.timezone)
+
+
+ILS_BACKENDS: dict[str, Callable[[Config, Path], IlsBackend]] = {"local": _open_local_ils}
+"""``[ils] backend`` name -> how to open it. The config accepts exactly these names."""
+
+
+def build(
+    config: Config,
+    data_dir: Path,
+    *,
+    clock: Clock | None = None,
+    scanner_url: str | None = None,
+    services: Sequence[Service] | None = None,
+    wrap_ils: Callable[[IlsBackend], IlsBackend] | None = None,
+    debug: bool = False,
+) -> Kiosk:
+    """Make the kiosk's object graph from its config. Nothing is started.
+
+    Args:
+        config: the validated configuration.
+        data_dir: where the local store (and the demo library) live.
+        clock: the time source; the system clock by default (tests pass a manual one).
+        scanner_url: overrides ``[scanner] url`` ('' for none).
+        services: the patron services; :data:`kiosk.core.services.SERVICES` by default.
+        wrap_ils: wraps the configured ILS backend (tests use it to delay or hang calls).
+        debug: enforce the one-thread rule by raising, and surface command crashes.
+
+    Raises:
+        kiosk.storage.db.StoreError: the local store cannot be opened.
+        kiosk.core.ports.IlsUnavailable: the ILS backend cannot be opened.
+    """
+    from accessibility.themes import DEFAULT, TEXT_STEPS
+    from kiosk.core.circulation import CommandRunner
+    from kiosk.core.clock import SystemClock
+    from kiosk.core.driver import SessionDriver
+    from kiosk.core.i18n import translators
+    from kiosk.core.services import SERVICES, navigation
+    from kiosk.core.session import Ports, Session, Timeouts
+    from kiosk.storage.circulation_log import SqlCirculationLog
+    from kiosk.storage.db import open_store
+    from kiosk.ui.viewmodel import KioskViewModel
+
+    clock = clock or SystemClock()
+    store = open_store(data_dir / STORE_FILE)
+    try:
+        circulation_log = SqlCirculationLog(store, config.kiosk.id)
+        ils = ILS_BACKENDS[config.ils.backend](config, data_dir)
+    except BaseException:
+        store.dispose()
+        raise
+    if wrap_ils is not None:
+        ils = wrap_ils(ils)
+    nav = navigation(SERVICES if services is None else services)
+    timeouts = Timeouts(
+        idle=config.session.idle_timeout,
+        warning=config.session.warning,
+        summary=config.session.summary_timeout,
+        error=config.session.error_timeout,
+    )
+    session = Session(clock, classify_barcode, nav, timeouts)
+    runner = CommandRunner(Ports(ils, circulation_log, clock), nav.commands)
+    driver = SessionDriver(session, runner.run, clock, deadline=config.ils.deadline, debug=debug)
+    vm = KioskViewModel(
+        driver,
+        translators(),
+        theme=DEFAULT,
+        text_scales=[step.scale for step in TEXT_STEPS],
+        default_language=config.kiosk.language,
+        default_large_print=config.kiosk.text_size == "large",
+        library_name=config.kiosk.library_name,
+        monotonic=clock.monotonic,
+    )
+    url = config.scanner.url if scanner_url is None else scanner_url
+    scanner = _scanner(url, config.scanner, driver) if url else None
+    return Kiosk(config, clock, store, circulation_log, ils, nav, session, driver, vm, scanner)
 
 
 def has_display() -> bool:
@@ -78,53 +204,13 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
     headless = (not has_display()) if options.headless is None else options.headless
     prepare_kivy(headless=headless, kivy_home=options.data_dir / "kivy", config=config)
 
-    from kiosk.core.circulation import CommandRunner
-    from kiosk.core.clock import SystemClock
-    from kiosk.core.i18n import translators
-    from kiosk.core.session import Session, Timeouts
-    from kiosk.ils.local import LocalIls
-    from kiosk.storage.circulation_log import SqlCirculationLog
-    from kiosk.storage.db import open_store
+    kiosk = build(config, options.data_dir, scanner_url=options.scanner_url, debug=options.debug)
 
-    clock = SystemClock()
-    engine = open_store(options.data_dir / STORE_FILE)
-    circulation_log = SqlCirculationLog(engine, config.kiosk.id)
-    ils = LocalIls.open(options.data_dir / DEMO_LIBRARY_FILE, timezone=config.kiosk.timezone)
-    session = Session(
-        clock,
-        classify_barcode,
-        Timeouts(
-            idle=config.session.idle_timeout,
-            warning=config.session.warning,
-            summary=config.session.summary_timeout,
-            error=config.session.error_timeout,
-        ),
-    )
-    runner = CommandRunner(ils, circulation_log, clock)
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ils-worker")
-
-    from accessibility.themes import DEFAULT, TEXT_STEPS
     from kiosk.ui.app import KioskApp, post_to_ui
-    from kiosk.ui.viewmodel import KioskViewModel
 
-    vm = KioskViewModel(
-        session,
-        runner.run,
-        executor,
-        translators(),
-        post=post_to_ui,
-        theme=DEFAULT,
-        text_scales=[step.scale for step in TEXT_STEPS],
-        default_language=config.kiosk.language,
-        default_large_print=config.kiosk.text_size == "large",
-        library_name=config.kiosk.library_name,
-        monotonic=clock.monotonic,
-    )
-
-    scanner_url = config.scanner.url if options.scanner_url is None else options.scanner_url
-    scanner = _start_scanner(
-        scanner_url, config.scanner, lambda code: post_to_ui(lambda: vm.scan(code))
-    )
+    driver = kiosk.driver
+    driver.set_wake(lambda: post_to_ui(driver.drain))
+    scanner_url = kiosk.scanner.url if kiosk.scanner is not None else ""
     simulated = scanner_url.startswith("sim://")
     screenshot_dir = options.screenshot_dir or (options.data_dir / "screens")
 
@@ -140,60 +226,59 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
             from kiosk.ui.console import HELP, start_console
             from kiosk.ui.recorder import ScreenRecorder
 
-            app.recorder = ScreenRecorder(vm, app.root, screenshot_dir, echo=_echo(out))
+            app.recorder = ScreenRecorder(kiosk.vm, app.root, screenshot_dir, echo=_echo(out))
             print(HELP, file=out, flush=True)
-            start_console(vm, stdin, scan=_simulated_scanning(out) if simulated else None)
+            start_console(kiosk.vm, stdin, scan=_simulated_scanning(out) if simulated else None)
         elif simulated:
             _start_simulator_console(stdin, out)
 
-    app = KioskApp(vm, on_first_frame=on_first_frame)
-    # systemd and `kill` stop the kiosk with SIGTERM: close the window the normal way so
-    # the worker finishes a check-out in flight before the process ends.
+    app = KioskApp(kiosk.vm, kiosk.navigation.screens, on_first_frame=on_first_frame)
+    # systemd and `kill` stop the kiosk with SIGTERM: close the window the normal way. The
+    # UI thread never waits for the ILS, so this is prompt even with an ILS call hung.
     signal.signal(signal.SIGTERM, lambda _signo, _frame: post_to_ui(app.stop))
+    kiosk.start_devices()
     try:
         app.run()
     finally:
-        if scanner is not None:
-            scanner.stop()
-        # Let a check-out already sent to the ILS finish and be stored before exiting.
-        executor.shutdown(wait=True)
-        engine.dispose()
+        # A check-out already sent to the ILS gets SHUTDOWN_GRACE seconds to finish and be
+        # stored; a hung call is left behind (daemon thread) so the process still ends.
+        kiosk.close(SHUTDOWN_GRACE)
     return 0
 
 
-def classify_barcode(text: str) -> tuple[str, str | None]:
+def classify_barcode(text: str) -> tuple[str, BarcodeKind | None]:
     """Normalise scanned or typed text and say whether it is a patron or item barcode."""
     from devices import codabar
+    from kiosk.core.model import BarcodeKind
 
     code = codabar.normalise(text)
-    kind = codabar.kind_of(code)
-    if kind is codabar.BarcodeKind.PATRON:
-        return code, "patron"
-    if kind is codabar.BarcodeKind.ITEM:
-        return code, "item"
+    if not codabar.is_valid(code):
+        return code, None
+    if code.startswith(PATRON_TYPE_DIGIT):
+        return code, BarcodeKind.PATRON
+    if code.startswith(ITEM_TYPE_DIGIT):
+        return code, BarcodeKind.ITEM
     return code, None
 
 
-def _start_scanner(
-    url: str, settings: ScannerSettings, on_scan: Callable[[str], None]
-) -> SerialScanner | None:
-    """Start the serial scanner; one that is not there yet is waited for by the driver.
+def _scanner(url: str, settings: ScannerSettings, driver: SessionDriver) -> SerialReader:
+    """The serial scanner's reader, not started; its events are posted to the driver."""
+    from devices.events import DeviceLost, DeviceReady
+    from devices.scanner import BadScan, BarcodeRead, open_scanner
+    from kiosk.core.events import BarcodeScanned, DeviceChanged
 
-    ``on_scan`` is called on the scanner thread and must hand over to the UI thread.
-    """
-    if not url:
-        return None
-    from devices.scanner import BadScan, BarcodeRead, SerialScanner
-
-    def on_event(event: object) -> None:  # scanner thread: hand over, touch nothing
-        # DeviceLost and DeviceReady are logged by the driver, which reconnects by itself.
+    def on_event(event: object) -> None:  # reader thread: hand over, touch nothing
         if isinstance(event, BarcodeRead):
-            on_scan(event.code)
+            driver.post(BarcodeScanned(event.code))
         elif isinstance(event, BadScan):
             # The session answers with "not recognised, scan again" in the patron's language.
-            on_scan(event.excerpt)
+            driver.post(BarcodeScanned(event.excerpt))
+        elif isinstance(event, DeviceReady):
+            driver.post(DeviceChanged("scanner", True))
+        elif isinstance(event, DeviceLost):
+            driver.post(DeviceChanged("scanner", False, event.reason))
 
-    scanner = SerialScanner(
+    return open_scanner(
         url,
         on_event,
         terminator=settings.terminator_bytes,
@@ -201,8 +286,6 @@ def _start_scanner(
         check_digits=settings.check_digits,
         baudrate=settings.baudrate,
     )
-    scanner.start(wait_for_device=True)
-    return scanner
 
 
 def _simulated_scanning(out: TextIO) -> Callable[[str], bool]:
@@ -261,7 +344,7 @@ def _print_banner(
     print("\n".join(lines), file=out, flush=True)
 
 
-def _echo(out: TextIO):
+def _echo(out: TextIO) -> Callable[[str], None]:
     def echo(text: str) -> None:
         print(text, file=out, flush=True)
 

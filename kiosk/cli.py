@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="headless: folder for current-screen.png/.txt (default: <data dir>/screens)",
     )
     run.add_argument(
+        "--debug",
+        action="store_true",
+        help="developers: stop at once when the session is touched from a wrong thread",
+    )
+    run.add_argument(
         "--exit-after-first-frame",
         action="store_true",
         help="print start-up time and memory after the first frame, then exit (benchmarks)",
@@ -148,6 +153,7 @@ def _run(args: argparse.Namespace) -> int:
         headless=True if args.headless else None,
         screenshot_dir=args.screenshot_dir,
         exit_after_first_frame=args.exit_after_first_frame,
+        debug=args.debug,
     )
     try:
         return run_kiosk(options)

@@ -55,6 +55,7 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
     },
     "ils": {
         "backend": _Key(str, "local", choices=("local",)),
+        "deadline": _Key((int, float), 8, minimum=1, maximum=120),
     },
     "scanner": {
         "url": _Key(str, "sim://scanner"),
@@ -96,6 +97,7 @@ class SessionSettings:
 @dataclass(frozen=True)
 class IlsSettings:
     backend: str
+    deadline: float
 
 
 @dataclass(frozen=True)

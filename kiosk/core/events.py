@@ -1,99 +1,143 @@
 """What goes into the session (events) and what comes out of it (commands).
 
-Events come from the patron (scans, keys, buttons) or answer a command; answers carry the
-``session_no`` of the command, so the session can drop answers for a session that ended.
-Commands are run off the UI thread by :class:`kiosk.core.circulation.CommandRunner`.
+Events come from the patron (scans, keys, buttons), from devices (a scanner unplugged),
+or answer a command. Answers carry the ``session_no`` of their command, so the session
+drops answers for a session that has ended. Commands are run off the UI thread by
+:class:`kiosk.core.circulation.CommandRunner`, which dispatches on their exact type.
+
+A service adds its own event and command types next to its table (see
+:mod:`kiosk.core.services`); the ones here are shared by every service or belong to
+borrowing, the first service.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from kiosk.core.model import CheckoutAnswer, PatronCheck
 
-# ----- events (in) ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Event:
+    """Base of everything the session handles."""
+
+
+# ----- from the patron -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class BarcodeScanned:
+class BarcodeScanned(Event):
     """Text from the scanner, a keyboard-wedge scanner or typed by hand."""
 
     text: str
 
 
 @dataclass(frozen=True)
-class PinEntered:
-    pin: str
+class PinEntered(Event):
+    pin: str = field(repr=False)
 
 
 @dataclass(frozen=True)
-class FinishPressed:
+class TextEntered(Event):
+    """Text typed into a form field and submitted with Enter."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ServiceChosen(Event):
+    """The patron chose a service (Borrow, Return, ...) on the attract screen."""
+
+    service: str
+
+
+@dataclass(frozen=True)
+class FinishPressed(Event):
     pass
 
 
 @dataclass(frozen=True)
-class CancelPressed:
+class CancelPressed(Event):
     pass
 
 
 @dataclass(frozen=True)
-class ErrorDismissed:
-    pass
+class OkPressed(Event):
+    """OK on a message, or Enter where nothing is typed (dismisses an error)."""
 
 
 @dataclass(frozen=True)
-class Activity:
+class Activity(Event):
     """The patron touched the screen or pressed a key: they are still there."""
 
 
+# ----- from devices --------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class PatronChecked:
+class DeviceChanged(Event):
+    """A device became ready or was lost. Not patron activity; handled in every state."""
+
+    device: str
+    ready: bool
+    detail: str = ""
+
+
+# ----- answers to commands -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer(Event):
+    """The result of a command, for the session that sent it."""
+
     session_no: int
+
+
+@dataclass(frozen=True)
+class PatronChecked(Answer):
     check: PatronCheck
 
 
 @dataclass(frozen=True)
-class CheckoutDone:
-    session_no: int
+class CheckoutDone(Answer):
     answer: CheckoutAnswer
 
 
+class Failure(StrEnum):
+    """Why a command produced no answer."""
+
+    UNAVAILABLE = "unavailable"  # the ILS could not be reached; nothing is known to have changed
+    TIMEOUT = "timeout"  # no answer within the deadline; a late answer will be dropped
+    INTERNAL = "internal"  # a fault in the kiosk itself (a bug), logged with its traceback
+
+
 @dataclass(frozen=True)
-class IlsFailed:
-    """A command could not reach the ILS. ``detail`` is for the technicians' log only."""
+class CommandFailed(Answer):
+    """A command could not be completed. ``detail`` is for the technicians' log only."""
 
-    session_no: int
+    failure: Failure
     detail: str
-    item_barcode: str | None = None
+    command: Command
 
-
-Event = (
-    BarcodeScanned
-    | PinEntered
-    | FinishPressed
-    | CancelPressed
-    | ErrorDismissed
-    | Activity
-    | PatronChecked
-    | CheckoutDone
-    | IlsFailed
-)
 
 # ----- commands (out) ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class CheckPatron:
+class Command:
+    """Base of the work the session asks the shell to do off the UI thread."""
+
     session_no: int
+
+
+@dataclass(frozen=True)
+class CheckPatron(Command):
     barcode: str
     pin: str = field(repr=False)
 
 
 @dataclass(frozen=True)
-class Checkout:
-    session_no: int
+class Checkout(Command):
     patron_barcode: str
     item_barcode: str
-
-
-Command = CheckPatron | Checkout

@@ -11,6 +11,10 @@ import datetime as dt
 import gettext
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.core.session import Notice
 
 DOMAIN = "kiosk"
 LANGUAGES = ("id", "en")
@@ -39,6 +43,17 @@ class Translator:
         text = self._catalogue.ngettext(key, plural_key, count)
         return self._fill(key, text, {"count": count, **params})
 
+    def render(self, notice: Notice) -> str:
+        """The text of a notice: its key and parameters, plural form chosen by its count."""
+        params = dict(notice.params)
+        if notice.plural_key is not None:
+            return self.plural(notice.key, notice.plural_key, notice.count, **params)
+        return self(notice.key, **params)
+
+    def texts(self) -> Texts:
+        """A read-only view ``texts[key] -> text`` in this language, for kv screens."""
+        return Texts(self)
+
     def date(self, day: dt.date) -> str:
         """A date the way patrons read it: ``5 Desember 2026`` / ``5 December 2026``."""
         month = self(f"month.{day.month}")
@@ -47,13 +62,28 @@ class Translator:
     def _fill(self, key: str, text: str, params: dict[str, object]) -> str:
         if text == key:
             log.warning("message %s has no %s translation", key, self.language)
+        shown = {
+            name: self.date(value) if isinstance(value, dt.date) else value
+            for name, value in params.items()
+        }
         try:
-            return text.format(**params)
+            return text.format(**shown)
         except (KeyError, IndexError, ValueError):
             log.warning(
                 "message %s (%s) needs other parameters than %s", key, self.language, sorted(params)
             )
             return text
+
+
+class Texts:
+    """Static texts of one language by key; a new object per language switch, so screens
+    bound to it refresh. Any key in the catalogue works: screens need no list of keys."""
+
+    def __init__(self, translator: Translator) -> None:
+        self.translator = translator
+
+    def __getitem__(self, key: str) -> str:
+        return self.translator(key)
 
 
 def translators(locale_dir: Path = LOCALE_DIR) -> dict[str, Translator]:

@@ -11,6 +11,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
+class BarcodeKind(StrEnum):
+    """What a scanned or typed barcode is, as the library's numbering says.
+
+    The only barcode-kind type in the kiosk: devices read bytes and check digits, the
+    composition root decides which numbers are cards and which are items.
+    """
+
+    PATRON = "patron"
+    ITEM = "item"
+
+
 class Refusal(StrEnum):
     """Why the ILS (or the kiosk) said no. Each value is also a message id suffix."""
 
@@ -27,6 +38,8 @@ class Refusal(StrEnum):
     ALREADY_YOURS = "already_yours"
     NOT_AN_ITEM_BARCODE = "not_an_item_barcode"
     ILS_UNAVAILABLE = "ils_unavailable"
+    ILS_TIMEOUT = "ils_timeout"
+    KIOSK_FAULT = "kiosk_fault"
     NOT_RECORDED = "not_recorded"
 
 
@@ -66,6 +79,11 @@ class PatronCheck:
     @property
     def ok(self) -> bool:
         return self.refusal is None and self.patron is not None
+
+
+Outcome = Loan
+"""Everything the kiosk records in its circulation log (loans now; returns, renewals,
+refusals, ratings and visits are added here as new types with their services)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from kiosk.core.model import CheckoutAnswer, Loan, PatronCheck
+from kiosk.core.model import CheckoutAnswer, Outcome, PatronCheck
 
 
 class IlsUnavailable(Exception):
@@ -39,11 +39,15 @@ class IlsBackend(Protocol):
 class CirculationLog(Protocol):
     """The kiosk's own durable record of what it did, with the outbox for central."""
 
-    def record_checkout(self, loan: Loan) -> None:
-        """Store the loan and its outbox event in one transaction; return only after commit.
+    def record(self, outcome: Outcome) -> None:
+        """Store the outcome and its outbox event in one transaction; return only after commit.
+
+        Every kind of outcome (a loan today; returns, renewals, refusals, ratings and
+        visits as their services arrive) goes through this one method.
 
         Raises:
             StorageFailed: nothing was stored.
+            TypeError: an outcome type the store does not know (a programming error).
         """
         ...
 

@@ -1,99 +1,85 @@
-"""The patron's self check-out session as an explicit state table.
+"""The patron's session at the kiosk: one state machine driven by the merged service tables.
 
-States::
+The session never does I/O and never reads a timer of its own. :meth:`Session.handle`
+looks up ``(state, type(event))`` in the :class:`~kiosk.core.navigation.Navigation` and
+returns the commands the shell must run off the UI thread; their results come back as
+:class:`~kiosk.core.events.Answer` events tagged with the session number, so a late
+answer for a finished session is ignored. Timeouts happen in :meth:`tick`, against the
+injected clock. One thread only may call :meth:`handle` and :meth:`tick` (the driver
+asserts it).
 
-    IDLE --card--> PATRON_IDENTIFIED --PIN ok--> SCANNING --finish--> SUMMARY --timeout--> IDLE
-       \\                 | wrong PIN x3, blocked,        |  idle timeout with loans -> SUMMARY
-        \\                v  ILS down                     |  idle timeout, none      -> IDLE
-         `-- <-- ERROR <--'                               v
-
-The session never does I/O and never reads a timer of its own. ``handle(event)`` returns the
-commands (``CheckPatron``, ``Checkout``) the shell must run off the UI thread; their results
-come back as events (``PatronChecked``, ``CheckoutDone``, ``IlsFailed``) tagged with the
-session number, so a late answer for a finished session is ignored. Timeouts happen in
-``tick()``, against the injected clock. One thread only may call ``handle`` and ``tick``.
-
-What the patron sees is read from the public attributes: ``state``, ``patron``, ``lines``,
-``notice`` (a message key with parameters) and ``seconds_left``.
+What the patron sees is read from the public attributes and properties: ``state``,
+``screen``, ``input_mode``, ``patron``, ``lines``, ``notice``, ``texts()``,
+``seconds_left`` and ``timeout_warning``. Everything about the patron is forgotten by
+:meth:`end`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Any
 
-from kiosk.core.events import (
-    Activity,
-    BarcodeScanned,
-    CancelPressed,
-    Checkout,
-    CheckoutDone,
-    CheckPatron,
-    Command,
-    ErrorDismissed,
-    Event,
-    FinishPressed,
-    IlsFailed,
-    PatronChecked,
-    PinEntered,
-)
-from kiosk.core.model import Patron, Refusal
-from kiosk.core.ports import Clock
+from kiosk.core.events import Activity, Answer, Command, DeviceChanged, Event, Failure
+from kiosk.core.model import BarcodeKind, Patron, Refusal
+from kiosk.core.navigation import InputMode, Navigation, Service, StateSpec
+from kiosk.core.ports import CirculationLog, Clock, IlsBackend
 
-__all__ = [  # the events and commands are re-exported: the session's vocabulary in one place
-    "Activity", "BarcodeScanned", "CancelPressed", "CheckPatron", "Checkout", "CheckoutDone",
-    "Command", "ErrorDismissed", "Event", "FinishPressed", "IlsFailed", "ItemLine",
-    "LineStatus", "Notice", "PatronChecked", "PinEntered", "Session", "State", "Timeouts",
-]  # fmt: skip
-
-BarcodeKind = Literal["patron", "item"]
 BarcodeClassifier = Callable[[str], tuple[str, BarcodeKind | None]]
 """Takes raw scanned or typed text; returns (normalised code, kind or None when invalid)."""
-
-
-class State(StrEnum):
-    IDLE = "idle"
-    PATRON_IDENTIFIED = "patron_identified"
-    SCANNING = "scanning"
-    SUMMARY = "summary"
-    ERROR = "error"
 
 
 # ----- what the screen shows -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A message for the patron: a catalogue key and its parameters.
+
+    Parameters may be strings, numbers or dates (shown in the patron's language). A
+    plural message names its plural key and the count that chooses the form.
+    """
+
+    key: str
+    params: tuple[tuple[str, object], ...] = ()
+    is_error: bool = True
+    plural_key: str | None = None
+    count: int = 0
+
+    @classmethod
+    def of(cls, key: str, /, *, is_error: bool = True, **params: object) -> Notice:
+        """A notice with keyword parameters: ``Notice.of("scan.greeting", name="Siti")``."""
+        return cls(key, tuple(params.items()), is_error)
+
+    @classmethod
+    def counted(cls, key: str, plural_key: str, count: int, /, **params: object) -> Notice:
+        """A plural message: ``Notice.counted("summary.count", "summary.count_plural", 2)``."""
+        return cls(key, tuple(params.items()), False, plural_key, count)
+
+
 class LineStatus(StrEnum):
-    PENDING = "pending"
-    BORROWED = "borrowed"
+    PENDING = "pending"  # sent to the ILS, no answer yet
+    DONE = "done"  # the service's action succeeded (lent, returned, renewed, ...)
     REFUSED = "refused"
 
 
 @dataclass
 class ItemLine:
-    """One scanned item in this session, in scan order."""
+    """One item handled in this session, in scan order, whatever the service."""
 
     barcode: str
     status: LineStatus = LineStatus.PENDING
     title: str = ""
+    details: tuple[Notice, ...] = ()
     due: dt.date | None = None
     refusal: Refusal | None = None
 
 
 @dataclass(frozen=True)
-class Notice:
-    """A message for the patron: a catalogue key and its parameters."""
-
-    key: str
-    params: tuple[tuple[str, str], ...] = ()
-    is_error: bool = True
-
-
-@dataclass(frozen=True)
 class Timeouts:
-    """Seconds of inactivity before each state gives up. See deploy/kiosk.example.toml."""
+    """Seconds of inactivity before each kind of state gives up. See deploy/kiosk.example.toml."""
 
     idle: float = 60.0
     warning: float = 15.0
@@ -101,274 +87,208 @@ class Timeouts:
     error: float = 15.0
 
 
-MAX_PIN_ATTEMPTS = 3
+@dataclass(frozen=True)
+class Ports:
+    """What command handlers may use on the worker thread."""
 
-_PATRON_REFUSALS_NEEDING_ERROR_SCREEN = {
-    Refusal.UNKNOWN_PATRON,
-    Refusal.CARD_EXPIRED,
-    Refusal.FINES_OVER_LIMIT,
-    Refusal.TOO_MANY_ITEMS,
-    Refusal.PATRON_BLOCKED,
-}
+    ils: IlsBackend
+    log: CirculationLog
+    clock: Clock
+
+
+@dataclass
+class DeviceState:
+    ready: bool
+    detail: str = ""
 
 
 class Session:
-    """One kiosk's patron session. See the module docstring for the state table."""
+    """One kiosk's patron session over a merged navigation.
+
+    Args:
+        clock: injected time.
+        classify: turns scanned text into (code, kind).
+        navigation: the merged service tables.
+        timeouts: the configured timeouts.
+    """
 
     def __init__(
         self,
         clock: Clock,
         classify: BarcodeClassifier,
+        navigation: Navigation,
         timeouts: Timeouts | None = None,
     ) -> None:
-        self._clock = clock
-        self._classify = classify
+        self.clock = clock
+        self.classify = classify
+        self.navigation = navigation
         self.timeouts = timeouts or Timeouts()
         self.session_no = 0
-        self.state = State.IDLE
+        self.state = Navigation.IDLE
+        self.service: Service | None = None
         self.card: str | None = None
         self.patron: Patron | None = None
         self.lines: list[ItemLine] = []
         self.notice: Notice | None = None
         self.pin_attempts = 0
-        self.checking_patron = False
+        self.in_flight = 0
+        self.devices: dict[str, DeviceState] = {}
         self._last_activity = clock.monotonic()
-        self._table: dict[tuple[State, type], Callable[[object], list[Command]]] = {
-            (State.IDLE, BarcodeScanned): self._idle_scan,
-            (State.PATRON_IDENTIFIED, BarcodeScanned): self._identified_scan,
-            (State.PATRON_IDENTIFIED, PinEntered): self._pin_entered,
-            (State.PATRON_IDENTIFIED, PatronChecked): self._patron_checked,
-            (State.PATRON_IDENTIFIED, IlsFailed): self._ils_failed_on_patron,
-            (State.PATRON_IDENTIFIED, CancelPressed): self._end,
-            (State.SCANNING, BarcodeScanned): self._item_scan,
-            (State.SCANNING, CheckoutDone): self._checkout_done,
-            (State.SCANNING, IlsFailed): self._ils_failed_on_item,
-            (State.SCANNING, FinishPressed): self._finish,
-            (State.SCANNING, CancelPressed): self._finish,
-            (State.SUMMARY, FinishPressed): self._end,
-            (State.SUMMARY, CancelPressed): self._end,
-            (State.SUMMARY, BarcodeScanned): self._summary_scan,
-            (State.ERROR, ErrorDismissed): self._end,
-            (State.ERROR, CancelPressed): self._end,
-        }
 
-    # ----- public API ------------------------------------------------------------------------
+    # ----- what is shown ---------------------------------------------------------------------
 
     @property
-    def pending(self) -> int:
-        """How many check-outs are still waiting for the ILS."""
-        return sum(1 for line in self.lines if line.status is LineStatus.PENDING)
+    def spec(self) -> StateSpec:
+        return self.navigation[self.state]
+
+    @property
+    def screen(self) -> str:
+        return self.spec.screen
+
+    @property
+    def input_mode(self) -> InputMode:
+        return self.spec.input
 
     @property
     def busy(self) -> bool:
         """A command is in flight: the screen shows a spinner and Finish waits."""
-        return self.checking_patron or self.pending > 0
+        return self.in_flight > 0
 
     @property
-    def borrowed(self) -> list[ItemLine]:
-        return [line for line in self.lines if line.status is LineStatus.BORROWED]
+    def pending(self) -> int:
+        """How many item lines still wait for the ILS."""
+        return sum(1 for line in self.lines if line.status is LineStatus.PENDING)
+
+    def lines_with(self, status: LineStatus) -> list[ItemLine]:
+        return [line for line in self.lines if line.status is status]
+
+    def texts(self) -> Mapping[str, Notice]:
+        """The current state's changing texts, by slot name."""
+        return self.spec.texts(self)
 
     @property
     def seconds_left(self) -> float | None:
-        """Seconds until this state times out, or None in IDLE or while busy."""
-        limit = self._limit()
+        """Seconds until this state times out, or None when it never does or while busy."""
+        rule = self.spec.timeout
+        limit = rule(self) if rule is not None else None
         if limit is None or self.busy:
             return None
-        return max(0.0, limit - (self._clock.monotonic() - self._last_activity))
+        return max(0.0, limit - (self.clock.monotonic() - self._last_activity))
 
     @property
     def timeout_warning(self) -> bool:
         """True when the patron should be asked whether they need more time."""
         left = self.seconds_left
-        return (
-            left is not None
-            and self.state in (State.PATRON_IDENTIFIED, State.SCANNING)
-            and left <= self.timeouts.warning
-        )
+        return left is not None and self.spec.warn and left <= self.timeouts.warning
+
+    # ----- driving ---------------------------------------------------------------------------
 
     def handle(self, event: Event) -> list[Command]:
         """Apply one event; return the commands the shell must run."""
-        if isinstance(event, PatronChecked | CheckoutDone | IlsFailed):
+        if isinstance(event, Answer):
             if event.session_no != self.session_no:
                 return []  # answer for a session that has already ended
+            self.in_flight = max(0, self.in_flight - 1)
+        elif isinstance(event, DeviceChanged):
+            self.devices[event.device] = DeviceState(event.ready, event.detail)
+            return []
         else:
-            self._last_activity = self._clock.monotonic()
+            self._last_activity = self.clock.monotonic()
         if isinstance(event, Activity):
             return []
-        handler = self._table.get((self.state, type(event)))
+        handler = self.spec.on.get(type(event))
         if handler is None:
             return []
-        return handler(event)
+        return self._sent(handler(self, event))
 
     def tick(self) -> None:
-        """Let time pass: end states that have waited longer than their timeout."""
+        """Let time pass: a state that has waited longer than its timeout gives up."""
         left = self.seconds_left
         if left is None or left > 0:
             return
-        if self.state is State.SCANNING:
-            self._finish(None)
+        on_timeout = self.spec.on_timeout
+        if on_timeout is None:
+            self.end()
         else:
-            self._end(None)
+            on_timeout(self)
 
-    # ----- handlers --------------------------------------------------------------------------
+    # ----- the API handlers use --------------------------------------------------------------
 
-    def _idle_scan(self, event: object) -> list[Command]:
-        assert isinstance(event, BarcodeScanned)
-        code, kind = self._classify(event.text)
-        if kind == "patron":
-            self.session_no += 1
-            self.card = code
-            self.pin_attempts = 0
-            self.notice = None
-            self.state = State.PATRON_IDENTIFIED
-        elif kind == "item":
-            self.notice = Notice("notice.scan_card_first")
-        else:
-            self.notice = Notice("notice.not_a_card")
-        return []
+    def start(self, service_name: str, card: str | None = None) -> list[Command]:
+        """Begin a new session in a service, forgetting any previous patron."""
+        self.end()
+        service = self.navigation.services[service_name]
+        self.service = service
+        return self._sent(service.start(self, card))
 
-    def _identified_scan(self, event: object) -> list[Command]:
-        assert isinstance(event, BarcodeScanned)
-        code, kind = self._classify(event.text)
-        if kind == "patron" and not self.checking_patron:
-            # Somebody else stepped up with their card: start over with it.
-            self.card = code
-            self.pin_attempts = 0
-            self.notice = None
-        elif kind == "item":
-            self.notice = Notice("notice.enter_pin_first")
-        return []
+    def go(self, state: str) -> None:
+        """Enter ``state``; its timeout counts from now."""
+        self.navigation[state]  # raises for a state no table defines
+        self.state = state
+        self.touch()
 
-    def _pin_entered(self, event: object) -> list[Command]:
-        assert isinstance(event, PinEntered)
-        if self.checking_patron or self.card is None:
-            return []
-        if not event.pin:
-            self.notice = Notice("notice.pin_empty")
-            return []
-        self.checking_patron = True
-        self.notice = None
-        return [CheckPatron(self.session_no, self.card, event.pin)]
+    def fail(self, notice: Notice) -> None:
+        """Show ``notice`` on the error screen; the session ends when it is dismissed."""
+        self.notice = notice
+        self.go(Navigation.ERROR)
 
-    def _patron_checked(self, event: object) -> list[Command]:
-        assert isinstance(event, PatronChecked)
-        self.checking_patron = False
-        check = event.check
-        if check.ok:
-            self.patron = check.patron
-            self.notice = None
-            self.state = State.SCANNING
-        elif check.refusal is Refusal.WRONG_PIN:
-            self.pin_attempts += 1
-            if self.pin_attempts >= MAX_PIN_ATTEMPTS:
-                self._error(Notice("refusal.wrong_pin_too_often"))
-            else:
-                left = MAX_PIN_ATTEMPTS - self.pin_attempts
-                self.notice = Notice("refusal.wrong_pin", (("attempts", str(left)),))
-        else:
-            self.patron = check.patron
-            refusal = check.refusal or Refusal.PATRON_BLOCKED
-            if refusal not in _PATRON_REFUSALS_NEEDING_ERROR_SCREEN:
-                refusal = Refusal.PATRON_BLOCKED
-            self._error(Notice(f"refusal.{refusal.value}"))
-        return []
+    def touch(self) -> None:
+        """Restart the current state's timeout."""
+        self._last_activity = self.clock.monotonic()
 
-    def _ils_failed_on_patron(self, event: object) -> list[Command]:
-        self.checking_patron = False
-        self._error(Notice("refusal.ils_unavailable"))
-        return []
-
-    def _item_scan(self, event: object) -> list[Command]:
-        assert isinstance(event, BarcodeScanned) and self.patron is not None
-        code, kind = self._classify(event.text)
-        if kind == "patron":
-            if code != self.patron.barcode:
-                self.notice = Notice("notice.other_card_during_session")
-            return []
-        if kind is None:
-            self.notice = Notice("notice.not_an_item")
-            return []
-        for line in self.lines:
-            if line.barcode == code and line.status is not LineStatus.REFUSED:
-                self.notice = Notice("notice.already_scanned", is_error=False)
-                return []
-        self.notice = None
-        self.lines = [line for line in self.lines if line.barcode != code]
-        self.lines.append(ItemLine(barcode=code))
-        return [Checkout(self.session_no, self.patron.barcode, code)]
-
-    def _checkout_done(self, event: object) -> list[Command]:
-        assert isinstance(event, CheckoutDone)
-        answer = event.answer
-        line = self._pending_line(answer.item_barcode)
-        if line is None:
-            return []
-        if answer.ok and answer.loan is not None:
-            line.status = LineStatus.BORROWED
-            line.title = answer.loan.title
-            line.due = answer.loan.due
-            line.refusal = answer.refusal  # NOT_RECORDED: lent, but the receipt failed
-        else:
-            line.status = LineStatus.REFUSED
-            line.title = answer.title
-            line.refusal = answer.refusal or Refusal.NOT_LOANABLE
-        return []
-
-    def _ils_failed_on_item(self, event: object) -> list[Command]:
-        assert isinstance(event, IlsFailed)
-        line = self._pending_line(event.item_barcode or "")
-        if line is not None:
-            line.status = LineStatus.REFUSED
-            line.refusal = Refusal.ILS_UNAVAILABLE
-        return []
-
-    def _finish(self, event: object) -> list[Command]:
-        if self.busy:
-            return []  # answers still coming; Finish is pressed again or tick() retries
-        if self.borrowed:
-            self.notice = None
-            self.state = State.SUMMARY
-            self._last_activity = self._clock.monotonic()
-        else:
-            self._end(None)
-        return []
-
-    def _summary_scan(self, event: object) -> list[Command]:
-        # The next patron scans their card while the previous summary is still up.
-        self._end(None)
-        return self._idle_scan(event)
-
-    def _end(self, event: object) -> list[Command]:
-        """Back to IDLE, forgetting everything about the patron."""
-        self.state = State.IDLE
+    def end(self) -> None:
+        """Back to the attract screen, forgetting everything about the patron."""
+        self.state = Navigation.IDLE
+        self.service = None
         self.card = None
         self.patron = None
         self.lines = []
         self.notice = None
         self.pin_attempts = 0
-        self.checking_patron = False
+        self.in_flight = 0
         self.session_no += 1
-        return []
 
-    # ----- helpers ---------------------------------------------------------------------------
+    def restart_with(self, event: Event) -> list[Command]:
+        """End this session and handle ``event`` on the attract screen (the next patron)."""
+        self.end()
+        return self.handle(event)
 
-    def _error(self, notice: Notice) -> None:
-        self.state = State.ERROR
-        self.notice = notice
-        self._last_activity = self._clock.monotonic()
+    def _sent(self, commands: Iterable[Command]) -> list[Command]:
+        sent = list(commands)
+        self.in_flight += len(sent)
+        return sent
 
-    def _pending_line(self, barcode: str) -> ItemLine | None:
-        for line in self.lines:
-            if line.barcode == barcode and line.status is LineStatus.PENDING:
-                return line
-        return None
 
-    def _limit(self) -> float | None:
-        return {
-            # A notice on the attract screen ("that was a book, scan your card") fades out.
-            State.IDLE: self.timeouts.summary if self.notice else None,
-            State.PATRON_IDENTIFIED: self.timeouts.idle,
-            State.SCANNING: self.timeouts.idle,
-            State.SUMMARY: self.timeouts.summary,
-            State.ERROR: self.timeouts.error,
-        }[self.state]
+_FAILURE_REFUSALS = {
+    Failure.UNAVAILABLE: Refusal.ILS_UNAVAILABLE,
+    Failure.TIMEOUT: Refusal.ILS_TIMEOUT,
+    Failure.INTERNAL: Refusal.KIOSK_FAULT,
+}
+
+
+def failure_refusal(failure: Failure) -> Refusal:
+    """What the patron is told when a command failed this way."""
+    return _FAILURE_REFUSALS[failure]
+
+
+def transitions(navigation: Navigation) -> dict[tuple[str, type[Event]], Any]:
+    """Every (state, event type) pair the navigation handles, for tests and docs."""
+    return {
+        (state, event_type): handler
+        for state, spec in navigation.states.items()
+        for event_type, handler in spec.on.items()
+    }
+
+
+__all__ = [
+    "BarcodeClassifier",
+    "DeviceState",
+    "ItemLine",
+    "LineStatus",
+    "Notice",
+    "Ports",
+    "Session",
+    "Timeouts",
+    "failure_refusal",
+    "transitions",
+]

@@ -1,4 +1,9 @@
-"""The kiosk's durable circulation log: loans plus outbox events, written together.
+"""The kiosk's durable circulation log: each outcome plus its outbox event, written together.
+
+Every outcome kind goes through :meth:`SqlCirculationLog.record`, which dispatches on the
+outcome's type to the function that adds its own row and returns its report
+(:mod:`kiosk.core.wire`); the outbox row is added in the same transaction. A new kind
+(a return, a renewal, a rating, a visit) adds one such function to ``_RECORDERS``.
 
 The outbox payload is exactly what central will receive. It carries no patron barcode or
 name: central only counts circulation, patrons' identity stays in the library.
@@ -16,15 +21,14 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from kiosk.core.model import Loan
+from kiosk.core import wire
+from kiosk.core.model import Loan, Outcome
 from kiosk.core.ports import StorageFailed
 from kiosk.storage.models import LoanRecord, OutboxEvent
 
 _log = logging.getLogger(__name__)
-
-CHECKOUT = "checkout"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,23 +60,42 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def checkout_payload(event_id: str, kiosk_id: str, loan: Loan) -> dict[str, Any]:
-    """The JSON object central receives for one check-out (no patron identity).
+def _aware(moment: dt.datetime, what: str) -> dt.datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware")
+    return moment
 
-    Args:
-        event_id: UUID of the event, shared by the loan row and the outbox row.
-        kiosk_id: this kiosk's configured id.
-        loan: the confirmed loan.
-    """
-    return {
-        "event_id": event_id,
-        "kind": CHECKOUT,
-        "kiosk_id": kiosk_id,
-        "occurred_at": loan.checked_out_at.astimezone(dt.UTC).isoformat(),
-        "item_barcode": loan.item_barcode,
-        "title": loan.title,
-        "due": loan.due.isoformat(),
-    }
+
+def _record_loan(
+    session: Session, event_id: str, kiosk_id: str, loan: Loan
+) -> tuple[wire.Report, dt.datetime]:
+    session.add(
+        LoanRecord(
+            event_id=event_id,
+            kiosk_id=kiosk_id,
+            patron_barcode=loan.patron_barcode,
+            item_barcode=loan.item_barcode,
+            title=loan.title,
+            author=loan.author,
+            due=loan.due,
+            checked_out_at=loan.checked_out_at,
+        )
+    )
+    report = wire.CheckoutReport(item_barcode=loan.item_barcode, title=loan.title, due=loan.due)
+    return report, loan.checked_out_at
+
+
+_Recorder = Callable[[Session, str, str, Any], tuple[wire.Report, dt.datetime]]
+_RECORDERS: dict[type, tuple[_Recorder, str]] = {
+    # outcome type: (adds its row and returns its report and time, what the log line calls it)
+    Loan: (_record_loan, "check-out"),
+}
+
+
+def _describe(outcome: Outcome) -> str:
+    """What a technician's log line may say about an outcome (no patron identity)."""
+    item = getattr(outcome, "item_barcode", "")
+    return f"item {item}" if item else type(outcome).__name__
 
 
 class SqlCirculationLog:
@@ -103,49 +126,46 @@ class SqlCirculationLog:
         """This kiosk's id."""
         return self._kiosk_id
 
-    def record_checkout(self, loan: Loan) -> None:
-        """Store the loan and its outbox event in one transaction; return after commit.
+    def record(self, outcome: Outcome) -> None:
+        """Store an outcome and its outbox event in one transaction; return after commit.
 
         Args:
-            loan: the loan the ILS confirmed; ``checked_out_at`` must be timezone-aware.
+            outcome: what happened (a :class:`~kiosk.core.model.Loan` the ILS confirmed);
+                its time must be timezone-aware.
 
         Raises:
-            ValueError: ``loan.checked_out_at`` is naive (a programming error).
+            TypeError: an outcome type this store does not know (a programming error).
+            ValueError: the outcome's time is naive (a programming error).
             StorageFailed: the store could not commit; nothing was stored.
         """
-        if loan.checked_out_at.tzinfo is None or loan.checked_out_at.utcoffset() is None:
-            raise ValueError("loan.checked_out_at must be timezone-aware")
+        found = _RECORDERS.get(type(outcome))
+        if found is None:
+            raise TypeError(f"no recorder for outcome {type(outcome).__name__}")
+        recorder, what = found
+        if isinstance(outcome, Loan):
+            _aware(outcome.checked_out_at, "loan.checked_out_at")
         event_id = self._new_event_id()
-        payload = checkout_payload(event_id, self._kiosk_id, loan)
         try:
             with self._sessions.begin() as session:
-                session.add(
-                    LoanRecord(
-                        event_id=event_id,
-                        kiosk_id=self._kiosk_id,
-                        patron_barcode=loan.patron_barcode,
-                        item_barcode=loan.item_barcode,
-                        title=loan.title,
-                        author=loan.author,
-                        due=loan.due,
-                        checked_out_at=loan.checked_out_at,
-                    )
-                )
+                report, occurred_at = recorder(session, event_id, self._kiosk_id, outcome)
+                envelope = wire.Envelope(event_id, self._kiosk_id, occurred_at, report)
                 session.flush()
                 session.add(
                     OutboxEvent(
                         event_id=event_id,
-                        kind=CHECKOUT,
-                        payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                        kind=envelope.kind,
+                        payload=json.dumps(
+                            wire.encode(envelope), ensure_ascii=False, sort_keys=True
+                        ),
                         created_at=self._now(),
                         attempts=0,
                     )
                 )
         except SQLAlchemyError as exc:
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-            _log.error("check-out of item %s not recorded: %s", loan.item_barcode, reason)
+            _log.error("%s of %s not recorded: %s", what, _describe(outcome), reason)
             raise StorageFailed(
-                f"local store could not record check-out of item {loan.item_barcode} "
+                f"local store could not record {what} of {_describe(outcome)} "
                 f"(event {event_id}): {reason}"
             ) from exc
 

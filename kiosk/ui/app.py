@@ -1,15 +1,18 @@
 """The Kivy application: loads the screens, routes keys and touches to the view-model.
 
 Everything it shows comes from :class:`~kiosk.ui.viewmodel.KioskViewModel`; everything it
-needs arrives wired from ``kiosk.bootstrap``. Keys: digits and letters type (that is also
-how a keyboard-wedge scanner arrives), Enter submits, Backspace deletes, Escape cancels,
-F2 switches language, F3 switches large print.
+needs arrives wired from ``kiosk.bootstrap``. Screens are kv rules in
+``kiosk/ui/screens/*.kv`` (``common.kv`` first): the screen of state ``borrow.pin`` is the
+rule ``<BorrowPinScreen@Screen>``, so a service's screens are one new kv file.
+
+Keys: digits and letters type (that is also how a keyboard-wedge scanner arrives), Enter
+submits, Backspace deletes, Escape cancels, F2 switches language, F3 switches large print.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +28,9 @@ from kiosk.ui.viewmodel import KioskViewModel
 
 log = logging.getLogger(__name__)
 
-# Not named after the App class, so Kivy does not load it a second time by itself.
-KV_FILE = Path(__file__).with_name("screens.kv")
+# Not named after the App class, so Kivy does not load them a second time by itself.
+SCREENS_DIR = Path(__file__).with_name("screens")
+COMMON_KV = "common.kv"
 TICK_INTERVAL = 0.5
 
 KEY_ENTER, KEY_NUMPAD_ENTER, KEY_BACKSPACE, KEY_ESCAPE = 13, 271, 8, 27
@@ -41,18 +45,26 @@ class KioskApp(App):
     def __init__(
         self,
         vm: KioskViewModel,
+        screens: Sequence[str],
         *,
         on_first_frame: Callable[[KioskApp], None] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.vm = vm
+        self.screen_names = list(screens)
         self._on_first_frame = on_first_frame
         self._first_frame_seen = False
 
     def build(self) -> Widget:
-        Builder.load_file(str(KV_FILE))
-        return Factory.KioskRoot()
+        load_screen_rules()
+        root = Factory.KioskRoot()
+        manager = root.ids.screens
+        for name in self.screen_names:
+            manager.add_widget(screen_class(name)(name=name))
+        manager.current = self.vm.screen
+        self.vm.bind(screen=lambda _vm, screen: setattr(manager, "current", screen))
+        return root
 
     def on_start(self) -> None:
         Window.bind(on_textinput=self._on_textinput, on_key_down=self._on_key_down)
@@ -94,6 +106,39 @@ class KioskApp(App):
         Window.unbind(on_flip=self._on_flip)
         if self._on_first_frame is not None:
             self._on_first_frame(self)
+
+
+class MissingScreen(LookupError):
+    """A state of the navigation has no kv rule to show it (a programming error)."""
+
+
+def screen_class_name(screen: str) -> str:
+    """The kv rule name for a screen: ``borrow.pin`` -> ``BorrowPinScreen``."""
+    parts = screen.replace("_", ".").split(".")
+    return "".join(part[:1].upper() + part[1:] for part in parts) + "Screen"
+
+
+def load_screen_rules() -> None:
+    """Load every kv file of ``kiosk/ui/screens`` once, shared widgets first."""
+    files = sorted(SCREENS_DIR.glob("*.kv"), key=lambda path: (path.name != COMMON_KV, path.name))
+    for path in files:
+        if str(path) not in Builder.files:
+            Builder.load_file(str(path))
+
+
+def screen_class(screen: str) -> Any:
+    """The Factory class that shows ``screen``.
+
+    Raises:
+        MissingScreen: no kv rule defines it.
+    """
+    name = screen_class_name(screen)
+    try:
+        return Factory.get(name)
+    except Exception as err:  # Factory raises FactoryException, a bare Exception subclass
+        raise MissingScreen(
+            f"no screen for state {screen!r}: define <{name}@Screen> in {SCREENS_DIR}/*.kv"
+        ) from err
 
 
 def post_to_ui(action: Callable[[], None]) -> None:

@@ -24,11 +24,6 @@ PNG_NAME = "current-screen.png"
 TEXT_NAME = "current-screen.txt"
 SETTLE = 0.15  # seconds: let a burst of changes settle and the frame be drawn first
 
-_WATCHED = (
-    "screen", "language", "font_scale", "entry_text", "pin_mask", "lines", "notice_text",
-    "warning_text", "show_spinner", "summary_closing", "error_text",
-)  # fmt: skip
-
 
 class ScreenRecorder:
     """Writes the current screen to ``folder`` whenever the view-model changes."""
@@ -47,7 +42,8 @@ class ScreenRecorder:
         self._last_text = ""
         folder.mkdir(parents=True, exist_ok=True)
         self._trigger = Clock.create_trigger(self.capture, SETTLE)
-        vm.bind(**{name: self._trigger for name in _WATCHED})
+        # Every property of the view-model: a screen added later is recorded without a list.
+        vm.bind(**{name: self._trigger for name in vm.properties()})
         self._trigger()
 
     @property

@@ -1,16 +1,18 @@
 """The kiosk's view-model: what every screen shows, as Kivy properties, and what it can do.
 
-Screens (``screens.kv``) bind to these properties and call these actions; they never see the
-session, the ILS or the database. The view-model owns the core :class:`Session` and is
-touched by the UI thread only: scanner threads and the ILS worker hand their results over
-through ``post`` (Kivy's ``Clock.schedule_once`` in the app, a plain call in flow tests).
+Screens (``kiosk/ui/screens/*.kv``) bind to these properties and call these actions; they
+never see the session, the ILS or the database. The view-model holds no flow logic of its
+own: typing goes where the current state's input mode says, Enter sends the event that
+mode means, and every text comes from the catalogue (static texts through ``texts``,
+changing ones from the state's ``state_texts``). A new service therefore needs no change
+here. It is touched by the owner thread only (the driver asserts it in debug mode); other
+threads reach the session through :meth:`SessionDriver.post`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future
 from typing import Any
 
 from kivy.event import EventDispatcher
@@ -23,13 +25,14 @@ from kivy.properties import (
     StringProperty,
 )
 
-from kiosk.core import session as s
+from kiosk.core import events as e
+from kiosk.core.driver import SessionDriver
 from kiosk.core.i18n import Translator
-from kiosk.core.model import Refusal
+from kiosk.core.navigation import InputMode, Navigation
+from kiosk.core.session import ItemLine
 
 log = logging.getLogger(__name__)
 
-Post = Callable[[Callable[[], None]], None]
 MAX_ENTRY = 32  # longer than any barcode; a stuck key cannot grow the buffer forever
 SPINNER_DELAY = 0.3  # seconds an ILS call may take before the spinner shows
 
@@ -37,38 +40,32 @@ SPINNER_DELAY = 0.3  # seconds an ILS call may take before the spinner shows
 class KioskViewModel(EventDispatcher):
     """State of the kiosk screens. Every property is plain data ready to display."""
 
-    screen = StringProperty(s.State.IDLE.value)
+    screen = StringProperty(Navigation.IDLE)
+    input_mode = StringProperty(InputMode.BARCODE.value)
     language = StringProperty("id")
     large_print = BooleanProperty(False)
     font_scale = NumericProperty(1.0)
-    texts = DictProperty({})
+    texts = ObjectProperty(None)
+    state_texts = ObjectProperty(None)
     theme = ObjectProperty(None)
     library_name = StringProperty("")
     entry_text = StringProperty("")
     pin_mask = StringProperty("")
-    card_hint = StringProperty("")
-    patron_name = StringProperty("")
-    greeting = StringProperty("")
     lines = ListProperty([])
     notice_text = StringProperty("")
     notice_is_error = BooleanProperty(False)
     busy = BooleanProperty(False)
     show_spinner = BooleanProperty(False)
     warning_text = StringProperty("")
-    summary_title = StringProperty("")
-    summary_count = StringProperty("")
-    summary_closing = StringProperty("")
     error_text = StringProperty("")
     can_finish = BooleanProperty(False)
+    devices = DictProperty({})
 
     def __init__(
         self,
-        session: s.Session,
-        run_command: Callable[[s.Command], s.Event],
-        executor: Executor,
+        driver: SessionDriver,
         translators: dict[str, Translator],
         *,
-        post: Post,
         theme: Any,
         text_scales: Sequence[float] = (1.0, 1.5),
         default_language: str = "id",
@@ -77,11 +74,9 @@ class KioskViewModel(EventDispatcher):
         monotonic: Callable[[], float],
     ) -> None:
         super().__init__()
-        self._session = session
-        self._run_command = run_command
-        self._executor = executor
+        self._driver = driver
+        self._session = driver.session
         self._translators = translators
-        self._post = post
         self._scales = tuple(text_scales)
         self._default_language = default_language
         self._default_large_print = default_large_print
@@ -91,24 +86,27 @@ class KioskViewModel(EventDispatcher):
         self.theme = theme
         self.library_name = library_name
         self._reset_preferences()
-        self.texts = _all_texts(translators[self.language])
+        self.texts = translators[self.language].texts()
         self.font_scale = self._scales[-1] if self.large_print else self._scales[0]
+        driver.add_listener(self.refresh)
         self.refresh()
 
     # ----- actions: input ----------------------------------------------------------------
 
     def scan(self, text: str) -> None:
         """A barcode arrived from a scanner (serial, wedge or typed and submitted)."""
-        self._handle(s.BarcodeScanned(text))
+        self._driver.handle(e.BarcodeScanned(text))
 
     def type_char(self, char: str) -> None:
         """One character typed on a keyboard, a wedge scanner or the on-screen keypad."""
+        self._driver.check_thread("type_char")
         self._note_activity()
-        if self.screen == s.State.PATRON_IDENTIFIED.value:
+        mode = self._session.input_mode
+        if mode is InputMode.PIN:
             if char.isdigit() and len(self._pin) < MAX_ENTRY:
                 self._pin += char
         elif (
-            self.screen in (s.State.IDLE.value, s.State.SCANNING.value)
+            mode in (InputMode.BARCODE, InputMode.TEXT)
             and char.isprintable()
             and len(self.entry_text) < MAX_ENTRY
         ):
@@ -116,62 +114,71 @@ class KioskViewModel(EventDispatcher):
         self.refresh()
 
     def backspace(self) -> None:
+        self._driver.check_thread("backspace")
         self._note_activity()
-        if self.screen == s.State.PATRON_IDENTIFIED.value:
+        if self._session.input_mode is InputMode.PIN:
             self._pin = self._pin[:-1]
         else:
             self.entry_text = self.entry_text[:-1]
         self.refresh()
 
     def clear_entry(self) -> None:
+        self._driver.check_thread("clear_entry")
         self._note_activity()
         self._pin = ""
         self.entry_text = ""
         self.refresh()
 
     def submit(self) -> None:
-        """Enter: send what was typed as a barcode, or as the PIN on the PIN screen."""
-        if self.screen == s.State.PATRON_IDENTIFIED.value:
+        """Enter: send what was typed as the current input mode means it."""
+        self._driver.check_thread("submit")
+        mode = self._session.input_mode
+        if mode is InputMode.PIN:
             pin, self._pin = self._pin, ""
-            self._handle(s.PinEntered(pin))
-        elif self.screen in (s.State.IDLE.value, s.State.SCANNING.value, s.State.SUMMARY.value):
+            self._driver.handle(e.PinEntered(pin))
+        elif mode is InputMode.BARCODE:
             text, self.entry_text = self.entry_text.strip(), ""
-            if text:
-                self._handle(s.BarcodeScanned(text))
-            else:
-                self._handle(s.Activity())
-        elif self.screen == s.State.ERROR.value:
-            self._handle(s.ErrorDismissed())
+            self._driver.handle(e.BarcodeScanned(text) if text else e.Activity())
+        elif mode is InputMode.TEXT:
+            text, self.entry_text = self.entry_text, ""
+            self._driver.handle(e.TextEntered(text))
+        else:
+            self._driver.handle(e.OkPressed())
 
     # ----- actions: buttons --------------------------------------------------------------
 
+    def choose(self, service: str) -> None:
+        """A service button on the attract screen."""
+        self._driver.handle(e.ServiceChosen(service))
+
     def finish(self) -> None:
-        self._handle(s.FinishPressed())
+        self._driver.handle(e.FinishPressed())
 
     def cancel(self) -> None:
-        self._handle(s.CancelPressed())
+        self._driver.handle(e.CancelPressed())
 
     def dismiss(self) -> None:
-        self._handle(s.ErrorDismissed())
+        self._driver.handle(e.OkPressed())
 
     def touched(self) -> None:
         """Any touch on the screen: the patron is still there."""
-        self._handle(s.Activity())
+        self._driver.handle(e.Activity())
 
     def toggle_language(self) -> None:
+        self._driver.check_thread("toggle_language")
         self._note_activity()
         languages = list(self._translators)
         # Setting the language refreshes every text (on_language).
         self.language = languages[(languages.index(self.language) + 1) % len(languages)]
 
     def toggle_large_print(self) -> None:
+        self._driver.check_thread("toggle_large_print")
         self.large_print = not self.large_print
-        self._handle(s.Activity())
+        self._driver.handle(e.Activity())
 
     def tick(self, *_args: object) -> None:
-        """Called about twice a second by the app clock; lets timeouts happen."""
-        self._session.tick()
-        self.refresh()
+        """Called about twice a second by the app clock: deadlines and timeouts happen."""
+        self._driver.tick()
 
     # ----- plumbing ----------------------------------------------------------------------
 
@@ -181,34 +188,14 @@ class KioskViewModel(EventDispatcher):
 
     def _note_activity(self) -> None:
         """Tell the session the patron is there, leaving the refresh to the caller."""
-        self._session.handle(s.Activity())  # Activity never yields commands
-
-    def _handle(self, event: s.Event) -> None:
-        commands = self._session.handle(event)
-        for command in commands:
-            self._submit(command)
-        self.refresh()
-
-    def _submit(self, command: s.Command) -> None:
-        future = self._executor.submit(self._run_command, command)
-
-        def done(fut: Future[s.Event]) -> None:
-            try:
-                event = fut.result()
-            except Exception as err:  # the runner never raises by design; a bug must not hang
-                log.exception("command runner failed")
-                barcode = command.item_barcode if isinstance(command, s.Checkout) else None
-                event = s.IlsFailed(command.session_no, f"internal error: {err}", barcode)
-            self._post(lambda: self._handle(event))
-
-        future.add_done_callback(done)
+        self._session.handle(e.Activity())  # Activity never yields commands
 
     def _reset_preferences(self) -> None:
         self.language = self._default_language
         self.large_print = self._default_large_print
 
     def on_language(self, _instance: object, language: str) -> None:
-        self.texts = _all_texts(self._translators[language])
+        self.texts = self._translators[language].texts()
         self.refresh()
 
     def on_large_print(self, _instance: object, large: bool) -> None:
@@ -216,26 +203,26 @@ class KioskViewModel(EventDispatcher):
 
     def refresh(self) -> None:
         """Copy the session into the display properties. Cheap; called after every change."""
-        if not self.texts:
+        if self.texts is None:
             return  # still constructing
         session = self._session
-        state = session.state.value
-        if state != self.screen:
+        if session.screen != self.screen:
             self._pin = ""
             self.entry_text = ""
-            self.screen = state
-            if session.state is s.State.IDLE:
+            self.screen = session.screen
+            if session.state == Navigation.IDLE:
                 self._reset_preferences()  # the next patron starts from the library default
+        self.input_mode = session.input_mode.value
         t = self._translators[self.language]
         self.pin_mask = "●" * len(self._pin)
-        self.card_hint = t("pin.card", last4=session.card[-4:]) if session.card else ""
-        self.patron_name = session.patron.name if session.patron else ""
-        self.greeting = t("scan.greeting", name=self.patron_name)
-        self.lines = [self._line(line, t) for line in session.lines]
+        self.state_texts = TextSlots(
+            {slot: t.render(notice) for slot, notice in session.texts().items()}
+        )
+        self.lines = [_line(line, t) for line in session.lines]
         notice = session.notice
-        self.notice_text = t(notice.key, **dict(notice.params)) if notice else ""
+        self.notice_text = t.render(notice) if notice else ""
         self.notice_is_error = bool(notice and notice.is_error)
-        self.error_text = self.notice_text if session.state is s.State.ERROR else ""
+        self.error_text = self.notice_text if session.state == Navigation.ERROR else ""
         self._update_busy(session.busy)
         self.can_finish = not session.busy
         left = session.seconds_left
@@ -244,14 +231,7 @@ class KioskViewModel(EventDispatcher):
             if session.timeout_warning and left is not None
             else ""
         )
-        borrowed = len(session.borrowed)
-        self.summary_title = t("summary.title", name=self.patron_name)
-        self.summary_count = t.plural("summary.count", "summary.count_plural", borrowed)
-        self.summary_closing = (
-            t("summary.closing", seconds=round(left))
-            if session.state is s.State.SUMMARY and left is not None
-            else ""
-        )
+        self.devices = {name: state.ready for name, state in session.devices.items()}
 
     def _update_busy(self, busy: bool) -> None:
         now = self._monotonic()
@@ -262,32 +242,22 @@ class KioskViewModel(EventDispatcher):
         self.busy = busy
         self.show_spinner = busy and now - (self._busy_since or now) >= SPINNER_DELAY
 
-    def _line(self, line: s.ItemLine, t: Translator) -> dict[str, Any]:
-        title = line.title or t("line.unknown_title", barcode=line.barcode)
-        if line.status is s.LineStatus.PENDING:
-            detail = t("line.pending")
-        elif line.status is s.LineStatus.BORROWED and line.due is not None:
-            detail = t("line.due", date=t.date(line.due))
-            if line.refusal is Refusal.NOT_RECORDED:
-                detail += " — " + t("refusal.not_recorded")
-        else:
-            detail = t(f"refusal.{(line.refusal or Refusal.NOT_LOANABLE).value}")
-        return {
-            "title": title,
-            "detail": detail,
-            "status": line.status.value,
-            "barcode": line.barcode,
-        }
+
+class TextSlots(dict[str, str]):
+    """A state's changing texts by slot; a slot the state does not fill reads as ''.
+
+    kv rules read ``app.vm.state_texts['greeting']`` (a subscript, which Kivy binds to,
+    unlike a ``.get()`` call), so a screen never fails on a slot another state lacks.
+    """
+
+    def __missing__(self, _slot: str) -> str:
+        return ""
 
 
-def _all_texts(translator: Translator) -> dict[str, str]:
-    """The static texts the kv screens show, in one language."""
-    keys = (
-        "attract.title", "attract.prompt", "attract.type_hint", "attract.entry_label",
-        "common.other_language", "common.large_print_on", "common.large_print_off",
-        "common.cancel", "common.ok", "common.please_wait", "keypad.clear", "keypad.backspace",
-        "keypad.enter", "pin.title", "pin.hint", "scan.prompt", "scan.type_hint",
-        "scan.entry_label", "scan.empty", "scan.finish", "summary.done", "error.title",
-        "error.help",
-    )  # fmt: skip
-    return {key: translator(key) for key in keys}
+def _line(line: ItemLine, t: Translator) -> dict[str, Any]:
+    return {
+        "title": line.title or t("line.unknown_title", barcode=line.barcode),
+        "detail": " — ".join(t.render(notice) for notice in line.details),
+        "status": line.status.value,
+        "barcode": line.barcode,
+    }

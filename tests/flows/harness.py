@@ -1,71 +1,72 @@
-"""A kiosk without a window: real session, demo library and store, view-model driven by hand.
+"""A kiosk without a window, built exactly as ``kiosk run`` builds it (``bootstrap.build``).
 
-Commands run at once on the calling thread and their answers are posted straight back, so
-a test reads like a patron at the kiosk and needs no sleeps.
+Everything is real: the demo library, the local store, the session over every service,
+the driver and its ILS worker thread, the view-model. Only the clock is hand-wound and the
+serial scanner is left out unless a test asks for one. Commands run on the real worker
+thread; :meth:`FlowKiosk.settle` waits for their answers and applies them, as the app's
+UI thread would at its next frame, so a test reads like a patron at the kiosk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
 
-from accessibility.themes import DEFAULT, TEXT_STEPS
-from kiosk.bootstrap import classify_barcode
-from kiosk.core.circulation import CommandRunner
+from kiosk import config as config_module
+from kiosk.bootstrap import Kiosk, build
 from kiosk.core.clock import ManualClock
-from kiosk.core.i18n import translators
-from kiosk.core.session import Session, Timeouts
-from kiosk.ils.local import LocalIls
-from kiosk.storage.circulation_log import SqlCirculationLog
-from kiosk.storage.db import open_store
-from kiosk.ui.viewmodel import KioskViewModel
+from kiosk.core.ports import IlsBackend
 
 
-class InlineExecutor(Executor):
-    """Runs each job at once, on the caller's thread."""
+class FlowKiosk:
+    """The kiosk's object graph from :func:`kiosk.bootstrap.build`, driven by hand."""
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as err:
-            future.set_exception(err)
-        return future
-
-
-class Kiosk:
-    """Everything ``kiosk run`` wires, minus Kivy's window and the scanner thread."""
-
-    def __init__(self, data_dir: Path, *, ils: Any = None, circulation_log: Any = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        config: config_module.Config | None = None,
+        wrap_ils: Callable[[IlsBackend], IlsBackend] | None = None,
+        **build_options: Any,
+    ) -> None:
         self.clock = ManualClock()
-        self.engine = open_store(data_dir / "kiosk.sqlite3")
-        self.store = SqlCirculationLog(self.engine, "test-kiosk")
-        self.ils = ils or LocalIls.open(data_dir / "demo-library.sqlite3")
-        self.session = Session(self.clock, classify_barcode, Timeouts())
-        runner = CommandRunner(self.ils, circulation_log or self.store, self.clock)
-        self.vm = KioskViewModel(
-            self.session,
-            runner.run,
-            InlineExecutor(),
-            translators(),
-            post=lambda action: action(),
-            theme=DEFAULT,
-            text_scales=[step.scale for step in TEXT_STEPS],
-            library_name="Perpustakaan Uji",
-            monotonic=self.clock.monotonic,
+        self.parts: Kiosk = build(
+            config or config_module.defaults(),
+            data_dir,
+            clock=self.clock,
+            scanner_url="",
+            wrap_ils=wrap_ils,
+            debug=True,
+            **build_options,
         )
+        self.vm = self.parts.vm
+        self.driver = self.parts.driver
+        self.session = self.parts.session
+        self.store = self.parts.circulation_log
+        self.ils = self.parts.ils
+
+    def settle(self) -> None:
+        """Wait for every command in flight and apply its answer."""
+        self.driver.settle()
+
+    def scan(self, code: str) -> None:
+        """A scan from the serial scanner, answered before returning."""
+        self.vm.scan(code)
+        self.settle()
 
     def type(self, text: str) -> None:
-        """Type on the keyboard (or a wedge scanner) and press Enter."""
+        """Type on the keyboard (or a wedge scanner) and press Enter; wait for the answer."""
         for char in text:
             self.vm.type_char(char)
         self.vm.submit()
+        self.settle()
 
     def wait(self, seconds: float) -> None:
         """Let time pass with the kiosk ticking, as the app clock does twice a second."""
-        steps = int(seconds * 2)
-        for _ in range(steps):
+        for _ in range(int(seconds * 2)):
             self.clock.advance(0.5)
             self.vm.tick()
+
+    def close(self) -> None:
+        self.parts.close(grace=1.0)

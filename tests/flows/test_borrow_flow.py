@@ -1,17 +1,19 @@
 """Borrowing at the kiosk, end to end without a display: what the patron sees and what is stored.
 
-GIVEN the embedded demo library and an empty local store, WHEN a patron works the kiosk
-through the view-model (keys, keypad, scans), THEN the screen properties say what a
-patron would read and the store holds exactly the loans shown as done.
+GIVEN the kiosk as ``bootstrap.build`` wires it (embedded demo library, empty local store,
+the driver's real worker thread), WHEN a patron works it through the view-model (keys,
+keypad, scans), THEN the screen properties say what a patron would read and the store
+holds exactly the loans shown as done.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flows.harness import Kiosk
+from flows.harness import FlowKiosk as Kiosk
 
 from kiosk.core.ports import StorageFailed
 from kiosk.ils.local.demo_data import DEMO_CARDS, DemoItemCard, DemoPatronCard
@@ -24,13 +26,15 @@ LITTLE_PRINCE = "33171000000067"
 
 
 @pytest.fixture
-def kiosk(tmp_path: Path) -> Kiosk:
-    return Kiosk(tmp_path)
+def kiosk(tmp_path: Path) -> Iterator[Kiosk]:
+    kiosk = Kiosk(tmp_path)
+    yield kiosk
+    kiosk.close()
 
 
 def sign_in(kiosk: Kiosk, card: str = SUTRISNO, pin: str = SUTRISNO_PIN) -> None:
-    kiosk.vm.scan(card)
-    assert kiosk.vm.screen == "patron_identified"
+    kiosk.scan(card)
+    assert kiosk.vm.screen == "borrow.pin"
     kiosk.type(pin)
 
 
@@ -46,9 +50,9 @@ def test_borrow_two_books_and_finish(kiosk: Kiosk) -> None:
     vm = kiosk.vm
     assert vm.screen == "idle" and vm.texts["attract.title"] == "Selamat datang di perpustakaan"
     sign_in(kiosk)
-    assert vm.screen == "scanning" and vm.greeting == "Halo, Sutrisno"
+    assert vm.screen == "borrow.scanning" and vm.state_texts["greeting"] == "Halo, Sutrisno"
 
-    vm.scan(LASKAR_PELANGI)
+    kiosk.scan(LASKAR_PELANGI)
     kiosk.type(LITTLE_PRINCE)  # a keyboard-wedge scanner types and presses Enter
     assert [(line["title"], line["detail"]) for line in vm.lines] == [
         ("Laskar Pelangi", "Kembalikan paling lambat 5 Desember 2026"),
@@ -59,20 +63,20 @@ def test_borrow_two_books_and_finish(kiosk: Kiosk) -> None:
     assert len(kiosk.store.pending_outbox()) == 2
 
     vm.finish()
-    assert vm.screen == "summary"
-    assert (vm.summary_title, vm.summary_count) == (
+    assert vm.screen == "borrow.summary"
+    assert (vm.state_texts["title"], vm.state_texts["count"]) == (
         "Terima kasih, Sutrisno!",
         "Anda meminjam 2 buku",
     )
 
     kiosk.wait(11)
     assert vm.screen == "idle"
-    assert (vm.patron_name, vm.lines, vm.card_hint) == ("", [], "")
+    assert (vm.state_texts, vm.lines) == ({}, [])
 
 
 def test_refused_item_is_shown_and_not_stored(kiosk: Kiosk) -> None:
     sign_in(kiosk)
-    kiosk.vm.scan(KAMUS)
+    kiosk.scan(KAMUS)
     [line] = kiosk.vm.lines
     assert line["status"] == "refused"
     assert line["detail"] == "Buku ini hanya untuk dibaca di perpustakaan."
@@ -89,19 +93,19 @@ def test_blocked_patron_sees_why_and_returns_to_start(kiosk: Kiosk) -> None:
 
 def test_wrong_pin_then_right_pin(kiosk: Kiosk) -> None:
     sign_in(kiosk, SUTRISNO, "9999")
-    assert kiosk.vm.screen == "patron_identified"
+    assert kiosk.vm.screen == "borrow.pin"
     assert kiosk.vm.notice_text == "PIN salah. Sisa percobaan: 2."
     assert kiosk.vm.pin_mask == ""  # the typed PIN is gone from the screen
     kiosk.type(SUTRISNO_PIN)
-    assert kiosk.vm.screen == "scanning"
+    assert kiosk.vm.screen == "borrow.scanning"
 
 
 def test_pin_is_masked_while_typing(kiosk: Kiosk) -> None:
-    kiosk.vm.scan(SUTRISNO)
+    kiosk.scan(SUTRISNO)
     for char in "12":
         kiosk.vm.type_char(char)
     assert kiosk.vm.pin_mask == "●●"
-    assert kiosk.vm.card_hint == "Kartu berakhiran 0010"
+    assert kiosk.vm.state_texts["card"] == "Kartu berakhiran 0010"
     kiosk.vm.backspace()
     assert kiosk.vm.pin_mask == "●"
 
@@ -112,13 +116,13 @@ def test_english_toggle_changes_every_text_and_resets_after_session(kiosk: Kiosk
     assert vm.texts["attract.title"] == "Welcome to the library"
     assert vm.texts["common.other_language"] == "Bahasa Indonesia"
     sign_in(kiosk)
-    vm.scan(LASKAR_PELANGI)
+    kiosk.scan(LASKAR_PELANGI)
     assert vm.lines[0]["detail"] == "Return by 5 December 2026"
     vm.toggle_language()
     assert vm.lines[0]["detail"] == "Kembalikan paling lambat 5 Desember 2026"
     vm.toggle_language()
     vm.finish()
-    assert vm.summary_count == "You borrowed 1 book"
+    assert vm.state_texts["count"] == "You borrowed 1 book"
     vm.finish()
     assert vm.screen == "idle" and vm.language == "id"
 
@@ -149,22 +153,26 @@ def test_timeout_warning_then_session_ends(kiosk: Kiosk) -> None:
     kiosk.vm.touched()
     assert kiosk.vm.warning_text == ""
     kiosk.wait(61)
-    assert kiosk.vm.screen == "idle" and kiosk.vm.patron_name == ""
+    assert kiosk.vm.screen == "idle" and kiosk.vm.state_texts == {}
 
 
 class BrokenStore:
     """A local store whose disk is full."""
 
-    def record_checkout(self, loan: object) -> None:
+    def record(self, outcome: object) -> None:
         raise StorageFailed("disk full")
 
 
-def test_loan_not_stored_locally_is_not_shown_as_plain_done(tmp_path: Path) -> None:
-    kiosk = Kiosk(tmp_path, circulation_log=BrokenStore())
+def test_loan_not_stored_locally_is_not_shown_as_plain_done(
+    kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sign_in(kiosk)
-    kiosk.vm.scan(LASKAR_PELANGI)
+    # The disk fills up between the ILS lending the book and the kiosk storing it.
+    monkeypatch.setattr(kiosk.store, "record", BrokenStore().record)
+    kiosk.scan(LASKAR_PELANGI)
     [line] = kiosk.vm.lines
     assert "kios gagal menyimpan buktinya" in line["detail"]
+    monkeypatch.undo()
     assert kiosk.store.loans() == []
 
 
@@ -180,8 +188,11 @@ class DownIls:
 
 
 def test_ils_down_tells_the_patron_and_stores_nothing(tmp_path: Path) -> None:
-    kiosk = Kiosk(tmp_path, ils=DownIls())
-    sign_in(kiosk)
-    assert kiosk.vm.screen == "error"
-    assert kiosk.vm.error_text.startswith("Sistem perpustakaan sedang tidak dapat dihubungi")
-    assert kiosk.store.loans() == []
+    kiosk = Kiosk(tmp_path, wrap_ils=lambda _real: DownIls())  # type: ignore[arg-type,return-value]
+    try:
+        sign_in(kiosk)
+        assert kiosk.vm.screen == "error"
+        assert kiosk.vm.error_text.startswith("Sistem perpustakaan sedang tidak dapat dihubungi")
+        assert kiosk.store.loans() == []
+    finally:
+        kiosk.close()

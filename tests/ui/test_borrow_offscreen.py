@@ -38,16 +38,16 @@ def test_borrow_with_serial_scanner(kiosk: KioskProcess, scanner: PtyScannerSimu
     kiosk.wait_for_screen("idle", "Selamat datang di perpustakaan")
 
     scanner.send(CARD)
-    kiosk.wait_for_screen("patron_identified", "Masukkan PIN Anda", "Kartu berakhiran 0010")
+    kiosk.wait_for_screen("borrow.pin", "Masukkan PIN Anda", "Kartu berakhiran 0010")
     kiosk.type(PIN)  # typed on the keyboard, as a patron would
-    kiosk.wait_for_screen("scanning", "Halo, Sutrisno")
+    kiosk.wait_for_screen("borrow.scanning", "Halo, Sutrisno")
 
     scanner.send(LASKAR_PELANGI)
-    screen = kiosk.wait_for_screen("scanning", "Laskar Pelangi", "Kembalikan paling lambat")
+    screen = kiosk.wait_for_screen("borrow.scanning", "Laskar Pelangi", "Kembalikan paling lambat")
     assert "clipped:" not in screen
 
     scanner.send_split(KAMUS)  # a scanner that sends its frame in pieces
-    kiosk.wait_for_screen("scanning", "Buku ini hanya untuk dibaca di perpustakaan.")
+    kiosk.wait_for_screen("borrow.scanning", "Buku ini hanya untuk dibaca di perpustakaan.")
 
     with sqlite3.connect(kiosk.data_dir / "kiosk.sqlite3") as db:
         loans = db.execute("SELECT patron_barcode, item_barcode, title FROM loans").fetchall()
@@ -56,7 +56,7 @@ def test_borrow_with_serial_scanner(kiosk: KioskProcess, scanner: PtyScannerSimu
     assert outbox == [("checkout",)]
 
     kiosk.type(":finish")
-    kiosk.wait_for_screen("summary", "Terima kasih, Sutrisno!", "Anda meminjam 1 buku")
+    kiosk.wait_for_screen("borrow.summary", "Terima kasih, Sutrisno!", "Anda meminjam 1 buku")
     kiosk.type(":finish")
     screen = kiosk.wait_for_screen("idle")
     assert "Sutrisno" not in screen and "Laskar Pelangi" not in screen
@@ -69,7 +69,7 @@ def test_noise_on_the_line_is_not_a_scan(kiosk: KioskProcess, scanner: PtyScanne
     scanner.send("23171000000011")  # wrong check digit
     kiosk.wait_for_screen("idle", "Nomor kartu tidak dikenali")
     scanner.send(CARD)
-    kiosk.wait_for_screen("patron_identified")
+    kiosk.wait_for_screen("borrow.pin")
 
 
 def test_keyboard_wedge_scanner_works_without_serial(tmp_path: Path) -> None:
@@ -77,11 +77,11 @@ def test_keyboard_wedge_scanner_works_without_serial(tmp_path: Path) -> None:
     try:
         kiosk.wait_for_screen("idle")
         kiosk.type(CARD)  # characters then Enter, as a wedge scanner types them
-        kiosk.wait_for_screen("patron_identified")
+        kiosk.wait_for_screen("borrow.pin")
         kiosk.type(PIN)
-        kiosk.wait_for_screen("scanning")
+        kiosk.wait_for_screen("borrow.scanning")
         kiosk.type(LASKAR_PELANGI)
-        kiosk.wait_for_screen("scanning", "Laskar Pelangi")
+        kiosk.wait_for_screen("borrow.scanning", "Laskar Pelangi")
     finally:
         kiosk.stop()
 
@@ -92,11 +92,11 @@ def test_demo_scans_typed_barcodes_through_the_in_process_simulator(tmp_path: Pa
     try:
         kiosk.wait_for_screen("idle")
         kiosk.type(CARD)
-        kiosk.wait_for_screen("patron_identified")
+        kiosk.wait_for_screen("borrow.pin")
         kiosk.type(PIN)  # not a barcode: typed into the kiosk as keys
-        kiosk.wait_for_screen("scanning")
+        kiosk.wait_for_screen("borrow.scanning")
         kiosk.type(LASKAR_PELANGI)
-        kiosk.wait_for_screen("scanning", "Laskar Pelangi")
+        kiosk.wait_for_screen("borrow.scanning", "Laskar Pelangi")
         log = kiosk.log_path.read_text(encoding="utf-8")
         assert f"scanned {CARD} with the simulated scanner" in log
         assert f"scanned {LASKAR_PELANGI} with the simulated scanner" in log

@@ -22,16 +22,16 @@ ITEMS = ("33171000000018", "33171000000067", "33171000000034")
 EXPECTED = {
     "id": {
         "idle": "Selamat datang di perpustakaan",
-        "patron_identified": "Masukkan PIN Anda",
-        "scanning": "Kembalikan paling lambat",
-        "summary": "Terima kasih, Sutrisno!",
+        "borrow.pin": "Masukkan PIN Anda",
+        "borrow.scanning": "Kembalikan paling lambat",
+        "borrow.summary": "Terima kasih, Sutrisno!",
         "error": "Denda Anda melebihi batas",
     },
     "en": {
         "idle": "Welcome to the library",
-        "patron_identified": "Enter your PIN",
-        "scanning": "Return by",
-        "summary": "Thank you, Sutrisno!",
+        "borrow.pin": "Enter your PIN",
+        "borrow.scanning": "Return by",
+        "borrow.summary": "Thank you, Sutrisno!",
         "error": "Your fines are over the limit",
     },
 }
@@ -70,20 +70,20 @@ def test_screenshot_tour(tmp_path: Path, language: str, large: bool) -> None:
         keep(kiosk, "idle", language, large)
 
         kiosk.type(CARD)
-        keep(kiosk, "patron_identified", language, large)
+        keep(kiosk, "borrow.pin", language, large)
         kiosk.type(PIN)
-        kiosk.wait_for_screen("scanning")
+        kiosk.wait_for_screen("borrow.scanning")
         for item in ITEMS:
             kiosk.type(item)
-        keep(kiosk, "scanning", language, large, "The Little Prince", "Kamus Besar")
+        keep(kiosk, "borrow.scanning", language, large, "The Little Prince", "Kamus Besar")
 
         kiosk.type(":finish")
-        keep(kiosk, "summary", language, large, "Laskar Pelangi")
+        keep(kiosk, "borrow.summary", language, large, "Laskar Pelangi")
         kiosk.type(":finish")
 
         set_preferences(kiosk, language, large)
         kiosk.type(BLOCKED_CARD)
-        kiosk.wait_for_screen("patron_identified")
+        kiosk.wait_for_screen("borrow.pin")
         kiosk.type(BLOCKED_PIN)
         keep(kiosk, "error", language, large)
     finally:

@@ -46,6 +46,7 @@ from kiosk.ils.local.demo_data import DEFAULT_SEED, DemoLibrary
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
+LOCK_WAIT_MS = 60_000
 
 
 class _Base(DeclarativeBase):
@@ -104,7 +105,9 @@ def _hash_pin(salt: bytes, pin: str) -> bytes:
 def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # Wait for a lock held by another process (a second kiosk or a server on the same file)
+    # as a real ILS would; how long a patron waits is the kiosk's [ils] deadline, not this.
+    cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
     cursor.close()
 
 

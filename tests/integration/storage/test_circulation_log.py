@@ -1,4 +1,4 @@
-"""SqlCirculationLog: loan and outbox event commit together, or not at all."""
+"""SqlCirculationLog: an outcome and its outbox event commit together, or not at all."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from kiosk.core import wire
 from kiosk.core.model import Loan
 from kiosk.core.ports import StorageFailed
 from kiosk.storage import SqlCirculationLog, open_store
@@ -41,7 +42,7 @@ def _count(engine: Engine, table: str) -> int:
 
 def test_record_checkout_stores_loan_and_outbox_event(engine: Engine) -> None:
     log = SqlCirculationLog(engine, "kiosk-01", new_event_id=lambda: EVENT_ID)
-    log.record_checkout(LOAN)
+    log.record(LOAN)
 
     [stored] = log.loans()
     assert stored.event_id == EVENT_ID
@@ -55,18 +56,35 @@ def test_record_checkout_stores_loan_and_outbox_event(engine: Engine) -> None:
     assert event.attempts == 0
     assert event.last_error is None
     assert event.payload == {
+        "schema": 1,
         "event_id": EVENT_ID,
         "kind": "checkout",
         "kiosk_id": "kiosk-01",
-        "occurred_at": "2026-03-02T02:30:00+00:00",
+        "occurred_at": "2026-03-02T02:30:00.000000+00:00",
         "item_barcode": LOAN.item_barcode,
         "title": "Laskar Pelangi",
         "due": "2026-03-16",
     }
 
 
+def test_outbox_payload_is_a_wire_report(engine: Engine) -> None:
+    """What central will read back is exactly the loan, through the shared wire schema."""
+    SqlCirculationLog(engine, "kiosk-01", new_event_id=lambda: EVENT_ID).record(LOAN)
+    [event] = SqlCirculationLog(engine, "kiosk-01").pending_outbox()
+    envelope = wire.decode(event.payload)
+    assert envelope.report == wire.CheckoutReport(LOAN.item_barcode, LOAN.title, LOAN.due)
+    assert (envelope.event_id, envelope.kiosk_id) == (EVENT_ID, "kiosk-01")
+    assert envelope.occurred_at == LOAN.checked_out_at
+
+
+def test_an_outcome_type_without_a_recorder_is_a_programming_error(engine: Engine) -> None:
+    with pytest.raises(TypeError, match="no recorder for outcome str"):
+        SqlCirculationLog(engine, "kiosk-01").record("a visit")  # type: ignore[arg-type]
+    assert _count(engine, "outbox_events") == 0
+
+
 def test_outbox_payload_carries_no_patron_identity(engine: Engine) -> None:
-    SqlCirculationLog(engine, "kiosk-01").record_checkout(LOAN)
+    SqlCirculationLog(engine, "kiosk-01").record(LOAN)
     with engine.connect() as conn:
         payload = conn.execute(text("SELECT payload FROM outbox_events")).scalar_one()
     assert LOAN.patron_barcode not in payload
@@ -84,7 +102,7 @@ def test_duplicate_outbox_event_leaves_neither_row(engine: Engine) -> None:
         )
     log = SqlCirculationLog(engine, "kiosk-01", new_event_id=lambda: EVENT_ID)
     with pytest.raises(StorageFailed) as caught:
-        log.record_checkout(LOAN)
+        log.record(LOAN)
     assert LOAN.item_barcode in str(caught.value)
     assert _count(engine, "loans") == 0
     assert _count(engine, "outbox_events") == 1
@@ -100,7 +118,7 @@ def test_failing_outbox_trigger_leaves_neither_row(engine: Engine) -> None:
         )
     log = SqlCirculationLog(engine, "kiosk-01")
     with pytest.raises(StorageFailed, match="disk says no"):
-        log.record_checkout(LOAN)
+        log.record(LOAN)
     assert _count(engine, "loans") == 0
     assert _count(engine, "outbox_events") == 0
     assert log.loans() == []
@@ -109,12 +127,12 @@ def test_failing_outbox_trigger_leaves_neither_row(engine: Engine) -> None:
 def test_naive_checkout_time_is_rejected_before_writing(engine: Engine) -> None:
     naive = Loan(**{**_fields(LOAN), "checked_out_at": dt.datetime(2026, 3, 2, 9, 30)})
     with pytest.raises(ValueError):
-        SqlCirculationLog(engine, "kiosk-01").record_checkout(naive)
+        SqlCirculationLog(engine, "kiosk-01").record(naive)
     assert _count(engine, "loans") == 0
 
 
 def test_second_process_sees_committed_loan(engine: Engine, tmp_path: Path) -> None:
-    SqlCirculationLog(engine, "kiosk-01", new_event_id=lambda: EVENT_ID).record_checkout(LOAN)
+    SqlCirculationLog(engine, "kiosk-01", new_event_id=lambda: EVENT_ID).record(LOAN)
     script = (
         "import sys\n"
         "from pathlib import Path\n"

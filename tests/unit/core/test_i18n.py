@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import gettext
 import re
@@ -31,10 +32,9 @@ SAME_IN_BOTH = {
     "month.11",  # November
 }
 
-KEY_IN_CODE = re.compile(
-    r"['\"]((?:attract|common|keypad|pin|scan|line|summary|error|timeout|notice|refusal"
-    r"|month|date)\.[a-z_0-9]+)['\"]"
-)
+# How code names a message: the first argument(s) of these calls, and texts['key'].
+KEY_CALLS = {"t": 1, "N_": 1, "Notice": 1, "of": 1, "counted": 2, "plural": 2}
+KV_KEY = re.compile(r"""\b(?:texts\[|\bt\()\s*['"]([^'"]+)['"]""")
 
 
 def _po(language: str) -> Catalog:
@@ -144,16 +144,53 @@ def test_placeholders_are_the_same_in_both_languages() -> None:
         assert _placeholders(text) == _placeholders(en[key]), key
 
 
+def keys_in_python(source: str) -> set[str]:
+    """Message keys a Python source names: ``t("k")``, ``Notice("k")``, ``Notice.of("k")``,
+    ``Notice.counted("k", "k_plural", n)``, ``t.plural(...)`` and ``texts["k"]``."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            for arg in node.args[: KEY_CALLS.get(name, 0)]:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.add(arg.value)
+        elif isinstance(node, ast.Subscript):
+            target = node.value
+            name = target.id if isinstance(target, ast.Name) else getattr(target, "attr", "")
+            key = node.slice
+            if name == "texts" and isinstance(key, ast.Constant) and isinstance(key.value, str):
+                found.add(key.value)
+    return found
+
+
+def keys_in_kv(source: str) -> set[str]:
+    return set(KV_KEY.findall(source))
+
+
 def _keys_used_in_code() -> set[str]:
-    files = [*PACKAGE.rglob("*.py"), *(PACKAGE / "ui").glob("*.kv")]
-    used = {
-        match.group(1)
-        for path in files
-        for match in KEY_IN_CODE.finditer(path.read_text(encoding="utf-8"))
-    }
-    used |= {f"refusal.{refusal.value}" for refusal in Refusal}
-    used.add("refusal.wrong_pin_too_often")
+    used = set()
+    for path in PACKAGE.rglob("*.py"):
+        used |= keys_in_python(path.read_text(encoding="utf-8"))
+    for path in PACKAGE.rglob("*.kv"):
+        used |= keys_in_kv(path.read_text(encoding="utf-8"))
+    used |= {f"refusal.{refusal.value}" for refusal in Refusal}  # f"refusal.{...}" in code
     return used
+
+
+def test_keys_are_found_whatever_their_prefix() -> None:
+    """A new service's keys (any prefix) are checked as soon as code uses them."""
+    python = (
+        'vm.t("return.title")\nNotice.of("guest.name_too_long", limit=80)\n'
+        'Notice.counted("gate.count", "gate.count_plural", 3)\nt.plural("a.one", "a.many", 2)\n'
+        'app.texts["account.fines"]\nNotice("x.y")\n"not.a_key"\nlog.info("kiosk.sqlite3")\n'
+    )
+    assert keys_in_python(python) == {
+        "return.title", "guest.name_too_long", "gate.count", "gate.count_plural",
+        "a.one", "a.many", "account.fines", "x.y",
+    }  # fmt: skip
+    kv = "text: app.vm.texts['return.prompt']\ntext: app.vm.state_texts['card']\n"
+    assert keys_in_kv(kv) == {"return.prompt"}
 
 
 def test_every_key_used_in_the_code_is_in_both_catalogues() -> None:

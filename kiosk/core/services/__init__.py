@@ -1,0 +1,26 @@
+"""The patron services, one module each, merged into the kiosk's navigation.
+
+To add a service, write a module here that defines a
+:class:`~kiosk.core.navigation.Service` (its states, how it starts, its commands) and
+add it to :data:`SERVICES`; its screens go in ``kiosk/ui/screens/<name>.kv``. No other
+service changes. See docs/architecture.md, "Adding a service".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kiosk.core.navigation import Navigation, Service
+from kiosk.core.services.borrow import BORROW
+from kiosk.core.services.home import HOME
+
+SERVICES: tuple[Service, ...] = (BORROW,)
+"""The services this kiosk offers, in menu order."""
+
+
+def navigation(services: Iterable[Service] = SERVICES) -> Navigation:
+    """The home table merged with ``services``."""
+    return Navigation(HOME, services)
+
+
+__all__ = ["HOME", "SERVICES", "navigation"]

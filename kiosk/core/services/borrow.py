@@ -1,0 +1,309 @@
+"""Borrowing (self check-out): card, PIN, scan books, summary.
+
+States::
+
+    idle --card--> borrow.pin --PIN ok--> borrow.scanning --Finish--> borrow.summary --> idle
+                      |  wrong PIN x3, blocked, ILS down  |  timeout, loans -> summary
+                      v                                   |  timeout, none  -> idle
+                    error                                 v
+
+Commands: :class:`~kiosk.core.events.CheckPatron` (card + PIN) and
+:class:`~kiosk.core.events.Checkout` (one item). A check-out is shown as borrowed only
+after the ILS said yes *and* the local store committed the loan with its outbox event:
+that order, in :func:`run_checkout`, is the kiosk's promise to patrons.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+
+from kiosk.core.events import (
+    BarcodeScanned,
+    CancelPressed,
+    Checkout,
+    CheckoutDone,
+    CheckPatron,
+    Command,
+    CommandFailed,
+    Event,
+    FinishPressed,
+    PatronChecked,
+    PinEntered,
+)
+from kiosk.core.model import BarcodeKind, Refusal
+from kiosk.core.navigation import InputMode, Service, StateSpec, after
+from kiosk.core.ports import StorageFailed
+from kiosk.core.session import (
+    ItemLine,
+    LineStatus,
+    Notice,
+    Ports,
+    Session,
+    failure_refusal,
+)
+
+log = logging.getLogger(__name__)
+
+PIN = "borrow.pin"
+SCANNING = "borrow.scanning"
+SUMMARY = "borrow.summary"
+MAX_PIN_ATTEMPTS = 3
+
+_REFUSALS_SHOWN_AS_ERRORS = {
+    Refusal.UNKNOWN_PATRON,
+    Refusal.CARD_EXPIRED,
+    Refusal.FINES_OVER_LIMIT,
+    Refusal.TOO_MANY_ITEMS,
+    Refusal.PATRON_BLOCKED,
+}
+
+
+def refusal_notice(refusal: Refusal) -> Notice:
+    return Notice(f"refusal.{refusal.value}")
+
+
+# ----- entering ------------------------------------------------------------------------------
+
+
+def _start(session: Session, card: str | None) -> list[Command]:
+    if card is None:
+        # Borrowing begins with a card; without one the patron stays at the attract screen.
+        return []
+    session.card = card
+    session.go(PIN)
+    return []
+
+
+# ----- borrow.pin ----------------------------------------------------------------------------
+
+
+def _pin_scan(session: Session, event: BarcodeScanned) -> list[Command]:
+    code, kind = session.classify(event.text)
+    if kind is BarcodeKind.PATRON and not session.busy:
+        # Somebody else stepped up with their card: start over with it.
+        session.card = code
+        session.pin_attempts = 0
+        session.notice = None
+    elif kind is BarcodeKind.ITEM:
+        session.notice = Notice("notice.enter_pin_first")
+    return []
+
+
+def _pin_entered(session: Session, event: PinEntered) -> list[Command]:
+    if session.busy or session.card is None:
+        return []
+    if not event.pin:
+        session.notice = Notice("notice.pin_empty")
+        return []
+    session.notice = None
+    return [CheckPatron(session.session_no, session.card, event.pin)]
+
+
+def _patron_checked(session: Session, event: PatronChecked) -> list[Command]:
+    check = event.check
+    if check.ok:
+        session.patron = check.patron
+        session.notice = None
+        session.go(SCANNING)
+    elif check.refusal is Refusal.WRONG_PIN:
+        session.pin_attempts += 1
+        if session.pin_attempts >= MAX_PIN_ATTEMPTS:
+            session.fail(Notice("refusal.wrong_pin_too_often"))
+        else:
+            left = MAX_PIN_ATTEMPTS - session.pin_attempts
+            session.notice = Notice.of("refusal.wrong_pin", attempts=str(left))
+    else:
+        session.patron = check.patron
+        refusal = check.refusal or Refusal.PATRON_BLOCKED
+        if refusal not in _REFUSALS_SHOWN_AS_ERRORS:
+            refusal = Refusal.PATRON_BLOCKED
+        session.fail(refusal_notice(refusal))
+    return []
+
+
+def _failed_on_patron(session: Session, event: CommandFailed) -> list[Command]:
+    session.fail(refusal_notice(failure_refusal(event.failure)))
+    return []
+
+
+def _end_session(session: Session, _event: Event) -> list[Command]:
+    session.end()
+    return []
+
+
+def _pin_texts(session: Session) -> Mapping[str, Notice]:
+    return {"card": Notice.of("pin.card", last4=session.card[-4:])} if session.card else {}
+
+
+# ----- borrow.scanning -----------------------------------------------------------------------
+
+
+def _item_scan(session: Session, event: BarcodeScanned) -> list[Command]:
+    assert session.patron is not None
+    code, kind = session.classify(event.text)
+    if kind is BarcodeKind.PATRON:
+        if code != session.patron.barcode:
+            session.notice = Notice("notice.other_card_during_session")
+        return []
+    if kind is None:
+        session.notice = Notice("notice.not_an_item")
+        return []
+    for line in session.lines:
+        if line.barcode == code and line.status is not LineStatus.REFUSED:
+            session.notice = Notice("notice.already_scanned", is_error=False)
+            return []
+    session.notice = None
+    session.lines = [line for line in session.lines if line.barcode != code]
+    session.lines.append(ItemLine(barcode=code, details=(Notice("line.pending"),)))
+    return [Checkout(session.session_no, session.patron.barcode, code)]
+
+
+def _checkout_done(session: Session, event: CheckoutDone) -> list[Command]:
+    answer = event.answer
+    line = _pending_line(session, answer.item_barcode)
+    if line is None:
+        return []
+    if answer.ok and answer.loan is not None:
+        line.status = LineStatus.DONE
+        line.title = answer.loan.title
+        line.due = answer.loan.due
+        line.refusal = answer.refusal  # NOT_RECORDED: lent, but the receipt failed
+        line.details = (Notice.of("line.due", date=answer.loan.due),)
+        if answer.refusal is not None:
+            line.details += (refusal_notice(answer.refusal),)
+    else:
+        line.status = LineStatus.REFUSED
+        line.title = answer.title
+        line.refusal = answer.refusal or Refusal.NOT_LOANABLE
+        line.details = (refusal_notice(line.refusal),)
+    return []
+
+
+def _failed_on_item(session: Session, event: CommandFailed) -> list[Command]:
+    command = event.command
+    if isinstance(command, Checkout):
+        line = _pending_line(session, command.item_barcode)
+        if line is not None:
+            line.status = LineStatus.REFUSED
+            line.refusal = failure_refusal(event.failure)
+            line.details = (refusal_notice(line.refusal),)
+    return []
+
+
+def _finish(session: Session, _event: Event | None = None) -> list[Command]:
+    if session.busy:
+        return []  # answers still coming; Finish is pressed again or the timeout retries
+    if session.lines_with(LineStatus.DONE):
+        session.notice = None
+        session.go(SUMMARY)
+    else:
+        session.end()
+    return []
+
+
+def _scanning_timeout(session: Session) -> None:
+    _finish(session)
+
+
+def _scanning_texts(session: Session) -> Mapping[str, Notice]:
+    name = session.patron.name if session.patron else ""
+    return {"greeting": Notice.of("scan.greeting", name=name)}
+
+
+def _pending_line(session: Session, barcode: str) -> ItemLine | None:
+    for line in session.lines:
+        if line.barcode == barcode and line.status is LineStatus.PENDING:
+            return line
+    return None
+
+
+# ----- borrow.summary ------------------------------------------------------------------------
+
+
+def _next_patron(session: Session, event: BarcodeScanned) -> list[Command]:
+    # The next patron scans their card while the previous summary is still up.
+    return session.restart_with(event)
+
+
+def _summary_texts(session: Session) -> Mapping[str, Notice]:
+    name = session.patron.name if session.patron else ""
+    borrowed = len(session.lines_with(LineStatus.DONE))
+    slots = {
+        "title": Notice.of("summary.title", name=name),
+        "count": Notice.counted("summary.count", "summary.count_plural", borrowed),
+    }
+    left = session.seconds_left
+    if left is not None:
+        slots["closing"] = Notice.of("summary.closing", seconds=round(left))
+    return slots
+
+
+# ----- commands, on the worker thread --------------------------------------------------------
+
+
+def run_check_patron(ports: Ports, command: CheckPatron) -> Event:
+    """Authenticate the card and PIN. ``IlsUnavailable`` is turned into an answer by the runner."""
+    return PatronChecked(command.session_no, ports.ils.check_patron(command.barcode, command.pin))
+
+
+def run_checkout(ports: Ports, command: Checkout) -> Event:
+    """Lend one item, then record the loan and its outbox event before answering."""
+    answer = ports.ils.checkout(command.patron_barcode, command.item_barcode, ports.clock.now())
+    if answer.ok and answer.loan is not None:
+        try:
+            ports.log.record(answer.loan)
+        except StorageFailed as err:
+            # The ILS has lent the item; the patron must be told to ask staff, because
+            # the kiosk holds no record of it.
+            log.error("loan confirmed by the ILS but not stored locally: %s", err)
+            answer = replace(answer, refusal=Refusal.NOT_RECORDED)
+    return CheckoutDone(command.session_no, answer)
+
+
+BORROW = Service(
+    name="borrow",
+    start=_start,
+    starts_on_card=True,
+    states={
+        PIN: StateSpec(
+            input=InputMode.PIN,
+            on={
+                BarcodeScanned: _pin_scan,
+                PinEntered: _pin_entered,
+                PatronChecked: _patron_checked,
+                CommandFailed: _failed_on_patron,
+                CancelPressed: _end_session,
+            },
+            timeout=after("idle"),
+            warn=True,
+            texts=_pin_texts,
+        ),
+        SCANNING: StateSpec(
+            input=InputMode.BARCODE,
+            on={
+                BarcodeScanned: _item_scan,
+                CheckoutDone: _checkout_done,
+                CommandFailed: _failed_on_item,
+                FinishPressed: _finish,
+                CancelPressed: _finish,
+            },
+            timeout=after("idle"),
+            on_timeout=_scanning_timeout,
+            warn=True,
+            texts=_scanning_texts,
+        ),
+        SUMMARY: StateSpec(
+            input=InputMode.BARCODE,
+            on={
+                FinishPressed: _end_session,
+                CancelPressed: _end_session,
+                BarcodeScanned: _next_patron,
+            },
+            timeout=after("summary"),
+            texts=_summary_texts,
+        ),
+    },
+    commands={CheckPatron: run_check_patron, Checkout: run_checkout},
+)

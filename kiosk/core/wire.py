@@ -1,0 +1,139 @@
+"""The events a kiosk reports to the central server: wire schema version 1.
+
+Standard library only, so the central server imports this module without SQLAlchemy,
+Kivy or devices. Every report is one JSON object: an envelope (schema version, event id,
+kind, kiosk, when) and the fields of its kind. No report carries a patron's card number
+or name: central counts circulation; who borrowed stays in the library. Example, a
+check-out::
+
+    {
+      "schema": 1,
+      "event_id": "6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f",
+      "kind": "checkout",
+      "kiosk_id": "demo-kiosk-1",
+      "occurred_at": "2026-11-21T02:00:00.000000+00:00",
+      "item_barcode": "33171000000018",
+      "title": "Laskar Pelangi",
+      "due": "2026-12-05"
+    }
+
+Rules: ``event_id`` is a UUID, unique per event, so a report sent twice is counted once;
+``occurred_at`` is UTC ISO-8601 with microseconds; dates are ISO ``YYYY-MM-DD``. A new
+kind is a new report class registered in :data:`REPORT_KINDS`; a change that would break
+a reader bumps :data:`SCHEMA_VERSION`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+SCHEMA_VERSION = 1
+
+
+class WireError(ValueError):
+    """A report that does not follow this schema. The message names the field."""
+
+
+@dataclass(frozen=True)
+class CheckoutReport:
+    """An item lent at a kiosk."""
+
+    KIND: ClassVar[str] = "checkout"
+
+    item_barcode: str
+    title: str
+    due: dt.date
+
+    def fields(self) -> dict[str, Any]:
+        return {"item_barcode": self.item_barcode, "title": self.title, "due": self.due.isoformat()}
+
+    @classmethod
+    def from_fields(cls, data: dict[str, Any]) -> CheckoutReport:
+        return cls(
+            item_barcode=_text(data, "item_barcode"),
+            title=_text(data, "title"),
+            due=_date(data, "due"),
+        )
+
+
+Report = CheckoutReport
+REPORT_KINDS: dict[str, type[Report]] = {CheckoutReport.KIND: CheckoutReport}
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One report with its identity and time."""
+
+    event_id: str
+    kiosk_id: str
+    occurred_at: dt.datetime
+    report: Report
+
+    @property
+    def kind(self) -> str:
+        return self.report.KIND
+
+
+def encode(envelope: Envelope) -> dict[str, Any]:
+    """The JSON object for ``envelope`` (pass it to ``json.dumps``).
+
+    Raises:
+        WireError: ``occurred_at`` is naive.
+    """
+    when = envelope.occurred_at
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise WireError("occurred_at must be timezone-aware")
+    return {
+        "schema": SCHEMA_VERSION,
+        "event_id": envelope.event_id,
+        "kind": envelope.kind,
+        "kiosk_id": envelope.kiosk_id,
+        "occurred_at": when.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        **envelope.report.fields(),
+    }
+
+
+def decode(data: dict[str, Any]) -> Envelope:
+    """Read a report object (as ``json.loads`` gives it).
+
+    Raises:
+        WireError: another schema version, an unknown kind, a missing or malformed field.
+    """
+    if not isinstance(data, dict):
+        raise WireError("a report must be a JSON object")
+    if data.get("schema") != SCHEMA_VERSION:
+        raise WireError(f"schema: expected {SCHEMA_VERSION}, got {data.get('schema')!r}")
+    kind = _text(data, "kind")
+    report_type = REPORT_KINDS.get(kind)
+    if report_type is None:
+        raise WireError(f"kind: unknown {kind!r}; known: {', '.join(sorted(REPORT_KINDS))}")
+    occurred = _text(data, "occurred_at")
+    try:
+        occurred_at = dt.datetime.fromisoformat(occurred)
+    except ValueError as err:
+        raise WireError(f"occurred_at: not an ISO-8601 time: {occurred!r}") from err
+    if occurred_at.tzinfo is None:
+        raise WireError("occurred_at: must carry a UTC offset")
+    return Envelope(
+        event_id=_text(data, "event_id"),
+        kiosk_id=_text(data, "kiosk_id"),
+        occurred_at=occurred_at,
+        report=report_type.from_fields(data),
+    )
+
+
+def _text(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value:
+        raise WireError(f"{name}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def _date(data: dict[str, Any], name: str) -> dt.date:
+    value = _text(data, name)
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as err:
+        raise WireError(f"{name}: not an ISO date: {value!r}") from err
