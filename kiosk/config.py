@@ -215,11 +215,14 @@ def _value(where: str, section: str, name: str, key: _Key, given: dict[str, Any]
         raise ConfigError(f"{label}: expected {wanted}, got {_describe(value)}")
     if key.choices and value not in key.choices:
         raise ConfigError(f"{label}: expected one of {', '.join(key.choices)}, got {value!r}")
-    if key.minimum is not None and value < key.minimum:
-        raise ConfigError(f"{label}: must be at least {key.minimum:g}, got {value}")
-    if key.maximum is not None and value > key.maximum:
-        raise ConfigError(f"{label}: must be at most {key.maximum:g}, got {value}")
-    return float(value) if float in types else value
+    if isinstance(value, int | float):  # only numeric keys have a range or become floats
+        if key.minimum is not None and value < key.minimum:
+            raise ConfigError(f"{label}: must be at least {key.minimum:g}, got {value}")
+        if key.maximum is not None and value > key.maximum:
+            raise ConfigError(f"{label}: must be at most {key.maximum:g}, got {value}")
+        if float in types:
+            return float(value)
+    return value
 
 
 def _check_relations(where: str, config: Config) -> None:

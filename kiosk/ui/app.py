@@ -141,6 +141,9 @@ def screen_class(screen: str) -> Any:
         ) from err
 
 
-def post_to_ui(action: Callable[[], None]) -> None:
-    """Run ``action`` on the UI thread at the next frame. Safe from any thread."""
+def post_to_ui(action: Callable[[], object]) -> None:
+    """Run ``action`` on the UI thread at the next frame. Safe from any thread.
+
+    Whatever ``action`` returns is ignored (e.g. the count from ``SessionDriver.drain``).
+    """
     Clock.schedule_once(lambda _dt: action(), 0)

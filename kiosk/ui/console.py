@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import TextIO
 
 from kivy.core.window import Window
@@ -71,7 +72,7 @@ def start_console(
         for raw in stdin:
             line = raw.strip()
             if line:
-                post_to_ui(lambda line=line: handle_line(vm, line, scan))
+                post_to_ui(partial(handle_line, vm, line, scan))
         log.info("console input closed")
 
     thread = threading.Thread(target=read, name="headless-console", daemon=True)

@@ -1,4 +1,4 @@
-"""The layering contracts (import-linter) and the lint/format gate hold for the whole repo.
+"""The layering contracts (import-linter) and the lint, format and type-check gate hold.
 
 Every contract is also shown to be breakable: a copy of the packages with one violating module
 injected must break exactly the contracts that rule forbids, naming the offending import.
@@ -150,6 +150,12 @@ def test_ruff_check_passes() -> None:
 
 def test_ruff_format_is_clean() -> None:
     result = _run([BIN / "ruff", "format", "--check", "."], cwd=REPO)
+    assert result.returncode == 0, _output(result)
+
+
+def test_mypy_passes() -> None:
+    """mypy with [tool.mypy] from pyproject.toml: what it checks and how strictly."""
+    result = _run([BIN / "mypy"], cwd=REPO)
     assert result.returncode == 0, _output(result)
 
 

@@ -128,7 +128,14 @@ _RIZKI_BOOKS = (
 LENT_TO_RIZKI = tuple(
     DemoItem(item_barcode(7 + i), title, author) for i, (title, author) in enumerate(_RIZKI_BOOKS)
 )
-SPECIAL_ITEMS = (AVAILABLE, NEW_ITEM, REFERENCE, HELD_FOR_SITI, LENT_TO_SITI, ENGLISH_ITEM)
+SPECIAL_ITEMS: tuple[DemoItem, ...] = (
+    AVAILABLE,
+    NEW_ITEM,
+    REFERENCE,
+    HELD_FOR_SITI,
+    LENT_TO_SITI,
+    ENGLISH_ITEM,
+)
 SPECIAL_ITEMS += LENT_TO_RIZKI
 UNKNOWN_PATRON_BARCODE = patron_barcode(99_000_001)
 UNKNOWN_ITEM_BARCODE = item_barcode(99_000_001)
