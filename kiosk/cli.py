@@ -144,6 +144,7 @@ def _run(args: argparse.Namespace) -> int:
     data_dir = resolve_data_dir(args.data_dir, config.kiosk.data_dir)
 
     from kiosk.bootstrap import RunOptions, run_kiosk
+    from kiosk.core.ports import IlsUnavailable
     from kiosk.storage.db import StoreError
 
     options = RunOptions(
@@ -159,6 +160,9 @@ def _run(args: argparse.Namespace) -> int:
         return run_kiosk(options)
     except StoreError as err:
         print(f"kiosk: cannot open the local database: {err}", file=sys.stderr)
+        return 1
+    except IlsUnavailable as err:
+        print(f"kiosk: cannot open the library system: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0

@@ -17,10 +17,12 @@ raises :class:`WrongThread` at once. Other threads (devices, the worker) hand ev
 with :meth:`post`, which queues them and calls ``wake`` so the owner drains soon (the
 Kivy app wakes with ``Clock.schedule_once``; tests call :meth:`drain` or :meth:`settle`).
 
-Every command has a deadline. When it passes, the session receives
-``CommandFailed(TIMEOUT)`` at once (the patron is told, the idle clock runs on, the next
-patron can start), the stuck worker thread is replaced, and the late answer, when it
-comes, is dropped.
+Every command has a deadline, counted from when the patron's action sent it. When it
+passes, the session receives ``CommandFailed(TIMEOUT)`` at once (the patron is told, the
+idle clock runs on, the next patron can start). A command still waiting in the queue is
+cancelled: it is never sent, so nothing happens behind the patron's back. A command the
+ILS is working on cannot be taken back: its worker thread is replaced so later commands
+run, and its late answer, when it comes, is dropped.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kiosk.core.events import Command, CommandFailed, Event, Failure
 from kiosk.core.ports import Clock
@@ -51,6 +53,9 @@ class WrongThread(RuntimeError):
 class _InFlight:
     command: Command
     deadline: float
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    started: bool = False  # the worker began running it (guarded by lock)
+    cancelled: bool = False  # timed out before it started: never run it (guarded by lock)
 
 
 @dataclass(frozen=True)
@@ -166,11 +171,19 @@ class SessionDriver:
         self.check_thread("SessionDriver.tick")
         now = self._clock.monotonic()
         overdue = [key for key, flight in self._in_flight.items() if now >= flight.deadline]
+        stuck = False
         for key in overdue:
             flight = self._in_flight.pop(key)
+            with flight.lock:
+                flight.cancelled = not flight.started
             name = type(flight.command).__name__
-            log.warning("%s got no answer within %g s; telling the patron", name, self.deadline)
-            self._worker.replace_stuck_thread()
+            if flight.cancelled:
+                log.warning(
+                    "%s waited %g s in the queue; cancelled, never sent", name, self.deadline
+                )
+            else:
+                stuck = True
+                log.warning("%s got no answer within %g s; telling the patron", name, self.deadline)
             self._apply(
                 CommandFailed(
                     flight.command.session_no,
@@ -179,6 +192,8 @@ class SessionDriver:
                     flight.command,
                 )
             )
+        if stuck:
+            self._worker.replace_stuck_thread()
         self.session.tick()
         self._notify()
 
@@ -219,9 +234,13 @@ class SessionDriver:
         command_id = self._next_id
         self._next_id += 1
         deadline = self._clock.monotonic() + self.deadline
-        self._in_flight[command_id] = _InFlight(command, deadline)
+        flight = self._in_flight[command_id] = _InFlight(command, deadline)
 
         def job() -> None:
+            with flight.lock:
+                if flight.cancelled:
+                    return  # timed out while queued: the patron was told; do not send it now
+                flight.started = True
             try:
                 answer: Event | _Crash = self._run(command)
             except Exception as err:  # the runner turns outages into answers: this is a bug

@@ -432,3 +432,38 @@ def test_a_late_checkout_answer_does_not_confirm_the_rescan_of_the_same_book(rig
     [line] = rig.session.lines
     assert line.status is LineStatus.DONE and line.due == dt.date(2026, 12, 5)
     assert not rig.session.busy and rig.driver.in_flight == 0
+
+
+def test_a_command_still_queued_at_its_deadline_is_never_sent(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """GIVEN a check-out hanging in the ILS and a second book queued behind it
+    WHEN both deadlines pass and the hanging call finally returns
+    THEN both books are shown as "slow, try again", the queued one is never sent to the
+    ILS (it would lend a book the patron was told was not lent), and the worker thread is
+    replaced once, for the call that was really stuck."""
+    other_item = "33171000000026"
+    rig.log_in()
+    gate = rig.runner.hold_next_call()
+    rig.driver.handle(BarcodeScanned(ITEM))
+    assert rig.runner.entered.get(timeout=WAIT)[0] == "Checkout"
+    rig.driver.handle(BarcodeScanned(other_item))  # queued behind the stuck call
+    caplog.set_level(logging.INFO, logger="kiosk.core")
+
+    rig.clock.advance(DEADLINE)
+    rig.driver.tick()
+    assert [(line.barcode, line.refusal) for line in rig.session.lines] == [
+        (ITEM, Refusal.ILS_TIMEOUT),
+        (other_item, Refusal.ILS_TIMEOUT),
+    ]
+    assert rig.driver.in_flight == 0 and not rig.session.busy
+
+    rig.release(gate)
+    rig.driver.drain()  # the first call's late answer: dropped
+    rig.driver.shutdown(WAIT)  # lets any queued job run (or not) before we look
+    sent = []
+    while not rig.runner.entered.empty():
+        sent.append(rig.runner.entered.get_nowait()[0])
+    assert sent == []  # the second check-out never reached the ILS
+    assert sum("is stuck in a call" in record.message for record in caplog.records) == 1
+    assert any("cancelled, never sent" in record.message for record in caplog.records)
