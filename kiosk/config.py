@@ -10,6 +10,7 @@ what is allowed; the CLI prints it and exits with code 2.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass
@@ -216,6 +217,10 @@ def _value(where: str, section: str, name: str, key: _Key, given: dict[str, Any]
     if key.choices and value not in key.choices:
         raise ConfigError(f"{label}: expected one of {', '.join(key.choices)}, got {value!r}")
     if isinstance(value, int | float):  # only numeric keys have a range or become floats
+        # nan compares false with everything, so it would pass both range checks and then
+        # make every timeout meaningless; TOML also allows inf. Neither is a number of seconds.
+        if not math.isfinite(value):
+            raise ConfigError(f"{label}: must be a finite number, got {value}")
         if key.minimum is not None and value < key.minimum:
             raise ConfigError(f"{label}: must be at least {key.minimum:g}, got {value}")
         if key.maximum is not None and value > key.maximum:

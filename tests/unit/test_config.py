@@ -178,6 +178,21 @@ BAD_FILES = [
         id="float-below-minimum",
     ),
     pytest.param(
+        "[session]\nidle_timeout = nan\n",
+        ["[session] idle_timeout", "finite number", "got nan"],
+        id="nan-is-not-a-number-of-seconds",
+    ),
+    pytest.param(
+        "[session]\nsummary_timeout = -nan\n",
+        ["[session] summary_timeout", "finite number", "got nan"],
+        id="negative-nan",
+    ),
+    pytest.param(
+        "[ils]\ndeadline = inf\n",
+        ["[ils] deadline", "finite number", "got inf"],
+        id="infinity",
+    ),
+    pytest.param(
         '[kiosk]\nlanguage = "fr"\n',
         ["[kiosk] language", "one of id, en", "'fr'"],
         id="not-in-choices",
