@@ -69,6 +69,7 @@ def _aware(moment: dt.datetime, what: str) -> dt.datetime:
 def _record_loan(
     session: Session, event_id: str, kiosk_id: str, loan: Loan
 ) -> tuple[wire.Report, dt.datetime]:
+    _aware(loan.checked_out_at, "loan.checked_out_at")
     session.add(
         LoanRecord(
             event_id=event_id,
@@ -142,8 +143,6 @@ class SqlCirculationLog:
         if found is None:
             raise TypeError(f"no recorder for outcome {type(outcome).__name__}")
         recorder, what = found
-        if isinstance(outcome, Loan):
-            _aware(outcome.checked_out_at, "loan.checked_out_at")
         event_id = self._new_event_id()
         try:
             with self._sessions.begin() as session:

@@ -77,6 +77,14 @@ def type_without_waiting(kiosk: FlowKiosk, text: str) -> None:
     kiosk.vm.submit()
 
 
+def log_in_then_hold(kiosk: FlowKiosk, ils: GatedIls) -> None:
+    """Sutrisno logs in with the library answering at once; later calls are held."""
+    ils.holding = False
+    kiosk.scan(SUTRISNO)
+    kiosk.type(SUTRISNO_PIN)
+    ils.holding = True
+
+
 def wait_for_late_answer(kiosk: FlowKiosk) -> None:
     """Apply the posts of a call that already timed out, once its answer has arrived."""
     give_up = time.monotonic() + 10
@@ -111,10 +119,7 @@ def test_pin_check_in_flight_shows_spinner_and_ignores_another_card(
 def test_finish_waits_while_a_checkout_is_in_flight(gated: tuple[FlowKiosk, GatedIls]) -> None:
     kiosk, ils = gated
     vm = kiosk.vm
-    ils.holding = False
-    kiosk.scan(SUTRISNO)
-    kiosk.type(SUTRISNO_PIN)
-    ils.holding = True
+    log_in_then_hold(kiosk, ils)
 
     vm.scan(LASKAR_PELANGI)
     assert ils.entered.get(timeout=5) == "checkout"
@@ -175,10 +180,7 @@ def test_a_checkout_past_its_deadline_is_refused_and_the_session_goes_on(
 ) -> None:
     kiosk, ils = gated
     vm = kiosk.vm
-    ils.holding = False
-    kiosk.scan(SUTRISNO)
-    kiosk.type(SUTRISNO_PIN)
-    ils.holding = True
+    log_in_then_hold(kiosk, ils)
     vm.scan(LASKAR_PELANGI)
     assert ils.entered.get(timeout=5) == "checkout"
 
