@@ -47,8 +47,10 @@ class Translator:
         """The text of a notice: its key and parameters, plural form chosen by its count."""
         params = dict(notice.params)
         if notice.plural_key is not None:
-            return self.plural(notice.key, notice.plural_key, notice.count, **params)
-        return self(notice.key, **params)
+            text = self.plural(notice.key, notice.plural_key, notice.count, **params)
+        else:
+            text = self(notice.key, **params)
+        return text if notice.then is None else f"{text} {self.render(notice.then)}"
 
     def texts(self) -> Texts:
         """A read-only view ``texts[key] -> text`` in this language, for kv screens."""

@@ -88,12 +88,17 @@ refusals, ratings and visits are added here as new types with their services).""
 
 @dataclass(frozen=True, slots=True)
 class CheckoutAnswer:
-    """Answer to one check-out. ``loan`` is set exactly when it succeeded."""
+    """Answer to one check-out. ``loan`` is set exactly when it succeeded.
+
+    ``due`` is the due date of the patron's existing loan when the refusal is
+    ``ALREADY_YOURS`` (None when the ILS does not say).
+    """
 
     item_barcode: str
     loan: Loan | None = None
     refusal: Refusal | None = None
     title: str = ""
+    due: dt.date | None = None
 
     @property
     def ok(self) -> bool:

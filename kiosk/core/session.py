@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -47,6 +47,8 @@ class Notice:
     is_error: bool = True
     plural_key: str | None = None
     count: int = 0
+    then: Notice | None = None
+    """A notice shown (and, later, spoken) right after this one: the next step."""
 
     @classmethod
     def of(cls, key: str, /, *, is_error: bool = True, **params: object) -> Notice:
@@ -57,6 +59,11 @@ class Notice:
     def counted(cls, key: str, plural_key: str, count: int, /, **params: object) -> Notice:
         """A plural message: ``Notice.counted("summary.count", "summary.count_plural", 2)``."""
         return cls(key, tuple(params.items()), False, plural_key, count)
+
+    def followed_by(self, then: Notice) -> Notice:
+        """This notice with ``then`` after it: "This book is for use here. Leave it on..."."""
+        tail = then if self.then is None else self.then.followed_by(then)
+        return replace(self, then=tail)
 
 
 class LineStatus(StrEnum):
@@ -133,6 +140,8 @@ class Session:
         self.pin_attempts = 0
         self.in_flight = 0
         self.devices: dict[str, DeviceState] = {}
+        self.entry_epoch = 0
+        """Changes whenever what is typed must be forgotten: a new state, a new card."""
         self._last_activity = clock.monotonic()
 
     # ----- what is shown ---------------------------------------------------------------------
@@ -174,6 +183,11 @@ class Session:
         if limit is None or self.busy:
             return None
         return max(0.0, limit - (self.clock.monotonic() - self._last_activity))
+
+    @property
+    def idle_seconds(self) -> float:
+        """Seconds since the patron last did anything (a touch, a key, a scan)."""
+        return self.clock.monotonic() - self._last_activity
 
     @property
     def timeout_warning(self) -> bool:
@@ -225,6 +239,7 @@ class Session:
         """Enter ``state``; its timeout counts from now."""
         self.navigation[state]  # raises for a state no table defines
         self.state = state
+        self.entry_epoch += 1  # half-typed input never carries over into another step
         self.touch()
 
     def fail(self, notice: Notice) -> None:
@@ -247,6 +262,7 @@ class Session:
         self.pin_attempts = 0
         self.in_flight = 0
         self.session_no += 1
+        self.entry_epoch += 1
 
     def restart_with(self, event: Event) -> list[Command]:
         """End this session and handle ``event`` on the attract screen (the next patron)."""

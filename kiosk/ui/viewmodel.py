@@ -35,6 +35,15 @@ log = logging.getLogger(__name__)
 
 MAX_ENTRY = 32  # longer than any barcode; a stuck key cannot grow the buffer forever
 SPINNER_DELAY = 0.3  # seconds an ILS call may take before the spinner shows
+ENTRY_IDLE = 20.0
+"""Seconds after the last key before half-typed input is forgotten, so a card number or PIN
+digits left on the screen are never glued onto the next person's input."""
+BURST_GAP = 0.05
+"""A keyboard-wedge scanner types a whole barcode within a few frames (a few ms per
+character); people on a touch keypad or keyboard take 100 ms or more per key. Characters
+closer together than this, ending in Enter, are one scan."""
+MIN_SCAN_LENGTH = 8
+"""Shorter bursts are typing: library barcodes are longer (14 digits here), PINs shorter."""
 
 
 class KioskViewModel(EventDispatcher):
@@ -82,6 +91,11 @@ class KioskViewModel(EventDispatcher):
         self._default_large_print = default_large_print
         self._monotonic = monotonic
         self._pin = ""
+        self._burst = ""  # the characters of the current fast run (a wedge scan, maybe)
+        self._burst_pin = ""  # what the PIN was before the run began
+        self._burst_entry = ""  # what the entry was before the run began
+        self._last_key_at: float | None = None
+        self._entry_epoch = driver.session.entry_epoch
         self._busy_since: float | None = None
         self.theme = theme
         self.library_name = library_name
@@ -101,6 +115,7 @@ class KioskViewModel(EventDispatcher):
         """One character typed on a keyboard, a wedge scanner or the on-screen keypad."""
         self._driver.check_thread("type_char")
         self._note_activity()
+        self._follow_burst(char)
         mode = self._session.input_mode
         if mode is InputMode.PIN:
             if char.isdigit() and len(self._pin) < MAX_ENTRY:
@@ -116,6 +131,7 @@ class KioskViewModel(EventDispatcher):
     def backspace(self) -> None:
         self._driver.check_thread("backspace")
         self._note_activity()
+        self._end_burst()
         if self._session.input_mode is InputMode.PIN:
             self._pin = self._pin[:-1]
         else:
@@ -125,13 +141,19 @@ class KioskViewModel(EventDispatcher):
     def clear_entry(self) -> None:
         self._driver.check_thread("clear_entry")
         self._note_activity()
-        self._pin = ""
-        self.entry_text = ""
+        self._forget_input()
         self.refresh()
 
     def submit(self) -> None:
         """Enter: send what was typed as the current input mode means it."""
         self._driver.check_thread("submit")
+        scanned = self._scanned_burst()
+        if scanned is not None:
+            # A wedge scanner, not a person: the code is a scan whatever the screen, and its
+            # digits must not become PIN digits (a wrong PIN) or stick to typed text.
+            self._pin, self.entry_text = self._burst_pin, self._burst_entry
+            self._driver.handle(e.BarcodeScanned(scanned))
+            return
         mode = self._session.input_mode
         if mode is InputMode.PIN:
             pin, self._pin = self._pin, ""
@@ -179,6 +201,19 @@ class KioskViewModel(EventDispatcher):
     def tick(self, *_args: object) -> None:
         """Called about twice a second by the app clock: deadlines and timeouts happen."""
         self._driver.tick()
+        session = self._session
+        now = self._monotonic()
+        typed = self._last_key_at is not None and now - self._last_key_at >= ENTRY_IDLE
+        if typed and (self._pin or self.entry_text):
+            self._forget_input()
+            self.refresh()
+        if (
+            session.state == Navigation.IDLE
+            and session.idle_seconds >= session.timeouts.idle
+            and (self.language, self.large_print) != self._default_preferences
+        ):
+            # The last person's language and print size are not the next person's.
+            self._reset_preferences()
 
     # ----- plumbing ----------------------------------------------------------------------
 
@@ -186,9 +221,38 @@ class KioskViewModel(EventDispatcher):
         """Translate in the current language (for code; kv files use ``texts``)."""
         return self._translators[self.language](key, **params)
 
+    def _follow_burst(self, char: str) -> None:
+        now = self._monotonic()
+        fast = self._last_key_at is not None and now - self._last_key_at <= BURST_GAP
+        if not fast:
+            self._burst, self._burst_pin, self._burst_entry = "", self._pin, self.entry_text
+        if len(self._burst) < MAX_ENTRY:
+            self._burst += char
+        self._last_key_at = now
+
+    def _end_burst(self) -> None:
+        self._burst = ""
+
+    def _scanned_burst(self) -> str | None:
+        """The scanned code when Enter ends a fast run of characters, else None."""
+        burst, self._burst = self._burst, ""
+        if self._last_key_at is None or len(burst) < MIN_SCAN_LENGTH:
+            return None
+        return burst.strip() if self._monotonic() - self._last_key_at <= BURST_GAP else None
+
+    def _forget_input(self) -> None:
+        self._pin = ""
+        self.entry_text = ""
+        self._burst = ""
+        self._last_key_at = None
+
     def _note_activity(self) -> None:
         """Tell the session the patron is there, leaving the refresh to the caller."""
         self._session.handle(e.Activity())  # Activity never yields commands
+
+    @property
+    def _default_preferences(self) -> tuple[str, bool]:
+        return self._default_language, self._default_large_print
 
     def _reset_preferences(self) -> None:
         self.language = self._default_language
@@ -206,9 +270,11 @@ class KioskViewModel(EventDispatcher):
         if self.texts is None:
             return  # still constructing
         session = self._session
+        if session.entry_epoch != self._entry_epoch:
+            # A new state or a new card: nothing typed for the last one may carry over.
+            self._entry_epoch = session.entry_epoch
+            self._forget_input()
         if session.screen != self.screen:
-            self._pin = ""
-            self.entry_text = ""
             self.screen = session.screen
             if session.state == Navigation.IDLE:
                 self._reset_preferences()  # the next patron starts from the library default

@@ -18,6 +18,9 @@ from kiosk.bootstrap import Kiosk, build
 from kiosk.core.clock import ManualClock
 from kiosk.core.ports import IlsBackend
 
+PERSON_KEY_GAP = 0.2  # seconds between a person's key presses on the keypad
+WEDGE_KEY_GAP = 0.004  # a wedge scanner types a character every few milliseconds
+
 
 class FlowKiosk:
     """The kiosk's object graph from :func:`kiosk.bootstrap.build`, driven by hand."""
@@ -55,9 +58,20 @@ class FlowKiosk:
         self.vm.scan(code)
         self.settle()
 
-    def type(self, text: str) -> None:
-        """Type on the keyboard (or a wedge scanner) and press Enter; wait for the answer."""
+    def type(self, text: str, *, key_gap: float = PERSON_KEY_GAP) -> None:
+        """Type at a person's pace and press Enter; wait for the answer."""
         for char in text:
+            self.clock.advance(key_gap)
+            self.vm.type_char(char)
+        self.clock.advance(key_gap)
+        self.vm.submit()
+        self.settle()
+
+    def wedge(self, code: str) -> None:
+        """A keyboard-wedge scanner: the characters and Enter in one fast burst."""
+        self.clock.advance(1.0)  # the patron picks up the book (or card) and aims
+        for char in code:
+            self.clock.advance(WEDGE_KEY_GAP)
             self.vm.type_char(char)
         self.vm.submit()
         self.settle()

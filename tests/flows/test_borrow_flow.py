@@ -79,14 +79,20 @@ def test_refused_item_is_shown_and_not_stored(kiosk: Kiosk) -> None:
     kiosk.scan(KAMUS)
     [line] = kiosk.vm.lines
     assert line["status"] == "refused"
-    assert line["detail"] == "Buku ini hanya untuk dibaca di perpustakaan."
+    # what happened, then what to do with the book and what to do next
+    assert line["detail"] == (
+        "Buku ini hanya untuk dibaca di perpustakaan. Anda dapat membacanya di sini, lalu "
+        "letakkan di troli pengembalian. Pindai buku berikutnya, atau tekan Selesai."
+    )
     assert kiosk.store.loans() == [] and kiosk.store.pending_outbox() == []
 
 
 def test_blocked_patron_sees_why_and_returns_to_start(kiosk: Kiosk) -> None:
     sign_in(kiosk, MADE, MADE_PIN)
     assert kiosk.vm.screen == "error"
-    assert kiosk.vm.error_text == "Denda Anda melebihi batas. Silakan lunasi di meja layanan."
+    assert kiosk.vm.error_text == (
+        "Denda Anda melebihi batas. Silakan lunasi di meja layanan, lalu Anda dapat meminjam lagi."
+    )
     kiosk.vm.dismiss()
     assert kiosk.vm.screen == "idle" and kiosk.vm.error_text == ""
 
@@ -94,7 +100,10 @@ def test_blocked_patron_sees_why_and_returns_to_start(kiosk: Kiosk) -> None:
 def test_wrong_pin_then_right_pin(kiosk: Kiosk) -> None:
     sign_in(kiosk, SUTRISNO, "9999")
     assert kiosk.vm.screen == "borrow.pin"
-    assert kiosk.vm.notice_text == "PIN salah. Sisa percobaan: 2."
+    assert kiosk.vm.notice_text == (
+        "PIN salah. Sisa percobaan: 2. Silakan ketik PIN Anda lagi. "
+        "Jika lupa, tanyakan ke meja layanan."
+    )
     assert kiosk.vm.pin_mask == ""  # the typed PIN is gone from the screen
     kiosk.type(SUTRISNO_PIN)
     assert kiosk.vm.screen == "borrow.scanning"

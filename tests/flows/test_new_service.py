@@ -106,6 +106,7 @@ def test_the_new_service_runs_end_to_end(kiosk: FlowKiosk) -> None:
     assert (vm.screen, vm.input_mode) == ("survey.ask", "text")
 
     for char in "very good":  # letters are typed: the state's input mode is text
+        kiosk.clock.advance(0.2)  # by a person, not in a scanner's burst
         vm.type_char(char)
     assert vm.entry_text == "very good"
     vm.submit()

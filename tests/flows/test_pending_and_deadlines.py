@@ -151,8 +151,8 @@ def test_an_ils_that_never_answers(gated: tuple[FlowKiosk, GatedIls]) -> None:
     kiosk.wait(0.5)  # the deadline passes
     assert vm.screen == "error"
     assert vm.error_text == (
-        "Sistem perpustakaan lambat menjawab. Coba lagi sebentar lagi, "
-        "atau tanyakan ke meja layanan."
+        "Sistem perpustakaan lambat menjawab. "
+        "Silakan coba lagi sebentar lagi, atau pinjam di meja layanan."
     )
     assert not vm.busy
 

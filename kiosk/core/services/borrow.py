@@ -3,9 +3,9 @@
 States::
 
     idle --card--> borrow.pin --PIN ok--> borrow.scanning --Finish--> borrow.summary --> idle
-                      |  wrong PIN x3, blocked, ILS down  |  timeout, loans -> summary
-                      v                                   |  timeout, none  -> idle
-                    error                                 v
+                      |  wrong PIN x3, blocked, ILS down  |  Finish, nothing scanned -> idle
+                      v                                   |  timeout -> idle (loans are stored;
+                    error                                 v    no summary for the next person)
 
 Commands: :class:`~kiosk.core.events.CheckPatron` (card + PIN) and
 :class:`~kiosk.core.events.Checkout` (one item). A check-out is shown as borrowed only
@@ -60,8 +60,30 @@ _REFUSALS_SHOWN_AS_ERRORS = {
 }
 
 
-def refusal_notice(refusal: Refusal) -> Notice:
-    return Notice(f"refusal.{refusal.value}")
+SIGN_IN_REFUSALS = frozenset(
+    {
+        Refusal.UNKNOWN_PATRON,
+        Refusal.WRONG_PIN,
+        *_REFUSALS_SHOWN_AS_ERRORS,
+        Refusal.ILS_UNAVAILABLE,
+        Refusal.ILS_TIMEOUT,
+        Refusal.KIOSK_FAULT,
+    }
+)
+"""Refusals a patron can meet while signing in; each has a ``next.card.<value>`` step."""
+ITEM_REFUSALS = frozenset(set(Refusal) - {Refusal.WRONG_PIN})
+"""Refusals a scanned book can get; each has a ``next.item.<value>`` step."""
+
+
+def refusal_notice(refusal: Refusal, step: str = "card") -> Notice:
+    """What happened and, after it, what to do next (``step``: "card" or "item").
+
+    Every refusal tells the patron what to do with the book (or card) and what to do
+    next, so nobody is left at the screen wondering. "Already yours" is not an error.
+    """
+    is_error = refusal is not Refusal.ALREADY_YOURS
+    then = Notice(f"next.{step}.{refusal.value}", is_error=is_error)
+    return Notice(f"refusal.{refusal.value}", is_error=is_error).followed_by(then)
 
 
 # ----- entering ------------------------------------------------------------------------------
@@ -82,10 +104,13 @@ def _start(session: Session, card: str | None) -> list[Command]:
 def _pin_scan(session: Session, event: BarcodeScanned) -> list[Command]:
     code, kind = session.classify(event.text)
     if kind is BarcodeKind.PATRON and not session.busy:
-        # Somebody else stepped up with their card: start over with it.
-        session.card = code
-        session.pin_attempts = 0
+        if code != session.card:
+            # Somebody else stepped up with their card: start over with it. (The same card
+            # scanned again keeps its count of wrong PINs.)
+            session.card = code
+            session.pin_attempts = 0
         session.notice = None
+        session.go(PIN)  # forget any digits typed for the previous card
     elif kind is BarcodeKind.ITEM:
         session.notice = Notice("notice.enter_pin_first")
     return []
@@ -113,7 +138,8 @@ def _patron_checked(session: Session, event: PatronChecked) -> list[Command]:
             session.fail(Notice("refusal.wrong_pin_too_often"))
         else:
             left = MAX_PIN_ATTEMPTS - session.pin_attempts
-            session.notice = Notice.of("refusal.wrong_pin", attempts=str(left))
+            then = Notice("next.card.wrong_pin")
+            session.notice = Notice.of("refusal.wrong_pin", attempts=str(left)).followed_by(then)
     else:
         session.patron = check.patron
         refusal = check.refusal or Refusal.PATRON_BLOCKED
@@ -124,7 +150,7 @@ def _patron_checked(session: Session, event: PatronChecked) -> list[Command]:
 
 
 def _failed_on_patron(session: Session, event: CommandFailed) -> list[Command]:
-    session.fail(refusal_notice(failure_refusal(event.failure)))
+    session.fail(refusal_notice(failure_refusal(event.failure), "card"))
     return []
 
 
@@ -170,14 +196,22 @@ def _checkout_done(session: Session, event: CheckoutDone) -> list[Command]:
         line.title = answer.loan.title
         line.due = answer.loan.due
         line.refusal = answer.refusal  # NOT_RECORDED: lent, but the receipt failed
-        line.details = (Notice.of("line.due", date=answer.loan.due),)
+        line.details = (Notice.of("line.due", date=answer.loan.due, is_error=False),)
         if answer.refusal is not None:
-            line.details += (refusal_notice(answer.refusal),)
+            line.details += (refusal_notice(answer.refusal, "item"),)
     else:
         line.status = LineStatus.REFUSED
         line.title = answer.title
         line.refusal = answer.refusal or Refusal.NOT_LOANABLE
-        line.details = (refusal_notice(line.refusal),)
+        line.due = answer.due
+        line.details = (refusal_notice(line.refusal, "item"),)
+        if answer.due is not None:
+            # "Already yours": the patron wants to know until when, not that it failed.
+            line.details = (
+                Notice("refusal.already_yours", is_error=False),
+                Notice.of("line.due", date=answer.due, is_error=False),
+                Notice(f"next.item.{line.refusal.value}", is_error=False),
+            )
     return []
 
 
@@ -188,14 +222,16 @@ def _failed_on_item(session: Session, event: CommandFailed) -> list[Command]:
         if line is not None:
             line.status = LineStatus.REFUSED
             line.refusal = failure_refusal(event.failure)
-            line.details = (refusal_notice(line.refusal),)
+            line.details = (refusal_notice(line.refusal, "item"),)
     return []
 
 
 def _finish(session: Session, _event: Event | None = None) -> list[Command]:
     if session.busy:
         return []  # answers still coming; Finish is pressed again or the timeout retries
-    if session.lines_with(LineStatus.DONE):
+    if session.lines:
+        # Borrowed or not, every book scanned gets its line on the summary: a patron whose
+        # books were all refused learns why and what to do, not just "back to start".
         session.notice = None
         session.go(SUMMARY)
     else:
@@ -204,7 +240,10 @@ def _finish(session: Session, _event: Event | None = None) -> list[Command]:
 
 
 def _scanning_timeout(session: Session) -> None:
-    _finish(session)
+    # The patron has walked away. Their loans are already stored; a summary would show
+    # their name and titles to whoever steps up next, so go straight to the start. (A
+    # state never times out while an answer is awaited: see Session.seconds_left.)
+    session.end()
 
 
 def _scanning_texts(session: Session) -> Mapping[str, Notice]:
@@ -230,10 +269,19 @@ def _next_patron(session: Session, event: BarcodeScanned) -> list[Command]:
 def _summary_texts(session: Session) -> Mapping[str, Notice]:
     name = session.patron.name if session.patron else ""
     borrowed = len(session.lines_with(LineStatus.DONE))
+    refused = len(session.lines_with(LineStatus.REFUSED))
     slots = {
         "title": Notice.of("summary.title", name=name),
-        "count": Notice.counted("summary.count", "summary.count_plural", borrowed),
+        "count": (
+            Notice.counted("summary.count", "summary.count_plural", borrowed)
+            if borrowed
+            else Notice("summary.none_borrowed", is_error=False)
+        ),
     }
+    if refused:
+        slots["not_borrowed"] = Notice.counted(
+            "summary.not_borrowed", "summary.not_borrowed_plural", refused
+        )
     left = session.seconds_left
     if left is not None:
         slots["closing"] = Notice.of("summary.closing", seconds=round(left))

@@ -265,8 +265,8 @@ class LocalIls:
             if item is None:
                 return CheckoutAnswer(item_barcode, refusal=Refusal.UNKNOWN_ITEM)
 
-            def refuse(reason: Refusal) -> CheckoutAnswer:
-                return CheckoutAnswer(item_barcode, refusal=reason, title=item.title)
+            def refuse(reason: Refusal, due: dt.date | None = None) -> CheckoutAnswer:
+                return CheckoutAnswer(item_barcode, refusal=reason, title=item.title, due=due)
 
             patron = session.scalar(select(_Patron).where(_Patron.barcode == patron_barcode))
             if patron is None:
@@ -275,8 +275,9 @@ class LocalIls:
                 return refuse(Refusal.NOT_LOANABLE)
             current = session.scalar(select(_Loan).where(_Loan.item_id == item.id))
             if current is not None:
-                mine = current.patron_id == patron.id
-                return refuse(Refusal.ALREADY_YOURS if mine else Refusal.ON_LOAN_TO_ANOTHER)
+                if current.patron_id == patron.id:
+                    return refuse(Refusal.ALREADY_YOURS, current.due)
+                return refuse(Refusal.ON_LOAN_TO_ANOTHER)
             hold = session.scalar(
                 select(_Hold).where(_Hold.item_id == item.id).order_by(_Hold.id).limit(1)
             )

@@ -50,10 +50,16 @@ PATRON = Patron(barcode=CARD, name="Sutrisno", loans_count=0, loan_limit=5)
 DEADLINE = 8.0
 WAIT = 5.0  # seconds any single wait may take before the test fails (never a speed target)
 
-KIOSK_FAULT = "Something went wrong at this kiosk. Please tell a librarian."
-ILS_UNAVAILABLE = "The library system cannot be reached right now. Please try again shortly."
+KIOSK_FAULT = (
+    "Something went wrong at this kiosk. Please tell a librarian, or borrow at the service desk."
+)
+ILS_UNAVAILABLE = (
+    "The library system cannot be reached right now. "
+    "Please try again in a few minutes, or borrow at the service desk."
+)
 ILS_TIMEOUT = (
-    "The library system is slow to answer. Please try again in a moment, or ask at the desk."
+    "The library system is slow to answer. "
+    "Please try again in a moment, or borrow at the service desk."
 )
 
 

@@ -161,7 +161,9 @@ def test_wrong_pin_counts_down_then_errors(session: Session) -> None:
         [command] = session.handle(s.PinEntered("0000"))
         session.handle(s.PatronChecked(command.session_no, PatronCheck(None, Refusal.WRONG_PIN)))
         assert session.state == PIN
-        assert session.notice == Notice.of("refusal.wrong_pin", attempts=str(attempts_left))
+        assert session.notice == Notice.of(
+            "refusal.wrong_pin", attempts=str(attempts_left)
+        ).followed_by(Notice("next.card.wrong_pin"))
     [command] = session.handle(s.PinEntered("0000"))
     session.handle(s.PatronChecked(command.session_no, PatronCheck(None, Refusal.WRONG_PIN)))
     assert session.state == ERROR
@@ -184,7 +186,9 @@ def test_refused_patron_goes_to_error(session: Session, refusal: Refusal, key: s
     [command] = session.handle(s.PinEntered("1234"))
     session.handle(s.PatronChecked(command.session_no, PatronCheck(PATRON, refusal)))
     assert session.state == ERROR
-    assert session.notice == Notice(key)
+    assert session.notice is not None and session.notice.key == key
+    # and what to do next, for the refusal that was shown
+    assert session.notice.then == Notice(key.replace("refusal.", "next.card."))
 
 
 def test_ils_down_while_checking_patron(session: Session) -> None:
@@ -192,7 +196,9 @@ def test_ils_down_while_checking_patron(session: Session) -> None:
     [command] = session.handle(s.PinEntered("1234"))
     session.handle(failed(command, "connection refused"))
     assert session.state == ERROR
-    assert session.notice == Notice("refusal.ils_unavailable")
+    assert session.notice == Notice("refusal.ils_unavailable").followed_by(
+        Notice("next.card.ils_unavailable")
+    )
     assert not session.busy
 
 
@@ -334,12 +340,17 @@ def test_finish_waits_for_pending_checkouts(session: Session) -> None:
     assert session.state == SUMMARY
 
 
-def test_idle_timeout_with_loans_shows_summary(session: Session, clock: ManualClock) -> None:
+def test_idle_timeout_with_loans_goes_straight_to_the_start_screen(
+    session: Session, clock: ManualClock
+) -> None:
+    """A patron who walked away: the next person must not see their name or titles."""
     to_scanning(session)
     borrow(session)
     clock.advance(TIMEOUTS.idle + 1)
     session.tick()
-    assert session.state == SUMMARY
+    assert session.state == IDLE
+    assert session.patron is None and session.lines == []
+    assert session.texts() == {}
 
 
 def test_idle_timeout_without_loans_ends_session(session: Session, clock: ManualClock) -> None:

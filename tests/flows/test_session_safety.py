@@ -1,0 +1,198 @@
+"""What one patron leaves behind must never reach the next one, and every "no" says what next.
+
+GIVEN the kiosk as ``bootstrap.build`` wires it (demo library, real store and worker),
+WHEN patrons type, scan with a keyboard-wedge scanner, walk away or get refusals,
+THEN the screen shows only what belongs to the person in front of it, and each refusal
+tells them what to do with the book and what to do next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flows.harness import FlowKiosk
+
+from kiosk.core.i18n import translators
+from kiosk.core.services.borrow import ITEM_REFUSALS, SIGN_IN_REFUSALS, refusal_notice
+from kiosk.core.session import Notice
+from kiosk.ui.viewmodel import ENTRY_IDLE
+
+SUTRISNO, SUTRISNO_PIN = "23171000000010", "1234"
+SITI, SITI_PIN = "23171000000028", "2468"
+LASKAR_PELANGI = "33171000000018"
+KAMUS = "33171000000034"  # reference only
+IDLE_TIMEOUT = 60  # the default [session] idle_timeout
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path) -> Iterator[FlowKiosk]:
+    kiosk = FlowKiosk(tmp_path)
+    yield kiosk
+    kiosk.close()
+
+
+def type_slowly(kiosk: FlowKiosk, text: str) -> None:
+    """Key presses at a person's pace, without Enter."""
+    for char in text:
+        kiosk.clock.advance(0.3)
+        kiosk.vm.type_char(char)
+
+
+def everything_on_screen(kiosk: FlowKiosk) -> str:
+    vm = kiosk.vm
+    lines = " ".join(f"{line['title']} {line['detail']}" for line in vm.lines)
+    return " ".join([*vm.state_texts.values(), lines, vm.notice_text, vm.entry_text])
+
+
+# ----- leftover input ------------------------------------------------------------------------
+
+
+def test_a_card_number_typed_but_not_sent_is_forgotten_after_a_short_idle(
+    kiosk: FlowKiosk,
+) -> None:
+    type_slowly(kiosk, "2317")
+    assert kiosk.vm.entry_text == "2317"
+    kiosk.wait(ENTRY_IDLE + 1)
+    assert kiosk.vm.entry_text == ""
+
+
+def test_a_wedge_scan_after_leftover_digits_is_the_card_alone(kiosk: FlowKiosk) -> None:
+    type_slowly(kiosk, "99")  # someone pressed keys and walked off
+    kiosk.wedge(SUTRISNO)
+    assert kiosk.vm.screen == "borrow.pin"
+    assert kiosk.vm.state_texts["card"] == "Kartu berakhiran 0010"
+    assert kiosk.vm.entry_text == ""
+
+
+def test_half_typed_pin_does_not_survive_into_the_next_card(kiosk: FlowKiosk) -> None:
+    kiosk.scan(SUTRISNO)
+    type_slowly(kiosk, "12")
+    assert kiosk.vm.pin_mask != ""
+    kiosk.scan(SITI)  # the next person steps up with their card
+    assert kiosk.vm.pin_mask == ""
+    kiosk.type(SITI_PIN)
+    assert kiosk.vm.screen == "borrow.scanning"
+    assert kiosk.vm.state_texts["greeting"] == "Halo, Siti Nurhaliza"
+
+
+def test_half_typed_pin_is_forgotten_after_a_short_idle(kiosk: FlowKiosk) -> None:
+    kiosk.scan(SUTRISNO)
+    type_slowly(kiosk, "12")
+    kiosk.wait(ENTRY_IDLE + 1)
+    assert kiosk.vm.pin_mask == ""
+    kiosk.type(SUTRISNO_PIN)  # the full PIN, typed again, is right
+    assert kiosk.vm.screen == "borrow.scanning"
+
+
+def test_a_wedge_scan_of_a_card_on_the_pin_screen_is_a_scan_not_a_wrong_pin(
+    kiosk: FlowKiosk,
+) -> None:
+    kiosk.scan(SUTRISNO)
+    type_slowly(kiosk, "1")
+    kiosk.wedge(SITI)
+    assert kiosk.vm.notice_text == ""  # no "wrong PIN"
+    assert kiosk.session.pin_attempts == 0
+    assert kiosk.vm.state_texts["card"] == "Kartu berakhiran 0028"
+    assert kiosk.vm.pin_mask == ""
+    kiosk.type(SITI_PIN)
+    assert kiosk.vm.screen == "borrow.scanning"
+
+
+def test_a_wedge_scan_of_a_book_while_scanning_borrows_it(kiosk: FlowKiosk) -> None:
+    kiosk.scan(SUTRISNO)
+    kiosk.type(SUTRISNO_PIN)
+    kiosk.wedge(LASKAR_PELANGI)
+    assert [line["status"] for line in kiosk.vm.lines] == ["done"]
+    assert kiosk.vm.entry_text == ""
+
+
+def test_rescanning_the_same_card_does_not_give_more_pin_tries(kiosk: FlowKiosk) -> None:
+    kiosk.scan(SUTRISNO)
+    kiosk.type("0000")
+    kiosk.type("0000")
+    kiosk.scan(SUTRISNO)
+    kiosk.type("0000")
+    assert kiosk.vm.screen == "error"
+    assert kiosk.vm.error_text.startswith("PIN salah terlalu sering")
+
+
+# ----- the previous patron -------------------------------------------------------------------
+
+
+def test_walking_away_after_borrowing_goes_straight_to_the_start_screen(
+    kiosk: FlowKiosk,
+) -> None:
+    kiosk.scan(SUTRISNO)
+    kiosk.type(SUTRISNO_PIN)
+    kiosk.scan(LASKAR_PELANGI)
+    kiosk.wait(IDLE_TIMEOUT + 1)
+    assert kiosk.vm.screen == "idle"
+    shown = everything_on_screen(kiosk)
+    assert "Sutrisno" not in shown and "Laskar" not in shown
+    assert [stored.loan.item_barcode for stored in kiosk.store.loans()] == [LASKAR_PELANGI]
+
+
+def test_language_and_large_print_reset_after_the_attract_screen_idles(
+    kiosk: FlowKiosk,
+) -> None:
+    vm = kiosk.vm
+    vm.toggle_language()
+    vm.toggle_large_print()
+    kiosk.wait(IDLE_TIMEOUT - 5)
+    assert vm.language == "en" and vm.large_print  # still the same person, maybe
+    kiosk.wait(6)
+    assert vm.language == "id" and not vm.large_print
+    assert vm.texts["attract.title"] == "Selamat datang di perpustakaan"
+
+
+# ----- refusals and the summary --------------------------------------------------------------
+
+
+def test_finishing_with_only_refused_books_shows_a_summary_saying_why(
+    kiosk: FlowKiosk,
+) -> None:
+    kiosk.scan(SUTRISNO)
+    kiosk.type(SUTRISNO_PIN)
+    kiosk.scan(KAMUS)
+    kiosk.vm.finish()
+    assert kiosk.vm.screen == "borrow.summary"
+    assert kiosk.vm.state_texts["count"] == "Tidak ada buku yang dipinjam."
+    assert kiosk.vm.state_texts["not_borrowed"] == (
+        "1 buku tidak dipinjam: lihat alasannya di bawah."
+    )
+    [line] = kiosk.vm.lines
+    assert line["detail"].startswith("Buku ini hanya untuk dibaca di perpustakaan.")
+
+
+def test_a_book_already_on_your_card_shows_its_due_date_and_is_not_an_error(
+    kiosk: FlowKiosk,
+) -> None:
+    kiosk.scan(SUTRISNO)
+    kiosk.type(SUTRISNO_PIN)
+    kiosk.scan(LASKAR_PELANGI)
+    kiosk.vm.finish()
+    kiosk.vm.finish()
+    kiosk.scan(SUTRISNO)
+    kiosk.type(SUTRISNO_PIN)
+    kiosk.scan(LASKAR_PELANGI)
+    [line] = kiosk.session.lines
+    assert line.due is not None and not any(notice.is_error for notice in line.details)
+    [shown] = kiosk.vm.lines
+    assert shown["detail"] == (
+        "Buku ini sudah tercatat atas kartu Anda. — Kembalikan paling lambat 5 Desember 2026 — "
+        "Anda boleh membawanya. Pindai buku berikutnya, atau tekan Selesai."
+    )
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_every_refusal_says_what_to_do_next(language: str) -> None:
+    t = translators()[language]
+    for step, refusals in (("card", SIGN_IN_REFUSALS), ("item", ITEM_REFUSALS)):
+        for refusal in refusals:
+            alone = t.render(Notice(f"refusal.{refusal.value}"))
+            shown = t.render(refusal_notice(refusal, step))
+            assert shown.startswith(alone + " ")
+            next_step = shown[len(alone) + 1 :]
+            assert next_step and not next_step.startswith("next."), (step, refusal)
