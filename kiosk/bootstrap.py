@@ -121,7 +121,7 @@ def build(
         debug: enforce the one-thread rule by raising, and surface command crashes.
 
     Raises:
-        kiosk.storage.db.StoreError: the local store cannot be opened.
+        kiosk.storage.db.StoreError: the local store (or its card-hash key) cannot be opened.
         kiosk.core.ports.IlsUnavailable: the ILS backend cannot be opened.
     """
     from accessibility.themes import DEFAULT, TEXT_STEPS
@@ -133,12 +133,19 @@ def build(
     from kiosk.core.session import Ports, Session, Timeouts
     from kiosk.storage.circulation_log import SqlCirculationLog
     from kiosk.storage.db import open_store
+    from kiosk.storage.pin_failures import KEY_FILE, SqlPinFailures, load_or_create_key
     from kiosk.ui.viewmodel import KioskViewModel
 
     clock = clock or SystemClock()
     store = open_store(data_dir / STORE_FILE)
     try:
         circulation_log = SqlCirculationLog(store, config.kiosk.id)
+        pin_failures = SqlPinFailures(
+            store,
+            load_or_create_key(data_dir / KEY_FILE),
+            limit=config.security.pin_failures,
+            window=config.security.pin_window,
+        )
         ils = ILS_BACKENDS[config.ils.backend](config, data_dir)
     except BaseException:
         store.dispose()
@@ -153,7 +160,7 @@ def build(
         error=config.session.error_timeout,
     )
     session = Session(clock, classify_barcode, nav, timeouts)
-    runner = CommandRunner(Ports(ils, circulation_log, clock), nav.commands)
+    runner = CommandRunner(Ports(ils, circulation_log, clock, pin_failures), nav.commands)
     driver = SessionDriver(session, runner.run, clock, deadline=config.ils.deadline, debug=debug)
     vm = KioskViewModel(
         driver,
