@@ -91,8 +91,14 @@ class Kiosk:
 
 def _open_local_ils(config: Config, data_dir: Path) -> IlsBackend:
     from kiosk.ils.local import LocalIls
+    from kiosk.storage.private import private_file
 
-    return LocalIls.open(data_dir / DEMO_LIBRARY_FILE, timezone=config.kiosk.timezone)
+    path = data_dir / DEMO_LIBRARY_FILE
+    ils = LocalIls.open(path, timezone=config.kiosk.timezone)
+    # Its patrons' names and PINs: private like the store (SQLite gives -journal its mode).
+    for name in (path.name, f"{path.name}-journal"):
+        private_file(path.with_name(name))
+    return ils
 
 
 ILS_BACKENDS: dict[str, Callable[[Config, Path], IlsBackend]] = {"local": _open_local_ils}
@@ -184,7 +190,7 @@ def has_display() -> bool:
 
 def prepare_kivy(*, headless: bool, kivy_home: Path, config: Config) -> None:
     """Set Kivy's environment and graphics config. Must run before any Kivy import."""
-    kivy_home.mkdir(parents=True, exist_ok=True)
+    kivy_home.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # our argparse owns the command line
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
@@ -196,6 +202,10 @@ def prepare_kivy(*, headless: bool, kivy_home: Path, config: Config) -> None:
         os.environ["SDL_VIDEODRIVER"] = "offscreen"
     from kivy.config import Config as KivyConfig
 
+    from kiosk.storage.private import private_tree
+
+    # Importing Kivy copied its icons into kivy_home with their installed modes (0644).
+    private_tree(kivy_home)
     KivyConfig.set("kivy", "exit_on_escape", "0")  # Escape cancels a session, never quits
     KivyConfig.set("input", "mouse", "mouse,multitouch_on_demand")
     KivyConfig.set("graphics", "width", str(config.display.width))
@@ -209,6 +219,7 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
     started = time.monotonic()
     config = options.config
     headless = (not has_display()) if options.headless is None else options.headless
+    make_data_dir_private(options.data_dir)
     prepare_kivy(headless=headless, kivy_home=options.data_dir / "kivy", config=config)
 
     kiosk = build(config, options.data_dir, scanner_url=options.scanner_url, debug=options.debug)
@@ -251,6 +262,27 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
         # stored; a hung call is left behind (daemon thread) so the process still ends.
         kiosk.close(SHUTDOWN_GRACE)
     return 0
+
+
+def make_data_dir_private(data_dir: Path) -> None:
+    """Create the data folder 0700, and tighten Kivy's folder an older version left loose.
+
+    The store, the demo library and the screenshots make their own files private.
+
+    Raises:
+        kiosk.storage.db.StoreError: the folder cannot be created (one line).
+    """
+    from kiosk.storage.db import StoreError
+    from kiosk.storage.private import private_dir, private_tree
+
+    try:
+        private_dir(data_dir)
+        private_tree(data_dir / "kivy")
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the data folder {data_dir} ({exc.strerror or exc}); "
+            "choose a writable data directory"
+        ) from exc
 
 
 def classify_barcode(text: str) -> tuple[str, BarcodeKind | None]:

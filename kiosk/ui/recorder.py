@@ -2,7 +2,8 @@
 
 On a machine with no display the kiosk renders offscreen; after every change on screen
 this writes ``current-screen.png`` and ``current-screen.txt`` into a folder (both replaced
-atomically, so a reader never sees half a file) and prints the text to the terminal, so a
+atomically, so a reader never sees half a file; the folder is 0700 and both files 0600,
+since they show patrons' names and loans) and prints the text to the terminal, so a
 technician can follow and drive the kiosk from a shell. Text that does not fit its box is
 listed at the end of the text file as ``clipped: <text>`` lines.
 """
@@ -10,6 +11,7 @@ listed at the end of the text file as ``clipped: <text>`` lines.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from kiosk.ui.viewmodel import KioskViewModel
 PNG_NAME = "current-screen.png"
 TEXT_NAME = "current-screen.txt"
 SETTLE = 0.15  # seconds: let a burst of changes settle and the frame be drawn first
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600  # the screen shows patrons' names and loans
 
 
 class ScreenRecorder:
@@ -40,7 +43,8 @@ class ScreenRecorder:
         self.folder = folder
         self._echo = echo
         self._last_text = ""
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        _make_private(folder, PRIVATE_DIR)
         self._trigger = Clock.create_trigger(self.capture, SETTLE)
         # Every property of the view-model: a screen added later is recorded without a list.
         vm.bind(**{name: self._trigger for name in vm.properties()})
@@ -54,6 +58,7 @@ class ScreenRecorder:
         """Write the screenshot, then the text (tests wait for the text)."""
         shot = Window.screenshot(name=str(self.folder / ".capture.png"))
         if shot:
+            _make_private(Path(shot), PRIVATE_FILE)
             os.replace(shot, self.png_path)
         lines = [
             f"screen: {self._vm.screen}",
@@ -65,9 +70,19 @@ class ScreenRecorder:
         ]
         text = "\n".join(lines) + "\n"
         tmp = self.folder / f".{TEXT_NAME}.tmp"
-        tmp.write_text(text, encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, PRIVATE_FILE)
+        with open(fd, "w", encoding="utf-8") as file:
+            os.fchmod(fd, PRIVATE_FILE)  # a leftover temporary may be loose
+            file.write(text)
         os.replace(tmp, self.folder / TEXT_NAME)
         if self._echo is not None and text != self._last_text:
             body = "\n".join(f"  | {line}" for line in lines[4:])
             self._echo(f"-- screen: {self._vm.screen} ({self.png_path})\n{body}")
         self._last_text = text
+
+
+def _make_private(path: Path, mode: int) -> None:
+    """chmod ``path`` to ``mode`` when this user owns it (a shared folder is left alone)."""
+    st = path.lstat()
+    if st.st_uid == os.geteuid() and not stat.S_ISLNK(st.st_mode):
+        os.chmod(path, mode)
