@@ -244,7 +244,9 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
             from kiosk.ui.console import HELP, start_console
             from kiosk.ui.recorder import ScreenRecorder
 
-            app.recorder = ScreenRecorder(kiosk.vm, app.root, screenshot_dir, echo=_echo(out))
+            app.recorder = ScreenRecorder(
+                kiosk.vm, app.root, screenshot_dir, echo=_echo(out), names=_patron_names(kiosk)
+            )
             print(HELP, file=out, flush=True)
             start_console(kiosk.vm, stdin, scan=_simulated_scanning(out) if simulated else None)
         elif simulated:
@@ -330,12 +332,15 @@ def _scanner(url: str, settings: ScannerSettings, driver: SessionDriver) -> Seri
 def _simulated_scanning(out: TextIO) -> Callable[[str], bool]:
     """A console hook: send a line through the in-process simulated scanner if it is a barcode."""
     from devices.sim import get_scanner
+    from kiosk.core.privacy import mask_code
 
     def scan(line: str) -> bool:
-        if classify_barcode(line)[1] is None:
+        code, kind = classify_barcode(line)
+        if kind is None:
             return False
         get_scanner().send(line)
-        print(f"scanned {line} with the simulated scanner", file=out, flush=True)
+        # The terminal may be the journal: a card number shows its last 4 digits only.
+        print(f"scanned {mask_code(code)} with the simulated scanner", file=out, flush=True)
         return True
 
     return scan
@@ -349,7 +354,7 @@ def _start_simulator_console(stdin: TextIO, out: TextIO) -> None:
     threading.Thread(
         target=run_scanner_console,
         args=(scanner.send, stdin, out),
-        kwargs={"faults": scanner},
+        kwargs={"faults": scanner, "masked": True},
         name="scanner-sim-console",
         daemon=True,
     ).start()
@@ -374,13 +379,24 @@ def _print_banner(
         )
     elif scanner_url.startswith("sim://"):
         lines.append("Simulated scanner: type a barcode on this terminal and press Enter.")
-    patron = next(c for c in DEMO_CARDS if isinstance(c, DemoPatronCard))
-    item = next(c for c in DEMO_CARDS if isinstance(c, DemoItemCard))
-    lines.append(
-        f"Demo: card {patron.barcode}, PIN {patron.pin}, then book {item.barcode} "
-        "(more in the README)."
-    )
+    if config.ils.backend == "local":  # the demo library's public demo card, never a real one
+        patron = next(c for c in DEMO_CARDS if isinstance(c, DemoPatronCard))
+        item = next(c for c in DEMO_CARDS if isinstance(c, DemoItemCard))
+        lines.append(
+            f"Demo: card {patron.barcode}, PIN {patron.pin}, then book {item.barcode} "
+            "(more in the README)."
+        )
     print("\n".join(lines), file=out, flush=True)
+
+
+def _patron_names(kiosk: Kiosk) -> Callable[[], tuple[str, ...]]:
+    """The names on screen now (the current patron's), for masking the terminal echo."""
+
+    def names() -> tuple[str, ...]:
+        patron = kiosk.session.patron
+        return (patron.name,) if patron is not None else ()
+
+    return names
 
 
 def _echo(out: TextIO) -> Callable[[str], None]:

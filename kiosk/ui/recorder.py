@@ -6,19 +6,25 @@ atomically, so a reader never sees half a file; the folder is 0700 and both file
 since they show patrons' names and loans) and prints the text to the terminal, so a
 technician can follow and drive the kiosk from a shell. Text that does not fit its box is
 listed at the end of the text file as ``clipped: <text>`` lines.
+
+The text file is the screen, word for word (names included): it is a private mirror for
+technicians and tests, no more revealing than the PNG beside it. The terminal echo is not
+private (it ends up in the journal), so it is masked: card and item numbers to their last
+4 digits, and the names ``names()`` returns (the current patron's) replaced.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.uix.widget import Widget
 
+from kiosk.core.privacy import mask_personal
 from kiosk.ui.screen_text import clipped_texts, visible_texts
 from kiosk.ui.viewmodel import KioskViewModel
 
@@ -37,11 +43,13 @@ class ScreenRecorder:
         root: Widget,
         folder: Path,
         echo: Callable[[str], None] | None = print,
+        names: Callable[[], Sequence[str]] = tuple,
     ) -> None:
         self._vm = vm
         self._root = root
         self.folder = folder
         self._echo = echo
+        self._names = names
         self._last_text = ""
         folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
         _make_private(folder, PRIVATE_DIR)
@@ -76,8 +84,10 @@ class ScreenRecorder:
             file.write(text)
         os.replace(tmp, self.folder / TEXT_NAME)
         if self._echo is not None and text != self._last_text:
+            # The echo goes to a terminal or the journal: no names, card numbers' last 4 only.
             body = "\n".join(f"  | {line}" for line in lines[4:])
-            self._echo(f"-- screen: {self._vm.screen} ({self.png_path})\n{body}")
+            echoed = f"-- screen: {self._vm.screen} ({self.png_path})\n{body}"
+            self._echo(mask_personal(echoed, self._names()))
         self._last_text = text
 
 
