@@ -91,8 +91,14 @@ class Kiosk:
 
 def _open_local_ils(config: Config, data_dir: Path) -> IlsBackend:
     from kiosk.ils.local import LocalIls
+    from kiosk.storage.private import private_file
 
-    return LocalIls.open(data_dir / DEMO_LIBRARY_FILE, timezone=config.kiosk.timezone)
+    path = data_dir / DEMO_LIBRARY_FILE
+    ils = LocalIls.open(path, timezone=config.kiosk.timezone)
+    # Its patrons' names and PINs: private like the store (SQLite gives -journal its mode).
+    for name in (path.name, f"{path.name}-journal"):
+        private_file(path.with_name(name))
+    return ils
 
 
 ILS_BACKENDS: dict[str, Callable[[Config, Path], IlsBackend]] = {"local": _open_local_ils}
@@ -121,7 +127,7 @@ def build(
         debug: enforce the one-thread rule by raising, and surface command crashes.
 
     Raises:
-        kiosk.storage.db.StoreError: the local store cannot be opened.
+        kiosk.storage.db.StoreError: the local store (or its card-hash key) cannot be opened.
         kiosk.core.ports.IlsUnavailable: the ILS backend cannot be opened.
     """
     from accessibility.themes import DEFAULT, TEXT_STEPS
@@ -133,12 +139,19 @@ def build(
     from kiosk.core.session import Ports, Session, Timeouts
     from kiosk.storage.circulation_log import SqlCirculationLog
     from kiosk.storage.db import open_store
+    from kiosk.storage.pin_failures import KEY_FILE, SqlPinFailures, load_or_create_key
     from kiosk.ui.viewmodel import KioskViewModel
 
     clock = clock or SystemClock()
     store = open_store(data_dir / STORE_FILE)
     try:
         circulation_log = SqlCirculationLog(store, config.kiosk.id)
+        pin_failures = SqlPinFailures(
+            store,
+            load_or_create_key(data_dir / KEY_FILE),
+            limit=config.security.pin_failures,
+            window=config.security.pin_window,
+        )
         ils = ILS_BACKENDS[config.ils.backend](config, data_dir)
     except BaseException:
         store.dispose()
@@ -153,7 +166,7 @@ def build(
         error=config.session.error_timeout,
     )
     session = Session(clock, classify_barcode, nav, timeouts)
-    runner = CommandRunner(Ports(ils, circulation_log, clock), nav.commands)
+    runner = CommandRunner(Ports(ils, circulation_log, clock, pin_failures), nav.commands)
     driver = SessionDriver(session, runner.run, clock, deadline=config.ils.deadline, debug=debug)
     vm = KioskViewModel(
         driver,
@@ -177,7 +190,7 @@ def has_display() -> bool:
 
 def prepare_kivy(*, headless: bool, kivy_home: Path, config: Config) -> None:
     """Set Kivy's environment and graphics config. Must run before any Kivy import."""
-    kivy_home.mkdir(parents=True, exist_ok=True)
+    kivy_home.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # our argparse owns the command line
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
@@ -189,6 +202,10 @@ def prepare_kivy(*, headless: bool, kivy_home: Path, config: Config) -> None:
         os.environ["SDL_VIDEODRIVER"] = "offscreen"
     from kivy.config import Config as KivyConfig
 
+    from kiosk.storage.private import private_tree
+
+    # Importing Kivy copied its icons into kivy_home with their installed modes (0644).
+    private_tree(kivy_home)
     KivyConfig.set("kivy", "exit_on_escape", "0")  # Escape cancels a session, never quits
     KivyConfig.set("input", "mouse", "mouse,multitouch_on_demand")
     KivyConfig.set("graphics", "width", str(config.display.width))
@@ -202,6 +219,7 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
     started = time.monotonic()
     config = options.config
     headless = (not has_display()) if options.headless is None else options.headless
+    make_data_dir_private(options.data_dir)
     prepare_kivy(headless=headless, kivy_home=options.data_dir / "kivy", config=config)
 
     kiosk = build(config, options.data_dir, scanner_url=options.scanner_url, debug=options.debug)
@@ -226,7 +244,9 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
             from kiosk.ui.console import HELP, start_console
             from kiosk.ui.recorder import ScreenRecorder
 
-            app.recorder = ScreenRecorder(kiosk.vm, app.root, screenshot_dir, echo=_echo(out))
+            app.recorder = ScreenRecorder(
+                kiosk.vm, app.root, screenshot_dir, echo=_echo(out), names=_patron_names(kiosk)
+            )
             print(HELP, file=out, flush=True)
             start_console(kiosk.vm, stdin, scan=_simulated_scanning(out) if simulated else None)
         elif simulated:
@@ -244,6 +264,27 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
         # stored; a hung call is left behind (daemon thread) so the process still ends.
         kiosk.close(SHUTDOWN_GRACE)
     return 0
+
+
+def make_data_dir_private(data_dir: Path) -> None:
+    """Create the data folder 0700, and tighten Kivy's folder an older version left loose.
+
+    The store, the demo library and the screenshots make their own files private.
+
+    Raises:
+        kiosk.storage.db.StoreError: the folder cannot be created (one line).
+    """
+    from kiosk.storage.db import StoreError
+    from kiosk.storage.private import private_dir, private_tree
+
+    try:
+        private_dir(data_dir)
+        private_tree(data_dir / "kivy")
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the data folder {data_dir} ({exc.strerror or exc}); "
+            "choose a writable data directory"
+        ) from exc
 
 
 def classify_barcode(text: str) -> tuple[str, BarcodeKind | None]:
@@ -291,12 +332,15 @@ def _scanner(url: str, settings: ScannerSettings, driver: SessionDriver) -> Seri
 def _simulated_scanning(out: TextIO) -> Callable[[str], bool]:
     """A console hook: send a line through the in-process simulated scanner if it is a barcode."""
     from devices.sim import get_scanner
+    from kiosk.core.privacy import mask_code
 
     def scan(line: str) -> bool:
-        if classify_barcode(line)[1] is None:
+        code, kind = classify_barcode(line)
+        if kind is None:
             return False
         get_scanner().send(line)
-        print(f"scanned {line} with the simulated scanner", file=out, flush=True)
+        # The terminal may be the journal: a card number shows its last 4 digits only.
+        print(f"scanned {mask_code(code)} with the simulated scanner", file=out, flush=True)
         return True
 
     return scan
@@ -310,7 +354,7 @@ def _start_simulator_console(stdin: TextIO, out: TextIO) -> None:
     threading.Thread(
         target=run_scanner_console,
         args=(scanner.send, stdin, out),
-        kwargs={"faults": scanner},
+        kwargs={"faults": scanner, "masked": True},
         name="scanner-sim-console",
         daemon=True,
     ).start()
@@ -335,13 +379,24 @@ def _print_banner(
         )
     elif scanner_url.startswith("sim://"):
         lines.append("Simulated scanner: type a barcode on this terminal and press Enter.")
-    patron = next(c for c in DEMO_CARDS if isinstance(c, DemoPatronCard))
-    item = next(c for c in DEMO_CARDS if isinstance(c, DemoItemCard))
-    lines.append(
-        f"Demo: card {patron.barcode}, PIN {patron.pin}, then book {item.barcode} "
-        "(more in the README)."
-    )
+    if config.ils.backend == "local":  # the demo library's public demo card, never a real one
+        patron = next(c for c in DEMO_CARDS if isinstance(c, DemoPatronCard))
+        item = next(c for c in DEMO_CARDS if isinstance(c, DemoItemCard))
+        lines.append(
+            f"Demo: card {patron.barcode}, PIN {patron.pin}, then book {item.barcode} "
+            "(more in the README)."
+        )
     print("\n".join(lines), file=out, flush=True)
+
+
+def _patron_names(kiosk: Kiosk) -> Callable[[], tuple[str, ...]]:
+    """The names on screen now (the current patron's), for masking the terminal echo."""
+
+    def names() -> tuple[str, ...]:
+        patron = kiosk.session.patron
+        return (patron.name,) if patron is not None else ()
+
+    return names
 
 
 def _echo(out: TextIO) -> Callable[[str], None]:

@@ -136,6 +136,11 @@ def _quiet_libraries(record: logging.LogRecord) -> bool:
 def _run(args: argparse.Namespace) -> int:
     from kiosk import config as config_module
 
+    # Everything the kiosk writes (store, demo library, Kivy's folder, screenshots, SQLite's
+    # -wal/-shm) holds patron data: private to this user whatever umask we were started with.
+    # The parts also chmod what they create, for callers that build the kiosk from Python.
+    os.umask(0o077)
+
     try:
         config = config_module.load(args.config)
     except config_module.ConfigError as err:

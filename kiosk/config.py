@@ -65,6 +65,10 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "max_length": _Key(int, 64, minimum=14, maximum=1024),
         "check_digits": _Key(bool, True),
     },
+    "security": {
+        "pin_failures": _Key(int, 5, minimum=1, maximum=100),
+        "pin_window": _Key((int, float), 900, minimum=60, maximum=86400),
+    },
 }
 
 TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n"}
@@ -115,6 +119,12 @@ class ScannerSettings:
 
 
 @dataclass(frozen=True)
+class SecuritySettings:
+    pin_failures: int
+    pin_window: float
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration. ``source`` is the file it came from, if any."""
 
@@ -123,6 +133,7 @@ class Config:
     session: SessionSettings
     ils: IlsSettings
     scanner: ScannerSettings
+    security: SecuritySettings
     source: Path | None = None
 
 
@@ -132,6 +143,7 @@ _SECTION_TYPES = {
     "session": SessionSettings,
     "ils": IlsSettings,
     "scanner": ScannerSettings,
+    "security": SecuritySettings,
 }
 
 

@@ -15,11 +15,15 @@ Each action prints one short English line, e.g. ``sent 30234000517861``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Protocol, TextIO, runtime_checkable
 
 from devices import codabar
+from devices.scanner import mask
 from devices.sim.scanner import with_wrong_check_digit
+
+_LONG_NUMBER = re.compile(r"\d{8,}")  # a card or item number, not a count or a pause
 
 HELP = """\
 type a barcode and press Enter to scan it; commands:
@@ -59,6 +63,7 @@ def run_scanner_console(
     stdout: TextIO,
     *,
     faults: ScannerFaults | None = None,
+    masked: bool = False,
 ) -> None:
     """Read commands from ``stdin`` until end of input, acting on a scanner simulator.
 
@@ -68,9 +73,13 @@ def run_scanner_console(
         stdout: where one line per action is printed.
         faults: the simulator's fault injection; without it ``!noise``, ``!split``,
             ``!unplug`` and ``!replug`` say they are unavailable.
+        masked: print only the last 4 digits of what was sent (the kiosk's own terminal
+            may be the journal; the standalone simulator shows it all).
     """
 
     def say(text: str) -> None:
+        if masked:
+            text = _LONG_NUMBER.sub(lambda match: mask(match.group()), text)
         stdout.write(text + "\n")
         stdout.flush()
 

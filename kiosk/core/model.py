@@ -27,6 +27,7 @@ class Refusal(StrEnum):
 
     UNKNOWN_PATRON = "unknown_patron"
     WRONG_PIN = "wrong_pin"
+    PIN_LOCKED = "pin_locked"  # too many wrong PINs for this card at this kiosk, across sessions
     CARD_EXPIRED = "card_expired"
     FINES_OVER_LIMIT = "fines_over_limit"
     TOO_MANY_ITEMS = "too_many_items"

@@ -52,6 +52,30 @@ class CirculationLog(Protocol):
         ...
 
 
+class PinFailures(Protocol):
+    """Wrong PINs per card across sessions, so rescanning a card does not buy more guesses.
+
+    Kept by the kiosk itself (a real ILS has its own limit, which the kiosk cannot see).
+    ``now`` is wall-clock time from the injected clock: the count must survive a restart.
+    """
+
+    def locked(self, card: str, now: dt.datetime) -> bool:
+        """True when ``card`` has had the configured number of wrong PINs within the window.
+
+        Raises:
+            StorageFailed: the store could not be read.
+        """
+        ...
+
+    def record_failure(self, card: str, now: dt.datetime) -> bool:
+        """Count one wrong PIN for ``card``; return whether the card is now locked.
+
+        Raises:
+            StorageFailed: the failure could not be stored.
+        """
+        ...
+
+
 class Clock(Protocol):
     """Time as the core sees it. Injected so tests never sleep."""
 

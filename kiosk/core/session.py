@@ -25,7 +25,7 @@ from typing import Any
 from kiosk.core.events import Activity, Answer, Command, DeviceChanged, Event, Failure
 from kiosk.core.model import BarcodeKind, Patron, Refusal
 from kiosk.core.navigation import InputMode, Navigation, Service, StateSpec
-from kiosk.core.ports import CirculationLog, Clock, IlsBackend
+from kiosk.core.ports import CirculationLog, Clock, IlsBackend, PinFailures
 
 BarcodeClassifier = Callable[[str], tuple[str, BarcodeKind | None]]
 """Takes raw scanned or typed text; returns (normalised code, kind or None when invalid)."""
@@ -101,6 +101,7 @@ class Ports:
     ils: IlsBackend
     log: CirculationLog
     clock: Clock
+    pin_failures: PinFailures
 
 
 @dataclass

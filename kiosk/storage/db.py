@@ -19,6 +19,8 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from kiosk.storage.private import private_dir, private_file
+
 _log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -59,7 +61,8 @@ def open_store(path: Path) -> Engine:
     """Open (creating if needed) the store at ``path`` and migrate it to the newest schema.
 
     Args:
-        path: the SQLite file, e.g. ``<data dir>/kiosk.sqlite3``. Its directory is created.
+        path: the SQLite file, e.g. ``<data dir>/kiosk.sqlite3``. Its directory is created
+            (0700) and the file and its ``-wal``/``-shm`` are private to this user (0600).
 
     Returns:
         An engine whose connections are in WAL mode with ``synchronous=FULL``.
@@ -74,10 +77,12 @@ def open_store(path: Path) -> Engine:
             f"Kiosk store {path} is a directory; set the store path to a file name inside it."
         )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        # Created 0600 before SQLite opens it: SQLite gives -wal and -shm the same mode.
+        private_file(path, create=True)
     except OSError as exc:
         raise StoreError(
-            f"Cannot create the folder for the kiosk store {path} ({exc.strerror or exc}); "
+            f"Cannot create the kiosk store {path} or its folder ({exc.strerror or exc}); "
             "choose a writable data directory."
         ) from exc
     engine = create_store_engine(path)
@@ -109,5 +114,7 @@ def open_store(path: Path) -> Engine:
             f"Kiosk store {path} has a schema this kiosk does not know ({reason}); "
             "install the newer kiosk version that wrote it, or move the file aside."
         ) from exc
+    for suffix in ("-wal", "-shm", "-journal"):  # left loose by an older version
+        private_file(path.with_name(path.name + suffix))
     _log.info("kiosk store ready at %s", path)
     return engine

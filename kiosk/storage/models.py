@@ -86,3 +86,17 @@ class OutboxEvent(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class PinFailure(Base):
+    """One wrong PIN at this kiosk, kept for the wrong-PIN window (see storage.pin_failures).
+
+    ``card_hash`` is HMAC-SHA256 of the card number under the kiosk's secret, never the number.
+    """
+
+    __tablename__ = "pin_failures"
+    __table_args__ = (Index("ix_pin_failures_card_hash", "card_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_hash: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

@@ -18,9 +18,19 @@ WAIT_SECONDS = 60.0  # generous: CI machines are slow to create a GL context
 
 
 class KioskProcess:
-    """``kiosk run`` in a subprocess, with its data and screenshots under ``folder``."""
+    """``kiosk run`` in a subprocess, with its data and screenshots under ``folder``.
 
-    def __init__(self, folder: Path, *, scanner: str = "", config: Path | None = None) -> None:
+    ``umask``: the umask the kiosk is started with (default: this process's).
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        scanner: str = "",
+        config: Path | None = None,
+        umask: int | None = None,
+    ) -> None:
         self.folder = folder
         self.data_dir = folder / "data"
         self.screens = folder / "screens"
@@ -37,7 +47,7 @@ class KioskProcess:
         self._log = self.log_path.open("w", encoding="utf-8")
         self.process = subprocess.Popen(
             args, stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT, text=True,
-            env=env,
+            env=env, umask=-1 if umask is None else umask,
         )  # fmt: skip
 
     def type(self, line: str) -> None:

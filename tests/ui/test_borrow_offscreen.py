@@ -98,8 +98,9 @@ def test_demo_scans_typed_barcodes_through_the_in_process_simulator(tmp_path: Pa
         kiosk.type(LASKAR_PELANGI)
         kiosk.wait_for_screen("borrow.scanning", "Laskar Pelangi")
         log = kiosk.log_path.read_text(encoding="utf-8")
-        assert f"scanned {CARD} with the simulated scanner" in log
-        assert f"scanned {LASKAR_PELANGI} with the simulated scanner" in log
+        # The terminal may be the journal: numbers show their last 4 digits only.
+        assert "scanned **********0010 with the simulated scanner" in log
+        assert "scanned **********0018 with the simulated scanner" in log
         assert f"scanned {PIN} " not in log
     finally:
         kiosk.stop()

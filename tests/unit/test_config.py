@@ -45,6 +45,7 @@ def test_no_file_gives_the_demo_defaults() -> None:
     assert cfg.scanner.url == "sim://scanner"
     assert cfg.scanner.terminator_bytes == b"\r"
     assert cfg.scanner.check_digits is True
+    assert (cfg.security.pin_failures, cfg.security.pin_window) == (5, 900.0)
     assert cfg == config.defaults()
 
 
@@ -216,6 +217,26 @@ BAD_FILES = [
         "[session]\nidle_timeout = 20\nwarning = 30\n",
         ["[session] warning", "shorter than idle_timeout"],
         id="warning-above-idle",
+    ),
+    pytest.param(
+        "[security]\npin_window = nan\n",
+        ["[security] pin_window", "finite number", "got nan"],
+        id="pin-window-nan",
+    ),
+    pytest.param(
+        "[security]\npin_window = 30\n",
+        ["[security] pin_window", "at least 60", "got 30"],
+        id="pin-window-too-short",
+    ),
+    pytest.param(
+        "[security]\npin_failures = 0\n",
+        ["[security] pin_failures", "at least 1", "got 0"],
+        id="pin-failures-zero",
+    ),
+    pytest.param(
+        "[security]\npin_failures = 5.0\n",
+        ["[security] pin_failures", "an integer", "number 5.0"],
+        id="pin-failures-not-integer",
     ),
     pytest.param('[kiosk]\nid = "   "\n', ["[kiosk] id", "empty"], id="blank-id"),
     pytest.param("[kiosk\nid = 1\n", ["not valid TOML"], id="invalid-toml"),

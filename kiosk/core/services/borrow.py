@@ -32,7 +32,7 @@ from kiosk.core.events import (
     PatronChecked,
     PinEntered,
 )
-from kiosk.core.model import BarcodeKind, Refusal
+from kiosk.core.model import BarcodeKind, PatronCheck, Refusal
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
 from kiosk.core.ports import StorageFailed
 from kiosk.core.session import (
@@ -57,6 +57,7 @@ _REFUSALS_SHOWN_AS_ERRORS = {
     Refusal.FINES_OVER_LIMIT,
     Refusal.TOO_MANY_ITEMS,
     Refusal.PATRON_BLOCKED,
+    Refusal.PIN_LOCKED,
 }
 
 
@@ -71,7 +72,7 @@ SIGN_IN_REFUSALS = frozenset(
     }
 )
 """Refusals a patron can meet while signing in; each has a ``next.card.<value>`` step."""
-ITEM_REFUSALS = frozenset(set(Refusal) - {Refusal.WRONG_PIN})
+ITEM_REFUSALS = frozenset(set(Refusal) - {Refusal.WRONG_PIN, Refusal.PIN_LOCKED})
 """Refusals a scanned book can get; each has a ``next.item.<value>`` step."""
 
 
@@ -292,8 +293,21 @@ def _summary_texts(session: Session) -> Mapping[str, Notice]:
 
 
 def run_check_patron(ports: Ports, command: CheckPatron) -> Event:
-    """Authenticate the card and PIN. ``IlsUnavailable`` is turned into an answer by the runner."""
-    return PatronChecked(command.session_no, ports.ils.check_patron(command.barcode, command.pin))
+    """Authenticate the card and PIN, unless this card has had too many wrong PINs lately.
+
+    Wrong PINs are counted per card across sessions (``ports.pin_failures``), so rescanning
+    the card does not buy more guesses; a locked card is refused without asking the ILS,
+    whatever the PIN. ``IlsUnavailable`` is turned into an answer by the runner.
+    """
+    now = ports.clock.now()
+    if ports.pin_failures.locked(command.barcode, now):
+        return PatronChecked(command.session_no, PatronCheck(None, Refusal.PIN_LOCKED))
+    check = ports.ils.check_patron(command.barcode, command.pin)
+    if check.refusal is Refusal.WRONG_PIN and ports.pin_failures.record_failure(
+        command.barcode, now
+    ):
+        check = PatronCheck(None, Refusal.PIN_LOCKED)
+    return PatronChecked(command.session_no, check)
 
 
 def run_checkout(ports: Ports, command: Checkout) -> Event:

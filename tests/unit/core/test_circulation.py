@@ -58,8 +58,18 @@ class NoLog:
         raise AssertionError("nothing should be recorded")
 
 
+class NoPinFailures:
+    """Wrong PINs are counted by the store (tests/flows); here no card is ever locked."""
+
+    def locked(self, card: str, now: dt.datetime) -> bool:
+        return False
+
+    def record_failure(self, card: str, now: dt.datetime) -> bool:
+        return False
+
+
 def ports(ils: FakeIls | None = None) -> Ports:
-    return Ports(ils or FakeIls(), NoLog(), ManualClock())
+    return Ports(ils or FakeIls(), NoLog(), ManualClock(), NoPinFailures())
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,17 @@ def test_help_lists_the_commands_and_eof_ends_cleanly() -> None:
     text = "\n".join(lines)
     for command in ("!noise", "!split", "!bad", "!help"):
         assert command in text
+
+
+def test_masked_console_shows_only_the_last_four_digits() -> None:
+    """The kiosk's own terminal may be the journal: it runs the console masked."""
+    sent: list[str] = []
+    out = io.StringIO()
+    lines_in = "23171000000010\n!bad 23171000000010\n!split 33171000000018\n"
+    faults = RecordingSimulator()
+    run_scanner_console(sent.append, io.StringIO(lines_in), out, faults=faults, masked=True)
+    assert sent[0] == "23171000000010"  # the scan itself is whole
+    text = out.getvalue()
+    assert "2317100000" not in text and "3317100000" not in text
+    assert text.splitlines()[0] == "sent **********0010"
+    assert text.splitlines()[2] == "sent **********0018 in pieces"

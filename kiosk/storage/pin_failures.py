@@ -1,0 +1,144 @@
+"""Wrong PINs per card across sessions, kept under a keyed hash of the card number.
+
+Rescanning a card starts a new session with three fresh tries; without a memory across
+sessions a PIN can be guessed in a few minutes. :class:`SqlPinFailures` stores one row per
+wrong PIN in the kiosk's store (so a restart does not reset the count) and says a card is
+locked once it has ``limit`` wrong PINs within the last ``window`` seconds.
+
+The card number itself is never stored: rows are keyed by HMAC-SHA256 of the number under
+a random secret kept in the data folder (``card-hash.key``, mode 0600, created once). A
+copy of the database alone does not say which cards were tried, and the 10^13 possible
+card numbers cannot be hashed offline without the secret.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from kiosk.core.ports import StorageFailed
+from kiosk.storage.db import StoreError
+from kiosk.storage.models import PinFailure
+
+KEY_FILE = "card-hash.key"
+KEY_BYTES = 32
+
+
+class KeyFileError(StoreError):
+    """The card-hash secret cannot be read or created. The message is one technician line."""
+
+
+def load_or_create_key(path: Path) -> bytes:
+    """Read the secret at ``path``, creating it (random, mode 0600) on first use.
+
+    The new key is written to a temporary file and linked into place, so a reader never
+    sees half a key and two kiosks starting at once agree on one.
+
+    Raises:
+        KeyFileError: the file cannot be created or read, or does not hold a key.
+    """
+    try:
+        if not path.exists():
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.fchmod(fd, 0o600)  # whatever the umask
+                os.write(fd, secrets.token_bytes(KEY_BYTES))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process made it first; use theirs
+            finally:
+                tmp.unlink()
+        key = path.read_bytes()
+    except OSError as exc:
+        raise KeyFileError(
+            f"cannot create or read the card-hash key {path} ({exc.strerror or exc}); "
+            "check that the data folder is writable"
+        ) from exc
+    if len(key) != KEY_BYTES:
+        raise KeyFileError(
+            f"card-hash key {path} is damaged ({len(key)} bytes, expected {KEY_BYTES}); "
+            "delete it to make a new one (wrong-PIN counts start again)"
+        )
+    return key
+
+
+class SqlPinFailures:
+    """:class:`kiosk.core.ports.PinFailures` on the kiosk's store.
+
+    Args:
+        engine: from :func:`kiosk.storage.db.open_store`.
+        key: the secret of the keyed hash (:func:`load_or_create_key`).
+        limit: wrong PINs within the window that lock a card.
+        window: seconds a wrong PIN counts for.
+    """
+
+    def __init__(self, engine: Engine, key: bytes, *, limit: int, window: float) -> None:
+        self._sessions = sessionmaker(engine)
+        self._key = key
+        self.limit = limit
+        self.window = dt.timedelta(seconds=window)
+
+    def card_hash(self, card: str) -> str:
+        """The key a card's rows are stored under (hex HMAC-SHA256)."""
+        return hmac.new(self._key, card.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def locked(self, card: str, now: dt.datetime) -> bool:
+        """True when ``card`` has ``limit`` wrong PINs within the window before ``now``.
+
+        Raises:
+            StorageFailed: the store could not be read.
+        """
+        try:
+            with self._sessions() as session:
+                return self._count(session, self.card_hash(card), now) >= self.limit
+        except SQLAlchemyError as exc:
+            reason = _reason(exc)
+            raise StorageFailed(f"local store could not read wrong-PIN counts: {reason}") from exc
+
+    def record_failure(self, card: str, now: dt.datetime) -> bool:
+        """Store one wrong PIN for ``card`` at ``now``; return whether the card is now locked.
+
+        Rows older than the window (for any card) are deleted on the way: they no longer
+        count, and the table stays as small as the last ``window`` seconds of mistakes.
+
+        Raises:
+            StorageFailed: the failure could not be stored.
+        """
+        digest = self.card_hash(card)
+        try:
+            with self._sessions.begin() as session:
+                session.execute(delete(PinFailure).where(PinFailure.failed_at <= now - self.window))
+                session.add(PinFailure(card_hash=digest, failed_at=now))
+                session.flush()
+                return self._count(session, digest, now) >= self.limit
+        except SQLAlchemyError as exc:
+            raise StorageFailed(f"local store could not count a wrong PIN: {_reason(exc)}") from exc
+
+    def _count(self, session: Session, digest: str, now: dt.datetime) -> int:
+        # Failures "in the future" beyond a window are ignored: after the clock is set
+        # back, a card is not locked for as long as the clock was wrong.
+        query = (
+            select(func.count())
+            .select_from(PinFailure)
+            .where(PinFailure.card_hash == digest)
+            .where(PinFailure.failed_at > now - self.window)
+            .where(PinFailure.failed_at <= now + self.window)
+        )
+        return int(session.execute(query).scalar_one())
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    return " ".join(str(getattr(exc, "orig", None) or exc).split())
