@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from kiosk.core.model import BarcodeKind
     from kiosk.core.navigation import Navigation, Service
     from kiosk.core.ports import Clock, IlsBackend
+    from kiosk.core.reconcile import Reconciler
     from kiosk.core.session import Session
     from kiosk.storage.circulation_log import SqlCirculationLog
     from kiosk.ui.viewmodel import KioskViewModel
@@ -72,6 +73,7 @@ class Kiosk:
     driver: SessionDriver
     vm: KioskViewModel
     scanner: SerialReader | None
+    reconciler: Reconciler
 
     def start_devices(self) -> None:
         """Start reading the devices; one that is missing is waited for by its reader."""
@@ -82,6 +84,9 @@ class Kiosk:
         """Stop devices and the worker (waiting at most ``grace`` s), release the databases."""
         if self.scanner is not None:
             self.scanner.stop()
+        # A pass cut short by the exit leaves its intents open (each record is atomic): the
+        # next start settles them, so shutting down never waits on a slow ILS here.
+        self.reconciler.stop(min(grace, 0.2))
         self.driver.shutdown(grace)
         close_ils = getattr(self.ils, "close", None)
         if callable(close_ils):
@@ -135,6 +140,7 @@ def build(
     from kiosk.core.clock import SystemClock
     from kiosk.core.driver import SessionDriver
     from kiosk.core.i18n import translators
+    from kiosk.core.reconcile import Reconciler
     from kiosk.core.services import SERVICES, navigation
     from kiosk.core.session import Ports, Session, Timeouts
     from kiosk.storage.circulation_log import SqlCirculationLog
@@ -166,7 +172,13 @@ def build(
         error=config.session.error_timeout,
     )
     session = Session(clock, classify_barcode, nav, timeouts)
-    runner = CommandRunner(Ports(ils, circulation_log, clock, pin_failures), nav.commands)
+    # Check-outs left open by a killed process are noted before any command can run;
+    # the reconciler's thread settles them once started (run_kiosk), never blocking here.
+    reconciler = Reconciler(ils, circulation_log, clock)
+    reconciler.note_interrupted()
+    runner = CommandRunner(
+        Ports(ils, circulation_log, clock, pin_failures), nav.commands, after=reconciler.observe
+    )
     driver = SessionDriver(session, runner.run, clock, deadline=config.ils.deadline, debug=debug)
     vm = KioskViewModel(
         driver,
@@ -180,7 +192,9 @@ def build(
     )
     url = config.scanner.url if scanner_url is None else scanner_url
     scanner = _scanner(url, config.scanner, driver) if url else None
-    return Kiosk(config, clock, store, circulation_log, ils, nav, session, driver, vm, scanner)
+    return Kiosk(
+        config, clock, store, circulation_log, ils, nav, session, driver, vm, scanner, reconciler
+    )
 
 
 def has_display() -> bool:
@@ -257,6 +271,7 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
     # UI thread never waits for the ILS, so this is prompt even with an ILS call hung.
     signal.signal(signal.SIGTERM, lambda _signo, _frame: post_to_ui(app.stop))
     kiosk.start_devices()
+    kiosk.reconciler.start()  # its own thread: asks the ILS about open check-outs
     try:
         app.run()
     finally:

@@ -5,13 +5,14 @@ Each command type is dispatched explicitly to the handler its service declared (
 programming error and raises :class:`UnknownCommand`; it is never mistaken for an ILS
 outage. ``IlsUnavailable`` from any handler becomes a
 :class:`~kiosk.core.events.CommandFailed` answer, so the patron is told and the session
-goes on.
+goes on. Every answer is shown to the ``after`` hook (reconciliation uses it to settle a
+failed check-out soon).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from kiosk.core.events import Command, CommandFailed, Event, Failure
 from kiosk.core.navigation import CommandHandler
@@ -31,11 +32,20 @@ class CommandRunner:
     Args:
         ports: the ILS, the circulation log and the clock.
         handlers: command type -> handler, from :attr:`Navigation.commands`.
+        after: called on the worker thread with every answer (e.g.
+            :meth:`kiosk.core.reconcile.Reconciler.observe`); its errors are logged.
     """
 
-    def __init__(self, ports: Ports, handlers: Mapping[type[Command], CommandHandler]) -> None:
+    def __init__(
+        self,
+        ports: Ports,
+        handlers: Mapping[type[Command], CommandHandler],
+        *,
+        after: Callable[[Event], None] | None = None,
+    ) -> None:
         self._ports = ports
         self._handlers = dict(handlers)
+        self._after = after
 
     def run(self, command: Command) -> Event:
         """Execute one command.
@@ -50,7 +60,13 @@ class CommandRunner:
                 "commands"
             )
         try:
-            return handler(self._ports, command)
+            answer = handler(self._ports, command)
         except IlsUnavailable as err:
             log.warning("ILS unavailable during %s: %s", type(command).__name__, err)
-            return CommandFailed(command.session_no, Failure.UNAVAILABLE, str(err), command)
+            answer = CommandFailed(command.session_no, Failure.UNAVAILABLE, str(err), command)
+        if self._after is not None:
+            try:
+                self._after(answer)
+            except Exception as err:  # the patron's answer must not depend on the hook
+                log.error("after-command hook failed: %s: %s", type(err).__name__, err)
+        return answer

@@ -82,9 +82,71 @@ class PatronCheck:
         return self.refusal is None and self.patron is not None
 
 
-Outcome = Loan
-"""Everything the kiosk records in its circulation log (loans now; returns, renewals,
-refusals, ratings and visits are added here as new types with their services)."""
+@dataclass(frozen=True, slots=True)
+class ItemStatus:
+    """What the ILS says about one item now, whoever asks (SIP2 Item Information, 17/18).
+
+    ``borrower_barcode`` and ``checked_out_at`` are set only when the ILS tells them:
+    SIP2 gives the circulation status and due date of an item but not who has it.
+    """
+
+    item_barcode: str
+    title: str
+    author: str
+    on_loan: bool
+    due: dt.date | None = None
+    borrower_barcode: str | None = None
+    checked_out_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutIntent:
+    """A check-out the kiosk is about to ask the ILS for, stored and committed first.
+
+    While it is open, the kiosk does not know whether the ILS lent the item; it stays
+    open until the answer is recorded or reconciliation has asked the ILS.
+    """
+
+    intent_id: str
+    patron_barcode: str
+    item_barcode: str
+    created_at: dt.datetime
+    answered: bool = False
+    """False while the ILS call may still be running; True when it ended without a usable
+    answer (an outage or a timeout), so only asking the ILS can settle it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutConfirmed:
+    """Outcome: the ILS lent the item of an intent. Stored with the loan's outbox event."""
+
+    intent_id: str
+    loan: Loan
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutNotLent:
+    """Outcome: the item of an intent was not lent (a refusal, or the ILS says so later).
+
+    ``reason`` is for technicians (a :class:`Refusal` value or what reconciliation found).
+    """
+
+    intent_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutUnanswered:
+    """Outcome: the ILS call of an intent ended without an answer; ask the ILS later."""
+
+    intent_id: str
+    reason: str
+
+
+Outcome = Loan | CheckoutConfirmed | CheckoutNotLent | CheckoutUnanswered
+"""Everything the kiosk records in its circulation log (loans and the resolutions of
+check-out intents now; returns, renewals, refusals, ratings and visits are added here as
+new types with their services)."""
 
 
 @dataclass(frozen=True, slots=True)

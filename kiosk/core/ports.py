@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from kiosk.core.model import CheckoutAnswer, Outcome, PatronCheck
+from kiosk.core.model import CheckoutAnswer, CheckoutIntent, ItemStatus, Outcome, PatronCheck
 
 
 class IlsUnavailable(Exception):
@@ -31,7 +31,19 @@ class IlsBackend(Protocol):
         """Lend one item to a patron.
 
         Raises:
-            IlsUnavailable: the ILS did not answer; nothing is known to have changed.
+            IlsUnavailable: the ILS did not answer; the item may or may not have been lent
+                (ask :meth:`item_status` later).
+        """
+        ...
+
+    def item_status(self, item_barcode: str) -> ItemStatus | None:
+        """Say whether an item is on loan now, and what the ILS knows of that loan.
+
+        Reconciliation uses it to settle a check-out whose answer never arrived. It changes
+        nothing. Returns None for an item the ILS does not know.
+
+        Raises:
+            IlsUnavailable: the ILS did not answer.
         """
         ...
 
@@ -48,6 +60,27 @@ class CirculationLog(Protocol):
         Raises:
             StorageFailed: nothing was stored.
             TypeError: an outcome type the store does not know (a programming error).
+        """
+        ...
+
+    def begin_checkout(
+        self, patron_barcode: str, item_barcode: str, at: dt.datetime
+    ) -> CheckoutIntent:
+        """Store and commit the intent to check an item out, before the ILS is asked.
+
+        The intent stays open until a :class:`~kiosk.core.model.CheckoutConfirmed` or
+        :class:`~kiosk.core.model.CheckoutNotLent` outcome for it is recorded.
+
+        Raises:
+            StorageFailed: nothing was stored; the ILS must not be asked.
+        """
+        ...
+
+    def open_checkouts(self) -> list[CheckoutIntent]:
+        """Intents not resolved yet, oldest first.
+
+        Raises:
+            StorageFailed: the store could not be read.
         """
         ...
 

@@ -3,7 +3,14 @@
 Every outcome kind goes through :meth:`SqlCirculationLog.record`, which dispatches on the
 outcome's type to the function that adds its own row and returns its report
 (:mod:`kiosk.core.wire`); the outbox row is added in the same transaction. A new kind
-(a return, a renewal, a rating, a visit) adds one such function to ``_RECORDERS``.
+(a return, a renewal, a rating, a visit) adds one such function to ``_RECORDERS``. A
+recorder that has nothing for central (the resolution of a check-out intent without a
+loan) returns None and no outbox row is added.
+
+Check-out intents (:meth:`SqlCirculationLog.begin_checkout`) are committed before the ILS
+is asked. Recording :class:`~kiosk.core.model.CheckoutConfirmed` resolves the intent in the
+same transaction as the loan row and its outbox row, and is idempotent: when the worker and
+reconciliation both confirm the same intent, the loan is stored once.
 
 The outbox payload is exactly what central will receive. It carries no patron barcode or
 name: central only counts circulation, patrons' identity stays in the library.
@@ -14,19 +21,27 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import CursorResult, Engine, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.core import wire
-from kiosk.core.model import Loan, Outcome
+from kiosk.core.model import (
+    CheckoutConfirmed,
+    CheckoutIntent,
+    CheckoutNotLent,
+    CheckoutUnanswered,
+    Loan,
+    Outcome,
+)
 from kiosk.core.ports import StorageFailed
-from kiosk.storage.models import LoanRecord, OutboxEvent
+from kiosk.storage.models import CheckoutIntentRecord, LoanRecord, OutboxEvent
 
 _log = logging.getLogger(__name__)
 
@@ -66,9 +81,14 @@ def _aware(moment: dt.datetime, what: str) -> dt.datetime:
     return moment
 
 
+LENT, NOT_LENT = "lent", "not_lent"  # values of checkout_intents.resolution
+
+_Recorded = tuple[wire.Report, dt.datetime] | None
+
+
 def _record_loan(
-    session: Session, event_id: str, kiosk_id: str, loan: Loan
-) -> tuple[wire.Report, dt.datetime]:
+    session: Session, event_id: str, kiosk_id: str, now: dt.datetime, loan: Loan
+) -> _Recorded:
     _aware(loan.checked_out_at, "loan.checked_out_at")
     session.add(
         LoanRecord(
@@ -86,17 +106,81 @@ def _record_loan(
     return report, loan.checked_out_at
 
 
-_Recorder = Callable[[Session, str, str, Any], tuple[wire.Report, dt.datetime]]
+def _intent(intent_id: str) -> Any:
+    return CheckoutIntentRecord.intent_id == intent_id
+
+
+def _rows(result: Any) -> int:
+    return result.rowcount if isinstance(result, CursorResult) else 0
+
+
+def _record_confirmed(
+    session: Session, event_id: str, kiosk_id: str, now: dt.datetime, outcome: CheckoutConfirmed
+) -> _Recorded:
+    # The UPDATE comes first so this transaction takes the write lock before it reads:
+    # a concurrent confirmation of the same intent waits, then finds it already lent.
+    resolved = session.execute(
+        update(CheckoutIntentRecord)
+        .where(
+            _intent(outcome.intent_id),
+            or_(CheckoutIntentRecord.resolution.is_(None), CheckoutIntentRecord.resolution != LENT),
+        )
+        .values(resolution=LENT, resolved_at=now, loan_event_id=event_id, reason=None)
+    )
+    if _rows(resolved) == 0:
+        known = session.scalar(
+            select(CheckoutIntentRecord.resolution).where(_intent(outcome.intent_id))
+        )
+        if known == LENT:
+            _log.info("check-out intent %s already recorded as lent", outcome.intent_id)
+            return None
+        # No such intent (it could not be written): still keep the loan the ILS confirmed.
+        _log.warning("check-out intent %s unknown; recording its loan anyway", outcome.intent_id)
+    return _record_loan(session, event_id, kiosk_id, now, outcome.loan)
+
+
+def _record_not_lent(
+    session: Session, _event_id: str, _kiosk_id: str, now: dt.datetime, outcome: CheckoutNotLent
+) -> _Recorded:
+    session.execute(
+        update(CheckoutIntentRecord)
+        .where(_intent(outcome.intent_id), CheckoutIntentRecord.resolution.is_(None))
+        .values(resolution=NOT_LENT, resolved_at=now, reason=outcome.reason[:200])
+    )
+    return None
+
+
+def _record_unanswered(
+    session: Session, _event_id: str, _kiosk_id: str, _now: dt.datetime, outcome: CheckoutUnanswered
+) -> _Recorded:
+    session.execute(
+        update(CheckoutIntentRecord)
+        .where(_intent(outcome.intent_id), CheckoutIntentRecord.resolution.is_(None))
+        .values(answered=True, reason=outcome.reason[:200])
+    )
+    return None
+
+
+_Recorder = Callable[[Session, str, str, dt.datetime, Any], _Recorded]
 _RECORDERS: dict[type, tuple[_Recorder, str]] = {
-    # outcome type: (adds its row and returns its report and time, what the log line calls it)
+    # outcome type: (adds its row and returns its report and time or None, what the log
+    # line calls it)
     Loan: (_record_loan, "check-out"),
+    CheckoutConfirmed: (_record_confirmed, "check-out"),
+    CheckoutNotLent: (_record_not_lent, "refused check-out"),
+    CheckoutUnanswered: (_record_unanswered, "unanswered check-out"),
 }
 
 
 def _describe(outcome: Outcome) -> str:
     """What a technician's log line may say about an outcome (no patron identity)."""
+    if isinstance(outcome, CheckoutConfirmed):
+        outcome = outcome.loan
     item = getattr(outcome, "item_barcode", "")
-    return f"item {item}" if item else type(outcome).__name__
+    if item:
+        return f"item {item}"
+    intent = getattr(outcome, "intent_id", "")
+    return f"intent {intent}" if intent else type(outcome).__name__
 
 
 class SqlCirculationLog:
@@ -121,6 +205,10 @@ class SqlCirculationLog:
         self._kiosk_id = kiosk_id
         self._new_event_id = new_event_id
         self._now = now
+        # Intents whose outcome could not be stored: their call has ended, so
+        # reconciliation may settle them at once (see open_checkouts).
+        self._unsettled: set[str] = set()
+        self._unsettled_lock = threading.Lock()
 
     @property
     def kiosk_id(self) -> str:
@@ -146,7 +234,11 @@ class SqlCirculationLog:
         event_id = self._new_event_id()
         try:
             with self._sessions.begin() as session:
-                report, occurred_at = recorder(session, event_id, self._kiosk_id, outcome)
+                recorded = recorder(session, event_id, self._kiosk_id, self._now(), outcome)
+                if recorded is None:
+                    self._mark_unsettled(outcome, failed=False)
+                    return  # nothing for central; the transaction commits on leaving
+                report, occurred_at = recorded
                 envelope = wire.Envelope(event_id, self._kiosk_id, occurred_at, report)
                 session.flush()
                 session.add(
@@ -160,13 +252,83 @@ class SqlCirculationLog:
                         attempts=0,
                     )
                 )
+            self._mark_unsettled(outcome, failed=False)
         except SQLAlchemyError as exc:
+            self._mark_unsettled(outcome, failed=True)
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
             _log.error("%s of %s not recorded: %s", what, _describe(outcome), reason)
             raise StorageFailed(
                 f"local store could not record {what} of {_describe(outcome)} "
                 f"(event {event_id}): {reason}"
             ) from exc
+        except Exception:
+            self._mark_unsettled(outcome, failed=True)
+            raise
+
+    def begin_checkout(
+        self, patron_barcode: str, item_barcode: str, at: dt.datetime
+    ) -> CheckoutIntent:
+        """Store and commit the intent to check an item out, before the ILS is asked.
+
+        Args:
+            patron_barcode: the patron's card.
+            item_barcode: the item's label.
+            at: when the check-out is asked for, timezone-aware; the ILS is given the same.
+
+        Raises:
+            ValueError: ``at`` is naive (a programming error).
+            StorageFailed: nothing was stored.
+        """
+        _aware(at, "at")
+        intent = CheckoutIntent(self._new_event_id(), patron_barcode, item_barcode, at)
+        try:
+            with self._sessions.begin() as session:
+                session.add(
+                    CheckoutIntentRecord(
+                        intent_id=intent.intent_id,
+                        kiosk_id=self._kiosk_id,
+                        patron_barcode=patron_barcode,
+                        item_barcode=item_barcode,
+                        created_at=at,
+                        answered=False,
+                    )
+                )
+        except SQLAlchemyError as exc:
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+            raise StorageFailed(
+                f"local store could not record the intent to lend item {item_barcode}: {reason}"
+            ) from exc
+        return intent
+
+    def open_checkouts(self) -> list[CheckoutIntent]:
+        """Intents not resolved yet, oldest first.
+
+        An intent is ``answered`` when its call ended without an answer, or when this
+        process could not store its outcome: either way nothing is running for it.
+
+        Raises:
+            StorageFailed: the store could not be read.
+        """
+        query = select(CheckoutIntentRecord).where(CheckoutIntentRecord.resolution.is_(None))
+        try:
+            with self._sessions() as session:
+                rows = session.scalars(query.order_by(CheckoutIntentRecord.id)).all()
+                with self._unsettled_lock:
+                    unsettled = set(self._unsettled)
+                return [_checkout_intent(row, row.intent_id in unsettled) for row in rows]
+        except SQLAlchemyError as exc:
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+            raise StorageFailed(f"local store could not list open check-outs: {reason}") from exc
+
+    def _mark_unsettled(self, outcome: Outcome, *, failed: bool) -> None:
+        intent_id = getattr(outcome, "intent_id", None)
+        if intent_id is None:
+            return
+        with self._unsettled_lock:
+            if failed:
+                self._unsettled.add(intent_id)
+            else:
+                self._unsettled.discard(intent_id)
 
     def loans(self) -> list[StoredLoan]:
         """All loans recorded at this store, oldest first."""
@@ -192,6 +354,16 @@ def _stored_loan(row: LoanRecord) -> StoredLoan:
         checked_out_at=row.checked_out_at,
     )
     return StoredLoan(event_id=row.event_id, kiosk_id=row.kiosk_id, loan=loan)
+
+
+def _checkout_intent(row: CheckoutIntentRecord, unsettled: bool) -> CheckoutIntent:
+    return CheckoutIntent(
+        intent_id=row.intent_id,
+        patron_barcode=row.patron_barcode,
+        item_barcode=row.item_barcode,
+        created_at=row.created_at,
+        answered=row.answered or unsettled,
+    )
 
 
 def _pending_event(row: OutboxEvent) -> PendingEvent:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, Index, Integer, MetaData, String, Text
+from sqlalchemy import Boolean, Date, Index, Integer, MetaData, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -100,3 +100,27 @@ class PinFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     card_hash: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class CheckoutIntentRecord(Base):
+    """A check-out the kiosk was about to ask the ILS for, committed before asking.
+
+    ``resolution`` is NULL while open, then ``lent`` (``loan_event_id`` names the loan row
+    stored in the same transaction) or ``not_lent``. ``answered`` says the ILS call ended
+    without an answer, so only asking the ILS can settle it. ``reason`` is for technicians.
+    """
+
+    __tablename__ = "checkout_intents"
+    __table_args__ = (Index("ix_checkout_intents_resolution", "resolution"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    intent_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    patron_barcode: Mapped[str] = mapped_column(String(32))
+    item_barcode: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    resolution: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    loan_event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -16,6 +16,7 @@ that order, in :func:`run_checkout`, is the kiosk's promise to patrons.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -32,7 +33,15 @@ from kiosk.core.events import (
     PatronChecked,
     PinEntered,
 )
-from kiosk.core.model import BarcodeKind, PatronCheck, Refusal
+from kiosk.core.model import (
+    BarcodeKind,
+    CheckoutAnswer,
+    CheckoutConfirmed,
+    CheckoutNotLent,
+    CheckoutUnanswered,
+    PatronCheck,
+    Refusal,
+)
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
 from kiosk.core.ports import StorageFailed
 from kiosk.core.session import (
@@ -310,18 +319,75 @@ def run_check_patron(ports: Ports, command: CheckPatron) -> Event:
     return PatronChecked(command.session_no, check)
 
 
+STORE_RETRY_DELAYS = (0.05, 0.2, 0.5)
+"""Seconds to wait before each retry of storing a loan the ILS confirmed (well inside the
+ILS deadline). After the last, the patron is told to see a librarian."""
+
+
 def run_checkout(ports: Ports, command: Checkout) -> Event:
-    """Lend one item, then record the loan and its outbox event before answering."""
-    answer = ports.ils.checkout(command.patron_barcode, command.item_barcode, ports.clock.now())
+    """Lend one item, recording the intent before and the outcome after asking the ILS.
+
+    The intent is committed first; without it the ILS is not asked. A loan the ILS
+    confirmed is stored (with its outbox event, resolving the intent) before the patron
+    sees it, retried a few times; if that stays impossible the line still shows the book
+    as borrowed with "please tell a librarian" (``NOT_RECORDED``) and the open intent lets
+    reconciliation store it later. ``IlsUnavailable`` is turned into an answer by the runner.
+    """
+    at = ports.clock.now()
+    try:
+        intent = ports.log.begin_checkout(command.patron_barcode, command.item_barcode, at)
+    except StorageFailed as err:
+        log.error("check-out not attempted, the kiosk could not store its intent: %s", err)
+        refused = CheckoutAnswer(command.item_barcode, refusal=Refusal.KIOSK_FAULT)
+        return CheckoutDone(command.session_no, refused)
+    try:
+        answer = ports.ils.checkout(command.patron_barcode, command.item_barcode, at)
+    except Exception as err:
+        _record_quietly(ports, CheckoutUnanswered(intent.intent_id, f"{type(err).__name__}"))
+        raise
     if answer.ok and answer.loan is not None:
-        try:
-            ports.log.record(answer.loan)
-        except StorageFailed as err:
-            # The ILS has lent the item; the patron must be told to ask staff, because
-            # the kiosk holds no record of it.
-            log.error("loan confirmed by the ILS but not stored locally: %s", err)
+        if not _store_confirmed(ports, CheckoutConfirmed(intent.intent_id, answer.loan)):
             answer = replace(answer, refusal=Refusal.NOT_RECORDED)
+    else:
+        reason = (answer.refusal or Refusal.NOT_LOANABLE).value
+        _record_quietly(ports, CheckoutNotLent(intent.intent_id, reason))
     return CheckoutDone(command.session_no, answer)
+
+
+def _store_confirmed(ports: Ports, outcome: CheckoutConfirmed) -> bool:
+    """Store a loan the ILS confirmed, retrying; False when it stayed impossible."""
+    for attempt, delay in enumerate((*STORE_RETRY_DELAYS, None), start=1):
+        try:
+            ports.log.record(outcome)
+            return True
+        except Exception as err:  # any failure: the ILS has lent the book, keep trying
+            what = err if isinstance(err, StorageFailed) else f"{type(err).__name__}: {err}"
+            if delay is None:
+                log.error(
+                    "loan of item %s confirmed by the ILS but not stored after %d attempts (%s); "
+                    "the patron was told to see a librarian; reconciliation will retry",
+                    outcome.loan.item_barcode,
+                    attempt,
+                    " ".join(str(what).split()),
+                )
+                return False
+            log.warning("storing a confirmed loan failed (attempt %d): %s", attempt, what)
+            time.sleep(delay)
+    return False
+
+
+def _record_quietly(ports: Ports, outcome: CheckoutNotLent | CheckoutUnanswered) -> None:
+    """Resolve an intent without a loan; if that fails, reconciliation settles it later."""
+    try:
+        ports.log.record(outcome)
+    except Exception as err:
+        log.error(
+            "could not store how check-out intent %s ended (%s: %s); reconciliation will ask "
+            "the ILS",
+            outcome.intent_id,
+            type(err).__name__,
+            " ".join(str(err).split()),
+        )
 
 
 BORROW = Service(

@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from kiosk.core.model import CheckoutAnswer, Loan, Patron, PatronCheck, Refusal
+from kiosk.core.model import CheckoutAnswer, ItemStatus, Loan, Patron, PatronCheck, Refusal
 from kiosk.core.ports import IlsUnavailable
 from kiosk.ils.local import demo_data
 from kiosk.ils.local.demo_data import DEFAULT_SEED, DemoLibrary
@@ -304,6 +304,36 @@ class LocalIls:
         with self._lock:
             return self._run("check-out", work)
 
+    def item_status(self, item_barcode: str) -> ItemStatus | None:
+        """Say whether an item is on loan now, to whom and since when. Changes nothing.
+
+        Returns:
+            None for an item this library does not have.
+
+        Raises:
+            IlsUnavailable: the demo library's database failed.
+        """
+
+        def work(session: Session) -> ItemStatus | None:
+            item = session.scalar(select(_Item).where(_Item.barcode == item_barcode))
+            if item is None:
+                return None
+            loan = session.scalar(select(_Loan).where(_Loan.item_id == item.id))
+            if loan is None:
+                return ItemStatus(item_barcode, item.title, item.author, on_loan=False)
+            borrower = session.get(_Patron, loan.patron_id)
+            return ItemStatus(
+                item_barcode,
+                item.title,
+                item.author,
+                on_loan=True,
+                due=loan.due,
+                borrower_barcode=borrower.barcode if borrower is not None else None,
+                checked_out_at=_stored_time(loan.checked_out_at),
+            )
+
+        return self._run("item status", work)
+
     @staticmethod
     def _patron(session: Session, row: _Patron) -> Patron:
         return Patron(row.barcode, row.name, _loans_count(session, row.id), row.loan_limit)
@@ -312,6 +342,15 @@ class LocalIls:
 def _loans_count(session: Session, patron_id: int) -> int:
     query = select(func.count()).select_from(_Loan).where(_Loan.patron_id == patron_id)
     return int(session.scalar(query) or 0)
+
+
+def _stored_time(text: str) -> dt.datetime | None:
+    """A loan's stored ISO time as an aware datetime; None if the file holds something else."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _block_reason(row: _Patron, loans_count: int, today: dt.date) -> Refusal | None:

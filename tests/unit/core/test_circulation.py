@@ -157,6 +157,25 @@ def test_a_handlers_answer_is_returned_as_is() -> None:
     assert given == [the_ports]
 
 
+def test_every_answer_is_shown_to_the_after_hook_whose_errors_change_nothing() -> None:
+    """GIVEN a runner with an after-hook (reconciliation's) that fails on its second call
+    WHEN a PIN check succeeds and one finds the library unreachable
+    THEN the hook saw both answers, and the patron's answers are unchanged."""
+    seen: list[Event] = []
+
+    def after(answer: Event) -> None:
+        seen.append(answer)
+        if len(seen) > 1:
+            raise RuntimeError("hook broke")
+
+    ok = CommandRunner(ports(), navigation().commands, after=after).run(CheckPatron(1, CARD, PIN))
+    down = CommandRunner(ports(FakeIls(reachable=False)), navigation().commands, after=after)
+    failed = down.run(CheckPatron(2, CARD, PIN))
+
+    assert seen == [ok, failed]
+    assert isinstance(failed, CommandFailed) and failed.failure is Failure.UNAVAILABLE
+
+
 def test_the_kiosk_handlers_answer_a_pin_check() -> None:
     """GIVEN the kiosk's handlers over a working library
     WHEN the PIN check runs

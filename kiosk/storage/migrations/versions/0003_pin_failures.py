@@ -1,7 +1,7 @@
 """Wrong PINs per card across sessions, under a keyed hash of the card number.
 
 Revision ID: 0003
-Revises: 0001 (relink to 0002 when the durability migration is merged)
+Revises: 0002
 Create Date: 2026-11-21
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
