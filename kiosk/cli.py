@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import logging.handlers
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.config import TERMINATORS  # standard library only: cheap to import
+from kiosk.config import TERMINATORS, Config  # standard library only: cheap to import
 
 DATA_DIR_ENV = "KIOSK_DATA_DIR"
 APP_NAME = "library-kiosk"
@@ -142,8 +143,23 @@ def _run(args: argparse.Namespace) -> int:
         print(f"kiosk: config error: {err}", file=sys.stderr)
         return 2
     data_dir = resolve_data_dir(args.data_dir, config.kiosk.data_dir)
+    startup = _StartupLog(verbose=args.verbose)
+    try:
+        return _start(args, config, data_dir, startup)
+    finally:
+        startup.release(show=args.verbose or startup.started)
 
-    from kiosk.bootstrap import RunOptions, run_kiosk
+
+def _start(args: argparse.Namespace, config: Config, data_dir: Path, startup: _StartupLog) -> int:
+    """Start the kiosk; a failure before its first frame is one line on stderr and exit 1."""
+    from kiosk.config import safe
+
+    problem = data_dir_problem(data_dir)
+    if problem is not None:
+        print(f"kiosk: {problem}", file=sys.stderr)
+        return 1
+
+    from kiosk.bootstrap import RunOptions, StartError, run_kiosk
     from kiosk.core.ports import IlsUnavailable
     from kiosk.storage.db import StoreError
 
@@ -155,17 +171,140 @@ def _run(args: argparse.Namespace) -> int:
         screenshot_dir=args.screenshot_dir,
         exit_after_first_frame=args.exit_after_first_frame,
         debug=args.debug,
+        on_started=startup.started_now,
     )
     try:
         return run_kiosk(options)
     except StoreError as err:
-        print(f"kiosk: cannot open the local database: {err}", file=sys.stderr)
+        print(f"kiosk: cannot open the local database: {safe(str(err), 600)}", file=sys.stderr)
         return 1
     except IlsUnavailable as err:
-        print(f"kiosk: cannot open the library system: {err}", file=sys.stderr)
+        print(f"kiosk: cannot open the library system: {safe(str(err), 600)}", file=sys.stderr)
+        return 1
+    except StartError as err:
+        print(f"kiosk: {safe(str(err), 600)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
+    except Exception as err:
+        if startup.started:
+            raise  # a fault while running is a bug: keep its traceback for the developers
+        # Anything else before the first frame (a full disk while Kivy writes its settings,
+        # a folder that vanished) is still one line for the technician; -v shows where.
+        log.debug("start-up failed", exc_info=True)
+        if isinstance(err, OSError):
+            where = f" ({safe(str(err.filename), 300)})" if err.filename else ""
+            print(
+                f"kiosk: could not start: {safe(err.strerror or str(err), 200)}{where}; check "
+                f"that the data folder {safe(str(data_dir), 300)} is on a local disk with "
+                "free space, or run with -v for details",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"kiosk: could not start: {type(err).__name__}: {safe(str(err), 200)}; "
+                "run with -v for details",
+                file=sys.stderr,
+            )
+        return 1
+
+
+_VIRTUAL_FILE_SYSTEMS = frozenset(
+    ("proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "debugfs", "tracefs",
+     "securityfs", "configfs", "pstore", "bpf", "mqueue", "fusectl", "efivarfs")
+)  # fmt: skip
+
+
+def data_dir_problem(data_dir: Path) -> str | None:
+    """Why ``data_dir`` cannot hold the kiosk's files, as one line, or None if it can.
+
+    Creates the folder if it is missing. Refuses a path that is a file and a folder on a
+    kernel file system such as /proc or /sys (where mkdir fails with a confusing "No such
+    file or directory" or, worse, succeeds on something that is not storage).
+    """
+    from kiosk.config import safe
+
+    shown = safe(str(data_dir), 300)
+    if data_dir.exists() and not data_dir.is_dir():
+        return (
+            f"data folder {shown} is a file, not a folder; choose another folder with "
+            "--data-dir or move the file aside"
+        )
+    fs_type = _file_system_type(data_dir)
+    if fs_type in _VIRTUAL_FILE_SYSTEMS:
+        return (
+            f"data folder {shown} is on the kernel's {fs_type} file system, not on a disk; "
+            "choose a folder on a local disk with --data-dir"
+        )
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        return (
+            f"cannot create the data folder {shown} ({err.strerror or err}); choose a "
+            "writable folder on a local disk with --data-dir"
+        )
+    return None
+
+
+def _file_system_type(path: Path) -> str | None:
+    """The type of the file system ``path`` is (or would be) on, from /proc/self/mounts."""
+    try:
+        with open("/proc/self/mounts", encoding="utf-8", errors="replace") as mounts:
+            table = [line.split()[1:3] for line in mounts if len(line.split()) >= 3]
+    except OSError:
+        return None
+    target = Path(os.path.abspath(path))
+    best: tuple[int, str] | None = None
+    for mount_point, fs_type in table:
+        point = Path(mount_point.replace("\\040", " "))
+        if (target == point or point in target.parents) and (
+            best is None or len(point.parts) > best[0]
+        ):
+            best = (len(point.parts), fs_type)
+    return best[1] if best else None
+
+
+class _StartupLog:
+    """Holds log records back until the kiosk has started.
+
+    A kiosk that cannot start says why in exactly one line; Kivy's and the store's start-up
+    chatter before it would bury that line. Records are kept in memory until the first frame
+    and then written in order; after a failed start they are dropped (shown with -v).
+    """
+
+    def __init__(self, *, verbose: bool) -> None:
+        self.started = False
+        root = logging.getLogger()
+        self._targets = list(root.handlers)
+        self._buffer = logging.handlers.MemoryHandler(
+            capacity=1_000_000, flushLevel=logging.CRITICAL + 1, flushOnClose=False
+        )
+        for handler in self._targets:
+            root.removeHandler(handler)
+        root.addHandler(self._buffer)
+        self._released = False
+
+    def started_now(self) -> None:
+        """The first frame is drawn: write what was held back and log directly from now."""
+        self.started = True
+        self.release(show=True)
+
+    def release(self, *, show: bool) -> None:
+        """Stop holding records back; write the held ones if ``show``, else drop them."""
+        if self._released:
+            return
+        self._released = True
+        root = logging.getLogger()
+        root.removeHandler(self._buffer)
+        for handler in self._targets:
+            root.addHandler(handler)
+        if show:
+            for record in self._buffer.buffer:
+                for handler in self._targets:
+                    if record.levelno >= handler.level:
+                        handler.handle(record)
+        self._buffer.buffer.clear()
+        self._buffer.close()
 
 
 def resolve_data_dir(cli_value: Path | None, config_value: str) -> Path:

@@ -234,8 +234,8 @@ class LocalIls:
         except (OSError, SQLAlchemyError) as exc:
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
             raise IlsUnavailable(
-                f"demo library at {path} cannot be opened ({reason}); check the folder is "
-                f"writable, or {fix}; moving the file aside reseeds it"
+                f"demo library at {path} cannot be opened ({reason}); check that the folder "
+                f"is writable and its disk not full, or {fix}"
             ) from exc
         return cls(engine, tz, clock, seed)
 
