@@ -2,6 +2,7 @@
 
     kiosk run            start the kiosk (demo library and simulated scanner by default)
     kiosk sim scanner    a barcode scanner simulator on a pseudo-terminal, for technicians
+    kiosk demo reset     put the demo library back as the README describes it
     kiosk --version
 
 Exit codes: 0 fine, 1 the kiosk could not start (one line says why), 2 bad usage or config.
@@ -12,14 +13,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import logging.handlers
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from kiosk import __version__
 from kiosk.config import TERMINATORS, Config  # standard library only: cheap to import
+
+if TYPE_CHECKING:
+    from kiosk.startup import StartupLog
 
 DATA_DIR_ENV = "KIOSK_DATA_DIR"
 APP_NAME = "library-kiosk"
@@ -102,6 +106,29 @@ def build_parser() -> argparse.ArgumentParser:
         default="CR",
         help="what to send after each barcode (default: CR)",
     )
+
+    demo = commands.add_parser(
+        "demo", help="the embedded demo library", description="The embedded demo library."
+    )
+    demo_commands = demo.add_subparsers(dest="demo_command", metavar="ACTION")
+    reset = demo_commands.add_parser(
+        "reset",
+        help="put the demo library back as the README describes it",
+        description=(
+            "Remove the demo library file and the kiosk's own store in the data folder, so "
+            "the next `kiosk run` seeds the demo afresh and the README's demo tables hold "
+            "again. The store goes too: with the demo library its loans and outbox events "
+            "refer to demo loans that no longer exist. Stop the kiosk first. Refused when "
+            "the config names another library system."
+        ),
+    )
+    reset.add_argument(
+        "--config", type=Path, help="TOML config file (default: $KIOSK_CONFIG, else demo)"
+    )
+    reset.add_argument(
+        "--data-dir", type=Path, help="the data folder to reset (default: as `kiosk run`)"
+    )
+    reset.add_argument("--yes", action="store_true", help="do not ask before removing")
     return parser
 
 
@@ -121,8 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     if args.command == "sim" and args.device == "scanner":
         return _sim_scanner(args)
-    if args.command == "sim":
-        parser.parse_args(["sim", "--help"])
+    if args.command == "demo" and args.demo_command == "reset":
+        return _demo_reset(args)
+    if args.command in ("sim", "demo"):
+        parser.parse_args([args.command, "--help"])
     parser.print_help()
     return 2
 
@@ -143,16 +172,19 @@ def _run(args: argparse.Namespace) -> int:
         print(f"kiosk: config error: {err}", file=sys.stderr)
         return 2
     data_dir = resolve_data_dir(args.data_dir, config.kiosk.data_dir)
-    startup = _StartupLog(verbose=args.verbose)
+    from kiosk.startup import StartupLog
+
+    startup = StartupLog()
     try:
         return _start(args, config, data_dir, startup)
     finally:
         startup.release(show=args.verbose or startup.started)
 
 
-def _start(args: argparse.Namespace, config: Config, data_dir: Path, startup: _StartupLog) -> int:
+def _start(args: argparse.Namespace, config: Config, data_dir: Path, startup: StartupLog) -> int:
     """Start the kiosk; a failure before its first frame is one line on stderr and exit 1."""
     from kiosk.config import safe
+    from kiosk.startup import data_dir_problem
 
     problem = data_dir_problem(data_dir)
     if problem is not None:
@@ -209,104 +241,6 @@ def _start(args: argparse.Namespace, config: Config, data_dir: Path, startup: _S
         return 1
 
 
-_VIRTUAL_FILE_SYSTEMS = frozenset(
-    ("proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "debugfs", "tracefs",
-     "securityfs", "configfs", "pstore", "bpf", "mqueue", "fusectl", "efivarfs")
-)  # fmt: skip
-
-
-def data_dir_problem(data_dir: Path) -> str | None:
-    """Why ``data_dir`` cannot hold the kiosk's files, as one line, or None if it can.
-
-    Creates the folder if it is missing. Refuses a path that is a file and a folder on a
-    kernel file system such as /proc or /sys (where mkdir fails with a confusing "No such
-    file or directory" or, worse, succeeds on something that is not storage).
-    """
-    from kiosk.config import safe
-
-    shown = safe(str(data_dir), 300)
-    if data_dir.exists() and not data_dir.is_dir():
-        return (
-            f"data folder {shown} is a file, not a folder; choose another folder with "
-            "--data-dir or move the file aside"
-        )
-    fs_type = _file_system_type(data_dir)
-    if fs_type in _VIRTUAL_FILE_SYSTEMS:
-        return (
-            f"data folder {shown} is on the kernel's {fs_type} file system, not on a disk; "
-            "choose a folder on a local disk with --data-dir"
-        )
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        return (
-            f"cannot create the data folder {shown} ({err.strerror or err}); choose a "
-            "writable folder on a local disk with --data-dir"
-        )
-    return None
-
-
-def _file_system_type(path: Path) -> str | None:
-    """The type of the file system ``path`` is (or would be) on, from /proc/self/mounts."""
-    try:
-        with open("/proc/self/mounts", encoding="utf-8", errors="replace") as mounts:
-            table = [line.split()[1:3] for line in mounts if len(line.split()) >= 3]
-    except OSError:
-        return None
-    target = Path(os.path.abspath(path))
-    best: tuple[int, str] | None = None
-    for mount_point, fs_type in table:
-        point = Path(mount_point.replace("\\040", " "))
-        if (target == point or point in target.parents) and (
-            best is None or len(point.parts) > best[0]
-        ):
-            best = (len(point.parts), fs_type)
-    return best[1] if best else None
-
-
-class _StartupLog:
-    """Holds log records back until the kiosk has started.
-
-    A kiosk that cannot start says why in exactly one line; Kivy's and the store's start-up
-    chatter before it would bury that line. Records are kept in memory until the first frame
-    and then written in order; after a failed start they are dropped (shown with -v).
-    """
-
-    def __init__(self, *, verbose: bool) -> None:
-        self.started = False
-        root = logging.getLogger()
-        self._targets = list(root.handlers)
-        self._buffer = logging.handlers.MemoryHandler(
-            capacity=1_000_000, flushLevel=logging.CRITICAL + 1, flushOnClose=False
-        )
-        for handler in self._targets:
-            root.removeHandler(handler)
-        root.addHandler(self._buffer)
-        self._released = False
-
-    def started_now(self) -> None:
-        """The first frame is drawn: write what was held back and log directly from now."""
-        self.started = True
-        self.release(show=True)
-
-    def release(self, *, show: bool) -> None:
-        """Stop holding records back; write the held ones if ``show``, else drop them."""
-        if self._released:
-            return
-        self._released = True
-        root = logging.getLogger()
-        root.removeHandler(self._buffer)
-        for handler in self._targets:
-            root.addHandler(handler)
-        if show:
-            for record in self._buffer.buffer:
-                for handler in self._targets:
-                    if record.levelno >= handler.level:
-                        handler.handle(record)
-        self._buffer.buffer.clear()
-        self._buffer.close()
-
-
 def resolve_data_dir(cli_value: Path | None, config_value: str) -> Path:
     """--data-dir, then $KIOSK_DATA_DIR, then [kiosk] data_dir, then the platform default."""
     if cli_value is not None:
@@ -318,6 +252,65 @@ def resolve_data_dir(cli_value: Path | None, config_value: str) -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def _demo_reset(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
+    """``kiosk demo reset``: remove the demo library and the kiosk store it belongs with."""
+    from kiosk import config as config_module
+    from kiosk.bootstrap import DEMO_LIBRARY_FILE, STORE_FILE
+
+    stdin = stdin or sys.stdin
+    try:
+        config = config_module.load(args.config)
+    except config_module.ConfigError as err:
+        print(f"kiosk: config error: {err}", file=sys.stderr)
+        return 2
+    if config.ils.backend != "local":
+        print(
+            f"kiosk: demo reset is for the demo library only; this config uses the "
+            f"{config.ils.backend!r} library system, so nothing was removed",
+            file=sys.stderr,
+        )
+        return 2
+    data_dir = resolve_data_dir(args.data_dir, config.kiosk.data_dir)
+    # SQLite's side files go with their database: a -wal left behind would be replayed
+    # into the fresh file.
+    names = [f"{base}{suffix}" for base in (DEMO_LIBRARY_FILE, STORE_FILE)
+             for suffix in ("", "-wal", "-shm", "-journal")]  # fmt: skip
+    present = [data_dir / name for name in names if (data_dir / name).is_file()]
+    if not present:
+        print(f"Nothing to reset in {data_dir}: the demo library is made at the next start.")
+        return 0
+    listing = ", ".join(path.name for path in present)
+    if not args.yes:
+        if not stdin.isatty():
+            print(
+                f"kiosk: demo reset would remove {listing} in {data_dir}; "
+                "run it again with --yes to confirm",
+                file=sys.stderr,
+            )
+            return 2
+        print(
+            f"This removes the demo library and the kiosk's own loan records in {data_dir} "
+            f"({listing}). Stop the kiosk first."
+        )
+        print("Type yes to go on: ", end="", flush=True)
+        if stdin.readline().strip().lower() != "yes":
+            print("Nothing was removed.")
+            return 1
+    for path in present:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as err:
+            print(f"kiosk: cannot remove {path} ({err.strerror or err})", file=sys.stderr)
+            return 1
+    print(
+        f"Removed {listing} in {data_dir}. The next `kiosk run` seeds the demo library "
+        "afresh, as the README's demo tables describe it."
+    )
+    return 0
 
 
 def _sim_scanner(args: argparse.Namespace) -> int:
