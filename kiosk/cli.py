@@ -177,8 +177,16 @@ def _run(args: argparse.Namespace) -> int:
     startup = StartupLog()
     try:
         return _start(args, config, data_dir, startup)
+    except _Refused as refused:
+        startup.release(show=args.verbose)  # the log before the line, and only with -v
+        print(f"kiosk: {refused}", file=sys.stderr)
+        return 1
     finally:
         startup.release(show=args.verbose or startup.started)
+
+
+class _Refused(Exception):
+    """The kiosk cannot start; ``str()`` is the one line (after "kiosk: ") that says why."""
 
 
 def _start(args: argparse.Namespace, config: Config, data_dir: Path, startup: StartupLog) -> int:
@@ -188,8 +196,7 @@ def _start(args: argparse.Namespace, config: Config, data_dir: Path, startup: St
 
     problem = data_dir_problem(data_dir)
     if problem is not None:
-        print(f"kiosk: {problem}", file=sys.stderr)
-        return 1
+        raise _Refused(problem)
 
     from kiosk.bootstrap import RunOptions, StartError, run_kiosk
     from kiosk.core.ports import IlsUnavailable
@@ -208,14 +215,11 @@ def _start(args: argparse.Namespace, config: Config, data_dir: Path, startup: St
     try:
         return run_kiosk(options)
     except StoreError as err:
-        print(f"kiosk: cannot open the local database: {safe(str(err), 600)}", file=sys.stderr)
-        return 1
+        raise _Refused(f"cannot open the local database: {safe(str(err), 600)}") from err
     except IlsUnavailable as err:
-        print(f"kiosk: cannot open the library system: {safe(str(err), 600)}", file=sys.stderr)
-        return 1
+        raise _Refused(f"cannot open the library system: {safe(str(err), 600)}") from err
     except StartError as err:
-        print(f"kiosk: {safe(str(err), 600)}", file=sys.stderr)
-        return 1
+        raise _Refused(safe(str(err), 600)) from err
     except KeyboardInterrupt:
         return 0
     except Exception as err:
@@ -226,19 +230,14 @@ def _start(args: argparse.Namespace, config: Config, data_dir: Path, startup: St
         log.debug("start-up failed", exc_info=True)
         if isinstance(err, OSError):
             where = f" ({safe(str(err.filename), 300)})" if err.filename else ""
-            print(
-                f"kiosk: could not start: {safe(err.strerror or str(err), 200)}{where}; check "
-                f"that the data folder {safe(str(data_dir), 300)} is on a local disk with "
-                "free space, or run with -v for details",
-                file=sys.stderr,
-            )
-        else:
-            print(
-                f"kiosk: could not start: {type(err).__name__}: {safe(str(err), 200)}; "
-                "run with -v for details",
-                file=sys.stderr,
-            )
-        return 1
+            raise _Refused(
+                f"could not start: {safe(err.strerror or str(err), 200)}{where}; check that "
+                f"the data folder {safe(str(data_dir), 300)} is on a local disk with free "
+                "space, or run with -v for details"
+            ) from err
+        raise _Refused(
+            f"could not start: {type(err).__name__}: {safe(str(err), 200)}; run with -v for details"
+        ) from err
 
 
 def resolve_data_dir(cli_value: Path | None, config_value: str) -> Path:

@@ -122,7 +122,13 @@ def test_a_damaged_demo_library_is_one_line(
 
 
 def _no_file_may_grow() -> None:
-    # Every write(2) past 0 bytes fails with EFBIG, as it fails with ENOSPC on a full disk.
+    """A full disk for this process only, without root: RLIMIT_FSIZE of 0 bytes.
+
+    Every write(2) that would grow a file fails (EFBIG, as ENOSPC on a full disk; Python
+    ignores SIGXFSZ), so SQLite and Kivy meet a failing write at the same points as on a
+    full disk. Only the errno and SQLite's wording differ ("disk I/O error" instead of
+    "database or disk is full"); the next test checks the real thing where it can mount.
+    """
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
 
 
@@ -147,6 +153,25 @@ def test_a_full_tmpfs_on_first_start_is_one_line(tmp_path: Path) -> None:
         assert "database or disk is full" in line
     finally:
         subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def test_verbose_shows_the_log_held_back_before_the_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    library = data / "demo-library.sqlite3"
+    LocalIls.open(library).close()
+    _garbage(library)
+    env = {**os.environ, "SDL_VIDEODRIVER": "offscreen"}
+    env.pop("KIOSK_CONFIG", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "-v", "run", "--headless", "--data-dir", str(data),
+         "--scanner", "", "--exit-after-first-frame"],
+        capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert any("kiosk store ready" in line for line in lines[:-1]), result.stderr
+    assert lines[-1].startswith("kiosk: cannot open the library system: demo library at ")
 
 
 def test_a_data_folder_that_is_a_file_is_one_line(tmp_path: Path) -> None:
