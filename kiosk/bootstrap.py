@@ -57,6 +57,11 @@ class RunOptions:
     screenshot_dir: Path | None = None
     exit_after_first_frame: bool = False
     debug: bool = False
+    on_started: Callable[[], None] | None = None  # called once the first frame is drawn
+
+
+class StartError(Exception):
+    """The kiosk cannot start. ``str(err)`` is the one line a technician reads."""
 
 
 @dataclass
@@ -94,20 +99,22 @@ class Kiosk:
         self.store.dispose()
 
 
-def _open_local_ils(config: Config, data_dir: Path) -> IlsBackend:
+def _open_local_ils(config: Config, data_dir: Path, clock: Clock) -> IlsBackend:
     from kiosk.ils.local import LocalIls
     from kiosk.storage.private import private_file
 
     path = data_dir / DEMO_LIBRARY_FILE
-    ils = LocalIls.open(path, timezone=config.kiosk.timezone)
+    ils = LocalIls.open(path, timezone=config.kiosk.timezone, clock=clock)
     # Its patrons' names and PINs: private like the store (SQLite gives -journal its mode).
     for name in (path.name, f"{path.name}-journal"):
         private_file(path.with_name(name))
     return ils
 
 
-ILS_BACKENDS: dict[str, Callable[[Config, Path], IlsBackend]] = {"local": _open_local_ils}
-"""``[ils] backend`` name -> how to open it. The config accepts exactly these names."""
+ILS_BACKENDS: dict[str, Callable[[Config, Path, Clock], IlsBackend]] = {"local": _open_local_ils}
+"""``[ils] backend`` name -> how to open it with the kiosk's clock (the ILS judges card
+expiry and lock-outs by it, so tests with a manual clock see a fixed calendar). The config
+accepts exactly these names."""
 
 
 def build(
@@ -158,7 +165,7 @@ def build(
             limit=config.security.pin_failures,
             window=config.security.pin_window,
         )
-        ils = ILS_BACKENDS[config.ils.backend](config, data_dir)
+        ils = ILS_BACKENDS[config.ils.backend](config, data_dir, clock)
     except BaseException:
         store.dispose()
         raise
@@ -203,8 +210,22 @@ def has_display() -> bool:
 
 
 def prepare_kivy(*, headless: bool, kivy_home: Path, config: Config) -> None:
-    """Set Kivy's environment and graphics config. Must run before any Kivy import."""
-    kivy_home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Set Kivy's environment and graphics config. Must run before any Kivy import.
+
+    Raises:
+        StartError: ``kivy_home`` is not a folder or cannot be created.
+    """
+    if kivy_home.exists() and not kivy_home.is_dir():
+        raise StartError(
+            f"Kivy's settings folder {kivy_home} is a file, not a folder; move the file aside"
+        )
+    try:
+        kivy_home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as err:
+        raise StartError(
+            f"cannot create Kivy's settings folder {kivy_home} ({err.strerror or err}); "
+            "choose a writable data folder on a local disk"
+        ) from err
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # our argparse owns the command line
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
@@ -249,6 +270,8 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
     _print_banner(out, options, scanner_url, headless, screenshot_dir)
 
     def on_first_frame(app: KioskApp) -> None:
+        if options.on_started is not None:
+            options.on_started()
         if options.exit_after_first_frame:
             elapsed = time.monotonic() - started
             print(f"first-frame seconds={elapsed:.3f} rss_mb={_rss_mb():.1f}", file=out, flush=True)

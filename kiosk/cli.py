@@ -2,6 +2,7 @@
 
     kiosk run            start the kiosk (demo library and simulated scanner by default)
     kiosk sim scanner    a barcode scanner simulator on a pseudo-terminal, for technicians
+    kiosk demo reset     put the demo library back as the README describes it
     kiosk --version
 
 Exit codes: 0 fine, 1 the kiosk could not start (one line says why), 2 bad usage or config.
@@ -16,9 +17,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from kiosk import __version__
-from kiosk.config import TERMINATORS  # standard library only: cheap to import
+from kiosk.config import TERMINATORS, Config  # standard library only: cheap to import
+
+if TYPE_CHECKING:
+    from kiosk.startup import StartupLog
 
 DATA_DIR_ENV = "KIOSK_DATA_DIR"
 APP_NAME = "library-kiosk"
@@ -101,6 +106,29 @@ def build_parser() -> argparse.ArgumentParser:
         default="CR",
         help="what to send after each barcode (default: CR)",
     )
+
+    demo = commands.add_parser(
+        "demo", help="the embedded demo library", description="The embedded demo library."
+    )
+    demo_commands = demo.add_subparsers(dest="demo_command", metavar="ACTION")
+    reset = demo_commands.add_parser(
+        "reset",
+        help="put the demo library back as the README describes it",
+        description=(
+            "Remove the demo library file and the kiosk's own store in the data folder, so "
+            "the next `kiosk run` seeds the demo afresh and the README's demo tables hold "
+            "again. The store goes too: with the demo library its loans and outbox events "
+            "refer to demo loans that no longer exist. Stop the kiosk first. Refused when "
+            "the config names another library system."
+        ),
+    )
+    reset.add_argument(
+        "--config", type=Path, help="TOML config file (default: $KIOSK_CONFIG, else demo)"
+    )
+    reset.add_argument(
+        "--data-dir", type=Path, help="the data folder to reset (default: as `kiosk run`)"
+    )
+    reset.add_argument("--yes", action="store_true", help="do not ask before removing")
     return parser
 
 
@@ -120,8 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     if args.command == "sim" and args.device == "scanner":
         return _sim_scanner(args)
-    if args.command == "sim":
-        parser.parse_args(["sim", "--help"])
+    if args.command == "demo" and args.demo_command == "reset":
+        return _demo_reset(args)
+    if args.command in ("sim", "demo"):
+        parser.parse_args([args.command, "--help"])
     parser.print_help()
     return 2
 
@@ -147,8 +177,33 @@ def _run(args: argparse.Namespace) -> int:
         print(f"kiosk: config error: {err}", file=sys.stderr)
         return 2
     data_dir = resolve_data_dir(args.data_dir, config.kiosk.data_dir)
+    from kiosk.startup import StartupLog
 
-    from kiosk.bootstrap import RunOptions, run_kiosk
+    startup = StartupLog()
+    try:
+        return _start(args, config, data_dir, startup)
+    except _Refused as refused:
+        startup.release(show=args.verbose)  # the log before the line, and only with -v
+        print(f"kiosk: {refused}", file=sys.stderr)
+        return 1
+    finally:
+        startup.release(show=args.verbose or startup.started)
+
+
+class _Refused(Exception):
+    """The kiosk cannot start; ``str()`` is the one line (after "kiosk: ") that says why."""
+
+
+def _start(args: argparse.Namespace, config: Config, data_dir: Path, startup: StartupLog) -> int:
+    """Start the kiosk; a failure before its first frame is one line on stderr and exit 1."""
+    from kiosk.config import safe
+    from kiosk.startup import data_dir_problem
+
+    problem = data_dir_problem(data_dir)
+    if problem is not None:
+        raise _Refused(problem)
+
+    from kiosk.bootstrap import RunOptions, StartError, run_kiosk
     from kiosk.core.ports import IlsUnavailable
     from kiosk.storage.db import StoreError
 
@@ -160,17 +215,34 @@ def _run(args: argparse.Namespace) -> int:
         screenshot_dir=args.screenshot_dir,
         exit_after_first_frame=args.exit_after_first_frame,
         debug=args.debug,
+        on_started=startup.started_now,
     )
     try:
         return run_kiosk(options)
     except StoreError as err:
-        print(f"kiosk: cannot open the local database: {err}", file=sys.stderr)
-        return 1
+        raise _Refused(f"cannot open the local database: {safe(str(err), 600)}") from err
     except IlsUnavailable as err:
-        print(f"kiosk: cannot open the library system: {err}", file=sys.stderr)
-        return 1
+        raise _Refused(f"cannot open the library system: {safe(str(err), 600)}") from err
+    except StartError as err:
+        raise _Refused(safe(str(err), 600)) from err
     except KeyboardInterrupt:
         return 0
+    except Exception as err:
+        if startup.started:
+            raise  # a fault while running is a bug: keep its traceback for the developers
+        # Anything else before the first frame (a full disk while Kivy writes its settings,
+        # a folder that vanished) is still one line for the technician; -v shows where.
+        log.debug("start-up failed", exc_info=True)
+        if isinstance(err, OSError):
+            where = f" ({safe(str(err.filename), 300)})" if err.filename else ""
+            raise _Refused(
+                f"could not start: {safe(err.strerror or str(err), 200)}{where}; check that "
+                f"the data folder {safe(str(data_dir), 300)} is on a local disk with free "
+                "space, or run with -v for details"
+            ) from err
+        raise _Refused(
+            f"could not start: {type(err).__name__}: {safe(str(err), 200)}; run with -v for details"
+        ) from err
 
 
 def resolve_data_dir(cli_value: Path | None, config_value: str) -> Path:
@@ -184,6 +256,65 @@ def resolve_data_dir(cli_value: Path | None, config_value: str) -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def _demo_reset(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
+    """``kiosk demo reset``: remove the demo library and the kiosk store it belongs with."""
+    from kiosk import config as config_module
+    from kiosk.bootstrap import DEMO_LIBRARY_FILE, STORE_FILE
+
+    stdin = stdin or sys.stdin
+    try:
+        config = config_module.load(args.config)
+    except config_module.ConfigError as err:
+        print(f"kiosk: config error: {err}", file=sys.stderr)
+        return 2
+    if config.ils.backend != "local":
+        print(
+            f"kiosk: demo reset is for the demo library only; this config uses the "
+            f"{config.ils.backend!r} library system, so nothing was removed",
+            file=sys.stderr,
+        )
+        return 2
+    data_dir = resolve_data_dir(args.data_dir, config.kiosk.data_dir)
+    # SQLite's side files go with their database: a -wal left behind would be replayed
+    # into the fresh file.
+    names = [f"{base}{suffix}" for base in (DEMO_LIBRARY_FILE, STORE_FILE)
+             for suffix in ("", "-wal", "-shm", "-journal")]  # fmt: skip
+    present = [data_dir / name for name in names if (data_dir / name).is_file()]
+    if not present:
+        print(f"Nothing to reset in {data_dir}: the demo library is made at the next start.")
+        return 0
+    listing = ", ".join(path.name for path in present)
+    if not args.yes:
+        if not stdin.isatty():
+            print(
+                f"kiosk: demo reset would remove {listing} in {data_dir}; "
+                "run it again with --yes to confirm",
+                file=sys.stderr,
+            )
+            return 2
+        print(
+            f"This removes the demo library and the kiosk's own loan records in {data_dir} "
+            f"({listing}). Stop the kiosk first."
+        )
+        print("Type yes to go on: ", end="", flush=True)
+        if stdin.readline().strip().lower() != "yes":
+            print("Nothing was removed.")
+            return 1
+    for path in present:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as err:
+            print(f"kiosk: cannot remove {path} ({err.strerror or err})", file=sys.stderr)
+            return 1
+    print(
+        f"Removed {listing} in {data_dir}. The next `kiosk run` seeds the demo library "
+        "afresh, as the README's demo tables describe it."
+    )
+    return 0
 
 
 def _sim_scanner(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 CONFIG_ENV = "KIOSK_CONFIG"
+MAX_BYTES = 1024 * 1024
+"""A config file is a few KiB; more than this is the wrong file, and is not read further."""
+SHOWN_CHARS = 60
+"""How much of a value an error message shows before cutting it with "…"."""
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class ConfigError(Exception):
@@ -171,20 +177,97 @@ def load(path: Path | None = None) -> Config:
         path = Path(os.environ[CONFIG_ENV])
     if path is None:
         return defaults()
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        reason = err.strerror or str(err)
+    raw = _read_bounded(path)
+    if raw.startswith(_UTF8_BOM):
         raise ConfigError(
-            f"{path}: cannot read the config file ({reason}); check the path and permissions"
-        ) from err
+            f"{_shown(path)}: file starts with a byte-order mark; save it as UTF-8 without BOM"
+        )
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as err:
-        raise ConfigError(f"{path}: not UTF-8 text; save the file as UTF-8") from err
+        raise ConfigError(f"{_shown(path)}: not UTF-8 text; save the file as UTF-8") from err
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML ({err})") from err
+        raise ConfigError(f"{_shown(path)}: not valid TOML ({safe(str(err))})") from err
+    except RecursionError as err:
+        # tomllib parses nested arrays and inline tables recursively; 500 "[" exhaust it.
+        raise ConfigError(
+            f"{_shown(path)}: not valid TOML (arrays or tables nested too deeply)"
+        ) from err
     return from_mapping(data, source=path)
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes: a regular file (after following symlinks) of at most MAX_BYTES.
+
+    Opened non-blocking so a FIFO cannot hang the start, then refused by ``fstat`` with
+    devices (``/dev/zero`` would read forever) and directories; the check is on the opened
+    descriptor, so the file cannot be swapped between the check and the read.
+    """
+
+    def refuse(reason: str) -> ConfigError:
+        return ConfigError(
+            f"{_shown(path)}: cannot read the config file ({reason}); "
+            "check the path and permissions"
+        )
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as err:
+        raise refuse(err.strerror or str(err)) from err
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise refuse(f"it is {_file_kind(mode)}, not a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, MAX_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as err:
+        raise refuse(err.strerror or str(err)) from err
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:
+        raise ConfigError(
+            f"{_shown(path)}: the config file is larger than {MAX_BYTES // 1024} KiB; "
+            "is this the right file?"
+        )
+    return b"".join(chunks)
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
+
+
+def safe(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` made fit for a one-line message: control characters escaped, cut at ``limit``.
+
+    Newlines, tabs, escape sequences and other control or format characters are shown as
+    ``\\n``, ``\\x1b`` and so on, so a value cannot break the line or drive the terminal; a
+    value longer than ``limit`` characters is cut and ends with "…".
+    """
+    shown = "".join(_escape(ch) for ch in text[:limit])
+    return shown + "…" if len(text) > limit else shown
+
+
+def _escape(ch: str) -> str:
+    return ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+
+
+def _shown(path: Path | None) -> str:
+    """A file name for a message: escaped, but not cut (the technician needs all of it)."""
+    return safe(str(path), limit=4096) if path is not None else "<defaults>"
 
 
 def from_mapping(data: dict[str, Any], source: Path | None) -> Config:
@@ -193,12 +276,12 @@ def from_mapping(data: dict[str, Any], source: Path | None) -> Config:
     Raises:
         ConfigError: an unknown section or key, a wrong type or a value out of range.
     """
-    where = str(source) if source else "<defaults>"
+    where = _shown(source)
     sections: dict[str, Any] = {}
     for section in data:
         if section not in _SCHEMA:
             allowed = ", ".join(f"[{s}]" for s in _SCHEMA)
-            raise ConfigError(f"{where}: unknown section [{section}]; allowed: {allowed}")
+            raise ConfigError(f"{where}: unknown section [{safe(section)}]; allowed: {allowed}")
         if not isinstance(data[section], dict):
             raise ConfigError(f"{where}: {section} must be a [{section}] table")
     for section, keys in _SCHEMA.items():
@@ -207,7 +290,7 @@ def from_mapping(data: dict[str, Any], source: Path | None) -> Config:
             if name not in keys:
                 allowed = ", ".join(keys)
                 raise ConfigError(
-                    f"{where}: unknown key [{section}] {name}; allowed keys: {allowed}"
+                    f"{where}: unknown key [{section}] {safe(name)}; allowed keys: {allowed}"
                 )
         values = {name: _value(where, section, name, key, given) for name, key in keys.items()}
         sections[section] = _SECTION_TYPES[section](**values)
@@ -227,7 +310,9 @@ def _value(where: str, section: str, name: str, key: _Key, given: dict[str, Any]
         wanted = " or ".join(_TYPE_NAMES[t] for t in types)
         raise ConfigError(f"{label}: expected {wanted}, got {_describe(value)}")
     if key.choices and value not in key.choices:
-        raise ConfigError(f"{label}: expected one of {', '.join(key.choices)}, got {value!r}")
+        raise ConfigError(
+            f"{label}: expected one of {', '.join(key.choices)}, got {safe(repr(value))}"
+        )
     if isinstance(value, int | float):  # only numeric keys have a range or become floats
         # nan compares false with everything, so it would pass both range checks and then
         # make every timeout meaningless; TOML also allows inf. Neither is a number of seconds.
@@ -247,7 +332,7 @@ def _check_relations(where: str, config: Config) -> None:
         ZoneInfo(config.kiosk.timezone)
     except (ZoneInfoNotFoundError, ValueError) as err:
         raise ConfigError(
-            f"{where}: [kiosk] timezone: unknown time zone {config.kiosk.timezone!r}; "
+            f"{where}: [kiosk] timezone: unknown time zone {safe(repr(config.kiosk.timezone))}; "
             "use an IANA name such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura"
         ) from err
     if config.session.warning >= config.session.idle_timeout:
@@ -271,4 +356,4 @@ def _describe(value: Any) -> str:
         list: "array",
         dict: "table",
     }.get(type(value), type(value).__name__)
-    return f"{kind} {value!r}"
+    return f"{kind} {safe(repr(value))}"

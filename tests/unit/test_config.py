@@ -304,6 +304,91 @@ def test_unreadable_file_is_refused(tmp_path: Path, kind: str) -> None:
     assert "\n" not in message
 
 
+# --- what is read, and how errors are shown ------------------------------------------
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "kiosk.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(config.ConfigError) as excinfo:
+        config.load(fifo)  # before the fix this blocked forever in open()
+    assert "it is a FIFO, not a regular file" in str(excinfo.value)
+
+
+def test_a_link_to_an_endless_device_is_refused(tmp_path: Path) -> None:
+    link = tmp_path / "kiosk.toml"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(config.ConfigError) as excinfo:
+        config.load(link)
+    assert "it is a device, not a regular file" in str(excinfo.value)
+
+
+def test_a_link_to_a_regular_file_is_followed(tmp_path: Path) -> None:
+    target = _write(tmp_path, '[kiosk]\nid = "linked"\n', name="real.toml")
+    link = tmp_path / "kiosk.toml"
+    link.symlink_to(target)
+    assert config.load(link).kiosk.id == "linked"
+
+
+def test_a_huge_file_is_not_read_to_the_end(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_bytes(b"# " + b"x" * config.MAX_BYTES + b"\n")
+    with pytest.raises(config.ConfigError) as excinfo:
+        config.load(path)
+    assert "larger than 1024 KiB" in str(excinfo.value)
+
+
+def test_deeply_nested_arrays_are_one_line_not_a_recursion_error(tmp_path: Path) -> None:
+    path = _write(tmp_path, "a = " + "[" * 500 + "\n")
+    with pytest.raises(config.ConfigError) as excinfo:
+        config.load(path)
+    assert str(excinfo.value) == f"{path}: not valid TOML (arrays or tables nested too deeply)"
+
+
+def test_a_byte_order_mark_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_bytes(b"\xef\xbb\xbf[kiosk]\nid = 'x'\n")
+    with pytest.raises(config.ConfigError) as excinfo:
+        config.load(path)
+    assert str(excinfo.value) == (
+        f"{path}: file starts with a byte-order mark; save it as UTF-8 without BOM"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[kiosk]\nlanguage = "en\\n\\u001b[2Jfake: all fine"\n',
+        '[scanner]\nterminator = "' + "T" * 5000 + '"\n',
+        '[kiosk]\n"bad\\nkey\\u0007" = 1\n',
+        '["sec\\ttion\\r\\n' + "s" * 300 + '"]\n',
+        "[display]\nwidth = [" + ", ".join(['"\\n"'] * 400) + "]\n",
+    ],
+    ids=["newline-and-escape", "long-value", "control-in-key", "long-section", "long-array"],
+)
+def test_error_messages_are_one_safe_short_line(tmp_path: Path, text: str) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(config.ConfigError) as excinfo:
+        config.load(path)
+    message = str(excinfo.value)
+    assert message.isprintable(), message  # no newline, escape or bell reaches the terminal
+    assert len(message) < len(str(path)) + 250, message
+
+
+def test_a_long_value_is_cut_with_an_ellipsis(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[kiosk]\nlanguage = "' + "x" * 500 + '"\n')
+    with pytest.raises(config.ConfigError) as excinfo:
+        config.load(path)
+    assert str(excinfo.value).endswith("got '" + "x" * (config.SHOWN_CHARS - 1) + "…")
+
+
+def test_a_file_name_with_a_newline_stays_on_one_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "[nope]\n", name="kiosk\n.toml")
+    with pytest.raises(config.ConfigError) as excinfo:
+        config.load(path)
+    assert str(excinfo.value).startswith(f"{tmp_path}/kiosk\\n.toml: unknown section [nope]")
+
+
 # --- through the real CLI --------------------------------------------------------------
 
 
@@ -325,6 +410,8 @@ CLI_BAD = [
     pytest.param("[display]\nwidth = true\n", "[display] width", id="wrong-type"),
     pytest.param(None, None, id="unreadable-directory"),
     pytest.param("", None, id="unreadable-missing"),
+    pytest.param("a = " + "[" * 500 + "\n", None, id="nested-500"),
+    pytest.param("\ufeff[kiosk]\n", None, id="byte-order-mark"),
 ]
 
 

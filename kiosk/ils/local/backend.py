@@ -5,18 +5,23 @@ It stands in for a library's ILS (the SIP2 backend implements the same port). It
 own store, so it is created with ``metadata.create_all`` and has no Alembic migrations. The
 file is seeded from :mod:`kiosk.ils.local.demo_data` on first open only.
 
-PINs are stored as salted SHA-256 and compared with :func:`hmac.compare_digest`; they are
-never logged. Calls may come from any thread: each call uses its own session, and a lock
-serialises check-outs so two kiosks' workers in one process cannot lend the same copy twice.
+PINs are stored as scrypt hashes (see :mod:`kiosk.ils.local.pins`) and compared with
+:func:`hmac.compare_digest`; they are never logged. Like a real ILS it locks a card after
+:data:`~kiosk.ils.local.pins.LOCK_AFTER` consecutive wrong PINs, whatever the kiosk counts.
+Card expiry and lock-outs are judged by the injected clock, so a test with a manual clock
+sees the same library every day. Calls may come from any thread: each call uses its own
+session, and a lock serialises check-outs so two kiosks' workers in one process cannot lend
+the same copy twice.
+
+The file carries a schema version in ``meta``: a file from the previous version (SHA-256
+PINs, no version) is upgraded in place on open; a newer or unknown version is refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import logging
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -39,14 +44,17 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from kiosk.core.clock import SystemClock
 from kiosk.core.model import CheckoutAnswer, ItemStatus, Loan, Patron, PatronCheck, Refusal
-from kiosk.core.ports import IlsUnavailable
-from kiosk.ils.local import demo_data
+from kiosk.core.ports import Clock, IlsUnavailable
+from kiosk.ils.local import demo_data, pins
 from kiosk.ils.local.demo_data import DEFAULT_SEED, DemoLibrary
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 LOCK_WAIT_MS = 60_000
+SCHEMA_VERSION = 2
+"""1: SHA-256 PINs, no version row (before issue 6). 2: scrypt PINs and ``pin_failures``."""
 
 
 class _Base(DeclarativeBase):
@@ -70,6 +78,15 @@ class _Patron(_Base):
     fines: Mapped[int] = mapped_column(Integer)
     loan_limit: Mapped[int] = mapped_column(Integer)
     blocked: Mapped[bool] = mapped_column(Boolean)
+
+
+class _PinFailures(_Base):
+    """Consecutive wrong PINs per card, and until when the card is locked (UTC ISO time)."""
+
+    __tablename__ = "pin_failures"
+    patron_id: Mapped[int] = mapped_column(ForeignKey("patrons.id"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[str | None] = mapped_column(String(40))
 
 
 class _Item(_Base):
@@ -98,10 +115,6 @@ class _Hold(_Base):
     patron_id: Mapped[int] = mapped_column(ForeignKey("patrons.id"))
 
 
-def _hash_pin(salt: bytes, pin: str) -> bytes:
-    return hashlib.sha256(salt + pin.encode("utf-8")).digest()
-
-
 def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -114,12 +127,12 @@ def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _seed(session: Session, library: DemoLibrary, seed: int) -> None:
     patrons = {}
     for p in library.patrons:
-        salt = os.urandom(16)
+        # No hash yet: each PIN is hashed with scrypt on its card's first check (pins.py).
         row = _Patron(
             barcode=p.barcode,
             name=p.name,
-            pin_salt=salt,
-            pin_hash=_hash_pin(salt, p.pin),
+            pin_salt=b"",
+            pin_hash=pins.PENDING,
             expires=p.expires,
             fines=p.fines,
             loan_limit=p.loan_limit,
@@ -149,6 +162,7 @@ def _seed(session: Session, library: DemoLibrary, seed: int) -> None:
             _Hold(item_id=items[hold.item_barcode].id, patron_id=patrons[hold.patron_barcode].id)
         )
     session.add(_Meta(key="seed", value=str(seed)))
+    session.add(_Meta(key="schema_version", value=str(SCHEMA_VERSION)))
 
 
 class LocalIls:
@@ -157,17 +171,32 @@ class LocalIls:
     Args:
         engine: engine on the demo library's SQLite file, schema already created.
         timezone: the library's timezone; due dates are local dates there.
+        clock: what "today" and "now" are (card expiry, lock-outs); the system clock if None.
+        seed: the seed the file was made from; its clear PINs are hashed on first use.
     """
 
-    def __init__(self, engine: Engine, timezone: ZoneInfo) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        timezone: ZoneInfo,
+        clock: Clock | None = None,
+        seed: int = DEFAULT_SEED,
+    ) -> None:
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._tz = timezone
+        self._clock: Clock = clock or SystemClock()
+        self._seed = seed
         self._lock = threading.Lock()
 
     @classmethod
     def open(
-        cls, path: Path, *, timezone: str = "Asia/Jakarta", seed: int = DEFAULT_SEED
+        cls,
+        path: Path,
+        *,
+        timezone: str = "Asia/Jakarta",
+        seed: int = DEFAULT_SEED,
+        clock: Clock | None = None,
     ) -> LocalIls:
         """Open the demo library at ``path``, creating and seeding it on first run only.
 
@@ -175,40 +204,40 @@ class LocalIls:
             path: SQLite file of the demo library; its folder is created.
             timezone: IANA name of the library's timezone.
             seed: seed of the demo data, used only when the file is first seeded.
+            clock: the kiosk's clock; the system clock if None.
 
         Raises:
             ValueError: unknown timezone name.
-            IlsUnavailable: the file cannot be created or is not a demo library database.
+            IlsUnavailable: the file cannot be created, is damaged, is not a demo library
+                database, or was written by a newer version.
         """
         try:
             tz = ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown timezone {timezone!r}") from exc
         path = Path(path)
+        fix = "run `kiosk demo reset` (or move the file aside) to start the demo afresh"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(f"sqlite:///{path}")
             event.listen(engine, "connect", _set_pragmas)
-            _Base.metadata.create_all(engine)
-            with sessionmaker(engine).begin() as session:
-                stored = session.get(_Meta, "seed")
-                if stored is None:
-                    _seed(session, demo_data.generate(seed), seed)
-                    _log.info("demo library seeded at %s (seed %d)", path, seed)
-                elif stored.value != str(seed):
-                    _log.warning(
-                        "demo library %s was seeded with %s; keeping it (asked for %d)",
-                        path,
-                        stored.value,
-                        seed,
-                    )
+            try:
+                _check_file(engine)
+                _Base.metadata.create_all(engine)  # adds tables new since the file was made
+                with sessionmaker(engine).begin() as session:
+                    seed = _seed_or_upgrade(session, path, seed)
+            except BaseException:
+                engine.dispose()
+                raise
+        except _NotADemoLibrary as exc:
+            raise IlsUnavailable(f"demo library at {path} {exc}; {fix}") from exc
         except (OSError, SQLAlchemyError) as exc:
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
             raise IlsUnavailable(
-                f"demo library at {path} cannot be opened ({reason}); "
-                "check the folder is writable or move the file aside to reseed it"
+                f"demo library at {path} cannot be opened ({reason}); check that the folder "
+                f"is writable and its disk not full, or {fix}"
             ) from exc
-        return cls(engine, tz)
+        return cls(engine, tz, clock, seed)
 
     def close(self) -> None:
         """Release the database connections."""
@@ -223,7 +252,7 @@ class LocalIls:
             raise IlsUnavailable(f"demo library {action} failed: {reason}") from exc
 
     def _today(self) -> dt.date:
-        return dt.datetime.now(self._tz).date()
+        return self._clock.now().astimezone(self._tz).date()
 
     def check_patron(self, barcode: str, pin: str) -> PatronCheck:
         """Authenticate a card and PIN and say whether the patron may borrow.
@@ -231,14 +260,33 @@ class LocalIls:
         Raises:
             IlsUnavailable: the demo library's database failed.
         """
-        today = self._today()
+        now = self._clock.now()
+        today = now.astimezone(self._tz).date()
 
         def work(session: Session) -> PatronCheck:
             row = session.scalar(select(_Patron).where(_Patron.barcode == barcode))
             if row is None:
                 return PatronCheck(None, Refusal.UNKNOWN_PATRON)
-            if not hmac.compare_digest(row.pin_hash, _hash_pin(row.pin_salt, pin)):
+            failures = session.get(_PinFailures, row.id)
+            if failures is not None and pins.locked(failures.locked_until, now):
+                # Locked: the PIN is not even checked, so guessing on teaches nothing.
+                return PatronCheck(None, Refusal.PATRON_BLOCKED)
+            if not self._pin_matches(row, pin):
+                if failures is None:
+                    failures = _PinFailures(patron_id=row.id, count=0, locked_until=None)
+                    session.add(failures)
+                failures.count, failures.locked_until = pins.after_wrong_pin(
+                    failures.count, failures.locked_until, now
+                )
+                if failures.locked_until is not None:
+                    _log.warning(
+                        "demo library: card ...%s locked after %d wrong PINs",
+                        barcode[-4:],
+                        failures.count,
+                    )
                 return PatronCheck(None, Refusal.WRONG_PIN)
+            if failures is not None:
+                session.delete(failures)  # a right PIN ends the run of wrong ones
             patron = self._patron(session, row)
             return PatronCheck(patron, _block_reason(row, patron.loans_count, today))
 
@@ -334,9 +382,88 @@ class LocalIls:
 
         return self._run("item status", work)
 
+    def _pin_matches(self, row: _Patron, pin: str) -> bool:
+        """Check ``pin`` against the stored scrypt hash, hashing the seeded PIN on first use."""
+        if row.pin_hash == pins.PENDING:
+            clear = pins.seeded_pin(self._seed, row.barcode)
+            if clear is None:  # not from the demo data: no PIN was ever set
+                return False
+            row.pin_salt, row.pin_hash = pins.hash_new(clear)
+        return hmac.compare_digest(row.pin_hash, pins.derive(row.pin_salt, pin))
+
     @staticmethod
     def _patron(session: Session, row: _Patron) -> Patron:
         return Patron(row.barcode, row.name, _loans_count(session, row.id), row.loan_limit)
+
+
+class _NotADemoLibrary(Exception):
+    """The file is a SQLite database but not (or no longer) a demo library this code reads."""
+
+
+def _check_file(engine: Engine) -> None:
+    """Refuse a damaged file, or one whose tables lack columns this code reads.
+
+    ``quick_check`` reads every page, so a truncated or damaged file fails here with one
+    line rather than at a patron's first query; for the demo's ~100 KiB it costs a few ms.
+    """
+    with engine.connect() as connection:
+        result = connection.exec_driver_sql("PRAGMA quick_check").scalars().all()
+        if result != ["ok"]:
+            first = " ".join(str(result[0]).split())[:120] if result else "no answer"
+            raise _NotADemoLibrary(f"is damaged ({first})")
+        for table in _Base.metadata.sorted_tables:
+            rows = connection.exec_driver_sql(f'PRAGMA table_info("{table.name}")').all()
+            if not rows:
+                continue  # a table new in this version: create_all adds it
+            have = {row[1] for row in rows}
+            missing = [c.name for c in table.columns if c.name not in have]
+            if missing:
+                raise _NotADemoLibrary(
+                    f"is not a demo library this kiosk can read "
+                    f"(table {table.name} has no column {missing[0]})"
+                )
+
+
+def _seed_or_upgrade(session: Session, path: Path, seed: int) -> int:
+    """Seed an empty file, upgrade one from the previous version; return the file's seed."""
+    stored = session.get(_Meta, "seed")
+    if stored is None:
+        _seed(session, demo_data.generate(seed), seed)
+        _log.info("demo library seeded at %s (seed %d)", path, seed)
+        return seed
+    try:
+        file_seed = int(stored.value)
+    except ValueError as exc:
+        raise _NotADemoLibrary(f"has an unreadable seed {stored.value[:20]!r}") from exc
+    if file_seed != seed:
+        _log.warning("demo library %s was seeded with %d; keeping it (asked for %d)",
+                     path, file_seed, seed)  # fmt: skip
+    version_row = session.get(_Meta, "schema_version")
+    version = version_row.value if version_row is not None else "1"
+    if version == str(SCHEMA_VERSION):
+        return file_seed
+    if version != "1":
+        raise _NotADemoLibrary(
+            f"has schema version {version[:20]!r}, which this kiosk does not know (it knows "
+            f"up to {SCHEMA_VERSION}); it was written by a newer kiosk version"
+        )
+    _upgrade_from_1(session, file_seed)
+    _log.info("demo library %s upgraded to schema %d (scrypt PINs)", path, SCHEMA_VERSION)
+    return file_seed
+
+
+def _upgrade_from_1(session: Session, seed: int) -> None:
+    """Version 1 -> 2: drop the SHA-256 PIN hashes, give cards the new expiry dates.
+
+    The clear PINs are known from the demo data for the file's seed, so the weak hashes are
+    replaced by "pending" and each PIN is hashed with scrypt on its card's first check; the
+    loans, holds and fines the file gathered are kept.
+    """
+    expiry = {p.barcode: p.expires for p in demo_data.generate(seed).patrons}
+    for row in session.scalars(select(_Patron)):
+        row.pin_salt, row.pin_hash = b"", pins.PENDING
+        row.expires = expiry.get(row.barcode, row.expires)
+    session.add(_Meta(key="schema_version", value=str(SCHEMA_VERSION)))
 
 
 def _loans_count(session: Session, patron_id: int) -> int:

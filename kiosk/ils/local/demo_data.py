@@ -6,8 +6,10 @@ loans and holds that exist when the library is first opened. The first patrons a
 fixed special cases that the README documents (:data:`DEMO_CARDS`); everything after them is
 drawn from ``random.Random(seed)``.
 
-Dates are absolute, not relative to today, so the data never changes: cards of patrons in
-good standing expire in the 2030s, the expired card expired in 2024.
+Dates are absolute, not relative to today, so the data never changes, and chosen so that
+the calendar does not change it either: cards of patrons in good standing expire in the
+2090s (well past any kiosk's life; a real library renews them), the expired card expired
+in 2024. The backend judges expiry by the kiosk's injected clock.
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ def item_barcode(sequence: int) -> str:
 
 # --- fixed special cases (the first patrons and items) -------------------------------------
 
-_FAR = dt.date(2031, 12, 31)
+_FAR = dt.date(2099, 12, 31)
 SUTRISNO = DemoPatron(patron_barcode(1), "Sutrisno", "1234", _FAR, 0)
 SITI = DemoPatron(patron_barcode(2), "Siti Nurhaliza", "2468", _FAR, 5_000)
 MADE = DemoPatron(patron_barcode(3), "Made Wirawan", "1111", _FAR, 75_500)
@@ -186,7 +188,8 @@ def _random_patrons(rng: random.Random) -> list[DemoPatron]:
             continue
         taken.add(name)
         sequence += 1
-        expires = dt.date(rng.randint(2029, 2034), rng.randint(1, 12), rng.randint(1, 28))
+        # As wide a range as the 2029-2034 of schema 1, so the draws and every PIN stay the same.
+        expires = dt.date(rng.randint(2094, 2099), rng.randint(1, 12), rng.randint(1, 28))
         fines = rng.choice((0, 0, 0, 0, 0, 0, 1_000, 2_500, 5_000, 12_000, 20_000))
         pin = f"{rng.randrange(10_000):04d}"
         patrons.append(DemoPatron(patron_barcode(sequence), name, pin, expires, fines))

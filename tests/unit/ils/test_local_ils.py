@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -152,17 +153,22 @@ def test_reopen_does_not_reseed(tmp_path: Path) -> None:
     assert loans == len(library.loans) + 1
 
 
-def test_pins_are_not_stored_in_clear(tmp_path: Path) -> None:
+def test_pins_are_stored_as_scrypt_hashes_never_in_clear(tmp_path: Path) -> None:
     path = tmp_path / "demo-ils.sqlite3"
-    LocalIls.open(path).close()
+    ils = LocalIls.open(path)
     engine = create_engine(f"sqlite:///{path}")
+    query = text("SELECT pin_salt, pin_hash FROM patrons WHERE barcode = :b")
     with engine.connect() as conn:
         columns = [row[1] for row in conn.execute(text("PRAGMA table_info(patrons)"))]
-        stored = conn.execute(
-            text("SELECT pin_hash FROM patrons WHERE barcode = :b"), {"b": dd.SUTRISNO.barcode}
-        ).scalar_one()
+        assert conn.execute(query, {"b": dd.SUTRISNO.barcode}).one() == (b"", b"")
     assert "pin" not in columns
-    assert stored != b"1234" and len(stored) == 32
+    assert ils.check_patron(dd.SUTRISNO.barcode, "1234").ok  # hashed on this first check
+    with engine.connect() as conn:
+        salt, stored = conn.execute(query, {"b": dd.SUTRISNO.barcode}).one()
+    assert len(salt) == 16
+    assert stored == hashlib.scrypt(b"1234", salt=salt, n=2**15, r=8, p=1, maxmem=2**26, dklen=32)
+    assert ils.check_patron(dd.SUTRISNO.barcode, "1234").ok  # and checked against it after
+    assert ils.check_patron(dd.SUTRISNO.barcode, "1235").refusal is Refusal.WRONG_PIN
 
 
 def test_naive_now_is_rejected(ils: LocalIls) -> None:

@@ -1,0 +1,176 @@
+"""The demo library keeps its own rules like a real ILS: expiry by the kiosk's clock, its
+own wrong-PIN lock, a schema version, and one line for a file it cannot use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from kiosk.core.clock import ManualClock
+from kiosk.core.model import Refusal
+from kiosk.core.ports import IlsUnavailable
+from kiosk.ils.local import LocalIls, pins
+from kiosk.ils.local import demo_data as dd
+
+
+def _at(year: int, month: int, day: int, hour: int = 3) -> ManualClock:
+    return ManualClock(dt.datetime(year, month, day, hour, 0, tzinfo=dt.UTC))
+
+
+# --- the calendar ----------------------------------------------------------------------
+
+
+def test_card_expiry_is_judged_by_the_injected_clock(tmp_path: Path) -> None:
+    path = tmp_path / "ils.sqlite3"
+    on_last_day = LocalIls.open(path, clock=_at(2024, 3, 31))
+    assert on_last_day.check_patron(dd.RUTH.barcode, dd.RUTH.pin).ok
+    on_last_day.close()
+    next_day = LocalIls.open(path, clock=_at(2024, 4, 1))
+    assert next_day.check_patron(dd.RUTH.barcode, dd.RUTH.pin).refusal is Refusal.CARD_EXPIRED
+
+
+def test_good_cards_stay_good_for_decades_and_the_expired_one_stays_expired() -> None:
+    library = dd.generate()
+    for patron in library.patrons:
+        if patron is dd.RUTH:
+            assert patron.expires < dt.date(2025, 1, 1)
+        else:
+            assert patron.expires >= dt.date(2090, 1, 1), patron.barcode
+
+
+def test_the_readme_table_holds_in_2080(tmp_path: Path) -> None:
+    ils = LocalIls.open(tmp_path / "ils.sqlite3", clock=_at(2080, 6, 1))
+    for card in dd.DEMO_CARDS:
+        if isinstance(card, dd.DemoPatronCard):
+            assert ils.check_patron(card.barcode, card.pin).refusal is card.expected
+
+
+# --- the demo library's own wrong-PIN limit -------------------------------------------
+
+
+def test_ten_wrong_pins_in_a_row_lock_the_card_for_thirty_minutes(tmp_path: Path) -> None:
+    clock = _at(2026, 11, 21)
+    ils = LocalIls.open(tmp_path / "ils.sqlite3", clock=clock)
+    for _ in range(pins.LOCK_AFTER):
+        assert ils.check_patron(dd.SUTRISNO.barcode, "0000").refusal is Refusal.WRONG_PIN
+    # Locked: even the right PIN is refused, and the answer does not tell which it was.
+    assert ils.check_patron(dd.SUTRISNO.barcode, "1234").refusal is Refusal.PATRON_BLOCKED
+    assert ils.check_patron(dd.SUTRISNO.barcode, "0000").refusal is Refusal.PATRON_BLOCKED
+    assert ils.check_patron(dd.SITI.barcode, dd.SITI.pin).ok, "other cards are not locked"
+    clock.advance(pins.LOCK_MINUTES * 60 - 1)
+    assert ils.check_patron(dd.SUTRISNO.barcode, "1234").refusal is Refusal.PATRON_BLOCKED
+    clock.advance(1)
+    assert ils.check_patron(dd.SUTRISNO.barcode, "1234").ok
+    # The lock is kept in the file, not in this object: a restarted kiosk sees it too.
+    for _ in range(pins.LOCK_AFTER):
+        ils.check_patron(dd.SUTRISNO.barcode, "0000")
+    ils.close()
+    reopened = LocalIls.open(tmp_path / "ils.sqlite3", clock=clock)
+    assert reopened.check_patron(dd.SUTRISNO.barcode, "1234").refusal is Refusal.PATRON_BLOCKED
+
+
+def test_a_right_pin_ends_the_run_of_wrong_ones(tmp_path: Path) -> None:
+    ils = LocalIls.open(tmp_path / "ils.sqlite3", clock=_at(2026, 11, 21))
+    for _ in range(3):
+        for _ in range(pins.LOCK_AFTER - 1):
+            assert ils.check_patron(dd.SUTRISNO.barcode, "0000").refusal is Refusal.WRONG_PIN
+        assert ils.check_patron(dd.SUTRISNO.barcode, "1234").ok
+
+
+# --- schema versions and old files ----------------------------------------------------
+
+
+def _make_version_1(path: Path) -> None:
+    """Turn a file with one loan into what the previous version wrote: SHA-256 PINs, 2030s
+    expiry, no pin_failures table and no schema_version row."""
+    ils = LocalIls.open(path)
+    assert ils.checkout(dd.SUTRISNO.barcode, dd.AVAILABLE.barcode, dt.datetime.now(dt.UTC)).ok
+    ils.close()
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE pin_failures"))
+        conn.execute(text("DELETE FROM meta WHERE key = 'schema_version'"))
+        for patron in dd.generate().patrons:
+            salt = os.urandom(16)
+            conn.execute(
+                text("UPDATE patrons SET pin_salt=:s, pin_hash=:h, expires=:e WHERE barcode=:b"),
+                {
+                    "s": salt,
+                    "h": hashlib.sha256(salt + patron.pin.encode()).digest(),
+                    "e": "2031-12-31" if patron is not dd.RUTH else "2024-03-31",
+                    "b": patron.barcode,
+                },
+            )
+    engine.dispose()
+
+
+def test_a_file_from_the_previous_version_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "ils.sqlite3"
+    _make_version_1(path)
+    clock = _at(2040, 1, 1)  # after the old 2031 expiry: the upgrade moved it
+    ils = LocalIls.open(path, clock=clock)
+    check = ils.check_patron(dd.SUTRISNO.barcode, "1234")
+    assert check.ok and check.patron is not None and check.patron.loans_count == 1  # loan kept
+    assert ils.check_patron(dd.SITI.barcode, dd.SITI.pin).ok
+    assert ils.check_patron(dd.MADE.barcode, "0000").refusal is Refusal.WRONG_PIN
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        version = conn.execute(text("SELECT value FROM meta WHERE key='schema_version'"))
+        hashes = conn.execute(text("SELECT pin_hash FROM patrons")).scalars().all()
+    assert version.scalar_one() == "2"
+    assert all(len(h) in (0, 32) for h in hashes)
+    assert sum(len(h) == 32 for h in hashes) == 3, "only the cards checked since are hashed"
+
+
+def test_a_file_from_a_newer_version_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "ils.sqlite3"
+    LocalIls.open(path).close()
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE meta SET value = '7' WHERE key = 'schema_version'"))
+    with pytest.raises(IlsUnavailable) as excinfo:
+        LocalIls.open(path)
+    message = str(excinfo.value)
+    assert "schema version '7'" in message and "newer kiosk version" in message
+    assert "kiosk demo reset" in message and "\n" not in message
+
+
+def test_a_truncated_file_is_refused_at_open_not_at_a_patrons_query(tmp_path: Path) -> None:
+    path = tmp_path / "ils.sqlite3"
+    LocalIls.open(path).close()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(IlsUnavailable) as excinfo:
+        LocalIls.open(path)
+    assert "kiosk demo reset" in str(excinfo.value)
+
+
+def test_a_damaged_page_is_refused_at_open_not_at_a_patrons_query(tmp_path: Path) -> None:
+    path = tmp_path / "ils.sqlite3"
+    LocalIls.open(path).close()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    middle = (len(data) // page // 2) * page  # a page of items or patrons, not the schema
+    data[middle + 8 : middle + page] = b"\xa5" * (page - 8)
+    path.write_bytes(bytes(data))
+    with pytest.raises(IlsUnavailable) as excinfo:
+        LocalIls.open(path)
+    message = str(excinfo.value)
+    assert message.startswith(f"demo library at {path} is damaged (")
+    assert "kiosk demo reset" in message and "\n" not in message
+
+
+def test_a_file_with_other_tables_is_refused_at_open(tmp_path: Path) -> None:
+    path = tmp_path / "ils.sqlite3"
+    LocalIls.open(path).close()
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE items DROP COLUMN new"))
+    with pytest.raises(IlsUnavailable) as excinfo:
+        LocalIls.open(path)
+    assert "table items has no column new" in str(excinfo.value)
