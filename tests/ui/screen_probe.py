@@ -195,6 +195,13 @@ def banners(p: Probe) -> Iterator[None]:
     yield
     p.found["notice_text"] = p.vm.notice_text
     p.found["notice"] = positions()
+    p.vm.scan(BOOKS[1])  # in flight, not yet applied: after 0.3 s "please wait" shows
+    p.kiosk.clock.advance(1.0)
+    p.vm.refresh()
+    yield
+    p.found["spinner"] = p.vm.show_spinner
+    p.found["busy"] = positions()
+    p.kiosk.settle()
     p.kiosk.wait(60 - 10)  # idle long enough for the warning
     yield
     p.found["warning_text"] = p.vm.warning_text
@@ -269,7 +276,7 @@ def flood(p: Probe) -> Iterator[None]:
     p.found["progress"] = p.vm.progress_text
     p.found["rows_shown"] = len(rows)
     p.found["rows_made"] = item_list.rows_made
-    p.found["first_row_kept"] = item_list.children[-1] is first_row
+    p.found["first_row_kept"] = first_row.parent is item_list
     p.found["first_row_texture_kept"] = first_row.children[-1].texture is first_texture
     p.found["first_row_title"] = first_row.title
     p.found["top_row_title"] = item_list.children[-1].title
