@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 MAX_ENTRY = 32  # longer than any barcode; a stuck key cannot grow the buffer forever
 SPINNER_DELAY = 0.3  # seconds an ILS call may take before the spinner shows
 PIN_MASK_CHAR = "\u2022"  # BULLET: the bundled font (Roboto) has it; U+25CF it has not
-REFUSED_SHOWN = 30  # newest refused lines shown one by one; older ones become one row
+ROWS_SHOWN = 30  # newest lines not borrowed (refused or pending) shown one by one
 DESIGN_SIZE = (1280, 800)  # the window the sizes in the kv files were chosen for
 
 
@@ -92,7 +92,7 @@ class KioskViewModel(EventDispatcher):
         # id(line) -> (line, its revision, its row): a line is translated again only when
         # it changed, so a refresh with hundreds of lines stays cheap.
         self._rows: dict[int, tuple[ItemLine, int, dict[str, Any]]] = {}
-        self._more_row: dict[str, Any] | None = None
+        self._more_rows: dict[LineStatus, dict[str, Any]] = {}
         self.theme = theme
         self.library_name = library_name
         self._reset_preferences()
@@ -207,7 +207,7 @@ class KioskViewModel(EventDispatcher):
     def on_language(self, _instance: object, language: str) -> None:
         self.texts = self._translators[language].texts()
         self._rows.clear()  # every row is in the old language
-        self._more_row = None
+        self._more_rows.clear()
         self.refresh()
 
     def on_large_print(self, _instance: object, _large: bool) -> None:
@@ -263,19 +263,21 @@ class KioskViewModel(EventDispatcher):
     def _refresh_lines(self, lines: Sequence[ItemLine], t: Translator) -> None:
         """Rows for ``lines``: only new or changed lines are translated again.
 
-        Refused lines beyond the newest :data:`REFUSED_SHOWN` are summed up in one row at
-        the top ("and 940 more not borrowed"), so a flood of scans stays a short list.
+        Borrowed lines are always listed. Of the others (refused or still pending), the
+        newest :data:`ROWS_SHOWN` are; older ones are summed up in a row per status at the
+        top ("and 940 more not borrowed"), so a flood of scans stays a short list.
         """
         rows: dict[int, tuple[ItemLine, int, dict[str, Any]]] = {}
         shown: list[dict[str, Any]] = []
         counts = dict.fromkeys(LineStatus, 0)
         for line in lines:
             counts[line.status] += 1
-        hidden = max(0, counts[LineStatus.REFUSED] - REFUSED_SHOWN)
-        skipped = 0
+        to_hide = max(0, len(lines) - counts[LineStatus.DONE] - ROWS_SHOWN)
+        hidden = dict.fromkeys(LineStatus, 0)
         for line in lines:
-            if line.status is LineStatus.REFUSED and skipped < hidden:
-                skipped += 1
+            if to_hide and line.status is not LineStatus.DONE:
+                to_hide -= 1
+                hidden[line.status] += 1
                 continue
             cached = self._rows.get(id(line))
             if cached is not None and cached[0] is line and cached[1] == line.revision:
@@ -285,11 +287,15 @@ class KioskViewModel(EventDispatcher):
             rows[id(line)] = (line, line.revision, row)
             shown.append(row)
         self._rows = rows
-        if hidden:
-            if self._more_row is None or self._more_row["count"] != hidden:
-                self._more_row = _more_row(hidden, t)
-            shown.insert(0, self._more_row)
-        self.lines = shown
+        more = []
+        for status in (LineStatus.REFUSED, LineStatus.PENDING):
+            if not hidden[status]:
+                continue
+            summed = self._more_rows.get(status)
+            if summed is None or summed["count"] != hidden[status]:
+                summed = self._more_rows[status] = _more_row(status, hidden[status], t)
+            more.append(summed)
+        self.lines = more + shown
         self.progress_text = _progress(len(lines), counts, t) if lines else ""
 
     def _update_busy(self, busy: bool) -> None:
@@ -339,15 +345,17 @@ def _line(line: ItemLine, t: Translator) -> dict[str, Any]:
     }
 
 
-def _more_row(count: int, t: Translator) -> dict[str, Any]:
-    """The row that stands for refused lines too old to be listed one by one."""
+def _more_row(status: LineStatus, count: int, t: Translator) -> dict[str, Any]:
+    """The row that stands for ``count`` lines too old to be listed one by one."""
+    tone, label = _TONES[status]
+    key = f"line.more_{status.value}"
     return {
-        "key": "more",
-        "title": t.plural("line.more_refused", "line.more_refused_plural", count),
+        "key": f"more-{status.value}",
+        "title": t.plural(key, f"{key}_plural", count),
         "detail": "",
-        "status": LineStatus.REFUSED.value,
-        "tone": "refused",
-        "label": t("line.label_refused"),
+        "status": status.value,
+        "tone": tone,
+        "label": t(label),
         "barcode": "",
         "count": count,
     }

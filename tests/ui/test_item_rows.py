@@ -16,7 +16,7 @@ from flows.harness import FlowKiosk
 
 from devices import codabar
 from kiosk.ils.local.demo_data import AVAILABLE, LENT_TO_SITI, REFERENCE, SITI, SUTRISNO
-from kiosk.ui.viewmodel import REFUSED_SHOWN
+from kiosk.ui.viewmodel import ROWS_SHOWN
 
 
 @pytest.fixture
@@ -71,12 +71,12 @@ def test_unchanged_rows_are_the_same_objects(kiosk: FlowKiosk) -> None:
 def test_old_refused_lines_are_summed_up_in_one_row(kiosk: FlowKiosk) -> None:
     log_in(kiosk, SUTRISNO.barcode, SUTRISNO.pin)
     kiosk.scan(AVAILABLE.barcode)
-    for serial in range(REFUSED_SHOWN + 3):
+    for serial in range(ROWS_SHOWN + 3):
         kiosk.vm.scan(codabar.make(3, 9999, serial))
     kiosk.settle()
     rows = kiosk.vm.lines
     assert rows[0]["title"] == "dan 3 buku lain tidak dipinjam"
     assert rows[1]["label"] == "Dipinjam"  # borrowed lines are never summed up
-    assert len(rows) == 1 + 1 + REFUSED_SHOWN
+    assert len(rows) == 1 + 1 + ROWS_SHOWN
     kiosk.vm.toggle_language()
     assert kiosk.vm.lines[0]["title"] == "and 3 more books not borrowed"
