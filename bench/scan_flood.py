@@ -13,7 +13,7 @@ different valid Codabar item barcodes as fast as the pty takes them. Most are re
   command ``:ping`` (a touch, handled on the UI thread like a finger on the screen) is
   sent; the time until its ``pong`` is the touch latency. Max and median are printed.
 
-    python bench/scan_flood.py [--count 1000] [--ping-every 0.05]
+    python bench/scan_flood.py [--count 1000] [--pace 0] [--ping-every 0.05]
 
 Targets (issue 6): the last row drawn within 60 s of the last scan, every touch answered
 within 0.5 s, peak memory <= 300 MB.
@@ -142,6 +142,8 @@ def touch_prober(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000, help="item barcodes (1000)")
+    parser.add_argument("--pace", type=float, default=0.0,
+                        help="seconds between scans (0: all at once, a flood)")  # fmt: skip
     parser.add_argument("--ping-every", type=float, default=0.05, help="seconds between touches")
     args = parser.parse_args()
     codes = flood_barcodes(args.count)
@@ -162,6 +164,8 @@ def main() -> int:
             started = time.monotonic()
             for code in codes:
                 sim.send(code)
+                if args.pace:
+                    time.sleep(args.pace)  # a patron's scanner, one book after another
             sent = time.monotonic() - started
             kiosk.wait_screen(
                 "the last row with nothing pending",
