@@ -7,8 +7,9 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.factory import Factory
-from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
@@ -113,3 +114,22 @@ class FollowScrollView(ScrollView):
 
     def _to_newest(self, *_args: object) -> None:
         self.scroll_y = 0.0  # bottom: rows are in scan order, newest last
+
+
+class Overlay(FloatLayout):
+    """A layer over the whole screen that exists for touches only while ``shown``.
+
+    (A disabled or transparent widget would still take every touch that lands on it,
+    which for a full-screen layer means every touch on the kiosk.)
+    """
+
+    shown = BooleanProperty(False)
+
+    def on_touch_down(self, touch: Any) -> bool:
+        return bool(self.shown and super().on_touch_down(touch))
+
+    def on_touch_move(self, touch: Any) -> bool:
+        return bool(self.shown and super().on_touch_move(touch))
+
+    def on_touch_up(self, touch: Any) -> bool:
+        return bool(self.shown and super().on_touch_up(touch))

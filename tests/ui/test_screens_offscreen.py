@@ -50,6 +50,7 @@ def test_idle_warning_is_a_large_button_that_keeps_the_session(banners: dict[str
     assert banners["after_touch_warning"] == ""
     assert banners["after_touch_screen"] == "borrow.scanning"
     assert banners["touch_on_finish_screen"] == "borrow.scanning"
+    assert banners["touch_on_finish_later"] == "borrow.summary"  # no layer left over it
 
 
 def test_text_scales_with_the_window() -> None:
