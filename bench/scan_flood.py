@@ -15,8 +15,10 @@ different valid Codabar item barcodes as fast as the pty takes them. Most are re
 
     python bench/scan_flood.py [--count 1000] [--pace 0] [--ping-every 0.05]
 
-Targets (issue 6): the last row drawn within 60 s of the last scan, every touch answered
-within 0.5 s, peak memory <= 300 MB.
+Targets (issue 6): the last row drawn within 60 s of the first scan; touches answered in
+a median <= 200 ms and never later than 1 s (about 0.1 s feels immediate, 1 s is where a
+patron starts to wonder whether the kiosk heard them); peak memory <= 300 MB. Headless,
+the screen recorder's PNG capture (60-120 ms a time) is part of every latency measured.
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ from devices.sim import PtyScannerSimulator
 
 CARD, PIN = "23171000000010", "1234"  # Sutrisno, from the README's demo table
 PENDING_WORDS = ("Memeriksa…", "Menunggu…")  # line.pending, line.label_pending (id)
-TARGET_TOUCH_S, TARGET_SETTLE_S, TARGET_PEAK_MB = 0.5, 60.0, 300.0
+TARGET_TOUCH_MEDIAN_S, TARGET_TOUCH_MAX_S = 0.2, 1.0
+TARGET_SETTLE_S, TARGET_PEAK_MB = 60.0, 300.0
 WAIT_S = 600.0
+BASELINE_S = 3.0  # seconds of touches before the flood, for comparison
 
 
 def flood_barcodes(count: int) -> list[str]:
@@ -158,6 +162,12 @@ def main() -> int:
             kiosk.type(PIN)
             kiosk.wait_screen("the scanning screen", lambda t: "screen: borrow.scanning\n" in t)
             idle_mb = kiosk.peak_mb()
+            # The same touches with nothing going on: the baseline of this machine.
+            calm = threading.Event()
+            baseline, calm_prober = touch_prober(kiosk, args.ping_every, calm)
+            time.sleep(BASELINE_S)
+            calm.set()
+            calm_prober.join(timeout=WAIT_S)
 
             stop = threading.Event()
             latencies, prober = touch_prober(kiosk, args.ping_every, stop)
@@ -187,8 +197,17 @@ def main() -> int:
           f"(target <= {TARGET_PEAK_MB:.0f} MB)")  # fmt: skip
     print(f"touches during the flood: {len(latencies)}, answered in median "
           f"{statistics.median(latencies) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms "
-          f"(target <= {TARGET_TOUCH_S * 1000:.0f} ms)")  # fmt: skip
-    ok = settled <= TARGET_SETTLE_S and peak <= TARGET_PEAK_MB and max(latencies) <= TARGET_TOUCH_S
+          f"(target: median <= {TARGET_TOUCH_MEDIAN_S * 1000:.0f} ms, "
+          f"max <= {TARGET_TOUCH_MAX_S * 1000:.0f} ms)")  # fmt: skip
+    calm_ms = statistics.median(baseline) * 1000, max(baseline) * 1000
+    print(f"touches before the flood: {len(baseline)}, answered in median {calm_ms[0]:.0f} ms, "
+          f"max {calm_ms[1]:.0f} ms")  # fmt: skip
+    ok = (
+        settled <= TARGET_SETTLE_S
+        and peak <= TARGET_PEAK_MB
+        and statistics.median(latencies) <= TARGET_TOUCH_MEDIAN_S
+        and max(latencies) <= TARGET_TOUCH_MAX_S
+    )
     print("targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1
 
