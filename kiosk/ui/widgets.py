@@ -102,6 +102,7 @@ class FollowScrollView(ScrollView):
         super().__init__(**kwargs)
         self._follow = Clock.create_trigger(self._to_newest, -1)
         self._content_height = 0.0
+        self.bind(height=lambda *_args: self._follow())  # laid out (again): place anew
 
     def add_widget(self, widget: Widget, *args: Any, **kwargs: Any) -> None:
         super().add_widget(widget, *args, **kwargs)
@@ -113,7 +114,11 @@ class FollowScrollView(ScrollView):
         self._content_height = height
 
     def _to_newest(self, *_args: object) -> None:
-        self.scroll_y = 0.0  # bottom: rows are in scan order, newest last
+        content = self._viewport
+        if content is not None and content.height > self.height:
+            self.scroll_y = 0.0  # bottom: rows are in scan order, newest last
+        else:
+            self.scroll_y = 1.0  # everything fits: keep it at the top, not sunk to the bottom
 
 
 class Overlay(FloatLayout):

@@ -298,6 +298,10 @@ def summary(p: Probe) -> Iterator[None]:
     p.vm.finish()
     yield
     rows = p.widgets("ItemRow")
+    (view,) = p.widgets("FollowScrollView")
+    _x, top_row_y, _w, top_row_h = p.box(rows[0])
+    _x, view_y, _w, view_h = p.box(view)
+    p.found["gap_above_rows"] = round(view_y + view_h - (top_row_y + top_row_h), 1)
     p.found["screen"] = p.vm.screen
     p.found["rows"] = [[row.label, row.title] for row in rows]
     p.shot("summary")
