@@ -219,6 +219,18 @@ def banners(p: Probe) -> Iterator[None]:
     yield
     p.found["after_touch_warning"] = p.vm.warning_text
     p.found["after_touch_screen"] = p.vm.screen
+    p.vm.type_char("3")  # half a book number typed, then the patron stands there
+    p.kiosk.wait(60 - 10)
+    yield
+    from kivy.core.window import Window
+
+    from kiosk.ui.app import KEY_ENTER
+
+    p.found["warning_before_enter"] = bool(p.vm.warning_text)
+    Window.dispatch("on_key_down", KEY_ENTER, 40, None, [])  # Enter on "I need more time"
+    yield
+    p.found["after_enter_warning"] = p.vm.warning_text
+    p.found["after_enter_notice"] = p.vm.notice_text  # the "3" was not sent as a scan
     p.kiosk.wait(60 - 10)
     yield
     # A finger where Finish is, while the warning covers it: only "still here".

@@ -41,14 +41,16 @@ def test_buttons_stay_put_when_notices_please_wait_and_warning_show(
 
 
 def test_idle_warning_is_a_large_button_that_keeps_the_session(banners: dict[str, Any]) -> None:
-    """GIVEN the idle warning WHEN the patron touches 'I need more time' THEN the warning
-    goes and the session stays; a touch where Finish lies under the warning does not
-    finish the session."""
+    """GIVEN the idle warning WHEN the patron touches 'I need more time' (or presses Enter)
+    THEN the warning goes and the session stays; a touch where Finish lies under the
+    warning does not finish the session, the same touch without the warning does."""
     _x, _y, width, height = banners["more_time_box"]
     assert width >= 600 and height >= 90 and banners["more_time_font"] >= 30
     assert re.search(r"dalam \d+ detik", banners["warning_text"])  # the seconds left
     assert banners["after_touch_warning"] == ""
     assert banners["after_touch_screen"] == "borrow.scanning"
+    assert banners["warning_before_enter"] and banners["after_enter_warning"] == ""
+    assert banners["after_enter_notice"] == ""
     assert banners["touch_on_finish_screen"] == "borrow.scanning"
     assert banners["touch_on_finish_later"] == "borrow.summary"  # no layer left over it
 
