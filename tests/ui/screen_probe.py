@@ -190,6 +190,12 @@ def banners(p: Probe) -> Iterator[None]:
         return [p.box(finish), *(p.box(key) for key in keys)]
 
     p.found["plain"] = positions()
+    ok = keys[-1]
+    p.found["finish_ok_colours"] = [list(finish.background_color), list(ok.background_color)]
+    p.found["finish_ok_gap"] = round(
+        ok.to_window(ok.x, ok.y)[1] - finish.to_window(0, finish.top)[1], 1
+    )
+    p.found["key_words"] = [p.vm.texts[f"keypad.{k}"] for k in ("backspace", "clear", "enter")]
     p.kiosk.scan(BOOKS[0])
     p.kiosk.scan(BOOKS[0])  # already scanned: a notice shows
     yield

@@ -94,3 +94,13 @@ def test_summary_lists_every_line_with_its_word() -> None:
         ["Borrowed", "Laskar Pelangi"],
         ["Not borrowed", "Barcode 39999900000017"],
     ]
+
+
+def test_keypad_words_and_finish_stand_apart_from_ok(banners: dict[str, Any]) -> None:
+    """GIVEN the scanning screen in Indonesian THEN the backspace key says it deletes
+    ('Hapus', not 'Mundur'), the send key is 'OK' (not the English 'Enter'), and Finish
+    differs from OK in colour (a clear distance in RGB) and is well apart from it."""
+    assert banners["key_words"] == ["Hapus", "Kosongkan", "OK"]
+    finish, ok = banners["finish_ok_colours"]
+    assert sum(abs(a - b) for a, b in zip(finish[:3], ok[:3], strict=True)) >= 0.3
+    assert banners["finish_ok_gap"] >= 16
