@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -74,7 +74,12 @@ class LineStatus(StrEnum):
 
 @dataclass
 class ItemLine:
-    """One item handled in this session, in scan order, whatever the service."""
+    """One item handled in this session, in scan order, whatever the service.
+
+    ``revision`` goes up by one whenever any other field is assigned, so a screen can
+    redraw only the lines that changed since it last looked (a session may hold hundreds
+    of lines; handlers simply assign fields and need not know about it).
+    """
 
     barcode: str
     status: LineStatus = LineStatus.PENDING
@@ -82,6 +87,12 @@ class ItemLine:
     details: tuple[Notice, ...] = ()
     due: dt.date | None = None
     refusal: Refusal | None = None
+    revision: int = field(default=0, compare=False, repr=False)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+        if name != "revision":
+            object.__setattr__(self, "revision", getattr(self, "revision", 0) + 1)
 
 
 @dataclass(frozen=True)

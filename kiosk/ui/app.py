@@ -64,6 +64,8 @@ class KioskApp(App):
             manager.add_widget(screen_class(name)(name=name))
         manager.current = self.vm.screen
         self.vm.bind(screen=lambda _vm, screen: setattr(manager, "current", screen))
+        self.vm.set_window_size(*Window.size)
+        Window.bind(size=lambda _window, size: self.vm.set_window_size(*size))
         return root
 
     def on_start(self) -> None:
@@ -82,6 +84,9 @@ class KioskApp(App):
         return True
 
     def _on_key_down(self, _window: object, key: int, *_args: object) -> bool:
+        if self.vm.warning_text and key in (KEY_ENTER, KEY_NUMPAD_ENTER):
+            self.vm.touched()  # Enter on "I need more time", not a submit of old input
+            return True
         action = {
             KEY_ENTER: self.vm.submit,
             KEY_NUMPAD_ENTER: self.vm.submit,
@@ -96,8 +101,11 @@ class KioskApp(App):
         return True
 
     def _on_touch_down(self, _window: object, _touch: object) -> bool:
+        warned = bool(self.vm.warning_text)
         self.vm.touched()
-        return False  # let the touched widget have it too
+        # While "I need more time" covers the screen, a touch only keeps the session: a
+        # finger aimed at that button must not press Finish or a key underneath it.
+        return warned
 
     def _on_flip(self, _window: object) -> None:
         if self._first_frame_seen:

@@ -6,7 +6,10 @@ buttons instead, for what a finger would do on the screen:
 
     :lang    switch language          :large   switch large print
     :finish  press Finish / Done      :cancel  press Cancel
-    :ok      dismiss an error message
+    :ok      dismiss an error message :touch   touch the screen (e.g. "I need more time")
+    :keys 12 press keypad keys 1 and 2 without OK (what is typed so far stays on screen)
+    :ping    touch the screen, then print "pong" once the kiosk has handled it (benches
+             measure how long a touch waits while the kiosk is busy)
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ log = logging.getLogger(__name__)
 
 HELP = (
     "Type a card or book barcode, or a PIN, then Enter. "
-    "Touches: :lang :large :finish :cancel :ok. Ctrl-D stops reading."
+    "Touches: :lang :large :finish :cancel :ok :touch :keys <digits>. Ctrl-D stops reading."
 )
 
 
@@ -45,9 +48,15 @@ def handle_line(vm: KioskViewModel, line: str, scan: Callable[[str], bool] | Non
         ":finish": vm.finish,
         ":cancel": vm.cancel,
         ":ok": vm.dismiss,
+        ":touch": vm.touched,
     }
     if line in touches:
         touches[line]()
+    elif line.startswith(":keys "):
+        Window.dispatch("on_textinput", line.removeprefix(":keys ").strip())
+    elif line == ":ping":
+        vm.touched()
+        print("pong", flush=True)
     elif line.startswith(":"):
         print(HELP, flush=True)
     elif scan is not None and scan(line):

@@ -28,8 +28,9 @@ from kivy.properties import (
 from kiosk.core import events as e
 from kiosk.core.driver import SessionDriver
 from kiosk.core.i18n import Translator
+from kiosk.core.model import Refusal
 from kiosk.core.navigation import InputMode, Navigation
-from kiosk.core.session import ItemLine
+from kiosk.core.session import ItemLine, LineStatus
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,9 @@ character); people on a touch keypad or keyboard take 100 ms or more per key. Ch
 closer together than this, ending in Enter, are one scan."""
 MIN_SCAN_LENGTH = 8
 """Shorter bursts are typing: library barcodes are longer (14 digits here), PINs shorter."""
+PIN_MASK_CHAR = "\u2022"  # BULLET: the bundled font (Roboto) has it; U+25CF it has not
+ROWS_SHOWN = 30  # newest lines not borrowed (refused or pending) shown one by one
+DESIGN_SIZE = (1280, 800)  # the window the sizes in the kv files were chosen for
 
 
 class KioskViewModel(EventDispatcher):
@@ -53,14 +57,16 @@ class KioskViewModel(EventDispatcher):
     input_mode = StringProperty(InputMode.BARCODE.value)
     language = StringProperty("id")
     large_print = BooleanProperty(False)
-    font_scale = NumericProperty(1.0)
+    font_scale = NumericProperty(1.0)  # text-size step x window_scale; kv sizes use it
+    window_scale = NumericProperty(1.0)  # how much larger than DESIGN_SIZE the window is
     texts = ObjectProperty(None)
     state_texts = ObjectProperty(None)
     theme = ObjectProperty(None)
     library_name = StringProperty("")
     entry_text = StringProperty("")
     pin_mask = StringProperty("")
-    lines = ListProperty([])
+    lines = ListProperty([])  # rows to show (dicts, see _line); an unchanged row is the same object
+    progress_text = StringProperty("")  # "7 of 9 books borrowed, 1 still being checked"
     notice_text = StringProperty("")
     notice_is_error = BooleanProperty(False)
     busy = BooleanProperty(False)
@@ -97,11 +103,15 @@ class KioskViewModel(EventDispatcher):
         self._last_key_at: float | None = None
         self._entry_epoch = driver.session.entry_epoch
         self._busy_since: float | None = None
+        # id(line) -> (line, its revision, its row): a line is translated again only when
+        # it changed, so a refresh with hundreds of lines stays cheap.
+        self._rows: dict[int, tuple[ItemLine, int, dict[str, Any]]] = {}
+        self._more_rows: dict[LineStatus, dict[str, Any]] = {}
         self.theme = theme
         self.library_name = library_name
         self._reset_preferences()
         self.texts = translators[self.language].texts()
-        self.font_scale = self._scales[-1] if self.large_print else self._scales[0]
+        self._update_font_scale()
         driver.add_listener(self.refresh)
         self.refresh()
 
@@ -260,10 +270,27 @@ class KioskViewModel(EventDispatcher):
 
     def on_language(self, _instance: object, language: str) -> None:
         self.texts = self._translators[language].texts()
+        self._rows.clear()  # every row is in the old language
+        self._more_rows.clear()
         self.refresh()
 
-    def on_large_print(self, _instance: object, large: bool) -> None:
-        self.font_scale = self._scales[-1] if large else self._scales[0]
+    def on_large_print(self, _instance: object, _large: bool) -> None:
+        self._update_font_scale()
+
+    def set_window_size(self, width: float, height: float) -> None:
+        """The window was made or resized: scale every size so text stays readable.
+
+        A 1920x1080 screen stands further from the patron's eyes than a 1280x800 one is
+        wide; text keeps the same share of the screen (never smaller than designed). The
+        smaller of the two ratios keeps a squarer screen from running out of width.
+        """
+        design_w, design_h = DESIGN_SIZE
+        self.window_scale = max(1.0, min(width / design_w, height / design_h))
+        self._update_font_scale()
+
+    def _update_font_scale(self) -> None:
+        step = self._scales[-1] if self.large_print else self._scales[0]
+        self.font_scale = step * self.window_scale
 
     def refresh(self) -> None:
         """Copy the session into the display properties. Cheap; called after every change."""
@@ -280,11 +307,11 @@ class KioskViewModel(EventDispatcher):
                 self._reset_preferences()  # the next patron starts from the library default
         self.input_mode = session.input_mode.value
         t = self._translators[self.language]
-        self.pin_mask = "●" * len(self._pin)
+        self.pin_mask = PIN_MASK_CHAR * len(self._pin)
         self.state_texts = TextSlots(
             {slot: t.render(notice) for slot, notice in session.texts().items()}
         )
-        self.lines = [_line(line, t) for line in session.lines]
+        self._refresh_lines(session.lines, t)
         notice = session.notice
         self.notice_text = t.render(notice) if notice else ""
         self.notice_is_error = bool(notice and notice.is_error)
@@ -298,6 +325,44 @@ class KioskViewModel(EventDispatcher):
             else ""
         )
         self.devices = {name: state.ready for name, state in session.devices.items()}
+
+    def _refresh_lines(self, lines: Sequence[ItemLine], t: Translator) -> None:
+        """Rows for ``lines``: only new or changed lines are translated again.
+
+        Borrowed lines are always listed. Of the others (refused or still pending), the
+        newest :data:`ROWS_SHOWN` are; older ones are summed up in a row per status at the
+        top ("and 940 more not borrowed"), so a flood of scans stays a short list.
+        """
+        rows: dict[int, tuple[ItemLine, int, dict[str, Any]]] = {}
+        shown: list[dict[str, Any]] = []
+        counts = dict.fromkeys(LineStatus, 0)
+        for line in lines:
+            counts[line.status] += 1
+        to_hide = max(0, len(lines) - counts[LineStatus.DONE] - ROWS_SHOWN)
+        hidden = dict.fromkeys(LineStatus, 0)
+        for line in lines:
+            if to_hide and line.status is not LineStatus.DONE:
+                to_hide -= 1
+                hidden[line.status] += 1
+                continue
+            cached = self._rows.get(id(line))
+            if cached is not None and cached[0] is line and cached[1] == line.revision:
+                row = cached[2]
+            else:
+                row = _line(line, t)
+            rows[id(line)] = (line, line.revision, row)
+            shown.append(row)
+        self._rows = rows
+        more = []
+        for status in (LineStatus.REFUSED, LineStatus.PENDING):
+            if not hidden[status]:
+                continue
+            summed = self._more_rows.get(status)
+            if summed is None or summed["count"] != hidden[status]:
+                summed = self._more_rows[status] = _more_row(status, hidden[status], t)
+            more.append(summed)
+        self.lines = more + shown
+        self.progress_text = _progress(len(lines), counts, t) if lines else ""
 
     def _update_busy(self, busy: bool) -> None:
         now = self._monotonic()
@@ -320,10 +385,51 @@ class TextSlots(dict[str, str]):
         return ""
 
 
+# tone (how a row is drawn) and the word that says it, so colour never carries it alone
+_TONES = {
+    LineStatus.PENDING: ("pending", "line.label_pending"),
+    LineStatus.DONE: ("done", "line.label_done"),
+    LineStatus.REFUSED: ("refused", "line.label_refused"),
+}
+
+
 def _line(line: ItemLine, t: Translator) -> dict[str, Any]:
+    """One row of the item list. ``key`` stays the same for the line's whole life."""
+    tone, label = _TONES[line.status]
+    if line.status is LineStatus.REFUSED and line.refusal is Refusal.ALREADY_YOURS:
+        tone, label = "info", "line.label_already_yours"  # not an error: it is on their card
+    word = t(label)
+    detail = " — ".join(t.render(notice) for notice in line.details)
     return {
+        "key": id(line),
         "title": line.title or t("line.unknown_title", barcode=line.barcode),
-        "detail": " — ".join(t.render(notice) for notice in line.details),
+        "detail": "" if detail == word else detail,  # "Checking…" once is enough
         "status": line.status.value,
+        "tone": tone,
+        "label": word,
         "barcode": line.barcode,
     }
+
+
+def _more_row(status: LineStatus, count: int, t: Translator) -> dict[str, Any]:
+    """The row that stands for ``count`` lines too old to be listed one by one."""
+    tone, label = _TONES[status]
+    key = f"line.more_{status.value}"
+    return {
+        "key": f"more-{status.value}",
+        "title": t.plural(key, f"{key}_plural", count),
+        "detail": "",
+        "status": status.value,
+        "tone": tone,
+        "label": t(label),
+        "barcode": "",
+        "count": count,
+    }
+
+
+def _progress(total: int, counts: dict[LineStatus, int], t: Translator) -> str:
+    """'7 of 9 books borrowed' (+ ', 1 still being checked'): a patron holding a stack
+    compares the total with the books in hand and sees at once how many went through."""
+    text = t.plural("scan.progress", "scan.progress_plural", total, done=counts[LineStatus.DONE])
+    pending = counts[LineStatus.PENDING]
+    return t("scan.progress_checking", progress=text, pending=pending) if pending else text

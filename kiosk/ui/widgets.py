@@ -1,43 +1,140 @@
-"""Widgets the kv file cannot express alone."""
+"""Widgets the kv files cannot express alone: the item list that grows row by row."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.factory import Factory
-from kivy.properties import ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
+
+ROW_FIELDS = ("title", "detail", "status", "tone", "label")
 
 
 class ItemRow(BoxLayout):
-    """One scanned item: its title and, below, the due date or why it was refused."""
+    """One scanned item: a word for its state (Borrowed, Not borrowed, ...), its title and,
+    below, the due date or why it was refused. Drawn in its ``tone``'s colour."""
 
     title = StringProperty("")
     detail = StringProperty("")
     status = StringProperty("")
+    tone = StringProperty("pending")  # done, refused, info, pending
+    label = StringProperty("")
+    tone_colour = ListProperty([0.0, 0.0, 0.0, 1.0])  # set by the kv rule from the theme
 
 
 class ItemList(BoxLayout):
-    """The scanned items, one row each (title, then due date or why not), in scan order.
+    """The scanned items, one row each, in scan order.
 
-    Rows are rebuilt when ``lines`` changes: a session holds a handful of items, so a
-    RecycleView would buy nothing but variable-height trouble.
+    ``lines`` is the view-model's list of row dicts. A change touches only the rows that
+    changed: a row dict that is the same object as before is left alone, a new key gets a
+    new widget, a vanished key loses its widget. A session of a thousand scans therefore
+    costs one widget per new line, not a thousand per scan.
     """
 
     lines = ListProperty([])
     empty_text = StringProperty("")
+    rows_made = NumericProperty(0)  # ItemRow widgets created so far (for tests and benches)
 
     def __init__(self, **kwargs: Any) -> None:
+        self._widgets: dict[Hashable, tuple[dict[str, Any], ItemRow]] = {}
+        self._empty: Widget | None = None
         super().__init__(**kwargs)
         self.orientation = "vertical"
         self.size_hint_y = None
         self.bind(minimum_height=self.setter("height"))
-        self.bind(lines=self._rebuild, empty_text=self._rebuild)
+        self.bind(lines=self._update, empty_text=self._update)
+        self._update()
 
-    def _rebuild(self, *_args: object) -> None:
-        self.clear_widgets()
-        if not self.lines:
-            self.add_widget(Factory.EmptyRow(text=self.empty_text))
-            return
-        for line in self.lines:
-            self.add_widget(ItemRow(**{k: line[k] for k in ("title", "detail", "status")}))
+    def _update(self, *_args: object) -> None:
+        keys = [row["key"] for row in self.lines]
+        wanted = set(keys)
+        for key in [key for key in self._widgets if key not in wanted]:
+            self.remove_widget(self._widgets.pop(key)[1])
+        self._show_empty(not self.lines)
+        for position, row in enumerate(self.lines):
+            known = self._widgets.get(row["key"])
+            if known is None:
+                widget = ItemRow(**{name: row[name] for name in ROW_FIELDS})
+                self.rows_made += 1
+            else:
+                old_row, widget = known
+                if old_row is not row:
+                    for name in ROW_FIELDS:
+                        setattr(widget, name, row[name])
+            self._widgets[row["key"]] = (row, widget)
+            self._place(widget, position)
+
+    def _place(self, widget: Widget, position: int) -> None:
+        """Put ``widget`` at ``position`` from the top, moving it only if it is elsewhere."""
+        children = self.children  # Kivy keeps them bottom-first
+        index = len(children) - 1 - position
+        if widget.parent is self:
+            if 0 <= index < len(children) and children[index] is widget:
+                return
+            self.remove_widget(widget)
+        self.add_widget(widget, index=len(self.children) - position)
+
+    def _show_empty(self, empty: bool) -> None:
+        if empty and self._empty is None:
+            self._empty = Factory.EmptyRow(text=self.empty_text)
+            self.add_widget(self._empty)
+        elif empty and self._empty is not None:
+            self._empty.text = self.empty_text
+        elif not empty and self._empty is not None:
+            self.remove_widget(self._empty)
+            self._empty = None
+
+
+class FollowScrollView(ScrollView):
+    """A scroll view that shows its newest (bottom) content whenever a row is added.
+
+    It follows while the patron has not scrolled away; a patron who scrolls up to read
+    an earlier line is left there until the next line arrives.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._follow = Clock.create_trigger(self._to_newest, -1)
+        self._content_height = 0.0
+        self.bind(height=lambda *_args: self._follow())  # laid out (again): place anew
+
+    def add_widget(self, widget: Widget, *args: Any, **kwargs: Any) -> None:
+        super().add_widget(widget, *args, **kwargs)
+        widget.bind(height=self._content_grew)
+
+    def _content_grew(self, _widget: Widget, height: float) -> None:
+        if height > self._content_height:
+            self._follow()
+        self._content_height = height
+
+    def _to_newest(self, *_args: object) -> None:
+        content = self._viewport
+        if content is not None and content.height > self.height:
+            self.scroll_y = 0.0  # bottom: rows are in scan order, newest last
+        else:
+            self.scroll_y = 1.0  # everything fits: keep it at the top, not sunk to the bottom
+
+
+class Overlay(FloatLayout):
+    """A layer over the whole screen that exists for touches only while ``shown``.
+
+    (A disabled or transparent widget would still take every touch that lands on it,
+    which for a full-screen layer means every touch on the kiosk.)
+    """
+
+    shown = BooleanProperty(False)
+
+    def on_touch_down(self, touch: Any) -> bool:
+        return bool(self.shown and super().on_touch_down(touch))
+
+    def on_touch_move(self, touch: Any) -> bool:
+        return bool(self.shown and super().on_touch_move(touch))
+
+    def on_touch_up(self, touch: Any) -> bool:
+        return bool(self.shown and super().on_touch_up(touch))

@@ -17,6 +17,7 @@ from flows.harness import FlowKiosk as Kiosk
 
 from kiosk.core.ports import StorageFailed
 from kiosk.ils.local.demo_data import DEMO_CARDS, DemoItemCard, DemoPatronCard
+from kiosk.ui.viewmodel import PIN_MASK_CHAR
 
 SUTRISNO, SUTRISNO_PIN = "23171000000010", "1234"
 MADE, MADE_PIN = "23171000000036", "1111"  # fines over the limit
@@ -113,10 +114,10 @@ def test_pin_is_masked_while_typing(kiosk: Kiosk) -> None:
     kiosk.scan(SUTRISNO)
     for char in "12":
         kiosk.vm.type_char(char)
-    assert kiosk.vm.pin_mask == "●●"
+    assert kiosk.vm.pin_mask == PIN_MASK_CHAR * 2
     assert kiosk.vm.state_texts["card"] == "Kartu berakhiran 0010"
     kiosk.vm.backspace()
-    assert kiosk.vm.pin_mask == "●"
+    assert kiosk.vm.pin_mask == PIN_MASK_CHAR
 
 
 def test_english_toggle_changes_every_text_and_resets_after_session(kiosk: Kiosk) -> None:

@@ -14,6 +14,8 @@ import pytest
 from ui.conftest import SCREENSHOT_DIR
 from ui.kiosk_process import KioskProcess
 
+from kiosk.ui.viewmodel import PIN_MASK_CHAR
+
 CARD, PIN = "23171000000010", "1234"
 BLOCKED_CARD, BLOCKED_PIN = "23171000000036", "1111"
 ITEMS = ("33171000000018", "33171000000067", "33171000000034")
@@ -51,11 +53,13 @@ def set_preferences(kiosk: KioskProcess, language: str, large: bool) -> None:
     )
 
 
-def keep(kiosk: KioskProcess, screen: str, language: str, large: bool, *also: str) -> Path:
+def keep(
+    kiosk: KioskProcess, screen: str, language: str, large: bool, *also: str, name: str = ""
+) -> Path:
     text = kiosk.wait_for_screen(screen, EXPECTED[language][screen], *also)
     assert "clipped:" not in text, f"text cut off on {screen} ({language}, large={large}):\n{text}"
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    target = SCREENSHOT_DIR / f"{screen}-{language}-{'large' if large else 'normal'}.png"
+    target = SCREENSHOT_DIR / f"{name or screen}-{language}-{'large' if large else 'normal'}.png"
     shutil.copyfile(kiosk.screens / "current-screen.png", target)
     assert target.stat().st_size > 10_000  # a real rendered picture, not an empty frame
     return target
@@ -71,7 +75,9 @@ def test_screenshot_tour(tmp_path: Path, language: str, large: bool) -> None:
 
         kiosk.type(CARD)
         keep(kiosk, "borrow.pin", language, large)
-        kiosk.type(PIN)
+        kiosk.type(f":keys {PIN[:3]}")  # three digits typed, not yet sent
+        keep(kiosk, "borrow.pin", language, large, PIN_MASK_CHAR * 3, name="borrow.pin-typed")
+        kiosk.type(PIN[3:])  # the last digit, then OK
         kiosk.wait_for_screen("borrow.scanning")
         for item in ITEMS:
             kiosk.type(item)

@@ -1,0 +1,106 @@
+"""The real screens, drawn offscreen: what a patron sees and where their finger lands.
+
+Each test runs a scenario of ``screen_probe.py`` in a child process (one Kivy window per
+process) and checks what it found on the drawn screen.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from ui.screen_probe import run_probe
+
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture(scope="module")
+def banners() -> dict[str, Any]:
+    return run_probe("banners")
+
+
+def test_pin_mask_is_drawn_by_the_bundled_font() -> None:
+    """GIVEN the kiosk's font WHEN the PIN mask character is drawn THEN it is a real glyph,
+    not the font's missing-glyph box (U+25CF, the old mask, is shown to be one)."""
+    found = run_probe("glyphs")
+    assert found["u25cf_differs_from_missing"] is False  # the test can tell tofu apart
+    assert found["mask_differs_from_missing"] is True
+    assert found["mask_drawn"] is True
+
+
+def test_buttons_stay_put_when_notices_please_wait_and_warning_show(
+    banners: dict[str, Any],
+) -> None:
+    """GIVEN the scanning screen WHEN a notice, 'please wait' or the idle warning shows
+    THEN Finish, the keypad keys and OK are exactly where they were."""
+    assert banners["notice_text"] and banners["spinner"] and banners["warning_text"]
+    assert banners["notice"] == banners["plain"]
+    assert banners["busy"] == banners["plain"]
+    assert banners["warning"] == banners["plain"]
+
+
+def test_idle_warning_is_a_large_button_that_keeps_the_session(banners: dict[str, Any]) -> None:
+    """GIVEN the idle warning WHEN the patron touches 'I need more time' (or presses Enter)
+    THEN the warning goes and the session stays; a touch where Finish lies under the
+    warning does not finish the session, the same touch without the warning does."""
+    _x, _y, width, height = banners["more_time_box"]
+    assert width >= 600 and height >= 90 and banners["more_time_font"] >= 30
+    assert re.search(r"dalam \d+ detik", banners["warning_text"])  # the seconds left
+    assert banners["after_touch_warning"] == ""
+    assert banners["after_touch_screen"] == "borrow.scanning"
+    assert banners["warning_before_enter"] and banners["after_enter_warning"] == ""
+    assert banners["after_enter_notice"] == ""
+    assert banners["touch_on_finish_screen"] == "borrow.scanning"
+    assert banners["touch_on_finish_later"] == "borrow.summary"  # no layer left over it
+
+
+def test_text_scales_with_the_window() -> None:
+    """GIVEN body text at 1280x800 WHEN the window is 1920x1080 (from the start, or by a
+    resize while running) THEN the text is about 1.35 times as tall."""
+    small = run_probe("text_size")
+    large = run_probe("text_size", "--size", "1920x1080")
+    ratio = large["body_height"] / small["body_height"]
+    assert 1.25 <= ratio <= 1.45, (small, large)
+    assert large["font_size"] == pytest.approx(small["font_size"] * 1.35)
+    assert small["resized_body_height"] == large["body_height"]  # live on resize
+
+
+def test_item_list_follows_the_newest_line_and_touches_only_new_rows() -> None:
+    """GIVEN a patron who borrowed a book WHEN 60 more (refused) books are scanned THEN the
+    newest line is in view with a wide, coloured scroll bar and an 'n of m' line, the
+    first row is the same widget with the same texture, one widget was made per line,
+    and refused lines past the bound are summed up in one row."""
+    found = run_probe("flood")
+    assert found["newest_title"] == "Barcode 39999900000595"
+    assert found["newest_visible"] and found["scroll_y"] == 0.0 and found["scrollable"]
+    assert found["bar_width"] >= 12 and min(found["bar_colour_alpha"]) >= 0.6
+    assert found["progress"] == "1 dari 61 buku dipinjam"
+    assert found["first_row_kept"] and found["first_row_texture_kept"]
+    assert found["first_row_title"] == "Laskar Pelangi"
+    assert found["rows_made"] == 61 + 1  # one per line, plus the "and 30 more" row
+    assert found["top_row_title"] == "dan 30 buku lain tidak dipinjam"
+    assert found["rows_shown"] == 1 + 30 + 1
+    assert found["labels"] == ["Dipinjam", "Tidak dipinjam"]
+
+
+def test_summary_lists_every_line_with_its_word() -> None:
+    """GIVEN one book borrowed and one refused WHEN the patron finishes THEN the summary
+    lists both, each with the word that says what happened to it."""
+    found = run_probe("summary", "--language", "en")
+    assert found["screen"] == "borrow.summary"
+    assert abs(found["gap_above_rows"]) <= 1  # a short list starts at the top
+    assert found["rows"] == [
+        ["Borrowed", "Laskar Pelangi"],
+        ["Not borrowed", "Barcode 39999900000017"],
+    ]
+
+
+def test_keypad_words_and_finish_stand_apart_from_ok(banners: dict[str, Any]) -> None:
+    """GIVEN the scanning screen in Indonesian THEN the backspace key says it deletes
+    ('Hapus', not 'Mundur'), the send key is 'OK' (not the English 'Enter'), and Finish
+    differs from OK in colour (a clear distance in RGB) and is well apart from it."""
+    assert banners["key_words"] == ["Hapus", "Kosongkan", "OK"]
+    finish, ok = banners["finish_ok_colours"]
+    assert sum(abs(a - b) for a, b in zip(finish[:3], ok[:3], strict=True)) >= 0.3
+    assert banners["finish_ok_gap"] >= 16
