@@ -28,9 +28,9 @@ from kivy.properties import (
 from kiosk.core import events as e
 from kiosk.core.driver import SessionDriver
 from kiosk.core.i18n import Translator
-from kiosk.core.model import Refusal
 from kiosk.core.navigation import InputMode, Navigation
-from kiosk.core.session import ItemLine, LineStatus
+from kiosk.core.session import ItemLine
+from kiosk.ui.item_rows import ItemRows
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,6 @@ closer together than this, ending in Enter, are one scan."""
 MIN_SCAN_LENGTH = 8
 """Shorter bursts are typing: library barcodes are longer (14 digits here), PINs shorter."""
 PIN_MASK_CHAR = "\u2022"  # BULLET: the bundled font (Roboto) has it; U+25CF it has not
-ROWS_SHOWN = 30  # newest lines not borrowed (refused or pending) shown one by one
 DESIGN_SIZE = (1280, 800)  # the window the sizes in the kv files were chosen for
 
 
@@ -103,10 +102,7 @@ class KioskViewModel(EventDispatcher):
         self._last_key_at: float | None = None
         self._entry_epoch = driver.session.entry_epoch
         self._busy_since: float | None = None
-        # id(line) -> (line, its revision, its row): a line is translated again only when
-        # it changed, so a refresh with hundreds of lines stays cheap.
-        self._rows: dict[int, tuple[ItemLine, int, dict[str, Any]]] = {}
-        self._more_rows: dict[LineStatus, dict[str, Any]] = {}
+        self._rows = ItemRows()
         self.theme = theme
         self.library_name = library_name
         self._reset_preferences()
@@ -270,8 +266,7 @@ class KioskViewModel(EventDispatcher):
 
     def on_language(self, _instance: object, language: str) -> None:
         self.texts = self._translators[language].texts()
-        self._rows.clear()  # every row is in the old language
-        self._more_rows.clear()
+        self._rows.forget()  # every row is in the old language
         self.refresh()
 
     def on_large_print(self, _instance: object, _large: bool) -> None:
@@ -327,42 +322,7 @@ class KioskViewModel(EventDispatcher):
         self.devices = {name: state.ready for name, state in session.devices.items()}
 
     def _refresh_lines(self, lines: Sequence[ItemLine], t: Translator) -> None:
-        """Rows for ``lines``: only new or changed lines are translated again.
-
-        Borrowed lines are always listed. Of the others (refused or still pending), the
-        newest :data:`ROWS_SHOWN` are; older ones are summed up in a row per status at the
-        top ("and 940 more not borrowed"), so a flood of scans stays a short list.
-        """
-        rows: dict[int, tuple[ItemLine, int, dict[str, Any]]] = {}
-        shown: list[dict[str, Any]] = []
-        counts = dict.fromkeys(LineStatus, 0)
-        for line in lines:
-            counts[line.status] += 1
-        to_hide = max(0, len(lines) - counts[LineStatus.DONE] - ROWS_SHOWN)
-        hidden = dict.fromkeys(LineStatus, 0)
-        for line in lines:
-            if to_hide and line.status is not LineStatus.DONE:
-                to_hide -= 1
-                hidden[line.status] += 1
-                continue
-            cached = self._rows.get(id(line))
-            if cached is not None and cached[0] is line and cached[1] == line.revision:
-                row = cached[2]
-            else:
-                row = _line(line, t)
-            rows[id(line)] = (line, line.revision, row)
-            shown.append(row)
-        self._rows = rows
-        more = []
-        for status in (LineStatus.REFUSED, LineStatus.PENDING):
-            if not hidden[status]:
-                continue
-            summed = self._more_rows.get(status)
-            if summed is None or summed["count"] != hidden[status]:
-                summed = self._more_rows[status] = _more_row(status, hidden[status], t)
-            more.append(summed)
-        self.lines = more + shown
-        self.progress_text = _progress(len(lines), counts, t) if lines else ""
+        self.lines, self.progress_text = self._rows.update(lines, t)
 
     def _update_busy(self, busy: bool) -> None:
         now = self._monotonic()
@@ -383,53 +343,3 @@ class TextSlots(dict[str, str]):
 
     def __missing__(self, _slot: str) -> str:
         return ""
-
-
-# tone (how a row is drawn) and the word that says it, so colour never carries it alone
-_TONES = {
-    LineStatus.PENDING: ("pending", "line.label_pending"),
-    LineStatus.DONE: ("done", "line.label_done"),
-    LineStatus.REFUSED: ("refused", "line.label_refused"),
-}
-
-
-def _line(line: ItemLine, t: Translator) -> dict[str, Any]:
-    """One row of the item list. ``key`` stays the same for the line's whole life."""
-    tone, label = _TONES[line.status]
-    if line.status is LineStatus.REFUSED and line.refusal is Refusal.ALREADY_YOURS:
-        tone, label = "info", "line.label_already_yours"  # not an error: it is on their card
-    word = t(label)
-    detail = " — ".join(t.render(notice) for notice in line.details)
-    return {
-        "key": id(line),
-        "title": line.title or t("line.unknown_title", barcode=line.barcode),
-        "detail": "" if detail == word else detail,  # "Checking…" once is enough
-        "status": line.status.value,
-        "tone": tone,
-        "label": word,
-        "barcode": line.barcode,
-    }
-
-
-def _more_row(status: LineStatus, count: int, t: Translator) -> dict[str, Any]:
-    """The row that stands for ``count`` lines too old to be listed one by one."""
-    tone, label = _TONES[status]
-    key = f"line.more_{status.value}"
-    return {
-        "key": f"more-{status.value}",
-        "title": t.plural(key, f"{key}_plural", count),
-        "detail": "",
-        "status": status.value,
-        "tone": tone,
-        "label": t(label),
-        "barcode": "",
-        "count": count,
-    }
-
-
-def _progress(total: int, counts: dict[LineStatus, int], t: Translator) -> str:
-    """'7 of 9 books borrowed' (+ ', 1 still being checked'): a patron holding a stack
-    compares the total with the books in hand and sees at once how many went through."""
-    text = t.plural("scan.progress", "scan.progress_plural", total, done=counts[LineStatus.DONE])
-    pending = counts[LineStatus.PENDING]
-    return t("scan.progress_checking", progress=text, pending=pending) if pending else text

@@ -16,7 +16,7 @@ from flows.harness import FlowKiosk
 
 from devices import codabar
 from kiosk.ils.local.demo_data import AVAILABLE, LENT_TO_SITI, REFERENCE, SITI, SUTRISNO
-from kiosk.ui.viewmodel import ROWS_SHOWN
+from kiosk.ui.item_rows import ROWS_SHOWN
 
 
 @pytest.fixture
