@@ -95,8 +95,11 @@ class FollowScrollView(ScrollView):
     """A scroll view that shows its newest (bottom) content whenever a row is added.
 
     It follows while the patron has not scrolled away; a patron who scrolls up to read
-    an earlier line is left there until the next line arrives.
+    an earlier line is left there until the next line arrives. With ``follow`` off (the
+    summary, read from the top once scanning is over) it stays at the top.
     """
+
+    follow = BooleanProperty(True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -115,7 +118,7 @@ class FollowScrollView(ScrollView):
 
     def _to_newest(self, *_args: object) -> None:
         content = self._viewport
-        if content is not None and content.height > self.height:
+        if self.follow and content is not None and content.height > self.height:
             self.scroll_y = 0.0  # bottom: rows are in scan order, newest last
         else:
             self.scroll_y = 1.0  # everything fits: keep it at the top, not sunk to the bottom

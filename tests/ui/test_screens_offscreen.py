@@ -96,6 +96,15 @@ def test_summary_lists_every_line_with_its_word() -> None:
     ]
 
 
+def test_a_summary_longer_than_the_screen_starts_at_the_first_book() -> None:
+    """GIVEN large print, where the summary's lines overflow their view WHEN the patron
+    finishes THEN the list shows its first book at the top (read from the top down), not
+    scrolled to the newest line as while scanning."""
+    found = run_probe("summary", "--language", "en", "--large")
+    assert found["screen"] == "borrow.summary"
+    assert abs(found["gap_above_rows"]) <= 1
+
+
 def test_keypad_words_and_finish_stand_apart_from_ok(banners: dict[str, Any]) -> None:
     """GIVEN the scanning screen in Indonesian THEN the backspace key says it deletes
     ('Hapus', not 'Mundur'), the send key is 'OK' (not the English 'Enter'), and Finish
