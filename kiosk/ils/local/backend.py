@@ -124,7 +124,7 @@ def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _seed(session: Session, library: DemoLibrary, seed: int) -> None:
+def _seed(session: Session, library: DemoLibrary, seed: int, today: dt.date) -> None:
     patrons = {}
     for p in library.patrons:
         # No hash yet: each PIN is hashed with scrypt on its card's first check (pins.py).
@@ -147,14 +147,18 @@ def _seed(session: Session, library: DemoLibrary, seed: int) -> None:
     }
     session.add_all([*patrons.values(), *items.values()])
     session.flush()
+    # The loans the library has when first opened were made in the weeks before that day,
+    # whatever the calendar says, so none is overdue by years in a demo started later.
+    shift = today - demo_data.SEED_DATE
     for loan in library.loans:
-        checked_out = dt.datetime.combine(loan.checked_out, dt.time(10, 0), dt.UTC)
+        day = loan.checked_out + shift
+        checked_out = dt.datetime.combine(day, dt.time(10, 0), dt.UTC)
         session.add(
             _Loan(
                 item_id=items[loan.item_barcode].id,
                 patron_id=patrons[loan.patron_barcode].id,
                 checked_out_at=checked_out.isoformat(),
-                due=loan.due,
+                due=loan.due + shift,
             )
         )
     for hold in library.holds:
@@ -225,7 +229,7 @@ class LocalIls:
                 _check_file(engine)
                 _Base.metadata.create_all(engine)  # adds tables new since the file was made
                 with sessionmaker(engine).begin() as session:
-                    seed = _seed_or_upgrade(session, path, seed)
+                    seed = _seed_or_upgrade(session, path, seed, _today(clock, tz))
             except BaseException:
                 engine.dispose()
                 raise
@@ -424,11 +428,16 @@ def _check_file(engine: Engine) -> None:
                 )
 
 
-def _seed_or_upgrade(session: Session, path: Path, seed: int) -> int:
+def _today(clock: Clock | None, tz: ZoneInfo) -> dt.date:
+    """Today in the library's timezone, by the kiosk's clock (the system clock if None)."""
+    return (clock or SystemClock()).now().astimezone(tz).date()
+
+
+def _seed_or_upgrade(session: Session, path: Path, seed: int, today: dt.date) -> int:
     """Seed an empty file, upgrade one from the previous version; return the file's seed."""
     stored = session.get(_Meta, "seed")
     if stored is None:
-        _seed(session, demo_data.generate(seed), seed)
+        _seed(session, demo_data.generate(seed), seed, today)
         _log.info("demo library seeded at %s (seed %d)", path, seed)
         return seed
     try:

@@ -43,6 +43,18 @@ def test_good_cards_stay_good_for_decades_and_the_expired_one_stays_expired() ->
             assert patron.expires >= dt.date(2090, 1, 1), patron.barcode
 
 
+def test_loans_the_demo_starts_with_are_recent_whenever_it_is_first_opened(
+    tmp_path: Path,
+) -> None:
+    """Siti's seeded loan is due within a loan period of the day the demo is first opened,
+    not on a fixed date that passed long ago ("return by 3 June 2026" in November)."""
+    opened = dt.date(2031, 2, 10)
+    ils = LocalIls.open(tmp_path / "ils.sqlite3", clock=_at(2031, 2, 10))
+    status = ils.item_status(dd.LENT_TO_SITI.barcode)
+    assert status is not None and status.on_loan and status.due is not None
+    assert opened <= status.due <= opened + dt.timedelta(days=dd.LOAN_DAYS)
+
+
 def test_the_readme_table_holds_in_2080(tmp_path: Path) -> None:
     ils = LocalIls.open(tmp_path / "ils.sqlite3", clock=_at(2080, 6, 1))
     for card in dd.DEMO_CARDS:
