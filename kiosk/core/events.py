@@ -97,6 +97,8 @@ class Answer(Event):
 @dataclass(frozen=True)
 class PatronChecked(Answer):
     check: PatronCheck
+    tries_left: int | None = None
+    """After a wrong PIN: tries this card has left at this kiosk across sessions, if known."""
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,22 @@ class PinFailures(Protocol):
         """
         ...
 
+    def forgive(self, card: str, at: dt.datetime) -> None:
+        """Take back the failure counted for ``card`` at ``at`` (the PIN was right after all).
+
+        Raises:
+            StorageFailed: the store could not be written.
+        """
+        ...
+
+    def tries_left(self, card: str, now: dt.datetime) -> int:
+        """Wrong PINs ``card`` may still have before it is locked (0 when locked).
+
+        Raises:
+            StorageFailed: the store could not be read.
+        """
+        ...
+
 
 class Clock(Protocol):
     """Time as the core sees it. Injected so tests never sleep."""

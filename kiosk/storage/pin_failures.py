@@ -127,6 +127,41 @@ class SqlPinFailures:
         except SQLAlchemyError as exc:
             raise StorageFailed(f"local store could not count a wrong PIN: {_reason(exc)}") from exc
 
+    def forgive(self, card: str, at: dt.datetime) -> None:
+        """Delete the failure stored for ``card`` at ``at`` (one row, if it is there).
+
+        Raises:
+            StorageFailed: the store could not be written.
+        """
+        digest = self.card_hash(card)
+        try:
+            with self._sessions.begin() as session:
+                row = session.scalars(
+                    select(PinFailure)
+                    .where(PinFailure.card_hash == digest, PinFailure.failed_at == at)
+                    .limit(1)
+                ).first()
+                if row is not None:
+                    session.delete(row)
+        except SQLAlchemyError as exc:
+            raise StorageFailed(
+                f"local store could not take back a PIN try: {_reason(exc)}"
+            ) from exc
+
+    def tries_left(self, card: str, now: dt.datetime) -> int:
+        """Wrong PINs ``card`` may still have within the window before it is locked.
+
+        Raises:
+            StorageFailed: the store could not be read.
+        """
+        try:
+            with self._sessions() as session:
+                return max(0, self.limit - self._count(session, self.card_hash(card), now))
+        except SQLAlchemyError as exc:
+            raise StorageFailed(
+                f"local store could not read wrong-PIN counts: {_reason(exc)}"
+            ) from exc
+
     def _count(self, session: Session, digest: str, now: dt.datetime) -> int:
         # Failures "in the future" beyond a window are ignored: after the clock is set
         # back, a card is not locked for as long as the clock was wrong.

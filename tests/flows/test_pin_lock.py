@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from flows.harness import FlowKiosk
+from sqlalchemy import event
 
 from kiosk.core.model import CheckoutAnswer, PatronCheck
 from kiosk.core.ports import IlsBackend
@@ -172,3 +173,35 @@ def test_card_numbers_are_stored_only_as_keyed_hashes(kiosk: FlowKiosk, tmp_path
         path = tmp_path / name
         if path.exists():
             assert SUTRISNO.encode() not in path.read_bytes()
+
+
+def test_tries_left_counts_the_cards_earlier_sessions(kiosk: FlowKiosk) -> None:
+    """After 3 wrong PINs and a rescan, one try is left of the card's 5, not 2 of 3."""
+    three_wrong_then_ok(kiosk)
+    try_pins(kiosk, WRONG)
+    assert kiosk.vm.notice_text.startswith("PIN salah. Sisa percobaan: 1.")
+
+
+def _store_refuses_writes(kiosk: FlowKiosk) -> None:
+    """The kiosk's own store file can no longer be written (a full or read-only disk)."""
+    engine = kiosk.parts.store
+
+    def read_only(connection: sqlite3.Connection, _record: object) -> None:
+        connection.execute("PRAGMA query_only=1")
+
+    event.listen(engine, "connect", read_only)
+    engine.dispose()  # every connection from now on is a new, read-only one
+
+
+def test_a_try_the_kiosk_cannot_count_is_never_answered(kiosk: FlowKiosk) -> None:
+    """GIVEN a store that cannot be written WHEN a wrong and then the right PIN are tried
+    THEN both get the same "something went wrong" screen: no guess is ever answered
+    while the count stands still, so a full disk does not lift the wrong-PIN lock."""
+    _store_refuses_writes(kiosk)
+    try_pins(kiosk, WRONG)
+    wrong = (kiosk.vm.screen, kiosk.vm.error_text)
+    kiosk.vm.dismiss()
+    try_pins(kiosk, PIN)
+    right = (kiosk.vm.screen, kiosk.vm.error_text)
+    assert wrong == right
+    assert wrong[0] == "error" and wrong[1].startswith("Terjadi gangguan pada kios ini.")

@@ -15,6 +15,7 @@ that order, in :func:`run_checkout`, is the kiosk's promise to patrons.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Mapping
@@ -43,7 +44,7 @@ from kiosk.core.model import (
     Refusal,
 )
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
-from kiosk.core.ports import StorageFailed
+from kiosk.core.ports import IlsUnavailable, PinFailures, StorageFailed
 from kiosk.core.session import (
     ItemLine,
     LineStatus,
@@ -61,6 +62,7 @@ SUMMARY = "borrow.summary"
 MAX_PIN_ATTEMPTS = 3
 
 _REFUSALS_SHOWN_AS_ERRORS = {
+    Refusal.KIOSK_FAULT,
     Refusal.UNKNOWN_PATRON,
     Refusal.CARD_EXPIRED,
     Refusal.FINES_OVER_LIMIT,
@@ -144,10 +146,12 @@ def _patron_checked(session: Session, event: PatronChecked) -> list[Command]:
         session.go(SCANNING)
     elif check.refusal is Refusal.WRONG_PIN:
         session.pin_attempts += 1
-        if session.pin_attempts >= MAX_PIN_ATTEMPTS:
+        left = MAX_PIN_ATTEMPTS - session.pin_attempts
+        if event.tries_left is not None:
+            left = min(left, event.tries_left)  # the card's tries across sessions count too
+        if left <= 0:
             session.fail(Notice("refusal.wrong_pin_too_often"))
         else:
-            left = MAX_PIN_ATTEMPTS - session.pin_attempts
             then = Notice("next.card.wrong_pin")
             session.notice = Notice.of("refusal.wrong_pin", attempts=str(left)).followed_by(then)
     else:
@@ -308,15 +312,39 @@ def run_check_patron(ports: Ports, command: CheckPatron) -> Event:
     the card does not buy more guesses; a locked card is refused without asking the ILS,
     whatever the PIN. ``IlsUnavailable`` is turned into an answer by the runner.
     """
-    now = ports.clock.now()
-    if ports.pin_failures.locked(command.barcode, now):
+    card, pins, now = command.barcode, ports.pin_failures, ports.clock.now()
+    try:
+        if pins.locked(card, now):
+            return PatronChecked(command.session_no, PatronCheck(None, Refusal.PIN_LOCKED))
+        # Counted as wrong BEFORE the ILS is asked, and taken back when it was right: a try
+        # the kiosk cannot count (a full disk) is never answered, so no guesser learns
+        # "wrong" from "right" while the count stands still.
+        locked_now = pins.record_failure(card, now)
+    except StorageFailed as err:
+        log.error("PIN not checked: wrong-PIN count unavailable: %s", err)
+        return PatronChecked(command.session_no, PatronCheck(None, Refusal.KIOSK_FAULT))
+    try:
+        check = ports.ils.check_patron(card, command.pin)
+    except IlsUnavailable:
+        _forgive(pins, card, now)  # no answer, nothing learned: the try does not count
+        raise
+    if check.refusal is not Refusal.WRONG_PIN:
+        _forgive(pins, card, now)
+        return PatronChecked(command.session_no, check)
+    if locked_now:
         return PatronChecked(command.session_no, PatronCheck(None, Refusal.PIN_LOCKED))
-    check = ports.ils.check_patron(command.barcode, command.pin)
-    if check.refusal is Refusal.WRONG_PIN and ports.pin_failures.record_failure(
-        command.barcode, now
-    ):
-        check = PatronCheck(None, Refusal.PIN_LOCKED)
-    return PatronChecked(command.session_no, check)
+    try:
+        tries_left: int | None = pins.tries_left(card, now)
+    except StorageFailed:
+        tries_left = None
+    return PatronChecked(command.session_no, check, tries_left)
+
+
+def _forgive(pins: PinFailures, card: str, at: dt.datetime) -> None:
+    try:
+        pins.forgive(card, at)
+    except StorageFailed as err:  # it stays counted: safe, if a little strict
+        log.error("a right PIN stays counted as a wrong one: %s", err)
 
 
 STORE_RETRY_DELAYS = (0.05, 0.2, 0.5)

@@ -275,13 +275,17 @@ class LocalIls:
             if failures is not None and pins.locked(failures.locked_until, now):
                 # Locked: the PIN is not even checked, so guessing on teaches nothing.
                 return PatronCheck(None, Refusal.PATRON_BLOCKED)
+            # Counted as wrong and written BEFORE the PIN is compared, then taken back if it
+            # was right: a check this file cannot record (a full disk) fails whatever the
+            # PIN, so it never tells a guesser "wrong" from "right" while the count stands.
+            if failures is None:
+                failures = _PinFailures(patron_id=row.id, count=0, locked_until=None)
+                session.add(failures)
+            failures.count, failures.locked_until = pins.after_wrong_pin(
+                failures.count, failures.locked_until, now
+            )
+            session.flush()
             if not self._pin_matches(row, pin):
-                if failures is None:
-                    failures = _PinFailures(patron_id=row.id, count=0, locked_until=None)
-                    session.add(failures)
-                failures.count, failures.locked_until = pins.after_wrong_pin(
-                    failures.count, failures.locked_until, now
-                )
                 if failures.locked_until is not None:
                     _log.warning(
                         "demo library: card ...%s locked after %d wrong PINs",
@@ -289,8 +293,7 @@ class LocalIls:
                         failures.count,
                     )
                 return PatronCheck(None, Refusal.WRONG_PIN)
-            if failures is not None:
-                session.delete(failures)  # a right PIN ends the run of wrong ones
+            session.delete(failures)  # a right PIN ends the run of wrong ones
             patron = self._patron(session, row)
             return PatronCheck(patron, _block_reason(row, patron.loans_count, today))
 

@@ -67,6 +67,12 @@ class NoPinFailures:
     def record_failure(self, card: str, now: dt.datetime) -> bool:
         return False
 
+    def forgive(self, card: str, at: dt.datetime) -> None:
+        pass
+
+    def tries_left(self, card: str, now: dt.datetime) -> int:
+        return 5
+
 
 def ports(ils: FakeIls | None = None) -> Ports:
     return Ports(ils or FakeIls(), NoLog(), ManualClock(), NoPinFailures())

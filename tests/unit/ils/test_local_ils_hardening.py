@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from kiosk.core.clock import ManualClock
 from kiosk.core.model import Refusal
@@ -186,3 +186,21 @@ def test_a_file_with_other_tables_is_refused_at_open(tmp_path: Path) -> None:
     with pytest.raises(IlsUnavailable) as excinfo:
         LocalIls.open(path)
     assert "table items has no column new" in str(excinfo.value)
+
+
+def test_a_pin_check_the_library_cannot_record_fails_whatever_the_pin(tmp_path: Path) -> None:
+    """GIVEN a demo library whose file can no longer be written (a full disk) THEN a right
+    PIN fails exactly like a wrong one: its wrong-PIN count cannot stand still while it
+    tells a guesser which PIN is right."""
+    ils = LocalIls.open(tmp_path / "ils.sqlite3", clock=_at(2026, 11, 21))
+    ils.check_patron(dd.SUTRISNO.barcode, dd.SUTRISNO.pin)  # hashed on first use: written
+    engine = ils._engine  # the file, as this library opened it
+
+    def read_only(connection: object, _record: object) -> None:
+        connection.execute("PRAGMA query_only=1")  # type: ignore[attr-defined]
+
+    event.listen(engine, "connect", read_only)
+    engine.dispose()
+    for pin in ("0000", dd.SUTRISNO.pin):
+        with pytest.raises(IlsUnavailable):
+            ils.check_patron(dd.SUTRISNO.barcode, pin)
