@@ -67,7 +67,7 @@ def test_borrow_two_books_and_finish(kiosk: Kiosk) -> None:
     assert vm.screen == "borrow.summary"
     assert (vm.state_texts["title"], vm.state_texts["count"]) == (
         "Terima kasih, Sutrisno!",
-        "Anda meminjam 2 buku",
+        "Anda meminjam 2 buku.",
     )
 
     kiosk.wait(11)
@@ -83,7 +83,7 @@ def test_refused_item_is_shown_and_not_stored(kiosk: Kiosk) -> None:
     # what happened, then what to do with the book and what to do next
     assert line["detail"] == (
         "Buku ini hanya untuk dibaca di perpustakaan. Anda dapat membacanya di sini, lalu "
-        "letakkan di troli pengembalian. Pindai buku berikutnya, atau tekan Selesai."
+        "letakkan di troli pengembalian. Pindai buku berikutnya, atau tekan Selesai meminjam."
     )
     assert kiosk.store.loans() == [] and kiosk.store.pending_outbox() == []
 
@@ -132,7 +132,7 @@ def test_english_toggle_changes_every_text_and_resets_after_session(kiosk: Kiosk
     assert vm.lines[0]["detail"] == "Kembalikan paling lambat 5 Desember 2026"
     vm.toggle_language()
     vm.finish()
-    assert vm.state_texts["count"] == "You borrowed 1 book"
+    assert vm.state_texts["count"] == "You borrowed 1 book."
     vm.finish()
     assert vm.screen == "idle" and vm.language == "id"
 

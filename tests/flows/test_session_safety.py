@@ -17,6 +17,7 @@ from flows.harness import FlowKiosk
 from kiosk.core.i18n import translators
 from kiosk.core.services.borrow import ITEM_REFUSALS, SIGN_IN_REFUSALS, refusal_notice
 from kiosk.core.session import Notice
+from kiosk.ils.local.demo_data import LENT_TO_SITI
 from kiosk.ui.viewmodel import ENTRY_IDLE
 
 SUTRISNO, SUTRISNO_PIN = "23171000000010", "1234"
@@ -163,7 +164,11 @@ def test_finishing_with_only_refused_books_shows_a_summary_saying_why(
         "1 buku tidak dipinjam: lihat alasannya di bawah."
     )
     [line] = kiosk.vm.lines
-    assert line["detail"].startswith("Buku ini hanya untuk dibaca di perpustakaan.")
+    # what to do with the book, but no "scan your next book": scanning is over
+    assert line["detail"] == (
+        "Buku ini hanya untuk dibaca di perpustakaan. "
+        "Anda dapat membacanya di sini, lalu letakkan di troli pengembalian."
+    )
 
 
 def test_a_book_already_on_your_card_shows_its_due_date_and_is_not_an_error(
@@ -181,8 +186,8 @@ def test_a_book_already_on_your_card_shows_its_due_date_and_is_not_an_error(
     assert line.due is not None and not any(notice.is_error for notice in line.details)
     [shown] = kiosk.vm.lines
     assert shown["detail"] == (
-        "Buku ini sudah tercatat atas kartu Anda. — Kembalikan paling lambat 5 Desember 2026 — "
-        "Anda boleh membawanya. Pindai buku berikutnya, atau tekan Selesai."
+        "Buku ini sudah tercatat atas kartu Anda. Kembalikan paling lambat 5 Desember 2026. "
+        "Anda boleh membawanya. Pindai buku berikutnya, atau tekan Selesai meminjam."
     )
 
 
@@ -196,3 +201,18 @@ def test_every_refusal_says_what_to_do_next(language: str) -> None:
             assert shown.startswith(alone + " ")
             next_step = shown[len(alone) + 1 :]
             assert next_step and not next_step.startswith("next."), (step, refusal)
+
+
+def test_a_book_already_on_your_card_is_not_counted_as_not_borrowed(
+    kiosk: FlowKiosk,
+) -> None:
+    kiosk.scan(SITI)
+    kiosk.type(SITI_PIN)
+    kiosk.scan(LENT_TO_SITI.barcode)
+    kiosk.scan(LASKAR_PELANGI)
+    kiosk.vm.finish()
+    assert kiosk.vm.screen == "borrow.summary"
+    assert kiosk.vm.state_texts["count"] == (
+        "Anda meminjam 1 buku. 1 buku sudah tercatat atas kartu Anda."
+    )
+    assert kiosk.vm.state_texts["not_borrowed"] == ""

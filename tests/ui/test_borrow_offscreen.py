@@ -56,7 +56,7 @@ def test_borrow_with_serial_scanner(kiosk: KioskProcess, scanner: PtyScannerSimu
     assert outbox == [("checkout",)]
 
     kiosk.type(":finish")
-    kiosk.wait_for_screen("borrow.summary", "Terima kasih, Sutrisno!", "Anda meminjam 1 buku")
+    kiosk.wait_for_screen("borrow.summary", "Terima kasih, Sutrisno!", "Anda meminjam 1 buku.")
     kiosk.type(":finish")
     screen = kiosk.wait_for_screen("idle")
     assert "Sutrisno" not in screen and "Laskar Pelangi" not in screen

@@ -210,22 +210,12 @@ def _checkout_done(session: Session, event: CheckoutDone) -> list[Command]:
         line.title = answer.loan.title
         line.due = answer.loan.due
         line.refusal = answer.refusal  # NOT_RECORDED: lent, but the receipt failed
-        line.details = (Notice.of("line.due", date=answer.loan.due, is_error=False),)
-        if answer.refusal is not None:
-            line.details += (refusal_notice(answer.refusal, "item"),)
     else:
         line.status = LineStatus.REFUSED
         line.title = answer.title
         line.refusal = answer.refusal or Refusal.NOT_LOANABLE
-        line.due = answer.due
-        line.details = (refusal_notice(line.refusal, "item"),)
-        if answer.due is not None:
-            # "Already yours": the patron wants to know until when, not that it failed.
-            line.details = (
-                Notice("refusal.already_yours", is_error=False),
-                Notice.of("line.due", date=answer.due, is_error=False),
-                Notice(f"next.item.{line.refusal.value}", is_error=False),
-            )
+        line.due = answer.due  # "already yours": until when
+    line.details = item_details(line, scanning=True)
     return []
 
 
@@ -236,8 +226,52 @@ def _failed_on_item(session: Session, event: CommandFailed) -> list[Command]:
         if line is not None:
             line.status = LineStatus.REFUSED
             line.refusal = failure_refusal(event.failure)
-            line.details = (refusal_notice(line.refusal, "item"),)
+            line.details = item_details(line, scanning=True)
     return []
+
+
+_WHILE_SCANNING = {
+    # what to do next, said after what to do with the book, while more books can be scanned
+    **dict.fromkeys(
+        (
+            Refusal.UNKNOWN_ITEM,
+            Refusal.NOT_LOANABLE,
+            Refusal.ON_HOLD_FOR_ANOTHER,
+            Refusal.ON_LOAN_TO_ANOTHER,
+            Refusal.ALREADY_YOURS,
+            Refusal.NOT_RECORDED,
+        ),
+        "next.scan_or_finish",
+    ),
+    **dict.fromkeys(
+        (
+            Refusal.TOO_MANY_ITEMS,
+            Refusal.UNKNOWN_PATRON,
+            Refusal.CARD_EXPIRED,
+            Refusal.FINES_OVER_LIMIT,
+            Refusal.PATRON_BLOCKED,
+        ),
+        "next.finish",  # every other book would be refused too
+    ),
+}
+
+
+def item_details(line: ItemLine, *, scanning: bool) -> tuple[Notice, ...]:
+    """What a book's line says: its due date, or what happened to it, what to do with the
+    book and, while ``scanning``, what to do next (on the summary scanning is over)."""
+    due = Notice.of("line.due", date=line.due, is_error=False) if line.due else None
+    if line.status is LineStatus.DONE and line.refusal is None:
+        return (due,) if due else ()
+    refusal = line.refusal or Refusal.NOT_LOANABLE
+    is_error = refusal is not Refusal.ALREADY_YOURS  # it is on their card: not a failure
+    said = Notice(f"refusal.{refusal.value}", is_error=is_error)
+    if refusal is Refusal.ALREADY_YOURS and line.due is not None:
+        said = said.followed_by(Notice.of("line.due_sentence", date=line.due, is_error=False))
+    said = said.followed_by(Notice(f"next.item.{refusal.value}", is_error=is_error))
+    tail = _WHILE_SCANNING.get(refusal) if scanning else None
+    if tail is not None:
+        said = said.followed_by(Notice(tail, is_error=is_error))
+    return (due, said) if line.status is LineStatus.DONE and due else (said,)
 
 
 def _finish(session: Session, _event: Event | None = None) -> list[Command]:
@@ -247,6 +281,9 @@ def _finish(session: Session, _event: Event | None = None) -> list[Command]:
         # Borrowed or not, every book scanned gets its line on the summary: a patron whose
         # books were all refused learns why and what to do, not just "back to start".
         session.notice = None
+        for line in session.lines:
+            if line.status is not LineStatus.PENDING:
+                line.details = item_details(line, scanning=False)
         session.go(SUMMARY)
     else:
         session.end()
@@ -283,15 +320,19 @@ def _next_patron(session: Session, event: BarcodeScanned) -> list[Command]:
 def _summary_texts(session: Session) -> Mapping[str, Notice]:
     name = session.patron.name if session.patron else ""
     borrowed = len(session.lines_with(LineStatus.DONE))
-    refused = len(session.lines_with(LineStatus.REFUSED))
-    slots = {
-        "title": Notice.of("summary.title", name=name),
-        "count": (
-            Notice.counted("summary.count", "summary.count_plural", borrowed)
-            if borrowed
-            else Notice("summary.none_borrowed", is_error=False)
-        ),
-    }
+    refused_lines = session.lines_with(LineStatus.REFUSED)
+    yours = sum(1 for line in refused_lines if line.refusal is Refusal.ALREADY_YOURS)
+    refused = len(refused_lines) - yours  # a book already on their card is not a refusal
+    count = (
+        Notice.counted("summary.count", "summary.count_plural", borrowed)
+        if borrowed
+        else Notice("summary.none_borrowed", is_error=False)
+    )
+    if yours:
+        count = count.followed_by(
+            Notice.counted("summary.already_yours", "summary.already_yours_plural", yours)
+        )
+    slots = {"title": Notice.of("summary.title", name=name), "count": count}
     if refused:
         slots["not_borrowed"] = Notice.counted(
             "summary.not_borrowed", "summary.not_borrowed_plural", refused

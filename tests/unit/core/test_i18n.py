@@ -222,11 +222,11 @@ def test_translator_languages_give_different_text() -> None:
 @pytest.mark.parametrize(
     ("language", "count", "expected"),
     [
-        ("en", 1, "You borrowed 1 book"),
-        ("en", 3, "You borrowed 3 books"),
-        ("en", 0, "You borrowed 0 books"),
-        ("id", 1, "Anda meminjam 1 buku"),
-        ("id", 3, "Anda meminjam 3 buku"),
+        ("en", 1, "You borrowed 1 book."),
+        ("en", 3, "You borrowed 3 books."),
+        ("en", 0, "You borrowed 0 books."),
+        ("id", 1, "Anda meminjam 1 buku."),
+        ("id", 3, "Anda meminjam 3 buku."),
     ],
 )
 def test_plural(language: str, count: int, expected: str) -> None:
