@@ -7,7 +7,13 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.factory import Factory
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.properties import (
+    AliasProperty,
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    StringProperty,
+)
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.scrollview import ScrollView
@@ -91,6 +97,10 @@ class ItemList(BoxLayout):
             self._empty = None
 
 
+MIN_BAR_FRACTION = 0.15
+"""The scroll bar is at least this part of the list's height, so it is seen and grabbed."""
+
+
 class FollowScrollView(ScrollView):
     """A scroll view that shows its newest (bottom) content whenever a row is added.
 
@@ -100,6 +110,19 @@ class FollowScrollView(ScrollView):
     """
 
     follow = BooleanProperty(True)
+
+    def _get_vbar(self) -> tuple[float, float]:
+        # Kivy's bar shrinks with the content down to 1 % of the view: a 10 px stub in a
+        # long session, which a patron does not notice. It never gets shorter than this.
+        viewport = self._viewport
+        if viewport is None or viewport.height <= self.height:
+            return 0.0, 1.0
+        size = max(MIN_BAR_FRACTION, self.height / float(viewport.height))
+        return (1.0 - size) * min(1.0, max(0.0, self.scroll_y)), size
+
+    vbar = AliasProperty(
+        _get_vbar, bind=("scroll_y", "_viewport", "viewport_size", "height"), cache=True
+    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

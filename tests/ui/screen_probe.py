@@ -295,6 +295,7 @@ def flood(p: Probe) -> Iterator[None]:
     p.found["newest_visible"] = vy - 1 <= ny and ny + nh <= vy + vh + 1
     p.found["scroll_y"] = view.scroll_y
     p.found["bar_width"] = view.bar_width
+    p.found["bar_length"] = view.vbar[1] * view.height
     p.found["bar_colour_alpha"] = [view.bar_color[3], view.bar_inactive_color[3]]
     p.found["scrollable"] = item_list.height > view.height
     p.found["progress"] = p.vm.progress_text
