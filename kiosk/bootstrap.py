@@ -319,8 +319,10 @@ def make_data_dir_private(data_dir: Path) -> None:
         private_dir(data_dir)
         private_tree(data_dir / "kivy")
     except OSError as exc:
+        # An existing folder that cannot be tightened is a read-only or foreign one.
+        problem = "is not writable" if data_dir.is_dir() else "cannot be created"
         raise StoreError(
-            f"cannot create the data folder {data_dir} ({exc.strerror or exc}); "
+            f"data folder {data_dir} {problem} ({exc.strerror or exc}); "
             "choose a writable data directory"
         ) from exc
 

@@ -22,7 +22,8 @@ _VIRTUAL_FILE_SYSTEMS = frozenset(
 def data_dir_problem(data_dir: Path) -> str | None:
     """Why ``data_dir`` cannot hold the kiosk's files, as one line, or None if it can.
 
-    Creates the folder if it is missing. Refuses a path that is a file and a folder on a
+    Creates the folder if it is missing. Refuses an existing folder this user cannot write
+    in (a read-only mount, another user's folder), a path that is a file, and a folder on a
     kernel file system such as /proc or /sys (where mkdir fails with a confusing "No such
     file or directory" or, worse, succeeds on something that is not storage).
     """
@@ -45,7 +46,22 @@ def data_dir_problem(data_dir: Path) -> str | None:
             f"cannot create the data folder {shown} ({err.strerror or err}); choose a "
             "writable folder on a local disk with --data-dir"
         )
+    if not os.access(data_dir, os.W_OK | os.X_OK):
+        # An existing folder: mkdir succeeded, but nothing can be stored in it.
+        return (
+            f"data folder {shown} is not writable ({_why_not_writable(data_dir)}); make it "
+            "writable for the kiosk's user or choose another folder with --data-dir"
+        )
     return None
+
+
+def _why_not_writable(data_dir: Path) -> str:
+    try:
+        if os.statvfs(data_dir).f_flag & os.ST_RDONLY:
+            return "read-only file system"
+    except OSError:
+        pass
+    return "permission denied"
 
 
 def _file_system_type(path: Path) -> str | None:

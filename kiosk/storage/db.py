@@ -4,6 +4,12 @@ Every connection gets ``synchronous=FULL`` (a committed loan survives a power cu
 ``foreign_keys=ON`` and a 5 s ``busy_timeout`` (the sync worker and the app share the file).
 The schema is brought to the newest Alembic revision shipped inside this package, so an
 installed wheel needs no ``alembic.ini``.
+
+A file the kiosk cannot trust is refused at start with one line, not found out at the first
+patron's loan: something other than a regular file (a FIFO would hang the start), a
+SQLite file of another program (tables but no ``alembic_version``), a file SQLite's
+``quick_check`` finds damaged, and one that after the upgrade still lacks a table or column
+of :mod:`kiosk.storage.models`. An empty (0-byte) or missing file is a first start.
 """
 
 from __future__ import annotations
@@ -16,9 +22,11 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from kiosk.core.files import NotRegularFile, check_regular
+from kiosk.storage.models import Base
 from kiosk.storage.private import private_dir, private_file
 
 _log = logging.getLogger(__name__)
@@ -68,18 +76,27 @@ def open_store(path: Path) -> Engine:
         An engine whose connections are in WAL mode with ``synchronous=FULL``.
 
     Raises:
-        StoreError: the path is a directory, not writable, not a SQLite database, or a
-            database from a newer kiosk version.
+        StoreError: the path is a directory or FIFO, not writable, not a SQLite database,
+            another program's database, damaged, lacks tables or columns of this version,
+            or is a database from a newer kiosk version.
     """
     path = Path(path)
     if path.is_dir():
         raise StoreError(
             f"Kiosk store {path} is a directory; set the store path to a file name inside it."
         )
+    fix = "move the file aside (keep it: it may hold receipts not yet sent) to start afresh"
     try:
         private_dir(path.parent)
         # Created 0600 before SQLite opens it: SQLite gives -wal and -shm the same mode.
+        # Refused here if it is a FIFO or device, which SQLite would wait on or read forever.
         private_file(path, create=True)
+        for suffix in ("-wal", "-shm", "-journal"):
+            check_regular(path.with_name(path.name + suffix))
+    except NotRegularFile as exc:
+        raise StoreError(
+            f"Kiosk store file {exc.filename} is unusable ({exc.strerror}); {fix}."
+        ) from exc
     except OSError as exc:
         raise StoreError(
             f"Cannot create the kiosk store {path} or its folder ({exc.strerror or exc}); "
@@ -94,9 +111,12 @@ def open_store(path: Path) -> Engine:
                     f"Kiosk store {path} refused WAL journal mode (got {mode}); "
                     "put it on a local disk, not a network share."
                 )
+            _refuse_foreign(connection, path, fix)
+            _check_integrity(connection, path, fix)
             config = alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+            _check_schema(connection, path, fix)
     except StoreError:
         engine.dispose()
         raise
@@ -118,3 +138,54 @@ def open_store(path: Path) -> Engine:
         private_file(path.with_name(path.name + suffix))
     _log.info("kiosk store ready at %s", path)
     return engine
+
+
+def _tables(connection: Connection) -> set[str]:
+    rows = connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    )
+    return {str(name) for name in rows.scalars()}
+
+
+def _refuse_foreign(connection: Connection, path: Path, fix: str) -> None:
+    """Refuse another program's SQLite file rather than add the kiosk's tables to it.
+
+    Every kiosk store has ``alembic_version`` from its first start; a file with tables but
+    without it was not made by the kiosk. A file without tables is a first start.
+    """
+    tables = _tables(connection)
+    if tables and "alembic_version" not in tables:
+        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+        raise StoreError(
+            f"Kiosk store {path} is not a kiosk database (it has tables {shown} but no "
+            f"alembic_version); point the kiosk at its own data folder, or {fix}."
+        )
+
+
+def _check_integrity(connection: Connection, path: Path, fix: str) -> None:
+    """Refuse a file SQLite finds damaged (``quick_check`` reads every page once)."""
+    result = connection.exec_driver_sql("PRAGMA quick_check").scalars().all()
+    if result != ["ok"]:
+        first = " ".join(str(result[0]).split())[:120] if result else "no answer"
+        raise StoreError(
+            f"Kiosk store {path} is damaged ({first}); restore it from a backup, or {fix}."
+        )
+
+
+def _check_schema(connection: Connection, path: Path, fix: str) -> None:
+    """Refuse a store that, even at the newest revision, lacks a table or column in use.
+
+    Alembic trusts ``alembic_version``; a table dropped or altered by hand would otherwise
+    be found out only when a loan could not be stored after the library had lent the book.
+    """
+    tables = _tables(connection)
+    for table in Base.metadata.sorted_tables:
+        if table.name not in tables:
+            raise StoreError(f"Kiosk store {path} has no table {table.name}; {fix}.")
+        rows = connection.exec_driver_sql(f'PRAGMA table_info("{table.name}")').all()
+        have = {row[1] for row in rows}
+        missing = [column.name for column in table.columns if column.name not in have]
+        if missing:
+            raise StoreError(
+                f"Kiosk store {path} has no column {missing[0]} in table {table.name}; {fix}."
+            )

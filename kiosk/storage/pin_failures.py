@@ -24,9 +24,11 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kiosk.core.files import check_regular, open_regular, read_at_most
 from kiosk.core.ports import StorageFailed
 from kiosk.storage.db import StoreError
 from kiosk.storage.models import PinFailure
+from kiosk.storage.private import private_fd
 
 KEY_FILE = "card-hash.key"
 KEY_BYTES = 32
@@ -40,13 +42,15 @@ def load_or_create_key(path: Path) -> bytes:
     """Read the secret at ``path``, creating it (random, mode 0600) on first use.
 
     The new key is written to a temporary file and linked into place, so a reader never
-    sees half a key and two kiosks starting at once agree on one.
+    sees half a key and two kiosks starting at once agree on one. An existing key is read
+    only if it is a regular file (a FIFO or ``/dev/zero`` in its place would hang the start
+    or fill the memory), at most one byte more than a key, and made 0600 if it is ours.
 
     Raises:
         KeyFileError: the file cannot be created or read, or does not hold a key.
     """
     try:
-        if not path.exists():
+        if not check_regular(path):
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
@@ -61,15 +65,21 @@ def load_or_create_key(path: Path) -> bytes:
                 pass  # another process made it first; use theirs
             finally:
                 tmp.unlink()
-        key = path.read_bytes()
+        fd = open_regular(path)
+        try:
+            private_fd(fd, path)
+            key = read_at_most(fd, KEY_BYTES + 1)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise KeyFileError(
             f"cannot create or read the card-hash key {path} ({exc.strerror or exc}); "
-            "check that the data folder is writable"
+            "check that the data folder is writable and the key is a file"
         ) from exc
     if len(key) != KEY_BYTES:
+        shown = f"{len(key)} bytes" if len(key) <= KEY_BYTES else f"over {KEY_BYTES} bytes"
         raise KeyFileError(
-            f"card-hash key {path} is damaged ({len(key)} bytes, expected {KEY_BYTES}); "
+            f"card-hash key {path} is damaged ({shown}, expected {KEY_BYTES}); "
             "delete it to make a new one (wrong-PIN counts start again)"
         )
     return key

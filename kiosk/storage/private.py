@@ -14,6 +14,8 @@ import os
 import stat
 from pathlib import Path
 
+from kiosk.core.files import open_regular
+
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 
@@ -35,12 +37,31 @@ def private_file(path: Path, *, create: bool = False) -> None:
     database file, so a database created through this stays private with its companions.
 
     Raises:
+        kiosk.core.files.NotRegularFile: with ``create``, the path is a FIFO, device or
+            folder (opening a FIFO would hang the start).
         OSError: ``create`` was asked and the file cannot be created.
     """
     if create:
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
-        os.close(fd)
+        os.close(open_regular(path, os.O_RDONLY | os.O_CREAT, FILE_MODE))
     _tighten(path, FILE_MODE)
+
+
+def private_fd(fd: int, path: Path) -> None:
+    """Make the open file ``fd`` (opened from ``path``) 0600 if it is ours and not a symlink.
+
+    The mode is changed through the descriptor, and only when ``path`` itself (not followed)
+    is that same file: a symlink planted in the data folder cannot make the kiosk change
+    the mode of the file it points to.
+    """
+    st = os.fstat(fd)
+    try:
+        link = path.lstat()
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(link.st_mode) or (link.st_dev, link.st_ino) != (st.st_dev, st.st_ino):
+        return
+    if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) != FILE_MODE:
+        os.fchmod(fd, FILE_MODE)
 
 
 def private_tree(path: Path) -> None:

@@ -76,6 +76,8 @@ def test_a_loose_data_folder_from_an_older_version_is_tightened(tmp_path: Path) 
         (screens / "current-screen.txt").write_text("screen: borrow.summary\n")
         with sqlite3.connect(data / "kiosk.sqlite3") as db:
             db.execute("PRAGMA journal_mode=WAL")
+            # A kiosk store at Alembic's base revision (another program's file is refused).
+            db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
             db.execute("CREATE TABLE leftover (x)")
     finally:
         os.umask(old)

@@ -45,6 +45,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from kiosk.core.clock import SystemClock
+from kiosk.core.files import NotRegularFile, check_regular
 from kiosk.core.model import CheckoutAnswer, ItemStatus, Loan, Patron, PatronCheck, Refusal
 from kiosk.core.ports import Clock, IlsUnavailable
 from kiosk.ils.local import demo_data, pins
@@ -223,6 +224,8 @@ class LocalIls:
         fix = "run `kiosk demo reset` (or move the file aside) to start the demo afresh"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # SQLite would wait forever on a FIFO in the file's place and read a device.
+            check_regular(path)
             engine = create_engine(f"sqlite:///{path}")
             event.listen(engine, "connect", _set_pragmas)
             try:
@@ -235,6 +238,9 @@ class LocalIls:
                 raise
         except _NotADemoLibrary as exc:
             raise IlsUnavailable(f"demo library at {path} {exc}; {fix}") from exc
+        except NotRegularFile as exc:
+            reason = exc.strerror
+            raise IlsUnavailable(f"demo library at {path} is unusable ({reason}); {fix}") from exc
         except (OSError, SQLAlchemyError) as exc:
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
             raise IlsUnavailable(
@@ -408,10 +414,12 @@ class _NotADemoLibrary(Exception):
 
 
 def _check_file(engine: Engine) -> None:
-    """Refuse a damaged file, or one whose tables lack columns this code reads.
+    """Refuse a damaged file, another program's file, or one lacking columns this code reads.
 
     ``quick_check`` reads every page, so a truncated or damaged file fails here with one
     line rather than at a patron's first query; for the demo's ~100 KiB it costs a few ms.
+    Every demo library has a ``meta`` table from its first seeding: a file with tables but
+    no ``meta`` belongs to another program and is not taken over. An empty file is new.
     """
     with engine.connect() as connection:
         result = connection.exec_driver_sql("PRAGMA quick_check").scalars().all()
@@ -429,6 +437,14 @@ def _check_file(engine: Engine) -> None:
                     f"is not a demo library this kiosk can read "
                     f"(table {table.name} has no column {missing[0]})"
                 )
+        tables = set(
+            connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            ).scalars()
+        )
+        if tables and _Meta.__tablename__ not in tables:
+            shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+            raise _NotADemoLibrary(f"is not a demo library (it has tables {shown} but no meta)")
 
 
 def _today(clock: Clock | None, tz: ZoneInfo) -> dt.date:
