@@ -401,19 +401,27 @@ def _start_simulator_console(stdin: TextIO, out: TextIO) -> None:
 def _print_banner(
     out: TextIO, options: RunOptions, scanner_url: str, headless: bool, screenshot_dir: Path
 ) -> None:
+    from kiosk.config import safe
     from kiosk.ils.local.demo_data import DEMO_CARDS, DemoItemCard, DemoPatronCard
+
+    def shown(value: object) -> str:
+        # Paths and URLs come from the command line too: a newline or an escape sequence in
+        # one must not forge a banner line or drive the terminal. Shown whole, escaped.
+        return safe(str(value), limit=4096)
 
     config = options.config
     lines = [
-        f"Library kiosk {__version__}: {config.kiosk.library_name} ({config.kiosk.id})",
-        f"  config:  {config.source or 'none (embedded demo defaults)'}",
-        f"  data:    {options.data_dir}",
-        f"  scanner: {scanner_url or 'none (keyboard-wedge and typing only)'}",
+        f"Library kiosk {__version__}: {shown(config.kiosk.library_name)} "
+        f"({shown(config.kiosk.id)})",
+        f"  config:  {shown(config.source or 'none (embedded demo defaults)')}",
+        f"  data:    {shown(options.data_dir)}",
+        f"  scanner: {shown(scanner_url or 'none (keyboard-wedge and typing only)')}",
     ]
     if headless:
         lines.append(
             "No display found: rendering offscreen. The current screen is saved to "
-            f"{screenshot_dir / 'current-screen.png'} (and its text to current-screen.txt)."
+            f"{shown(screenshot_dir / 'current-screen.png')} (and its text to "
+            "current-screen.txt)."
         )
     elif scanner_url.startswith("sim://"):
         lines.append("Simulated scanner: type a barcode on this terminal and press Enter.")
