@@ -282,7 +282,13 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
             from kiosk.ui.recorder import ScreenRecorder
 
             app.recorder = ScreenRecorder(
-                kiosk.vm, app.root, screenshot_dir, echo=_echo(out), names=_patron_names(kiosk)
+                kiosk.vm,
+                app.root,
+                screenshot_dir,
+                echo=_echo(out),
+                names=_patron_names(kiosk),
+                # A --screenshot-dir outside the data folder may be shared: not re-moded.
+                own_folder=_inside(screenshot_dir, options.data_dir),
             )
             print(HELP, file=out, flush=True)
             start_console(kiosk.vm, stdin, scan=_simulated_scanning(out) if simulated else None)
@@ -433,6 +439,11 @@ def _print_banner(
             "(more in the README)."
         )
     print("\n".join(lines), file=out, flush=True)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """True when ``path`` is ``folder`` or under it (both resolved)."""
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def _patron_names(kiosk: Kiosk) -> Callable[[], tuple[str, ...]]:
