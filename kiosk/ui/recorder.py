@@ -178,7 +178,7 @@ def _check_whole_png(path: Path) -> None:
         size = file.seek(0, os.SEEK_END)
         file.seek(max(0, size - len(_PNG_END)))
         if size < len(_PNG_END) or file.read() != _PNG_END:
-            raise OSError(errno.EIO, "the screenshot was written incomplete (disk full?)")
+            raise OSError(errno.EIO, "the screenshot was written incomplete; is the disk full?")
 
 
 def _remove_stale_work_folders(folder: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import resource
+import subprocess
 import time
 from pathlib import Path
 
@@ -99,3 +100,38 @@ def test_only_the_kiosks_own_screenshot_folder_is_re_moded(
         assert kiosk.stop() == 0, kiosk.output()
     assert screens.stat().st_mode & 0o777 == (0o700 if inside_data else 0o755)
     assert (screens / "current-screen.txt").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_real_full_file_system_under_the_screenshots_is_one_line(tmp_path: Path) -> None:
+    """The same on a real full tmpfs (ENOSPC), where this machine allows mounting one."""
+    screens = tmp_path / "shots"
+    screens.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(screens)],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root outside a container)")
+    try:
+        kiosk = PipedKiosk(tmp_path, screens=screens)
+        try:
+            kiosk.wait_for_output("-- screen: idle")  # echoed once the files are saved
+            kiosk.wait_for_output("Type a card or book barcode")
+            with (screens / "filler").open("wb") as filler, contextlib.suppress(OSError):
+                while filler.write(b"\0" * 65536):
+                    filler.flush()
+            kiosk.type(CARD)
+            kiosk.wait_for_output("-- screen: borrow.pin")
+            kiosk.type(":lang")
+            kiosk.wait_for_output("-- screen: borrow.pin", count=2)
+            assert "screen: idle\n" in kiosk.screen_text()  # the last whole one stays
+            (screens / "filler").unlink()
+            kiosk.type(":lang")
+            kiosk.wait_for_output("saving the current screen in")
+        finally:
+            assert kiosk.stop() == 0, kiosk.output()
+    finally:
+        subprocess.run(["umount", str(screens)], check=True)
+    output = kiosk.output()
+    assert output.count(FULL_DISK_LINE) == 1, output
+    assert "Traceback" not in output, output
