@@ -282,7 +282,13 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
             from kiosk.ui.recorder import ScreenRecorder
 
             app.recorder = ScreenRecorder(
-                kiosk.vm, app.root, screenshot_dir, echo=_echo(out), names=_patron_names(kiosk)
+                kiosk.vm,
+                app.root,
+                screenshot_dir,
+                echo=_echo(out),
+                names=_patron_names(kiosk),
+                # A --screenshot-dir outside the data folder may be shared: not re-moded.
+                own_folder=_inside(screenshot_dir, options.data_dir),
             )
             print(HELP, file=out, flush=True)
             start_console(kiosk.vm, stdin, scan=_simulated_scanning(out) if simulated else None)
@@ -403,19 +409,27 @@ def _start_simulator_console(stdin: TextIO, out: TextIO) -> None:
 def _print_banner(
     out: TextIO, options: RunOptions, scanner_url: str, headless: bool, screenshot_dir: Path
 ) -> None:
+    from kiosk.config import safe
     from kiosk.ils.local.demo_data import DEMO_CARDS, DemoItemCard, DemoPatronCard
+
+    def shown(value: object) -> str:
+        # Paths and URLs come from the command line too: a newline or an escape sequence in
+        # one must not forge a banner line or drive the terminal. Shown whole, escaped.
+        return safe(str(value), limit=4096)
 
     config = options.config
     lines = [
-        f"Library kiosk {__version__}: {config.kiosk.library_name} ({config.kiosk.id})",
-        f"  config:  {config.source or 'none (embedded demo defaults)'}",
-        f"  data:    {options.data_dir}",
-        f"  scanner: {scanner_url or 'none (keyboard-wedge and typing only)'}",
+        f"Library kiosk {__version__}: {shown(config.kiosk.library_name)} "
+        f"({shown(config.kiosk.id)})",
+        f"  config:  {shown(config.source or 'none (embedded demo defaults)')}",
+        f"  data:    {shown(options.data_dir)}",
+        f"  scanner: {shown(scanner_url or 'none (keyboard-wedge and typing only)')}",
     ]
     if headless:
         lines.append(
             "No display found: rendering offscreen. The current screen is saved to "
-            f"{screenshot_dir / 'current-screen.png'} (and its text to current-screen.txt)."
+            f"{shown(screenshot_dir / 'current-screen.png')} (and its text to "
+            "current-screen.txt)."
         )
     elif scanner_url.startswith("sim://"):
         lines.append("Simulated scanner: type a barcode on this terminal and press Enter.")
@@ -427,6 +441,11 @@ def _print_banner(
             "(more in the README)."
         )
     print("\n".join(lines), file=out, flush=True)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """True when ``path`` is ``folder`` or under it (both resolved)."""
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def _patron_names(kiosk: Kiosk) -> Callable[[], tuple[str, ...]]:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import stat
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,16 +40,31 @@ class _Key:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    max_chars: int = 0  # strings: at most this many characters (0: bounded by ``choices``)
+    pattern: str = ""  # strings: the whole value must match this regular expression
+    pattern_hint: str = ""  # strings: what ``pattern`` allows, in words, for the message
 
+
+_ID_CHARS = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+"""The kiosk id goes into stored rows (VARCHAR(64)), outbox payloads and the banner:
+letters, digits and ``. _ -``, so it is never anything a report, a log line or a file
+name would need to escape."""
+_PATH_CHARS = 4096  # PATH_MAX on Linux; a longer path or URL cannot be opened anyway
 
 _SCHEMA: dict[str, dict[str, _Key]] = {
     "kiosk": {
-        "id": _Key(str, "demo-kiosk-1"),
-        "library_name": _Key(str, "Perpustakaan Kota (demo)"),
+        "id": _Key(
+            str,
+            "demo-kiosk-1",
+            max_chars=64,
+            pattern=_ID_CHARS,
+            pattern_hint="letters, digits, '.', '_' and '-', starting with a letter or digit",
+        ),
+        "library_name": _Key(str, "Perpustakaan Kota (demo)", max_chars=80),
         "language": _Key(str, "id", choices=("id", "en")),
         "text_size": _Key(str, "normal", choices=("normal", "large")),
-        "timezone": _Key(str, "Asia/Jakarta"),
-        "data_dir": _Key(str, ""),
+        "timezone": _Key(str, "Asia/Jakarta", max_chars=64),
+        "data_dir": _Key(str, "", max_chars=_PATH_CHARS),
     },
     "display": {
         "fullscreen": _Key(bool, False),
@@ -65,7 +82,7 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "deadline": _Key((int, float), 8, minimum=1, maximum=120),
     },
     "scanner": {
-        "url": _Key(str, "sim://scanner"),
+        "url": _Key(str, "sim://scanner", max_chars=_PATH_CHARS),
         "terminator": _Key(str, "CR", choices=("CR", "LF", "CRLF")),
         "baudrate": _Key(int, 9600, minimum=300, maximum=921600),
         "max_length": _Key(int, 64, minimum=14, maximum=1024),
@@ -309,6 +326,8 @@ def _value(where: str, section: str, name: str, key: _Key, given: dict[str, Any]
     if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
         wanted = " or ".join(_TYPE_NAMES[t] for t in types)
         raise ConfigError(f"{label}: expected {wanted}, got {_describe(value)}")
+    if isinstance(value, str):
+        _check_text(label, key, value)
     if key.choices and value not in key.choices:
         raise ConfigError(
             f"{label}: expected one of {', '.join(key.choices)}, got {safe(repr(value))}"
@@ -327,6 +346,36 @@ def _value(where: str, section: str, name: str, key: _Key, given: dict[str, Any]
     return value
 
 
+def _check_text(label: str, key: _Key, value: str) -> None:
+    """Refuse control characters, over-long strings and (for the id) other characters.
+
+    Every string ends up on a terminal, the screen, the journal or a stored row: an escape
+    sequence, a bell, a NUL or a line break in it would drive the terminal or forge a line,
+    and a 100 kB name would not fit the screen or a VARCHAR(64) column.
+    """
+    bad = next((ch for ch in value if _is_control(ch)), None)
+    if bad is not None:
+        raise ConfigError(
+            f"{label}: must not contain control characters such as {safe(bad)}; "
+            f"remove them, got {safe(repr(value))}"
+        )
+    if key.max_chars and len(value) > key.max_chars:
+        raise ConfigError(
+            f"{label}: must be at most {key.max_chars} characters, "
+            f"got {len(value)}: {safe(repr(value))}"
+        )
+    if key.pattern and re.fullmatch(key.pattern, value) is None:
+        if not value.strip():
+            raise ConfigError(f"{label}: must not be empty")
+        raise ConfigError(f"{label}: use only {key.pattern_hint}, got {safe(repr(value))}")
+
+
+def _is_control(ch: str) -> bool:
+    # Category C: control, format (e.g. right-to-left override), surrogate, private use,
+    # unassigned; Zl/Zp: the line and paragraph separators, which split lines too.
+    return unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp")
+
+
 def _check_relations(where: str, config: Config) -> None:
     try:
         ZoneInfo(config.kiosk.timezone)
@@ -340,8 +389,6 @@ def _check_relations(where: str, config: Config) -> None:
             f"{where}: [session] warning: must be shorter than idle_timeout "
             f"({config.session.idle_timeout:g}), got {config.session.warning:g}"
         )
-    if not config.kiosk.id.strip():
-        raise ConfigError(f"{where}: [kiosk] id: must not be empty; name this kiosk")
 
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}

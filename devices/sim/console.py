@@ -10,13 +10,15 @@ Used by ``kiosk sim scanner`` and by the demo kiosk. Input grammar, one command 
     !help                 list the commands
     (blank line)          ignored; end of input (Ctrl-D) quits
 
-Each action prints one short English line, e.g. ``sent 30234000517861``.
+Each action prints one short English line, e.g. ``sent 30234000517861``. A scanner sends
+printable ASCII only: a line with anything else (``caf€``, a control character, bytes that
+are not UTF-8) is refused with one line and the console goes on.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol, TextIO, runtime_checkable
 
 from devices import codabar
@@ -33,6 +35,8 @@ type a barcode and press Enter to scan it; commands:
   !unplug         pull the cable (in-process simulator only)
   !replug         plug it back in
   !help           this list; Ctrl-D quits"""
+
+REFUSED = "refused: a scanner sends printable ASCII only (digits, letters, punctuation)"
 
 
 @runtime_checkable
@@ -83,9 +87,13 @@ def run_scanner_console(
         stdout.write(text + "\n")
         stdout.flush()
 
-    for raw in stdin:
+    for raw in _lines(stdin):
         line = raw.strip()
         if not line:
+            continue
+        if not _is_printable_ascii(line):
+            # Neither the simulator's latin-1 wire nor an ASCII terminal can carry it.
+            say(REFUSED)
             continue
         if not line.startswith("!"):
             send(line)
@@ -127,3 +135,21 @@ def _run_command(
         faults.replug()
         return "scanner plugged back in"
     return f"unknown command !{command} (type !help)"
+
+
+def _lines(stdin: TextIO) -> Iterator[str]:
+    """The lines of ``stdin``; bytes that are not UTF-8 become U+FFFD instead of an error.
+
+    A real terminal's text layer raises UnicodeDecodeError on such bytes (under a strict
+    UTF-8 locale) and loses the rest of its buffer; reading its bytes avoids both.
+    """
+    binary = getattr(stdin, "buffer", None)
+    if binary is None:
+        yield from stdin
+        return
+    for raw in binary:
+        yield raw.decode("utf-8", errors="replace")
+
+
+def _is_printable_ascii(text: str) -> bool:
+    return text.isascii() and text.isprintable()

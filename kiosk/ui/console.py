@@ -10,15 +10,20 @@ buttons instead, for what a finger would do on the screen:
     :keys 12 press keypad keys 1 and 2 without OK (what is typed so far stays on screen)
     :ping    touch the screen, then print "pong" once the kiosk has handled it (benches
              measure how long a touch waits while the kiosk is busy)
+
+A line longer than :data:`MAX_LINE` characters, with a control character, or with bytes
+that are not UTF-8 is refused with one printed line and never reaches the kiosk: typing a
+2 MB line into the window would hold the screen for many seconds. Only :data:`MAX_LINE`
+characters of a line are ever held in memory.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from kivy.core.window import Window
 
@@ -31,6 +36,13 @@ HELP = (
     "Type a card or book barcode, or a PIN, then Enter. "
     "Touches: :lang :large :finish :cancel :ok :touch :keys <digits>. Ctrl-D stops reading."
 )
+
+
+MAX_LINE = 256
+"""Characters one console line may have: far more than any barcode, PIN or command."""
+TOO_LONG = f"refused: a line may have at most {MAX_LINE} characters"
+NOT_TEXT = "refused: the line has control characters or bytes that are not UTF-8 text"
+_DISCARD = 64 * 1024  # bytes read at a time while skipping the rest of a refused line
 
 
 def type_line(text: str) -> None:
@@ -78,12 +90,54 @@ def start_console(
     """
 
     def read() -> None:
-        for raw in stdin:
-            line = raw.strip()
-            if line:
+        for line, refusal in console_lines(stdin):
+            if refusal:
+                print(refusal, flush=True)
+            elif line:
                 post_to_ui(partial(handle_line, vm, line, scan))
         log.info("console input closed")
 
     thread = threading.Thread(target=read, name="headless-console", daemon=True)
     thread.start()
     return thread
+
+
+def console_lines(stdin: TextIO) -> Iterator[tuple[str, str]]:
+    """Each line of ``stdin`` as ``(line, refusal)``: the stripped line and "", or "" and why.
+
+    A terminal's bytes are read directly (its text layer would raise on bytes that are not
+    UTF-8 and lose the rest of its buffer); a too-long line is read on and dropped in
+    pieces, never held whole.
+    """
+    binary: BinaryIO | None = getattr(stdin, "buffer", None)
+    pieces = _byte_lines(binary) if binary is not None else _text_lines(stdin)
+    for text, whole in pieces:
+        line = text.strip()
+        if not whole or len(line) > MAX_LINE:
+            yield "", TOO_LONG
+        elif not line.isprintable() or "\ufffd" in line:
+            yield "", NOT_TEXT
+        else:
+            yield line, ""
+
+
+def _byte_lines(binary: BinaryIO) -> Iterator[tuple[str, bool]]:
+    """``(text, whole)`` per line; a line past the limit is skipped to its end, not kept."""
+    limit = MAX_LINE * 4 + 2  # UTF-8 takes up to 4 bytes a character, then the newline
+    while raw := binary.readline(limit):
+        whole = len(raw) < limit or raw.endswith(b"\n")
+        rest = b"" if whole else raw
+        while rest and not rest.endswith(b"\n"):
+            rest = binary.readline(_DISCARD)
+        yield (raw.decode("utf-8", errors="replace") if whole else ""), whole
+
+
+def _text_lines(stdin: TextIO) -> Iterator[tuple[str, bool]]:
+    """The same for a stream without bytes underneath (tests, a StringIO)."""
+    limit = MAX_LINE + 2
+    while text := stdin.readline(limit):
+        whole = len(text) < limit or text.endswith("\n")
+        rest = "" if whole else text
+        while rest and not rest.endswith("\n"):
+            rest = stdin.readline(_DISCARD)
+        yield (text if whole else ""), whole

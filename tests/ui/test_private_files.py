@@ -86,7 +86,9 @@ def test_a_loose_data_folder_from_an_older_version_is_tightened(tmp_path: Path) 
     kiosk = KioskProcess(tmp_path, umask=0o022)
     try:
         borrow_one(kiosk)
-        assert loose(data, screens) == []
+        # A --screenshot-dir outside the data folder that the kiosk did not create this run
+        # may be shared on purpose: its own mode is kept; every file in it is private.
+        assert loose(data, screens) == ["screens 755"]
     finally:
         kiosk.stop()
 

@@ -32,3 +32,21 @@ def test_another_library_system_gets_no_demo_card_or_pin(tmp_path: Path) -> None
     text = banner(production)
     assert "Perpustakaan Kota Medan (branch-7)" in text
     assert "Demo" not in text and "PIN" not in text and "23171000000010" not in text
+
+
+def test_paths_and_values_are_printed_escaped_on_their_own_lines() -> None:
+    """A --data-dir with an escape and a newline cannot forge a banner line (attack trial)."""
+    hostile = "/x\x1b[31m\nFAKE"
+    cfg = config.defaults()
+    # Values built in Python skip the file's validation: the banner escapes them itself.
+    cfg = replace(cfg, kiosk=replace(cfg.kiosk, library_name="Kota\x07", id="k\r1"))
+    out = io.StringIO()
+    options = RunOptions(config=cfg, data_dir=Path(hostile), scanner_url=None)
+    _print_banner(out, options, "sim://x\x1b[2J", True, Path(hostile) / "screens")
+    lines = out.getvalue().splitlines()
+    assert not any(line.startswith("FAKE") for line in lines), lines
+    assert all(line.isprintable() for line in lines), lines
+    assert "Library kiosk" in lines[0] and "Kota\\x07 (k\\r1)" in lines[0]
+    assert "  data:    /x\\x1b[31m\\nFAKE" in lines
+    assert "  scanner: sim://x\\x1b[2J" in lines
+    assert "/x\\x1b[31m\\nFAKE/screens/current-screen.png" in out.getvalue()

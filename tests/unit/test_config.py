@@ -272,6 +272,104 @@ def test_utf8_text_is_accepted(tmp_path: Path) -> None:
     assert config.load(path).kiosk.library_name == "Perpustakaan Café — Jl. Merdeka"
 
 
+# --- strings: no control characters, a bounded length, a safe kiosk id ----------------
+
+BAD_STRINGS = [
+    pytest.param(
+        '[kiosk]\nlibrary_name = "a\\u001b[31mRED\\u0007\\u0000b"\n',
+        ["[kiosk] library_name", "control characters", "\\x1b"],
+        id="escape-bell-nul-in-library-name",
+    ),
+    pytest.param(
+        '[kiosk]\nlibrary_name = "Perpustakaan\\u202eKota"\n',
+        ["[kiosk] library_name", "control characters", "\\u202e"],
+        id="right-to-left-override",
+    ),
+    pytest.param(
+        '[kiosk]\nlibrary_name = "baris\\u2028kedua"\n',
+        ["[kiosk] library_name", "control characters", "\\u2028"],
+        id="line-separator",
+    ),
+    pytest.param(
+        '[kiosk]\ndata_dir = "/var/lib/x\\nFAKE"\n',
+        ["[kiosk] data_dir", "control characters", "\\n"],
+        id="newline-in-data-dir",
+    ),
+    pytest.param(
+        '[scanner]\nurl = "/dev/ttyACM0\\r"\n',
+        ["[scanner] url", "control characters", "\\r"],
+        id="carriage-return-in-url",
+    ),
+    pytest.param(
+        '[kiosk]\ntimezone = "Asia/Jakarta\\u0000"\n',
+        ["[kiosk] timezone", "control characters", "\\x00"],
+        id="nul-in-timezone",
+    ),
+    pytest.param(
+        '[kiosk]\nlibrary_name = "' + "P" * 100_000 + '"\n',
+        ["[kiosk] library_name", "at most 80 characters", "got 100000"],
+        id="huge-library-name",
+    ),
+    pytest.param(
+        '[kiosk]\nid = "' + "k" * 65 + '"\n',
+        ["[kiosk] id", "at most 64 characters", "got 65"],
+        id="id-longer-than-its-column",
+    ),
+    pytest.param(
+        '[kiosk]\nid = "cabang 7/../x"\n',
+        ["[kiosk] id", "letters, digits", "'cabang 7/../x'"],
+        id="id-with-space-and-slash",
+    ),
+    pytest.param(
+        '[kiosk]\nid = "-rf"\n',
+        ["[kiosk] id", "starting with a letter or digit"],
+        id="id-starting-with-a-dash",
+    ),
+    pytest.param(
+        '[kiosk]\ndata_dir = "/' + "d" * 5000 + '"\n',
+        ["[kiosk] data_dir", "at most 4096 characters", "got 5001"],
+        id="path-longer-than-path-max",
+    ),
+    pytest.param(
+        '[scanner]\nurl = "socket://' + "h" * 5000 + '"\n',
+        ["[scanner] url", "at most 4096 characters"],
+        id="huge-url",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD_STRINGS)
+def test_bad_strings_are_refused_with_one_safe_line(
+    tmp_path: Path, text: str, expected: list[str]
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(config.ConfigError) as excinfo:
+        config.load(path)
+    message = str(excinfo.value)
+    assert message.startswith(f"{path}: ")
+    assert message.isprintable(), message  # the bad characters are shown escaped
+    assert len(message) < len(str(path)) + 250, message
+    for part in expected:
+        assert part in message
+
+
+def test_strings_at_their_limits_are_accepted(tmp_path: Path) -> None:
+    name = "Perpustakaan Umum Daerah — Kota Bukittinggi, Sumatera Barat 📚 " + "é" * 18
+    kiosk_id = "cabang_7.lantai-2" + "x" * 47
+    path = _write(tmp_path, f'[kiosk]\nid = "{kiosk_id}"\nlibrary_name = "{name}"\n')
+    loaded = config.load(path).kiosk
+    assert (len(loaded.id), len(loaded.library_name)) == (64, 80)
+    assert (loaded.id, loaded.library_name) == (kiosk_id, name)
+
+
+def test_every_free_string_key_has_a_length_limit() -> None:
+    """A string key added later cannot forget its bound (keys with choices are bounded)."""
+    for section, keys in config._SCHEMA.items():
+        for name, key in keys.items():
+            if key.type is str and not key.choices:
+                assert key.max_chars > 0, f"[{section}] {name}"
+
+
 def _unreadable(kind: str, tmp_path: Path) -> Path:
     if kind == "directory":
         path = tmp_path / "conf.d"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
 from devices import codabar
-from devices.sim.console import run_scanner_console
+from devices.sim.console import REFUSED, run_scanner_console
 
 
 class RecordingSimulator:
@@ -93,3 +96,34 @@ def test_masked_console_shows_only_the_last_four_digits() -> None:
     assert "2317100000" not in text and "3317100000" not in text
     assert text.splitlines()[0] == "sent **********0010"
     assert text.splitlines()[2] == "sent **********0018 in pieces"
+
+
+def test_non_ascii_and_control_lines_are_refused_and_the_console_goes_on() -> None:
+    """`printf 'caf€\\n' | kiosk sim scanner` crashed with UnicodeEncodeError."""
+    sent, lines = run("caf€\n30234000517861\nabc\x1b[2J\n!split caf€\n!bad 3023400051786é\n")
+    assert sent == ["30234000517861"]
+    assert lines == [REFUSED, "sent 30234000517861", REFUSED, REFUSED, REFUSED]
+
+
+def test_bytes_that_are_not_utf8_are_refused_on_a_real_stdin() -> None:
+    """A terminal's text layer raises on them; the console reads its bytes instead."""
+    sent: list[str] = []
+    raw = io.BytesIO(b"\xff\xfe\xc3\x28 bad\n30234000517861\n")
+    stdin = io.TextIOWrapper(raw, encoding="utf-8", errors="strict")
+    out = io.StringIO()
+    run_scanner_console(sent.append, stdin, out)
+    assert sent == ["30234000517861"]
+    assert out.getvalue().splitlines() == [REFUSED, "sent 30234000517861"]
+
+
+def test_kiosk_sim_scanner_refuses_a_euro_sign_and_exits_cleanly() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "sim", "scanner"],
+        input="caf€\n".encode() + b"\xff\n30234000517861\n",
+        capture_output=True, timeout=60, check=False,
+        env={**os.environ, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8:strict"},
+    )  # fmt: skip
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    assert out.count(REFUSED) == 2 and "sent 30234000517861" in out
+    assert b"Traceback" not in result.stderr
