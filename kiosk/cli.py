@@ -277,25 +277,26 @@ def _demo_reset(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
         )
         return 2
     data_dir = resolve_data_dir(args.data_dir, config.kiosk.data_dir)
+    shown = config_module.safe(str(data_dir), limit=4096)  # a path cannot fake a line
     # SQLite's side files go with their database: a -wal left behind would be replayed
     # into the fresh file.
     names = [f"{base}{suffix}" for base in (DEMO_LIBRARY_FILE, STORE_FILE)
              for suffix in ("", "-wal", "-shm", "-journal")]  # fmt: skip
     present = [data_dir / name for name in names if (data_dir / name).is_file()]
     if not present:
-        print(f"Nothing to reset in {data_dir}: the demo library is made at the next start.")
+        print(f"Nothing to reset in {shown}: the demo library is made at the next start.")
         return 0
     listing = ", ".join(path.name for path in present)
     if not args.yes:
         if not stdin.isatty():
             print(
-                f"kiosk: demo reset would remove {listing} in {data_dir}; "
+                f"kiosk: demo reset would remove {listing} in {shown}; "
                 "run it again with --yes to confirm",
                 file=sys.stderr,
             )
             return 2
         print(
-            f"This removes the demo library and the kiosk's own loan records in {data_dir} "
+            f"This removes the demo library and the kiosk's own loan records in {shown} "
             f"({listing}). Stop the kiosk first."
         )
         print("Type yes to go on: ", end="", flush=True)
@@ -308,10 +309,14 @@ def _demo_reset(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
         except FileNotFoundError:
             pass
         except OSError as err:
-            print(f"kiosk: cannot remove {path} ({err.strerror or err})", file=sys.stderr)
+            print(
+                f"kiosk: cannot remove {config_module.safe(str(path), limit=4096)} "
+                f"({err.strerror or err})",
+                file=sys.stderr,
+            )
             return 1
     print(
-        f"Removed {listing} in {data_dir}. The next `kiosk run` seeds the demo library "
+        f"Removed {listing} in {shown}. The next `kiosk run` seeds the demo library "
         "afresh, as the README's demo tables describe it."
     )
     return 0

@@ -92,3 +92,12 @@ def test_reset_asks_at_a_terminal(tmp_path: Path, answer: str, code: int, remove
 
 def test_reset_of_an_empty_folder_is_fine(tmp_path: Path) -> None:
     assert cli.main(["demo", "reset", "--data-dir", str(tmp_path / "new"), "--yes"]) == 0
+
+
+def test_reset_prints_a_hostile_folder_name_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "x\x1b[31m\nFAKE"
+    assert cli.main(["demo", "reset", "--data-dir", str(folder), "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\\x1b[31m\\nFAKE" in out and out.count("\n") == 1
