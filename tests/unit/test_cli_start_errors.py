@@ -87,6 +87,13 @@ def _foreign_schema(path: Path) -> None:
     engine.dispose()
 
 
+def _dropped_table(path: Path) -> None:
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE loans"))
+    engine.dispose()
+
+
 def _newer_version(path: Path) -> None:
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
@@ -102,8 +109,9 @@ def _newer_version(path: Path) -> None:
         (_damaged_page, "is damaged"),
         (_foreign_schema, "table patrons has no column"),
         (_newer_version, "schema version '3'"),
+        (_dropped_table, "its table loans is missing"),
     ],
-    ids=["garbage", "truncated", "damaged-page", "wrong-schema", "newer-version"],
+    ids=["garbage", "truncated", "damaged-page", "wrong-schema", "newer-version", "dropped-table"],
 )
 def test_a_damaged_demo_library_is_one_line(
     tmp_path: Path, damage: Callable[[Path], None], expected: str

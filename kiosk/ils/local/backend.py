@@ -413,6 +413,10 @@ class _NotADemoLibrary(Exception):
     """The file is a SQLite database but not (or no longer) a demo library this code reads."""
 
 
+_FIRST_TABLES = frozenset({"meta", "patrons", "items", "loans", "holds"})
+"""Tables of schema version 1; later versions only added tables (``pin_failures``)."""
+
+
 def _check_file(engine: Engine) -> None:
     """Refuse a damaged file, another program's file, or one lacking columns this code reads.
 
@@ -445,6 +449,12 @@ def _check_file(engine: Engine) -> None:
         if tables and _Meta.__tablename__ not in tables:
             shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
             raise _NotADemoLibrary(f"is not a demo library (it has tables {shown} but no meta)")
+        if tables:
+            # Every seeded file has had these since its first version; create_all would
+            # quietly make a dropped one afresh and empty (no patrons, no loans).
+            lost = sorted(_FIRST_TABLES - tables)
+            if lost:
+                raise _NotADemoLibrary(f"is damaged (its table {lost[0]} is missing)")
 
 
 def _today(clock: Clock | None, tz: ZoneInfo) -> dt.date:
