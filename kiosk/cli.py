@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from kiosk import __version__
-from kiosk.config import TERMINATORS, Config  # standard library only: cheap to import
+from kiosk.config import TERMINATORS, Config, safe  # standard library only: cheap to import
 
 if TYPE_CHECKING:
     from kiosk.startup import StartupLog
@@ -141,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(_OneLineFormatter(handler.formatter))
     if not args.verbose:
         for handler in logging.getLogger().handlers:
             handler.addFilter(_quiet_libraries)
@@ -154,6 +156,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.parse_args([args.command, "--help"])
     parser.print_help()
     return 2
+
+
+class _OneLineFormatter(logging.Formatter):
+    """Log messages a path or config value cannot break or colour: a data folder named with
+    a newline or an escape sequence is logged escaped (``\\n``, ``\\x1b``), so the journal
+    shows one line per record. Tracebacks (``-v``) keep their lines."""
+
+    def __init__(self, like: logging.Formatter | None) -> None:
+        super().__init__(like._fmt if like else None, like.datefmt if like else None)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = safe(record.message, limit=LOG_MESSAGE_CHARS)
+        return super().formatMessage(record)
+
+
+LOG_MESSAGE_CHARS = 4000  # longer than any message the kiosk writes; a runaway value is cut
 
 
 def _quiet_libraries(record: logging.LogRecord) -> bool:

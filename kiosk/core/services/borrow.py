@@ -385,7 +385,7 @@ def _forgive(pins: PinFailures, card: str, at: dt.datetime) -> None:
     try:
         pins.forgive(card, at)
     except StorageFailed as err:  # it stays counted: safe, if a little strict
-        log.error("a right PIN stays counted as a wrong one: %s", err)
+        log.error("a PIN try could not be taken back, so it stays counted: %s", err)
 
 
 STORE_RETRY_DELAYS = (0.05, 0.2, 0.5)
