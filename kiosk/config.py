@@ -13,13 +13,14 @@ from __future__ import annotations
 import math
 import os
 import re
-import stat
 import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kiosk.core import files
 
 CONFIG_ENV = "KIOSK_CONFIG"
 MAX_BYTES = 1024 * 1024
@@ -228,43 +229,21 @@ def _read_bounded(path: Path) -> bytes:
         )
 
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as err:
+        fd = files.open_regular(path)
+    except OSError as err:  # NotRegularFile's strerror: "it is a FIFO, not a regular file"
         raise refuse(err.strerror or str(err)) from err
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise refuse(f"it is {_file_kind(mode)}, not a regular file")
-        chunks: list[bytes] = []
-        size = 0
-        while size <= MAX_BYTES:
-            chunk = os.read(fd, MAX_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        data = files.read_at_most(fd, MAX_BYTES + 1)
     except OSError as err:
         raise refuse(err.strerror or str(err)) from err
     finally:
         os.close(fd)
-    if size > MAX_BYTES:
+    if len(data) > MAX_BYTES:
         raise ConfigError(
             f"{_shown(path)}: the config file is larger than {MAX_BYTES // 1024} KiB; "
             "is this the right file?"
         )
-    return b"".join(chunks)
-
-
-def _file_kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a file"
+    return data
 
 
 def safe(text: str, limit: int = SHOWN_CHARS) -> str:
