@@ -143,7 +143,27 @@ class CheckoutUnanswered:
     reason: str
 
 
-Outcome = Loan | CheckoutConfirmed | CheckoutNotLent | CheckoutUnanswered
+RATING_SCORES = range(1, 6)
+"""A rating is one of five faces: 1 (very unhappy) to 5 (very happy)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """Outcome: a patron's optional one-tap rating at the end of a session. Anonymous: it
+    carries the service rated and the time, never who rated."""
+
+    score: int
+    service: str
+    rated_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        if type(self.score) is not int or self.score not in RATING_SCORES:
+            raise ValueError(f"a rating is 1 to 5, got {self.score!r}")
+        if not self.service:
+            raise ValueError("a rating names the service rated")
+
+
+Outcome = Loan | CheckoutConfirmed | CheckoutNotLent | CheckoutUnanswered | Rating
 """Everything the kiosk records in its circulation log (loans and the resolutions of
 check-out intents now; returns, renewals, refusals, ratings and visits are added here as
 new types with their services)."""

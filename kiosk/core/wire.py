@@ -17,6 +17,9 @@ check-out::
       "due": "2026-12-05"
     }
 
+Kinds: ``checkout`` (item_barcode, title, due) and ``rating`` (score 1-5, service: a
+patron's optional one-tap rating at the end of a session).
+
 Rules: ``event_id`` is a UUID, unique per event, so a report sent twice is counted once;
 ``occurred_at`` is UTC ISO-8601 with microseconds; dates are ISO ``YYYY-MM-DD``. A new
 kind is a new report class registered in :data:`REPORT_KINDS`; a change that would break
@@ -58,8 +61,31 @@ class CheckoutReport:
         )
 
 
-Report = CheckoutReport
-REPORT_KINDS: dict[str, type[Report]] = {CheckoutReport.KIND: CheckoutReport}
+@dataclass(frozen=True)
+class RatingReport:
+    """A patron's rating of a session: 1 (very unhappy) to 5 (very happy), and the service."""
+
+    KIND: ClassVar[str] = "rating"
+
+    score: int
+    service: str
+
+    def fields(self) -> dict[str, Any]:
+        return {"score": self.score, "service": self.service}
+
+    @classmethod
+    def from_fields(cls, data: dict[str, Any]) -> RatingReport:
+        score = data.get("score")
+        if type(score) is not int or not 1 <= score <= 5:
+            raise WireError(f"score: expected a whole number 1 to 5, got {score!r}")
+        return cls(score=score, service=_text(data, "service"))
+
+
+Report = CheckoutReport | RatingReport
+REPORT_KINDS: dict[str, type[Report]] = {
+    CheckoutReport.KIND: CheckoutReport,
+    RatingReport.KIND: RatingReport,
+}
 
 
 @dataclass(frozen=True)

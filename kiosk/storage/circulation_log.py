@@ -39,9 +39,10 @@ from kiosk.core.model import (
     CheckoutUnanswered,
     Loan,
     Outcome,
+    Rating,
 )
 from kiosk.core.ports import StorageFailed
-from kiosk.storage.models import CheckoutIntentRecord, LoanRecord, OutboxEvent
+from kiosk.storage.models import CheckoutIntentRecord, LoanRecord, OutboxEvent, RatingRecord
 
 _log = logging.getLogger(__name__)
 
@@ -104,6 +105,22 @@ def _record_loan(
     )
     report = wire.CheckoutReport(item_barcode=loan.item_barcode, title=loan.title, due=loan.due)
     return report, loan.checked_out_at
+
+
+def _record_rating(
+    session: Session, event_id: str, kiosk_id: str, now: dt.datetime, rating: Rating
+) -> _Recorded:
+    _aware(rating.rated_at, "rating.rated_at")
+    session.add(
+        RatingRecord(
+            event_id=event_id,
+            kiosk_id=kiosk_id,
+            score=rating.score,
+            service=rating.service,
+            rated_at=rating.rated_at,
+        )
+    )
+    return wire.RatingReport(score=rating.score, service=rating.service), rating.rated_at
 
 
 def _intent(intent_id: str) -> Any:
@@ -169,6 +186,7 @@ _RECORDERS: dict[type, tuple[_Recorder, str]] = {
     CheckoutConfirmed: (_record_confirmed, "check-out"),
     CheckoutNotLent: (_record_not_lent, "refused check-out"),
     CheckoutUnanswered: (_record_unanswered, "unanswered check-out"),
+    Rating: (_record_rating, "rating"),
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, Index, Integer, MetaData, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, Index, Integer, MetaData, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -86,6 +86,20 @@ class OutboxEvent(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RatingRecord(Base):
+    """A patron's one-tap rating (1-5) at the end of a session. No patron identity."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int] = mapped_column(Integer)
+    service: Mapped[str] = mapped_column(String(32))
+    rated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class PinFailure(Base):
