@@ -63,6 +63,13 @@ class CancelPressed(Event):
 
 
 @dataclass(frozen=True)
+class RatingChosen(Event):
+    """One of the five faces at the end of a session: 1 (very unhappy) to 5 (very happy)."""
+
+    score: int
+
+
+@dataclass(frozen=True)
 class OkPressed(Event):
     """OK on a message, or Enter where nothing is typed (dismisses an error)."""
 
@@ -115,6 +122,11 @@ class Failure(StrEnum):
 
 
 @dataclass(frozen=True)
+class RatingRecorded(Answer):
+    """The rating is stored (or, if the store failed, logged as lost)."""
+
+
+@dataclass(frozen=True)
 class CommandFailed(Answer):
     """A command could not be completed. ``detail`` is for the technicians' log only."""
 
@@ -143,3 +155,9 @@ class CheckPatron(Command):
 class Checkout(Command):
     patron_barcode: str
     item_barcode: str
+
+
+@dataclass(frozen=True)
+class RecordRating(Command):
+    score: int
+    service: str

@@ -125,6 +125,7 @@ class Navigation:
     Args:
         home: the kiosk's own states; must define ``idle`` and ``error``.
         services: the patron services, in the order the menu offers them.
+        home_commands: commands the kiosk's own states send (a rating, from any service).
 
     Raises:
         NavigationError: colliding or badly named states, two card services, unknown
@@ -134,7 +135,12 @@ class Navigation:
     IDLE = "idle"
     ERROR = "error"
 
-    def __init__(self, home: Mapping[str, StateSpec], services: Iterable[Service]) -> None:
+    def __init__(
+        self,
+        home: Mapping[str, StateSpec],
+        services: Iterable[Service],
+        home_commands: Mapping[type[Command], CommandHandler] | None = None,
+    ) -> None:
         states: dict[str, StateSpec] = {}
         for name, spec in home.items():
             states[name] = _named(name, spec)
@@ -143,7 +149,7 @@ class Navigation:
                 raise NavigationError(f"the home table must define the {required!r} state")
         self.services: dict[str, Service] = {}
         self.card_service: Service | None = None
-        commands: dict[type[Command], CommandHandler] = {}
+        commands: dict[type[Command], CommandHandler] = dict(home_commands or {})
         for service in services:
             if service.name in self.services or "." in service.name or not service.name:
                 raise NavigationError(f"service name {service.name!r} is empty, dotted or taken")

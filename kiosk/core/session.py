@@ -263,15 +263,20 @@ class Session:
         """Restart the current state's timeout."""
         self._last_activity = self.clock.monotonic()
 
-    def end(self) -> None:
-        """Back to the attract screen, forgetting everything about the patron."""
-        self.state = Navigation.IDLE
-        self.service = None
+    def forget_patron(self) -> None:
+        """Forget who the patron is and what they did, keeping the session (its number, its
+        commands in flight): a last step such as the rating needs no patron data."""
         self.card = None
         self.patron = None
         self.lines = []
         self.notice = None
         self.pin_attempts = 0
+
+    def end(self) -> None:
+        """Back to the attract screen, forgetting everything about the patron."""
+        self.state = Navigation.IDLE
+        self.service = None
+        self.forget_patron()
         self.in_flight = 0
         self.session_no += 1
         self.entry_epoch += 1

@@ -188,6 +188,10 @@ class KioskViewModel(EventDispatcher):
     def dismiss(self) -> None:
         self._driver.handle(e.OkPressed())
 
+    def rate(self, score: int) -> None:
+        """One of the five faces at the end of a session (1 very bad ... 5 very good)."""
+        self._driver.handle(e.RatingChosen(score))
+
     def touched(self) -> None:
         """Any touch on the screen: the patron is still there."""
         self._driver.handle(e.Activity())

@@ -164,3 +164,43 @@ class Overlay(FloatLayout):
 
     def on_touch_up(self, touch: Any) -> bool:
         return bool(self.shown and super().on_touch_up(touch))
+
+
+class Face(Widget):
+    """A face drawn with lines, from frowning (score 1) to smiling (score 5).
+
+    Drawn rather than taken from a font: the bundled font has no emoji, and a drawn face
+    scales with the text size. Its meaning is always given by the text label beside it.
+    """
+
+    score = NumericProperty(3)
+    ink = ListProperty([0.0, 0.0, 0.0, 1.0])
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bind(pos=self._draw, size=self._draw, score=self._draw, ink=self._draw)
+
+    def _draw(self, *_args: object) -> None:
+        from kivy.graphics import Color, Ellipse, Line
+
+        self.canvas.clear()
+        r = min(self.width, self.height) / 2 - 2
+        if r <= 0:
+            return
+        cx, cy = self.center
+        bend = (self.score - 3) / 2 * r * 0.35  # -: frown, +: smile
+        mouth_y = cy - r * 0.35
+        eye = max(r * 0.12, 2)
+        with self.canvas:
+            Color(*self.ink)
+            Line(circle=(cx, cy, r), width=max(1.5, r * 0.07))
+            Ellipse(pos=(cx - r * 0.4 - eye, cy + r * 0.2 - eye), size=(eye * 2, eye * 2))
+            Ellipse(pos=(cx + r * 0.4 - eye, cy + r * 0.2 - eye), size=(eye * 2, eye * 2))
+            Line(
+                bezier=(
+                    cx - r * 0.45, mouth_y + bend / 2,
+                    cx, mouth_y - bend,
+                    cx + r * 0.45, mouth_y + bend / 2,
+                ),
+                width=max(1.5, r * 0.07),
+            )  # fmt: skip

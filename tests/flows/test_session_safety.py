@@ -216,3 +216,68 @@ def test_a_book_already_on_your_card_is_not_counted_as_not_borrowed(
         "Anda meminjam 1 buku. 1 buku sudah tercatat atas kartu Anda."
     )
     assert kiosk.vm.state_texts["not_borrowed"] == ""
+
+
+# ----- the rating at the end -----------------------------------------------------------------
+
+
+def _borrow_and_finish(kiosk: FlowKiosk) -> None:
+    kiosk.scan(SUTRISNO)
+    kiosk.type(SUTRISNO_PIN)
+    kiosk.scan(LASKAR_PELANGI)
+    kiosk.vm.finish()
+    assert kiosk.vm.screen == "borrow.summary"
+    kiosk.vm.finish()  # "Done"
+    assert kiosk.vm.screen == "rate"
+
+
+def _ratings(kiosk: FlowKiosk) -> list[tuple[int, str]]:
+    with kiosk.parts.store.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT score, service FROM ratings").all()
+    return [(score, service) for score, service in rows]
+
+
+def test_the_rating_screen_shows_nothing_of_the_patron(kiosk: FlowKiosk) -> None:
+    _borrow_and_finish(kiosk)
+    assert kiosk.vm.state_texts["question"] == "Bagaimana kunjungan Anda hari ini?"
+    shown = everything_on_screen(kiosk)
+    assert "Sutrisno" not in shown and "Laskar" not in shown and kiosk.vm.lines == []
+    assert kiosk.session.patron is None and kiosk.session.card is None
+
+
+def test_a_face_tapped_is_stored_anonymously_and_ends_the_session(kiosk: FlowKiosk) -> None:
+    _borrow_and_finish(kiosk)
+    kiosk.vm.rate(4)
+    assert kiosk.vm.screen == "thanks"
+    assert kiosk.vm.state_texts["message"] == "Terima kasih atas penilaian Anda!"
+    kiosk.settle()
+    assert kiosk.vm.screen == "idle"
+    assert _ratings(kiosk) == [(4, "borrow")]
+    rating = [e for e in kiosk.store.pending_outbox() if e.kind == "rating"]
+    assert [(e.payload["score"], e.payload["service"]) for e in rating] == [(4, "borrow")]
+    assert SUTRISNO not in str(rating[0].payload) and "Sutrisno" not in str(rating[0].payload)
+
+
+def test_a_rating_can_be_given_by_keys(kiosk: FlowKiosk) -> None:
+    _borrow_and_finish(kiosk)
+    kiosk.type("5")  # a single digit 1-5 and OK
+    assert kiosk.vm.screen == "idle"
+    assert _ratings(kiosk) == [(5, "borrow")]
+
+
+@pytest.mark.parametrize("leave", ["skip", "cancel", "timeout"])
+def test_skipping_the_rating_stores_none(kiosk: FlowKiosk, leave: str) -> None:
+    _borrow_and_finish(kiosk)
+    if leave == "skip":
+        kiosk.vm.finish()
+    elif leave == "cancel":
+        kiosk.vm.cancel()
+    else:
+        kiosk.wait(11)  # [session] summary_timeout, 10 s by default
+    assert kiosk.vm.screen == "idle" and _ratings(kiosk) == []
+
+
+def test_the_next_card_on_the_rating_screen_starts_the_next_session(kiosk: FlowKiosk) -> None:
+    _borrow_and_finish(kiosk)
+    kiosk.scan(SITI)
+    assert kiosk.vm.screen == "borrow.pin" and _ratings(kiosk) == []

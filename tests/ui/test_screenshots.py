@@ -27,6 +27,7 @@ EXPECTED = {
         "borrow.pin": "Masukkan PIN Anda",
         "borrow.scanning": "Kembalikan paling lambat",
         "borrow.summary": "Terima kasih, Sutrisno!",
+        "rate": "Bagaimana kunjungan Anda hari ini?",
         "error": "Denda Anda melebihi batas",
     },
     "en": {
@@ -34,6 +35,7 @@ EXPECTED = {
         "borrow.pin": "Enter your PIN",
         "borrow.scanning": "Return by",
         "borrow.summary": "Thank you, Sutrisno!",
+        "rate": "How was your visit today?",
         "error": "Your fines are over the limit",
     },
 }
@@ -86,6 +88,9 @@ def test_screenshot_tour(tmp_path: Path, language: str, large: bool) -> None:
         kiosk.type(":finish")
         keep(kiosk, "borrow.summary", language, large, "Laskar Pelangi")
         kiosk.type(":finish")
+        keep(kiosk, "rate", language, large)
+        kiosk.type("4")  # a rating by keys: four, then OK
+        kiosk.wait_for_screen("idle")
 
         set_preferences(kiosk, language, large)
         kiosk.type(BLOCKED_CARD)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kiosk.core.navigation import Navigation, Service
+from kiosk.core.services import feedback
 from kiosk.core.services.borrow import BORROW
 from kiosk.core.services.home import HOME
 
@@ -19,8 +20,8 @@ SERVICES: tuple[Service, ...] = (BORROW,)
 
 
 def navigation(services: Iterable[Service] = SERVICES) -> Navigation:
-    """The home table merged with ``services``."""
-    return Navigation(HOME, services)
+    """The home table merged with ``services``; the rating is the kiosk's own command."""
+    return Navigation(HOME, services, home_commands=feedback.COMMANDS)
 
 
 __all__ = ["HOME", "SERVICES", "navigation"]

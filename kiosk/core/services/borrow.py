@@ -45,6 +45,7 @@ from kiosk.core.model import (
 )
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
 from kiosk.core.ports import IlsUnavailable, PinFailures, StorageFailed
+from kiosk.core.services import feedback
 from kiosk.core.session import (
     ItemLine,
     LineStatus,
@@ -312,11 +313,6 @@ def _pending_line(session: Session, barcode: str) -> ItemLine | None:
 # ----- borrow.summary ------------------------------------------------------------------------
 
 
-def _next_patron(session: Session, event: BarcodeScanned) -> list[Command]:
-    # The next patron scans their card while the previous summary is still up.
-    return session.restart_with(event)
-
-
 def _summary_texts(session: Session) -> Mapping[str, Notice]:
     name = session.patron.name if session.patron else ""
     borrowed = len(session.lines_with(LineStatus.DONE))
@@ -494,9 +490,9 @@ BORROW = Service(
         SUMMARY: StateSpec(
             input=InputMode.BARCODE,
             on={
-                FinishPressed: _end_session,
+                FinishPressed: feedback.offer_rating,  # "Done": then the optional rating
                 CancelPressed: _end_session,
-                BarcodeScanned: _next_patron,
+                BarcodeScanned: feedback.next_patron,
             },
             timeout=after("summary"),
             texts=_summary_texts,

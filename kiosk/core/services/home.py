@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from kiosk.core.events import BarcodeScanned, CancelPressed, Command, OkPressed, ServiceChosen
 from kiosk.core.model import BarcodeKind
 from kiosk.core.navigation import InputMode, Navigation, StateSpec, after
+from kiosk.core.services.feedback import RATE, RATE_STATE, THANKS, THANKS_STATE
 from kiosk.core.session import Notice, Session
 
 
@@ -60,4 +61,6 @@ HOME: dict[str, StateSpec] = {
         timeout=after("error"),
         texts=_error_texts,
     ),
+    RATE: RATE_STATE,  # the optional rating, after any service
+    THANKS: THANKS_STATE,
 }

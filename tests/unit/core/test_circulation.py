@@ -26,6 +26,7 @@ from kiosk.core.events import (
     Event,
     Failure,
     PatronChecked,
+    RecordRating,
 )
 from kiosk.core.model import CheckoutAnswer, Outcome, Patron, PatronCheck
 from kiosk.core.navigation import CommandHandler, Navigation, NavigationError, Service, StateSpec
@@ -194,11 +195,12 @@ def test_the_kiosk_handlers_answer_a_pin_check() -> None:
 # ----- the merged navigation -----------------------------------------------------------------
 
 
-def test_the_default_navigation_runs_exactly_check_patron_and_checkout() -> None:
+def test_the_default_navigation_runs_exactly_its_services_commands_and_the_rating() -> None:
     """GIVEN the kiosk's services
     WHEN they are merged
-    THEN the commands it can run are exactly CheckPatron and Checkout."""
-    assert set(navigation().commands) == {CheckPatron, Checkout}
+    THEN the commands it can run are exactly CheckPatron, Checkout and the kiosk's own
+    RecordRating."""
+    assert set(navigation().commands) == {CheckPatron, Checkout, RecordRating}
 
 
 def test_a_service_state_must_carry_the_service_name() -> None:

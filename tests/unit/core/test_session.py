@@ -394,13 +394,20 @@ def test_summary_times_out_and_forgets_the_patron(session: Session, clock: Manua
     assert (session.patron, session.card, session.lines) == (None, None, [])
 
 
-@pytest.mark.parametrize("event", [s.FinishPressed(), s.CancelPressed()])
-def test_summary_done_goes_home(session: Session, event: s.Event) -> None:
+@pytest.mark.parametrize(
+    ("event", "state"), [(s.FinishPressed(), "rate"), (s.CancelPressed(), IDLE)]
+)
+def test_summary_done_offers_the_rating_and_cancel_goes_home(
+    session: Session, event: s.Event, state: str
+) -> None:
+    """Done on the summary offers the optional rating (the patron already forgotten);
+    Cancel goes straight home."""
     to_scanning(session)
     borrow(session)
     session.handle(s.FinishPressed())
     session.handle(event)
-    assert session.state == IDLE and session.patron is None
+    assert session.state == state
+    assert (session.patron, session.card, session.lines) == (None, None, [])
 
 
 def test_next_patron_can_scan_during_summary(session: Session) -> None:
