@@ -73,8 +73,10 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "height": _Key(int, 800, minimum=480, maximum=4320),
     },
     "session": {
-        "idle_timeout": _Key((int, float), 60, minimum=10, maximum=3600),
-        "warning": _Key((int, float), 15, minimum=0, maximum=600),
+        "idle_timeout": _Key((int, float), 60, minimum=30, maximum=3600),
+        # The "I need more time" countdown: at least 20 s to notice it, reach the screen
+        # and press it (issue 7; a slow reader or a wheelchair user needs the time).
+        "warning": _Key((int, float), 20, minimum=20, maximum=600),
         "summary_timeout": _Key((int, float), 10, minimum=2, maximum=600),
         "error_timeout": _Key((int, float), 15, minimum=2, maximum=600),
     },

@@ -100,7 +100,7 @@ class Timeouts:
     """Seconds of inactivity before each kind of state gives up. See deploy/kiosk.example.toml."""
 
     idle: float = 60.0
-    warning: float = 15.0
+    warning: float = 20.0
     summary: float = 10.0
     error: float = 15.0
 

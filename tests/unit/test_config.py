@@ -40,7 +40,7 @@ def test_no_file_gives_the_demo_defaults() -> None:
     assert cfg.display.fullscreen is False
     assert (cfg.display.width, cfg.display.height) == (1280, 800)
     assert cfg.session.idle_timeout == 60.0
-    assert cfg.session.warning == 15.0
+    assert cfg.session.warning == 20.0
     assert cfg.ils.backend == "local"
     assert cfg.scanner.url == "sim://scanner"
     assert cfg.scanner.terminator_bytes == b"\r"
@@ -174,9 +174,14 @@ BAD_FILES = [
         id="above-maximum",
     ),
     pytest.param(
-        "[session]\nidle_timeout = 9.5\n",
-        ["[session] idle_timeout", "at least 10", "got 9.5"],
+        "[session]\nidle_timeout = 29.5\n",
+        ["[session] idle_timeout", "at least 30", "got 29.5"],
         id="float-below-minimum",
+    ),
+    pytest.param(
+        "[session]\nwarning = 15\n",
+        ["[session] warning", "at least 20", "got 15"],
+        id="warning-countdown-too-short",
     ),
     pytest.param(
         "[session]\nidle_timeout = nan\n",
@@ -209,12 +214,12 @@ BAD_FILES = [
         id="unknown-timezone",
     ),
     pytest.param(
-        "[session]\nidle_timeout = 20\nwarning = 20\n",
+        "[session]\nidle_timeout = 30\nwarning = 30\n",
         ["[session] warning", "shorter than idle_timeout"],
         id="warning-equals-idle",
     ),
     pytest.param(
-        "[session]\nidle_timeout = 20\nwarning = 30\n",
+        "[session]\nidle_timeout = 30\nwarning = 40\n",
         ["[session] warning", "shorter than idle_timeout"],
         id="warning-above-idle",
     ),
