@@ -6,7 +6,8 @@ needs arrives wired from ``kiosk.bootstrap``. Screens are kv rules in
 rule ``<BorrowPinScreen@Screen>``, so a service's screens are one new kv file.
 
 Keys: digits and letters type (that is also how a keyboard-wedge scanner arrives), Enter
-submits, Backspace deletes, Escape cancels, F2 switches language, F3 switches large print.
+submits, Backspace deletes, Escape cancels (or closes Help), F1 opens Help, F2 switches
+language, F3 switches large print.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ COMMON_KV = "common.kv"
 TICK_INTERVAL = 0.5
 
 KEY_ENTER, KEY_NUMPAD_ENTER, KEY_BACKSPACE, KEY_ESCAPE = 13, 271, 8, 27
-KEY_F2, KEY_F3 = 283, 284
+KEY_F1, KEY_F2, KEY_F3 = 282, 283, 284
 
 
 class KioskApp(App):
@@ -91,7 +92,8 @@ class KioskApp(App):
             KEY_ENTER: self.vm.submit,
             KEY_NUMPAD_ENTER: self.vm.submit,
             KEY_BACKSPACE: self.vm.backspace,
-            KEY_ESCAPE: self.vm.cancel,
+            KEY_ESCAPE: self.vm.cancel_or_close_help,
+            KEY_F1: self.vm.show_help,
             KEY_F2: self.vm.toggle_language,
             KEY_F3: self.vm.toggle_large_print,
         }.get(key)

@@ -74,6 +74,8 @@ class KioskViewModel(EventDispatcher):
     error_text = StringProperty("")
     can_finish = BooleanProperty(False)
     devices = DictProperty({})
+    help_text = StringProperty("")
+    """What the current screen is for and how to use it, while Help is open; else ''."""
 
     def __init__(
         self,
@@ -196,6 +198,24 @@ class KioskViewModel(EventDispatcher):
         """Any touch on the screen: the patron is still there."""
         self._driver.handle(e.Activity())
 
+    def show_help(self) -> None:
+        """Help (same place on every screen, or F1): explain this screen in its language."""
+        self._driver.check_thread("show_help")
+        self._note_activity()
+        self.help_text = self.t(f"help.{self.screen}")
+
+    def close_help(self) -> None:
+        self._driver.check_thread("close_help")
+        self._note_activity()
+        self.help_text = ""
+
+    def cancel_or_close_help(self) -> None:
+        """Escape: closes Help when it is open, else cancels as Cancel does."""
+        if self.help_text:
+            self.close_help()
+        else:
+            self.cancel()
+
     def toggle_language(self) -> None:
         self._driver.check_thread("toggle_language")
         self._note_activity()
@@ -270,6 +290,8 @@ class KioskViewModel(EventDispatcher):
 
     def on_language(self, _instance: object, language: str) -> None:
         self.texts = self._translators[language].texts()
+        if self.help_text:
+            self.help_text = self._translators[language](f"help.{self.screen}")
         self._rows.forget()  # every row is in the old language
         self.refresh()
 
@@ -302,6 +324,7 @@ class KioskViewModel(EventDispatcher):
             self._forget_input()
         if session.screen != self.screen:
             self.screen = session.screen
+            self.help_text = ""  # it explained the screen that is gone
             if session.state == Navigation.IDLE:
                 self._reset_preferences()  # the next patron starts from the library default
         self.input_mode = session.input_mode.value

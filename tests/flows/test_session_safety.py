@@ -281,3 +281,24 @@ def test_the_next_card_on_the_rating_screen_starts_the_next_session(kiosk: FlowK
     _borrow_and_finish(kiosk)
     kiosk.scan(SITI)
     assert kiosk.vm.screen == "borrow.pin" and _ratings(kiosk) == []
+
+
+# ----- help ----------------------------------------------------------------------------------
+
+
+def test_help_explains_the_screen_in_the_patrons_language_and_keeps_the_session(
+    kiosk: FlowKiosk,
+) -> None:
+    vm = kiosk.vm
+    kiosk.scan(SUTRISNO)
+    vm.show_help()
+    assert vm.help_text.startswith("Ketik PIN kartu perpustakaan Anda")
+    vm.toggle_language()
+    assert vm.help_text.startswith("Type the PIN of your library card")
+    vm.cancel_or_close_help()  # Escape closes Help first...
+    assert vm.help_text == "" and vm.screen == "borrow.pin"
+    vm.show_help()
+    kiosk.type(SUTRISNO_PIN)  # ...and a new screen never shows the last one's help
+    assert vm.screen == "borrow.scanning" and vm.help_text == ""
+    vm.show_help()
+    assert vm.help_text.startswith("Hold the barcode of each book")

@@ -17,6 +17,7 @@ from babel.messages.pofile import read_po
 from kiosk.core import i18n
 from kiosk.core.i18n import LANGUAGES, LOCALE_DIR, Translator, translators
 from kiosk.core.model import Refusal
+from kiosk.core.services import navigation
 from kiosk.core.services.borrow import ITEM_REFUSALS, SIGN_IN_REFUSALS
 
 REPO = Path(__file__).resolve().parents[3]
@@ -179,6 +180,8 @@ def _keys_used_in_code() -> set[str]:
     # refusal_notice(): every refusal is followed by what to do next, by where it happens
     used |= {f"next.card.{refusal.value}" for refusal in SIGN_IN_REFUSALS}
     used |= {f"next.item.{refusal.value}" for refusal in ITEM_REFUSALS}
+    # KioskViewModel.show_help(): every screen explains itself
+    used |= {f"help.{screen}" for screen in navigation().screens}
     return used
 
 
