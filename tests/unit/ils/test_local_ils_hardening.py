@@ -127,14 +127,17 @@ def test_a_file_from_the_previous_version_is_upgraded_in_place(tmp_path: Path) -
     clock = _at(2040, 1, 1)  # after the old 2031 expiry: the upgrade moved it
     ils = LocalIls.open(path, clock=clock)
     check = ils.check_patron(dd.SUTRISNO.barcode, "1234")
-    assert check.ok and check.patron is not None and check.patron.loans_count == 1  # loan kept
-    assert ils.check_patron(dd.SITI.barcode, dd.SITI.pin).ok
+    assert check.patron is not None and check.patron.loans_count == 1  # loan kept
+    # Not expired (the upgrade moved expiry), but 14 years late with their loans.
+    assert check.refusal is Refusal.FINES_OVER_LIMIT
+    siti = ils.check_patron(dd.SITI.barcode, dd.SITI.pin)
+    assert siti.patron is not None and siti.refusal is Refusal.FINES_OVER_LIMIT
     assert ils.check_patron(dd.MADE.barcode, "0000").refusal is Refusal.WRONG_PIN
     engine = create_engine(f"sqlite:///{path}")
     with engine.connect() as conn:
         version = conn.execute(text("SELECT value FROM meta WHERE key='schema_version'"))
         hashes = conn.execute(text("SELECT pin_hash FROM patrons")).scalars().all()
-    assert version.scalar_one() == "2"
+    assert version.scalar_one() == "3"
     assert all(len(h) in (0, 32) for h in hashes)
     assert sum(len(h) == 32 for h in hashes) == 3, "only the cards checked since are hashed"
 
