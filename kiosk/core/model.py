@@ -292,6 +292,11 @@ class Account:
         return sum(fine.amount for fine in self.fines)
 
     @property
+    def accruing_total(self) -> int:
+        """The part of :attr:`fines_total` still growing on late items not yet returned."""
+        return sum(fine.amount for fine in self.fines if fine.accruing)
+
+    @property
     def overdue_count(self) -> int:
         """How many current loans are past their due date."""
         return sum(1 for loan in self.loans if loan.overdue_days > 0)

@@ -6,7 +6,9 @@ rules, as a small public library keeps them:
 
 - An item is overdue the day after its due date; each late day costs
   :data:`~kiosk.ils.local.demo_data.FINE_PER_DAY`. While it is still out the fine accrues
-  (shown on the account, counted towards the fines limit); returning it charges it.
+  (shown on the account as accruing); returning it charges it. Only charged fines count
+  towards :data:`~kiosk.ils.local.demo_data.FINES_LIMIT`, so a demo left running for
+  weeks does not block its cards one by one as their seeded loans grow late.
 - A return goes to the hold shelf when someone holds the item (the first hold in its queue
   becomes ready until today + :data:`~kiosk.ils.local.demo_data.HOLD_PICKUP_DAYS`), else
   in the transit box when it belongs to another branch, else back on the shelf.
@@ -53,14 +55,12 @@ def loans_count(session: Session, patron_id: int) -> int:
     return int(session.scalar(query) or 0)
 
 
-def owed(session: Session, patron_id: int, today: dt.date) -> int:
-    """Rupiah the patron owes: fines charged plus the fines of late items still out."""
-    charged = session.scalar(
+def charged(session: Session, patron_id: int) -> int:
+    """Rupiah the patron owes now: fines charged, not those still accruing on late items."""
+    total = session.scalar(
         select(func.coalesce(func.sum(FineRow.amount), 0)).where(FineRow.patron_id == patron_id)
     )
-    dues = session.scalars(select(LoanRow.due).where(LoanRow.patron_id == patron_id))
-    accruing = sum(overdue_days(due, today) for due in dues) * demo_data.FINE_PER_DAY
-    return int(charged or 0) + accruing
+    return int(total or 0)
 
 
 def block_reason(
@@ -74,7 +74,7 @@ def block_reason(
         return Refusal.PATRON_BLOCKED
     if row.expires < today:
         return Refusal.CARD_EXPIRED
-    if owed(session, row.id, today) > demo_data.FINES_LIMIT:
+    if charged(session, row.id) > demo_data.FINES_LIMIT:
         return Refusal.FINES_OVER_LIMIT
     if borrowing and loans_count(session, row.id) >= row.loan_limit:
         return Refusal.TOO_MANY_ITEMS
@@ -168,7 +168,7 @@ def patron_loans(session: Session, patron_id: int) -> list[tuple[LoanRow, ItemRo
         .where(LoanRow.patron_id == patron_id)
         .order_by(LoanRow.due, ItemRow.title, ItemRow.barcode)
     )
-    return [(loan, item) for loan, item in session.execute(query).tuples()]
+    return [(loan, item) for loan, item in session.execute(query).all()]
 
 
 def account(session: Session, patron: PatronRow, today: dt.date) -> Account:
@@ -197,7 +197,7 @@ def account(session: Session, patron: PatronRow, today: dt.date) -> Account:
         .join(ItemRow, HoldRow.item_id == ItemRow.id)
         .where(HoldRow.patron_id == patron.id)
         .order_by(HoldRow.id)
-    ).tuples()
+    ).all()
     for hold, item in holds:
         if hold.ready_until is not None:
             ready.append(AccountHold(item.title, ready=True, pickup_by=hold.ready_until))

@@ -277,11 +277,11 @@ def _seed(session: Session, library: DemoLibrary, today: dt.date, now: dt.dateti
     named = {r.patron_barcode for r in (*library.loans, *library.holds, *library.fines)}
     if named - patron_ids.keys():
         query = select(PatronRow.barcode, PatronRow.id)
-        patron_ids.update(session.execute(query.where(PatronRow.barcode.in_(named))).tuples())
+        patron_ids.update(session.execute(query.where(PatronRow.barcode.in_(named))).all())
     named = {r.item_barcode for r in (*library.loans, *library.holds)}
     if named - item_ids.keys():
         query = select(ItemRow.barcode, ItemRow.id)
-        item_ids.update(session.execute(query.where(ItemRow.barcode.in_(named))).tuples())
+        item_ids.update(session.execute(query.where(ItemRow.barcode.in_(named))).all())
     # The loans the library has when first opened were made in the weeks before that day,
     # whatever the calendar says, so none is overdue by years in a demo started later.
     shift = today - demo_data.SEED_DATE
