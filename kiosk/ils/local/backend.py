@@ -63,6 +63,8 @@ from kiosk.ils.local.schema import (
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 SCHEMA_VERSION = schema.SCHEMA_VERSION
+LOCK_WAIT_MS = schema.LOCK_WAIT_MS
+"""How long a call waits for another process's lock on the file (tests hang calls with it)."""
 
 
 class LocalIls:

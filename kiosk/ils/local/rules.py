@@ -173,8 +173,8 @@ def patron_loans(session: Session, patron_id: int) -> list[tuple[LoanRow, ItemRo
 
 def account(session: Session, patron: PatronRow, today: dt.date) -> Account:
     """The patron's loans, holds and fines as of ``today``."""
-    loans = []
-    accruing = []
+    loans: list[AccountLoan] = []
+    accruing: list[Fine] = []
     for loan, item in patron_loans(session, patron.id):
         late = overdue_days(loan.due, today)
         loans.append(
@@ -191,7 +191,8 @@ def account(session: Session, patron: PatronRow, today: dt.date) -> Account:
         if late:
             amount = late * demo_data.FINE_PER_DAY
             accruing.append(Fine(FineReason.OVERDUE, amount, item.title, accruing=True))
-    ready, waiting = [], []
+    ready: list[AccountHold] = []
+    waiting: list[AccountHold] = []
     holds = session.execute(
         select(HoldRow, ItemRow)
         .join(ItemRow, HoldRow.item_id == ItemRow.id)

@@ -274,14 +274,15 @@ def _seed(session: Session, library: DemoLibrary, today: dt.date, now: dt.dateti
     patron_ids = {barcode: row.id for barcode, row in patrons.items()}
     item_ids = {barcode: row.id for barcode, row in items.items()}
     # An upgrade adds part of the library, whose loans and holds may name older records.
-    named = {r.patron_barcode for r in (*library.loans, *library.holds, *library.fines)}
-    if named - patron_ids.keys():
-        query = select(PatronRow.barcode, PatronRow.id)
-        patron_ids.update(session.execute(query.where(PatronRow.barcode.in_(named))).all())
-    named = {r.item_barcode for r in (*library.loans, *library.holds)}
-    if named - item_ids.keys():
-        query = select(ItemRow.barcode, ItemRow.id)
-        item_ids.update(session.execute(query.where(ItemRow.barcode.in_(named))).all())
+    cards = {r.patron_barcode for r in library.loans} | {r.patron_barcode for r in library.holds}
+    cards |= {r.patron_barcode for r in library.fines}
+    if cards - patron_ids.keys():
+        query = select(PatronRow.barcode, PatronRow.id).where(PatronRow.barcode.in_(cards))
+        patron_ids.update((barcode, id_) for barcode, id_ in session.execute(query))
+    labels = {r.item_barcode for r in library.loans} | {r.item_barcode for r in library.holds}
+    if labels - item_ids.keys():
+        query = select(ItemRow.barcode, ItemRow.id).where(ItemRow.barcode.in_(labels))
+        item_ids.update((barcode, id_) for barcode, id_ in session.execute(query))
     # The loans the library has when first opened were made in the weeks before that day,
     # whatever the calendar says, so none is overdue by years in a demo started later.
     shift = today - demo_data.SEED_DATE
