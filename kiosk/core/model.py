@@ -42,6 +42,27 @@ class Refusal(StrEnum):
     ILS_TIMEOUT = "ils_timeout"
     KIOSK_FAULT = "kiosk_fault"
     NOT_RECORDED = "not_recorded"
+    NOT_ON_LOAN = "not_on_loan"  # a return or renewal of an item nobody has borrowed
+    RENEWAL_LIMIT = "renewal_limit"
+    ITEM_OVERDUE = "item_overdue"  # not renewed: it is past its due date
+    FEE_REQUIRED = "fee_required"  # a loan fee the patron has not accepted yet
+
+
+class SortBin(StrEnum):
+    """Where a returned item goes next, as the ILS says (SIP2 Checkin: alert and CT)."""
+
+    SHELF = "shelf"
+    HOLD_SHELF = "hold_shelf"
+    TRANSIT = "transit"
+
+
+class FineReason(StrEnum):
+    """Why a patron owes money (SIP2 fee types: overdue 04, rental 06, replacement 07, other)."""
+
+    OVERDUE = "overdue"
+    LOAN_FEE = "loan_fee"
+    LOST_ITEM = "lost_item"
+    OTHER = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +195,9 @@ class CheckoutAnswer:
     """Answer to one check-out. ``loan`` is set exactly when it succeeded.
 
     ``due`` is the due date of the patron's existing loan when the refusal is
-    ``ALREADY_YOURS`` (None when the ILS does not say).
+    ``ALREADY_YOURS`` (None when the ILS does not say). ``fee`` is the item's loan fee in
+    Rupiah: with ``FEE_REQUIRED`` the fee to accept before asking again with
+    ``fee_acknowledged``; with a loan, the fee that was charged (0 for none).
     """
 
     item_barcode: str
@@ -182,7 +205,118 @@ class CheckoutAnswer:
     refusal: Refusal | None = None
     title: str = ""
     due: dt.date | None = None
+    fee: int = 0
 
     @property
     def ok(self) -> bool:
         return self.loan is not None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinAnswer:
+    """Answer to one return (SIP2 Checkin, 09/10). No patron is involved.
+
+    ``sort`` and ``destination`` say where the item goes now (``destination`` is the
+    branch's name for ``TRANSIT``, empty otherwise); both are unset for a refusal.
+    ``fine`` is what the ILS charged for returning it late, in Rupiah. ``screen_message``
+    is the ILS's own text (SIP2 AF), shown as it comes, in the ILS's language.
+    """
+
+    item_barcode: str
+    refusal: Refusal | None = None
+    title: str = ""
+    fine: int = 0
+    sort: SortBin | None = None
+    destination: str = ""
+    screen_message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+
+@dataclass(frozen=True, slots=True)
+class RenewAnswer:
+    """Answer to renewing one loan (SIP2 Renew 29/30; Renew All 65/66 gives one per loan).
+
+    ``due`` is the new due date when it was renewed, the unchanged one when refused (None
+    when the ILS does not say); ``renewals_left`` counts the renewals still allowed after
+    this answer (None when the ILS does not say).
+    """
+
+    item_barcode: str
+    refusal: Refusal | None = None
+    title: str = ""
+    due: dt.date | None = None
+    renewals_left: int | None = None
+    screen_message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLoan:
+    """One current loan on a patron's account. ``overdue_days`` is 0 until it is late."""
+
+    item_barcode: str
+    title: str
+    author: str
+    due: dt.date
+    overdue_days: int = 0
+    renewals_used: int = 0
+    renewals_left: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountHold:
+    """One hold (reservation). Ready ones wait on the hold shelf until ``pickup_by``;
+    the others are in the item's queue at ``position`` (1 is next)."""
+
+    title: str
+    ready: bool
+    pickup_by: dt.date | None = None
+    position: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fine:
+    """One amount a patron owes, in Rupiah. ``accruing``: a late item still on loan, whose
+    fine grows each day until it is returned (the amount is as of today)."""
+
+    reason: FineReason
+    amount: int
+    title: str = ""
+    accruing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """What a patron has at the library now (SIP2 Patron Information, 63/64).
+
+    Lives only as long as the patron's session. ``refusal`` is set (and the lists empty)
+    when the ILS does not know the card.
+    """
+
+    patron_barcode: str
+    loans: tuple[AccountLoan, ...] = ()
+    holds_ready: tuple[AccountHold, ...] = ()
+    holds_waiting: tuple[AccountHold, ...] = ()
+    fines: tuple[Fine, ...] = ()
+    refusal: Refusal | None = None
+
+    @property
+    def fines_total(self) -> int:
+        """Everything owed, in Rupiah, counting accruing fines as of today."""
+        return sum(fine.amount for fine in self.fines)
+
+    @property
+    def accruing_total(self) -> int:
+        """The part of :attr:`fines_total` still growing on late items not yet returned."""
+        return sum(fine.amount for fine in self.fines if fine.accruing)
+
+    @property
+    def overdue_count(self) -> int:
+        """How many current loans are past their due date."""
+        return sum(1 for loan in self.loans if loan.overdue_days > 0)

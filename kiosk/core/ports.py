@@ -5,7 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from kiosk.core.model import CheckoutAnswer, CheckoutIntent, ItemStatus, Outcome, PatronCheck
+from kiosk.core.model import (
+    Account,
+    CheckinAnswer,
+    CheckoutAnswer,
+    CheckoutIntent,
+    ItemStatus,
+    Outcome,
+    PatronCheck,
+    RenewAnswer,
+)
 
 
 class IlsUnavailable(Exception):
@@ -27,12 +36,64 @@ class IlsBackend(Protocol):
         """
         ...
 
-    def checkout(self, patron_barcode: str, item_barcode: str, now: dt.datetime) -> CheckoutAnswer:
+    def checkout(
+        self,
+        patron_barcode: str,
+        item_barcode: str,
+        now: dt.datetime,
+        fee_acknowledged: bool = False,
+    ) -> CheckoutAnswer:
         """Lend one item to a patron.
+
+        An item with a loan fee is refused with ``FEE_REQUIRED`` and the fee's amount
+        unless ``fee_acknowledged`` (the patron accepted it; SIP2 BO); then it is lent and
+        the fee is charged to the patron.
 
         Raises:
             IlsUnavailable: the ILS did not answer; the item may or may not have been lent
                 (ask :meth:`item_status` later).
+        """
+        ...
+
+    def checkin(self, item_barcode: str, now: dt.datetime) -> CheckinAnswer:
+        """Take an item back, whoever borrowed it, and say where it goes now.
+
+        A late return is charged its fine, in the answer. Refused (nothing changes) for an
+        item the ILS does not know (``UNKNOWN_ITEM``) or one not on loan (``NOT_ON_LOAN``).
+
+        Raises:
+            IlsUnavailable: the ILS did not answer; the item may or may not be returned
+                (ask :meth:`item_status` later).
+        """
+        ...
+
+    def renew(self, patron_barcode: str, item_barcode: str, now: dt.datetime) -> RenewAnswer:
+        """Extend one of the patron's loans, or say why not.
+
+        Refusals: ``UNKNOWN_ITEM``, ``UNKNOWN_PATRON``, ``NOT_ON_LOAN``,
+        ``ON_LOAN_TO_ANOTHER``, a patron block (``PATRON_BLOCKED``, ``CARD_EXPIRED``,
+        ``FINES_OVER_LIMIT``), ``ITEM_OVERDUE`` where the library's rules say so,
+        ``RENEWAL_LIMIT``, ``ON_HOLD_FOR_ANOTHER``.
+
+        Raises:
+            IlsUnavailable: the ILS did not answer; the loan may or may not be renewed.
+        """
+        ...
+
+    def renew_all(self, patron_barcode: str, now: dt.datetime) -> list[RenewAnswer]:
+        """Try to renew every loan of the patron; one answer per loan (none for a card
+        the ILS does not know).
+
+        Raises:
+            IlsUnavailable: the ILS did not answer.
+        """
+        ...
+
+    def account(self, patron_barcode: str, now: dt.datetime) -> Account:
+        """The patron's loans, holds and fines as of ``now``. Changes nothing.
+
+        Raises:
+            IlsUnavailable: the ILS did not answer.
         """
         ...
 

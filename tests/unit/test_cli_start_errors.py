@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from kiosk.ils.local import LocalIls
+from kiosk.ils.local.backend import SCHEMA_VERSION
 
 
 def run_kiosk(
@@ -97,7 +98,10 @@ def _dropped_table(path: Path) -> None:
 def _newer_version(path: Path) -> None:
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
-        conn.execute(text("UPDATE meta SET value = '3' WHERE key = 'schema_version'"))
+        conn.execute(
+            text("UPDATE meta SET value = :v WHERE key = 'schema_version'"),
+            {"v": str(SCHEMA_VERSION + 1)},
+        )
     engine.dispose()
 
 
@@ -108,7 +112,7 @@ def _newer_version(path: Path) -> None:
         (_truncated, "demo library at"),
         (_damaged_page, "is damaged"),
         (_foreign_schema, "table patrons has no column"),
-        (_newer_version, "schema version '3'"),
+        (_newer_version, f"schema version '{SCHEMA_VERSION + 1}'"),
         (_dropped_table, "its table loans is missing"),
     ],
     ids=["garbage", "truncated", "damaged-page", "wrong-schema", "newer-version", "dropped-table"],

@@ -9,7 +9,13 @@ drawn from ``random.Random(seed)``.
 Dates are absolute, not relative to today, so the data never changes, and chosen so that
 the calendar does not change it either: cards of patrons in good standing expire in the
 2090s (well past any kiosk's life; a real library renews them), the expired card expired
-in 2024. The backend judges expiry by the kiosk's injected clock.
+in 2024. The backend judges expiry by the kiosk's injected clock. Loan dates are around
+:data:`SEED_DATE`; the backend moves them to the day it seeds the file, so an overdue loan
+is overdue by the same days and a ready hold is ready, whatever the calendar.
+
+The cards and items for returns, renewals, holds and fees (schema 3) have sequence numbers
+from :data:`SERVICE_SEQUENCE` on, after the random part, so adding them changed no earlier
+barcode or PIN: a file seeded by an older version is upgraded by adding just them.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import random
 from dataclasses import dataclass
 
 from devices.codabar import make
-from kiosk.core.model import Refusal
+from kiosk.core.model import FineReason, Refusal, SortBin
 from kiosk.ils.local import catalogue as cat
 
 DEFAULT_SEED = 20240817
@@ -37,6 +43,16 @@ PATRON_COUNT = 60
 ITEM_COUNT = 320
 SEED_DATE = dt.date(2026, 6, 1)
 """Loans that exist at seed time were made in the weeks before this date."""
+RENEWAL_LIMIT = 2
+"""Renewals per loan."""
+FINE_PER_DAY = 1_000
+"""Rupiah charged for each day an item is returned late."""
+HOLD_PICKUP_DAYS = 7
+"""Days a ready hold waits on the hold shelf."""
+OTHER_BRANCH = "Perpustakaan Cabang Kebayoran"
+"""The branch some items belong to; returned here, they travel back there."""
+SERVICE_SEQUENCE = 1001
+"""First sequence number of the cards and items added for returns, renewals and fees."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +77,12 @@ class DemoItem:
     author: str
     reference: bool = False
     new: bool = False
+    home_branch: str = ""
+    """Empty: this library's own; else the branch it goes back to when returned here."""
+    loan_fee: int = 0
+    """Rupiah charged for each loan (e.g. a new DVD)."""
+    note: str = ""
+    """The library's message shown when it is returned (SIP2 screen message)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +93,7 @@ class DemoLoan:
     patron_barcode: str
     checked_out: dt.date
     due: dt.date
+    renewals: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +105,27 @@ class DemoHold:
 
 
 @dataclass(frozen=True, slots=True)
+class DemoFine:
+    """An amount owed when the library is first opened (a patron's fines, itemised)."""
+
+    patron_barcode: str
+    reason: FineReason
+    amount: int
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class DemoLibrary:
-    """Everything the demo library is seeded with."""
+    """Everything the demo library is seeded with.
+
+    Holds are in queue order; a hold on an item that is not on loan is ready for pickup.
+    """
 
     patrons: tuple[DemoPatron, ...]
     items: tuple[DemoItem, ...]
     loans: tuple[DemoLoan, ...]
     holds: tuple[DemoHold, ...]
+    fines: tuple[DemoFine, ...] = ()
 
 
 def patron_barcode(sequence: int) -> str:
@@ -142,6 +179,41 @@ SPECIAL_ITEMS += LENT_TO_RIZKI
 UNKNOWN_PATRON_BARCODE = patron_barcode(99_000_001)
 UNKNOWN_ITEM_BARCODE = item_barcode(99_000_001)
 
+# Returns, renewals, holds and fees (schema 3). Names the random pools cannot draw.
+DEWI = DemoPatron(patron_barcode(SERVICE_SEQUENCE), "Dewi Anggraini", "3141", _FAR, 3_000)
+YOHANA = DemoPatron(patron_barcode(SERVICE_SEQUENCE + 1), "Yohana Manurung", "2718", _FAR, 0)
+SERVICE_PATRONS = (DEWI, YOHANA)
+OVERDUE_5_DAYS = DemoItem(item_barcode(SERVICE_SEQUENCE), "Sang Pemimpi", "Andrea Hirata")
+OVERDUE_12_DAYS = DemoItem(
+    item_barcode(SERVICE_SEQUENCE + 1), "Hujan Bulan Juni", "Sapardi Djoko Damono"
+)
+HELD_FOR_YOHANA = DemoItem(item_barcode(SERVICE_SEQUENCE + 2), "Bumi", "Tere Liye")
+AT_RENEWAL_LIMIT = DemoItem(item_barcode(SERVICE_SEQUENCE + 3), "Matahari", "Tere Liye")
+OTHER_BRANCH_ITEM = DemoItem(
+    item_barcode(SERVICE_SEQUENCE + 4),
+    "Negeri Para Bedebah",
+    "Tere Liye",
+    home_branch=OTHER_BRANCH,
+)
+READY_FOR_YOHANA = DemoItem(item_barcode(SERVICE_SEQUENCE + 5), "Aroma Karsa", "Dee Lestari")
+FEE_DVD = DemoItem(
+    item_barcode(SERVICE_SEQUENCE + 6),
+    "Laskar Pelangi (film, DVD)",
+    "Riri Riza",
+    new=True,
+    loan_fee=5_000,
+    note="Periksa: cakram DVD ada di dalam kotaknya.",
+)
+SERVICE_ITEMS = (
+    OVERDUE_5_DAYS,
+    OVERDUE_12_DAYS,
+    HELD_FOR_YOHANA,
+    AT_RENEWAL_LIMIT,
+    OTHER_BRANCH_ITEM,
+    READY_FOR_YOHANA,
+    FEE_DVD,
+)
+
 
 def _special_loans() -> list[DemoLoan]:
     out = [DemoLoan(LENT_TO_SITI.barcode, SITI.barcode, dt.date(2026, 5, 20), dt.date(2026, 6, 3))]
@@ -149,6 +221,47 @@ def _special_loans() -> list[DemoLoan]:
         start = dt.date(2026, 5, 11) + dt.timedelta(days=i)
         out.append(DemoLoan(item.barcode, RIZKI.barcode, start, start + dt.timedelta(LOAN_DAYS)))
     return out
+
+
+def _service_loans() -> list[DemoLoan]:
+    """Dewi's four loans (two late, one held for Yohana, one renewed twice) and Yohana's one."""
+
+    def lent(item: DemoItem, who: DemoPatron, due_in: int, renewals: int = 0) -> DemoLoan:
+        due = SEED_DATE + dt.timedelta(days=due_in)
+        start = due - dt.timedelta(days=LOAN_DAYS * (renewals + 1))
+        return DemoLoan(item.barcode, who.barcode, start, due, renewals)
+
+    return [
+        lent(OVERDUE_5_DAYS, DEWI, -5),
+        lent(OVERDUE_12_DAYS, DEWI, -12),
+        lent(HELD_FOR_YOHANA, DEWI, 6),
+        lent(AT_RENEWAL_LIMIT, DEWI, 9, renewals=RENEWAL_LIMIT),
+        lent(OTHER_BRANCH_ITEM, YOHANA, 8),
+    ]
+
+
+SERVICE_HOLDS = (
+    DemoHold(READY_FOR_YOHANA.barcode, YOHANA.barcode),  # on the shelf: ready for pickup
+    DemoHold(HELD_FOR_YOHANA.barcode, YOHANA.barcode),  # on loan to Dewi: Yohana is first
+    DemoHold(HELD_FOR_YOHANA.barcode, SITI.barcode),  # ... and Siti second
+)
+ITEMISED_FINES = (
+    DemoFine(SITI.barcode, FineReason.OVERDUE, 5_000, "Pulang"),
+    DemoFine(MADE.barcode, FineReason.LOST_ITEM, 65_000, "Kubah"),
+    DemoFine(MADE.barcode, FineReason.OVERDUE, 10_500, "Edensor"),
+    DemoFine(DEWI.barcode, FineReason.OVERDUE, 3_000, "Bulan"),
+)
+"""The special patrons' fines, itemised; every other patron's is one overdue fine."""
+
+
+def _fines(patrons: tuple[DemoPatron, ...]) -> tuple[DemoFine, ...]:
+    itemised = {fine.patron_barcode for fine in ITEMISED_FINES}
+    rest = tuple(
+        DemoFine(p.barcode, FineReason.OVERDUE, p.fines)
+        for p in patrons
+        if p.fines and p.barcode not in itemised
+    )
+    return ITEMISED_FINES + rest
 
 
 # --- random part ---------------------------------------------------------------------------
@@ -263,11 +376,13 @@ def generate(seed: int = DEFAULT_SEED) -> DemoLibrary:
     patrons = _random_patrons(rng)
     items = _random_items(rng)
     loans, holds = _random_circulation(rng, patrons, items)
+    all_patrons = SPECIAL_PATRONS + tuple(patrons) + SERVICE_PATRONS
     return DemoLibrary(
-        patrons=SPECIAL_PATRONS + tuple(patrons),
-        items=SPECIAL_ITEMS + tuple(items),
-        loans=tuple(_special_loans() + loans),
-        holds=(DemoHold(HELD_FOR_SITI.barcode, SITI.barcode), *holds),
+        patrons=all_patrons,
+        items=SPECIAL_ITEMS + tuple(items) + SERVICE_ITEMS,
+        loans=tuple(_special_loans() + loans + _service_loans()),
+        holds=(DemoHold(HELD_FOR_SITI.barcode, SITI.barcode), *holds, *SERVICE_HOLDS),
+        fines=_fines(all_patrons),
     )
 
 
@@ -287,19 +402,26 @@ class DemoPatronCard:
 
 @dataclass(frozen=True, slots=True)
 class DemoItemCard:
-    """An item label for the README. ``outcomes``: (patron barcode, checkout refusal or None)."""
+    """An item label for the README. ``outcomes``: (patron barcode, checkout refusal or None).
+
+    ``returned``: where a return sends it (None: not tried); ``renewals``: (patron barcode,
+    renewal refusal or None).
+    """
 
     barcode: str
     title: str
     what_happens: str
     outcomes: tuple[tuple[str, Refusal | None], ...]
+    returned: SortBin | None = None
+    renewals: tuple[tuple[str, Refusal | None], ...] = ()
 
 
 DEMO_CARDS: tuple[DemoPatronCard | DemoItemCard, ...] = (
     DemoPatronCard(SUTRISNO.barcode, SUTRISNO.pin, SUTRISNO.name,
                    "Good standing, no loans: may borrow up to 5 items.", None),
     DemoPatronCard(SITI.barcode, SITI.pin, SITI.name,
-                   "Good standing, 1 loan and 1 hold waiting (Cantik Itu Luka).", None),
+                   "Good standing, 1 loan, owes Rp 5.000; Cantik Itu Luka waits for her on "
+                   "the hold shelf, and she is 2nd in the queue for Bumi.", None),
     DemoPatronCard(MADE.barcode, MADE.pin, MADE.name,
                    "Owes Rp 75.500 (limit Rp 50.000): refused, fines over limit.",
                    Refusal.FINES_OVER_LIMIT),
@@ -309,6 +431,13 @@ DEMO_CARDS: tuple[DemoPatronCard | DemoItemCard, ...] = (
                    "Already has 5 of 5 items: refused, too many items.", Refusal.TOO_MANY_ITEMS),
     DemoPatronCard(HENDRA.barcode, HENDRA.pin, HENDRA.name,
                    "Blocked by the library (lost items): refused.", Refusal.PATRON_BLOCKED),
+    DemoPatronCard(DEWI.barcode, DEWI.pin, DEWI.name,
+                   "4 loans: 2 overdue (5 and 12 days late, Rp 1.000 a day accruing), "
+                   "1 that Yohana waits for, 1 renewed twice already; owes Rp 3.000 more.",
+                   None),
+    DemoPatronCard(YOHANA.barcode, YOHANA.pin, YOHANA.name,
+                   "1 loan (another branch's book, renewable); Aroma Karsa is ready for her "
+                   "on the hold shelf, and she is 1st in the queue for Bumi.", None),
     DemoPatronCard(SUTRISNO.barcode, "0000", SUTRISNO.name,
                    "Sutrisno's card with a wrong PIN: refused, wrong PIN.", Refusal.WRONG_PIN),
     DemoPatronCard(UNKNOWN_PATRON_BARCODE, "1234", "(nobody)",
@@ -331,10 +460,47 @@ DEMO_CARDS: tuple[DemoPatronCard | DemoItemCard, ...] = (
                  "Siti is told it is already hers.",
                  ((SUTRISNO.barcode, Refusal.ON_LOAN_TO_ANOTHER),
                   (SITI.barcode, Refusal.ALREADY_YOURS))),
+    DemoItemCard(FEE_DVD.barcode, FEE_DVD.title,
+                 "New DVD with a loan fee of Rp 5.000: the fee must be accepted first; "
+                 "then lent for 7 days and the fee is added to the fines.",
+                 ((SUTRISNO.barcode, Refusal.FEE_REQUIRED),)),
+    DemoItemCard(READY_FOR_YOHANA.barcode, READY_FOR_YOHANA.title,
+                 "Ready for Yohana on the hold shelf: refused for Sutrisno (on hold); "
+                 "Yohana gets it, lent for 14 days.",
+                 ((SUTRISNO.barcode, Refusal.ON_HOLD_FOR_ANOTHER), (YOHANA.barcode, None))),
+    DemoItemCard(OVERDUE_5_DAYS.barcode, OVERDUE_5_DAYS.title,
+                 "Dewi's, 5 days overdue: not renewed (overdue); returned, Rp 5.000 is "
+                 "charged and it goes back on the shelf.",
+                 ((SUTRISNO.barcode, Refusal.ON_LOAN_TO_ANOTHER),), SortBin.SHELF,
+                 ((DEWI.barcode, Refusal.ITEM_OVERDUE),)),
+    DemoItemCard(OVERDUE_12_DAYS.barcode, OVERDUE_12_DAYS.title,
+                 "Dewi's, 12 days overdue: returned, Rp 12.000 is charged.",
+                 ((SUTRISNO.barcode, Refusal.ON_LOAN_TO_ANOTHER),), SortBin.SHELF,
+                 ((DEWI.barcode, Refusal.ITEM_OVERDUE),)),
+    DemoItemCard(HELD_FOR_YOHANA.barcode, HELD_FOR_YOHANA.title,
+                 "Dewi's, Yohana and Siti wait for it: not renewed (on hold for another); "
+                 "returned, it goes to the hold shelf for Yohana.",
+                 ((SUTRISNO.barcode, Refusal.ON_LOAN_TO_ANOTHER),), SortBin.HOLD_SHELF,
+                 ((DEWI.barcode, Refusal.ON_HOLD_FOR_ANOTHER),)),
+    DemoItemCard(AT_RENEWAL_LIMIT.barcode, AT_RENEWAL_LIMIT.title,
+                 f"Dewi's, renewed {RENEWAL_LIMIT} times already: not renewed "
+                 "(renewal limit reached).",
+                 ((SUTRISNO.barcode, Refusal.ON_LOAN_TO_ANOTHER),), SortBin.SHELF,
+                 ((DEWI.barcode, Refusal.RENEWAL_LIMIT), (SUTRISNO.barcode,
+                                                          Refusal.ON_LOAN_TO_ANOTHER))),
+    DemoItemCard(OTHER_BRANCH_ITEM.barcode, OTHER_BRANCH_ITEM.title,
+                 f"Yohana's, belongs to {OTHER_BRANCH}: Yohana may renew it; returned, it "
+                 "goes in the transit box for that branch.",
+                 ((SUTRISNO.barcode, Refusal.ON_LOAN_TO_ANOTHER),), SortBin.TRANSIT,
+                 ((YOHANA.barcode, None),)),
     DemoItemCard(UNKNOWN_ITEM_BARCODE, "(none)",
                  "Valid barcode the library does not know: unknown item.",
                  ((SUTRISNO.barcode, Refusal.UNKNOWN_ITEM),)),
 )  # fmt: skip
+
+
+def _rupiah(amount: int) -> str:
+    return f"Rp {amount:,}".replace(",", ".")
 
 
 def demo_cards_markdown() -> str:
@@ -353,7 +519,9 @@ def demo_cards_markdown() -> str:
     lines += [
         "",
         "Item outcomes are for Sutrisno unless the row says otherwise. Every other card in "
-        f"the demo library is in good standing; fines limit Rp {FINES_LIMIT:,}".replace(",", ".")
-        + f", loan limit {LOAN_LIMIT} items.",
+        f"the demo library is in good standing; fines limit {_rupiah(FINES_LIMIT)}, loan "
+        f"limit {LOAN_LIMIT} items, {RENEWAL_LIMIT} renewals per loan, late returns "
+        f"{_rupiah(FINE_PER_DAY)} a day, ready holds wait {HOLD_PICKUP_DAYS} days. Loan and "
+        "hold dates count from the day the demo library was first opened.",
     ]
     return "\n".join(lines) + "\n"

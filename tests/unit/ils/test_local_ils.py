@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from kiosk.core.clock import ManualClock
 from kiosk.core.model import Refusal
 from kiosk.core.ports import IlsUnavailable
 from kiosk.ils.local import LocalIls
@@ -214,6 +215,15 @@ def test_readme_demo_cards_behave_as_documented(tmp_path: Path, card: object) ->
             assert answer.loan is not None and answer.title == card.title
             days = (answer.loan.due - JAKARTA_TODAY).days
             assert f"lent for {days} days" in card.what_happens
+    for patron_barcode, expected in card.renewals:
+        ils = LocalIls.open(tmp_path / f"renew-{patron_barcode}.sqlite3", clock=ManualClock(NOW))
+        assert ils.renew(patron_barcode, card.barcode, NOW).refusal is expected
+    if card.returned is not None:
+        ils = LocalIls.open(tmp_path / "return.sqlite3", clock=ManualClock(NOW))
+        answer = ils.checkin(card.barcode, NOW)
+        assert answer.ok and answer.sort is card.returned
+        if answer.fine:
+            assert f"Rp {answer.fine:,}".replace(",", ".") + " is charged" in card.what_happens
 
 
 def test_concurrent_checkouts_lend_one_copy_once(ils: LocalIls) -> None:
