@@ -52,9 +52,11 @@ import contextlib
 import enum
 import re
 import socket
+import termios
 import threading
 import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -229,7 +231,11 @@ class _SocketLink:
 
 
 class _SerialLink:
-    """A serial port (or other pyserial URL) to a printer."""
+    """A serial port (or other pyserial URL) to a printer.
+
+    pyserial lets ``termios.error`` (not an OSError) out of ``flush()`` and
+    ``reset_input_buffer()`` on a device that is gone; it is turned into OSError here.
+    """
 
     def __init__(self, url: str, baudrate: int, timeout: float) -> None:
         self._port = serial.serial_for_url(
@@ -237,19 +243,30 @@ class _SerialLink:
         )
 
     def send(self, data: bytes, timeout: float) -> None:
-        self._port.write_timeout = timeout
-        self._port.write(data)
-        self._port.flush()
+        with _termios_as_os_error():
+            self._port.write_timeout = timeout
+            self._port.write(data)
+            self._port.flush()
 
     def read_byte(self, timeout: float) -> bytes:
-        self._port.timeout = timeout
-        return bytes(self._port.read(1))
+        with _termios_as_os_error():
+            self._port.timeout = timeout
+            return bytes(self._port.read(1))
 
     def discard_input(self) -> None:
-        self._port.reset_input_buffer()
+        with _termios_as_os_error():
+            self._port.reset_input_buffer()
 
     def close(self) -> None:
         self._port.close()
+
+
+@contextlib.contextmanager
+def _termios_as_os_error() -> Iterator[None]:
+    try:
+        yield
+    except termios.error as exc:
+        raise OSError(*exc.args) from exc
 
 
 class _Failure(Exception):
