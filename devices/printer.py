@@ -245,8 +245,7 @@ class _SerialLink:
     def send(self, data: bytes, timeout: float) -> None:
         with _termios_as_os_error():
             self._port.write_timeout = timeout
-            self._port.write(data)
-            self._port.flush()
+            self._port.write(data)  # no flush(): tcdrain has no timeout; the status read waits
 
     def read_byte(self, timeout: float) -> bytes:
         with _termios_as_os_error():
@@ -350,7 +349,7 @@ class ReceiptPrinter:
                     ) from exc
             except _Failure as failure:
                 if failure.outcome is not PrintOutcome.OUT_OF_PAPER:
-                    self.close()
+                    self._drop()
                 return PrintResult(failure.outcome, str(failure))
         if after[0] & _ROLL_END:
             return PrintResult(
@@ -365,7 +364,14 @@ class ReceiptPrinter:
         return PrintResult(PrintOutcome.PRINTED, f"receipt printer {self.url}: printed")
 
     def close(self) -> None:
-        """Close the connection, if open; the next print opens it again."""
+        """Close the connection, if open; the next print opens it again.
+
+        Waits for a print in progress (at most its budget).
+        """
+        with self._lock:
+            self._drop()
+
+    def _drop(self) -> None:
         link, self._link = self._link, None
         if link is not None:
             with contextlib.suppress(OSError, serial.SerialException):
@@ -389,7 +395,7 @@ class ReceiptPrinter:
                 self._link.send(STATUS_PAPER, _left(deadline))
                 answer = self._link.read_byte(min(self._status_timeout, _left(deadline)))
             except (OSError, serial.SerialException) as exc:
-                self.close()
+                self._drop()
                 if not fresh and _left(deadline) > 0.01:
                     fresh = True
                     continue

@@ -26,6 +26,7 @@ import contextlib
 import os
 import select
 import socket
+import struct
 import threading
 import time
 import tty
@@ -78,6 +79,8 @@ class PrinterSimulator:
         self._link = link
         self._pty: tuple[int, int] | None = None
         self._pty_generation = 0
+        self._pty_replace = False
+        self._threads: list[threading.Thread] = []
         self._server: socket.socket | None = None
         self.received = 0  # bytes received, all connections
         if tcp:
@@ -136,14 +139,19 @@ class PrinterSimulator:
             self._paper = paper
 
     def disconnect(self) -> None:
-        """Drop every connection now: TCP clients are closed, the pty is replaced."""
+        """Drop every connection now: TCP clients are closed, the pty is replaced.
+
+        Returns once the pty was replaced (by its own thread, within a poll interval).
+        """
         with self._condition:
             clients = list(self._clients)
+            if self._pty is not None and not self._closed:
+                self._pty_replace = True
+                wanted = self._pty_generation + 1
+                self._condition.wait_for(lambda: self._pty_generation >= wanted, 5.0)
         for client in clients:
             with contextlib.suppress(OSError):
                 client.shutdown(socket.SHUT_RDWR)
-        if self._pty is not None:
-            self._replace_pty()
 
     def disconnect_after(self, n: int) -> None:
         """Drop the connection once ``n`` more bytes have arrived (the rest is lost).
@@ -180,7 +188,17 @@ class PrinterSimulator:
             if self._closed:
                 return
             self._closed = True
-        self.disconnect()
+            clients = list(self._clients)
+        for client in clients:
+            with contextlib.suppress(OSError):
+                client.shutdown(socket.SHUT_RDWR)
+        if self._server is not None:
+            with contextlib.suppress(OSError):
+                self._server.shutdown(socket.SHUT_RDWR)  # wakes accept()
+        # Descriptors are closed only after the threads using them ended: a closed number
+        # is soon reused (by the next simulator's pty) and an old select() would read it.
+        for thread in self._threads:
+            thread.join(5.0)
         if self._server is not None:
             self._server.close()
         if self._pty is not None:
@@ -203,7 +221,10 @@ class PrinterSimulator:
     # -- receiving ----------------------------------------------------------------------
 
     def _thread(self, target: Callable[..., None], kind: str, *args: object) -> None:
-        threading.Thread(target=target, args=args, name=f"printer-sim-{kind}", daemon=True).start()
+        thread = threading.Thread(target=target, args=args, name=f"printer-sim-{kind}", daemon=True)
+        if kind != "client":
+            self._threads.append(thread)
+        thread.start()
 
     def _receipt(self, receipt: PrintedReceipt) -> None:
         with self._condition:
@@ -261,7 +282,7 @@ class PrinterSimulator:
                 self._clients.discard(client)
             # SO_LINGER 0: close with a reset, as a pulled cable or a power cut looks.
             with contextlib.suppress(OSError):
-                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00" * 2)
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             client.close()
             decoder.connection_lost()
 
@@ -280,18 +301,21 @@ class PrinterSimulator:
             temporary.replace(self._link)
 
     def _replace_pty(self) -> None:
+        """Close the pty and open a new one; only on the pty thread, which owns the fds."""
         with self._condition:
             old = self._pty
-            self._pty_generation += 1
-            if self._closed:
-                return
             self._open_pty()
+            self._pty_generation += 1
+            self._pty_replace = False
+            self._condition.notify_all()
         if old is not None:
             _close_fds(old)
 
     def _pty_loop(self) -> None:
         generation, decoder = -1, self._new_decoder()
         while not self._closed:
+            if self._pty_replace:
+                self._replace_pty()
             with self._condition:
                 fds, current = self._pty, self._pty_generation
             if fds is None:
@@ -306,8 +330,8 @@ class PrinterSimulator:
                 if not ready:
                     continue
                 data = os.read(master, 4096)
-            except (OSError, ValueError):
-                time.sleep(_POLL)  # replaced or closed under us: pick up the new one
+            except OSError:
+                time.sleep(_POLL)  # EIO while no one has the port open: wait for one
                 continue
             accepted, drop = self._take(data)
             answers = decoder.feed(accepted)
