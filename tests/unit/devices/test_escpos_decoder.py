@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devices.printer import Receipt, ReceiptLine, render
+from devices.receipt import Receipt, ReceiptLine, render
 from devices.sim.escpos_decoder import EscPosDecoder, Paper, PrintedLine, PrintedReceipt
 
 

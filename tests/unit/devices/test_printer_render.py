@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from devices.printer import Receipt, ReceiptLine, ReceiptPrinter, fold_text, render
+from devices.printer import ReceiptPrinter
+from devices.receipt import Receipt, ReceiptLine, fold_text, render
 
 
 def test_the_receipt_starts_with_init_and_code_page_and_ends_with_a_cut() -> None:
