@@ -2,6 +2,7 @@
 
     kiosk run            start the kiosk (demo library and simulated scanner by default)
     kiosk sim scanner    a barcode scanner simulator on a pseudo-terminal, for technicians
+    kiosk sim printer    a receipt printer simulator on a pseudo-terminal and a TCP port
     kiosk demo reset     put the demo library back as the README describes it
     kiosk --version
 
@@ -107,6 +108,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="what to send after each barcode (default: CR)",
     )
 
+    printer = devices.add_parser(
+        "printer",
+        help="ESC/POS receipt printer on a pseudo-terminal and a TCP port",
+        description=(
+            "Create a pseudo-terminal and a loopback TCP port that behave like an ESC/POS "
+            "receipt printer, print where they are, and print each receipt received as "
+            "text. Type !help for faults (!paper out, !paper ok, !disconnect)."
+        ),
+    )
+    printer.add_argument(
+        "--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: any free one)"
+    )
+
     demo = commands.add_parser(
         "demo", help="the embedded demo library", description="The embedded demo library."
     )
@@ -150,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     if args.command == "sim" and args.device == "scanner":
         return _sim_scanner(args)
+    if args.command == "sim" and args.device == "printer":
+        return _sim_printer(args)
     if args.command == "demo" and args.demo_command == "reset":
         return _demo_reset(args)
     if args.command in ("sim", "demo"):
@@ -354,6 +370,29 @@ def _sim_scanner(args: argparse.Namespace) -> int:
         )
         with contextlib.suppress(KeyboardInterrupt):
             run_scanner_console(simulator.send, sys.stdin, sys.stdout, faults=simulator)
+    return 0
+
+
+def _sim_printer(args: argparse.Namespace) -> int:
+    from devices.sim.printer import PrinterSimulator
+    from devices.sim.printer_console import PrinterConsole
+
+    console = PrinterConsole(sys.stdout)
+    try:
+        simulator = PrinterSimulator(port=args.port, on_receipt=console.on_receipt)
+    except OSError as err:
+        print(
+            f"kiosk: cannot listen on TCP port {args.port} ({err.strerror or err})", file=sys.stderr
+        )
+        return 1
+    with simulator:
+        console.say(
+            f"Printer simulator on {simulator.port_path} (serial) and {simulator.url} (network)\n"
+            f"Use either as the printer URL; receipts appear here. !help lists faults; "
+            "Ctrl-D ends."
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            console.run(simulator, sys.stdin)
     return 0
 
 

@@ -5,6 +5,10 @@ registered under that name (``"scanner"`` by default), created on first use. Cal
 :func:`register_url_handler` once before ``serial.serial_for_url("sim://...")``;
 :class:`devices.serial_reader.SerialReader` (and so :func:`devices.scanner.open_scanner`)
 does it for ``sim://`` URLs itself.
+
+``sim://printer`` and ``sim://printer/<name>`` name the in-process
+:class:`devices.sim.printer.PrinterSimulator` of that name (:func:`get_printer`), which
+:class:`devices.printer.ReceiptPrinter` reaches over the simulator's loopback TCP port.
 """
 
 from __future__ import annotations
@@ -13,12 +17,15 @@ import threading
 
 import serial
 
+from devices.sim.printer import PrinterSimulator
 from devices.sim.scanner import PtyScannerSimulator, SimulatedScanner
 
 __all__ = [
     "HANDLER_PACKAGE",
+    "PrinterSimulator",
     "PtyScannerSimulator",
     "SimulatedScanner",
+    "get_printer",
     "get_scanner",
     "register_url_handler",
 ]
@@ -27,6 +34,7 @@ HANDLER_PACKAGE = "devices.sim.urlhandler"
 
 _lock = threading.Lock()
 _scanners: dict[str, SimulatedScanner] = {}
+_printers: dict[str, PrinterSimulator] = {}
 
 
 def get_scanner(name: str = "scanner") -> SimulatedScanner:
@@ -43,6 +51,24 @@ def get_scanner(name: str = "scanner") -> SimulatedScanner:
         if scanner is None:
             scanner = _scanners[name] = SimulatedScanner(name)
         return scanner
+
+
+def get_printer(name: str = "printer") -> PrinterSimulator:
+    """Return the in-process printer simulator called ``name``, starting it on first use.
+
+    It listens on a free loopback TCP port only (no pty).
+
+    Args:
+        name: the ``<name>`` of ``sim://printer/<name>``; ``"printer"`` for ``sim://printer``.
+
+    Returns:
+        The same object for the same name, for the life of the process.
+    """
+    with _lock:
+        printer = _printers.get(name)
+        if printer is None:
+            printer = _printers[name] = PrinterSimulator(tcp=True, pty=False)
+        return printer
 
 
 def register_url_handler() -> None:

@@ -549,8 +549,12 @@ def test_cli_version(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("args", "expected"),
-    [(("run", "--help"), "--config"), (("sim", "scanner", "--help"), "--terminator")],
-    ids=["run", "sim-scanner"],
+    [
+        (("run", "--help"), "--config"),
+        (("sim", "scanner", "--help"), "--terminator"),
+        (("sim", "printer", "--help"), "--port"),
+    ],
+    ids=["run", "sim-scanner", "sim-printer"],
 )
 def test_cli_help_exits_0(tmp_path: Path, args: tuple[str, ...], expected: str) -> None:
     result = _kiosk(*args, cwd=tmp_path)
