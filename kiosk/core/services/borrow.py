@@ -88,15 +88,18 @@ ITEM_REFUSALS = frozenset(set(Refusal) - {Refusal.WRONG_PIN, Refusal.PIN_LOCKED}
 """Refusals a scanned book can get; each has a ``next.item.<value>`` step."""
 
 
-def refusal_notice(refusal: Refusal, step: str = "card") -> Notice:
+def refusal_notice(refusal: Refusal, step: str = "card", *, due: dt.date | None = None) -> Notice:
     """What happened and, after it, what to do next (``step``: "card" or "item").
 
     Every refusal tells the patron what to do with the book (or card) and what to do
-    next, so nobody is left at the screen wondering. "Already yours" is not an error.
+    next, so nobody is left at the screen wondering. "Already yours" is not an error and
+    says until when (``due``).
     """
     is_error = refusal is not Refusal.ALREADY_YOURS
-    then = Notice(f"next.{step}.{refusal.value}", is_error=is_error)
-    return Notice(f"refusal.{refusal.value}", is_error=is_error).followed_by(then)
+    said = Notice(f"refusal.{refusal.value}", is_error=is_error)
+    if refusal is Refusal.ALREADY_YOURS and due is not None:
+        said = said.followed_by(Notice.of("line.due_sentence", date=due, is_error=False))
+    return said.followed_by(Notice(f"next.{step}.{refusal.value}", is_error=is_error))
 
 
 # ----- entering ------------------------------------------------------------------------------
@@ -264,14 +267,10 @@ def item_details(line: ItemLine, *, scanning: bool) -> tuple[Notice, ...]:
     if line.status is LineStatus.DONE and line.refusal is None:
         return (due,) if due else ()
     refusal = line.refusal or Refusal.NOT_LOANABLE
-    is_error = refusal is not Refusal.ALREADY_YOURS  # it is on their card: not a failure
-    said = Notice(f"refusal.{refusal.value}", is_error=is_error)
-    if refusal is Refusal.ALREADY_YOURS and line.due is not None:
-        said = said.followed_by(Notice.of("line.due_sentence", date=line.due, is_error=False))
-    said = said.followed_by(Notice(f"next.item.{refusal.value}", is_error=is_error))
+    said = refusal_notice(refusal, "item", due=line.due)
     tail = _WHILE_SCANNING.get(refusal) if scanning else None
     if tail is not None:
-        said = said.followed_by(Notice(tail, is_error=is_error))
+        said = said.followed_by(Notice(tail, is_error=said.is_error))
     return (due, said) if line.status is LineStatus.DONE and due else (said,)
 
 
