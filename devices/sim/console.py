@@ -18,12 +18,13 @@ are not UTF-8) is refused with one line and the console goes on.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Protocol, TextIO, runtime_checkable
 
 from devices import codabar
 from devices.scanner import mask
 from devices.sim.scanner import with_wrong_check_digit
+from devices.sim.terminal import console_lines
 
 _LONG_NUMBER = re.compile(r"\d{8,}")  # a card or item number, not a count or a pause
 
@@ -87,7 +88,7 @@ def run_scanner_console(
         stdout.write(text + "\n")
         stdout.flush()
 
-    for raw in _lines(stdin):
+    for raw in console_lines(stdin):
         line = raw.strip()
         if not line:
             continue
@@ -135,20 +136,6 @@ def _run_command(
         faults.replug()
         return "scanner plugged back in"
     return f"unknown command !{command} (type !help)"
-
-
-def _lines(stdin: TextIO) -> Iterator[str]:
-    """The lines of ``stdin``; bytes that are not UTF-8 become U+FFFD instead of an error.
-
-    A real terminal's text layer raises UnicodeDecodeError on such bytes (under a strict
-    UTF-8 locale) and loses the rest of its buffer; reading its bytes avoids both.
-    """
-    binary = getattr(stdin, "buffer", None)
-    if binary is None:
-        yield from stdin
-        return
-    for raw in binary:
-        yield raw.decode("utf-8", errors="replace")
 
 
 def _is_printable_ascii(text: str) -> bool:

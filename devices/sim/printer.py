@@ -29,12 +29,12 @@ import socket
 import struct
 import threading
 import time
-import tty
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
 from devices.sim.escpos_decoder import EscPosDecoder, Paper, PrintedReceipt
+from devices.sim.terminal import close_fds, open_raw_pty
 
 __all__ = ["Paper", "PrintedReceipt", "PrinterSimulator"]
 
@@ -202,7 +202,7 @@ class PrinterSimulator:
         if self._server is not None:
             self._server.close()
         if self._pty is not None:
-            _close_fds(self._pty)
+            close_fds(self._pty)
         if self._link is not None:
             with contextlib.suppress(OSError):
                 self._link.unlink()
@@ -289,9 +289,7 @@ class PrinterSimulator:
     # -- pseudo-terminal ----------------------------------------------------------------
 
     def _open_pty(self) -> None:
-        master, slave = os.openpty()
-        tty.setraw(master)
-        tty.setraw(slave)
+        master, slave = open_raw_pty()
         self._pty = (master, slave)
         if self._link is not None:
             temporary = self._link.with_name(self._link.name + ".new")
@@ -309,7 +307,7 @@ class PrinterSimulator:
             self._pty_replace = False
             self._condition.notify_all()
         if old is not None:
-            _close_fds(old)
+            close_fds(old)
 
     def _pty_loop(self) -> None:
         generation, decoder = -1, self._new_decoder()
@@ -340,9 +338,3 @@ class PrinterSimulator:
             elif answers:
                 with contextlib.suppress(OSError):
                     os.write(master, answers)
-
-
-def _close_fds(fds: tuple[int, int]) -> None:
-    for fd in fds:
-        with contextlib.suppress(OSError):
-            os.close(fd)

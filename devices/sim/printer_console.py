@@ -15,11 +15,11 @@ Every command answers with one short English line.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import TextIO
 
 from devices.sim.escpos_decoder import Paper, PrintedReceipt
 from devices.sim.printer import PrinterSimulator
+from devices.sim.terminal import console_lines
 
 HELP = """\
 commands:
@@ -90,20 +90,10 @@ class PrinterConsole:
             simulator: the printer to act on.
             stdin: where the technician types.
         """
-        for raw in _lines(stdin):
+        for raw in console_lines(stdin):
             line = raw.strip()
             if line:
                 self.say(run_command(simulator, line))
-
-
-def _lines(stdin: TextIO) -> Iterator[str]:
-    """The lines of ``stdin``, bytes that are not UTF-8 as U+FFFD instead of an error."""
-    binary = getattr(stdin, "buffer", None)
-    if binary is None:
-        yield from stdin
-        return
-    for raw in binary:
-        yield raw.decode("utf-8", errors="replace")
 
 
 def run_command(simulator: PrinterSimulator, line: str) -> str:

@@ -24,17 +24,16 @@ the port are discarded by the open.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import threading
 import time
-import tty
 from types import TracebackType
 
 from serial import SerialException
 
 from devices import codabar
+from devices.sim.terminal import close_fds, open_raw_pty
 
 _NOISE_BYTES = bytes(b for b in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)) if b not in b"\r\n")
 
@@ -150,9 +149,7 @@ class PtyScannerSimulator(_FaultsMixin):
             terminator: bytes appended to each scan.
         """
         self.terminator = terminator
-        self._master, self._slave = os.openpty()
-        tty.setraw(self._master)
-        tty.setraw(self._slave)
+        self._master, self._slave = open_raw_pty()
         self.port_path = os.ttyname(self._slave)
         self._lock = threading.Lock()
         self._closed = False
@@ -185,9 +182,7 @@ class PtyScannerSimulator(_FaultsMixin):
             if self._closed:
                 return
             self._closed = True
-            for fd in (self._master, self._slave):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+            close_fds((self._master, self._slave))
 
     def __enter__(self) -> PtyScannerSimulator:
         return self

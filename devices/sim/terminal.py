@@ -1,0 +1,45 @@
+"""What the simulators share with a terminal: raw pseudo-terminals and the console's input.
+
+A simulator plays a serial device on a pseudo-terminal pair: the device's side is the
+master, the kiosk opens the slave's path like a serial port. Both ends are raw (no echo,
+no line editing, no CR/LF translation), or the bytes on the wire would not be the
+device's. The technician's console reads its commands from stdin as bytes, so a byte
+that is not UTF-8 cannot end it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tty
+from collections.abc import Iterable, Iterator
+from typing import TextIO
+
+
+def open_raw_pty() -> tuple[int, int]:
+    """A new pseudo-terminal pair ``(master, slave)``, both ends in raw mode."""
+    master, slave = os.openpty()
+    tty.setraw(master)
+    tty.setraw(slave)
+    return master, slave
+
+
+def close_fds(fds: Iterable[int]) -> None:
+    """Close each descriptor, ignoring those already closed."""
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def console_lines(stdin: TextIO) -> Iterator[str]:
+    """The lines of ``stdin``; bytes that are not UTF-8 become U+FFFD instead of an error.
+
+    A real terminal's text layer raises UnicodeDecodeError on such bytes (under a strict
+    UTF-8 locale) and loses the rest of its buffer; reading its bytes avoids both.
+    """
+    binary = getattr(stdin, "buffer", None)
+    if binary is None:
+        yield from stdin
+        return
+    for raw in binary:
+        yield raw.decode("utf-8", errors="replace")
