@@ -112,7 +112,7 @@ class FollowScrollView(ScrollView):
     follow = BooleanProperty(True)
 
     def _get_vbar(self) -> tuple[float, float]:
-        # Kivy's bar shrinks with the content down to 1 % of the view: a 10 px stub in a
+        # Kivy's bar shrinks with the content down to 1 % of the view: a 10 px sliver in a
         # long session, which a patron does not notice. It never gets shorter than this.
         viewport = self._viewport
         if viewport is None or viewport.height <= self.height:

@@ -86,7 +86,7 @@ def test_item_list_follows_the_newest_line_and_touches_only_new_rows() -> None:
 
 def test_the_scroll_bar_stays_long_enough_to_see_in_a_long_large_print_list() -> None:
     """GIVEN large print and 60 lines (rows far taller than the view) THEN the scroll bar is
-    still long enough to notice and grab, not Kivy's 1 % stub."""
+    still long enough to notice and grab, not Kivy's 1 % sliver."""
     found = run_probe("flood", "--large")
     assert found["scrollable"] and found["bar_length"] >= 40
 
