@@ -150,10 +150,15 @@ class CheckoutNotLent:
     """Outcome: the item of an intent was not lent (a refusal, or the ILS says so later).
 
     ``reason`` is for technicians (a :class:`Refusal` value or what reconciliation found).
+    ``refusal`` is set when the patron was refused (the ILS said no): it is then also
+    stored as a refusal with its outbox report, in the same transaction; the item's
+    barcode goes with it, the patron's does not.
     """
 
     intent_id: str
     reason: str
+    refusal: Refusal | None = None
+    item_barcode: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,10 +189,70 @@ class Rating:
             raise ValueError("a rating names the service rated")
 
 
-Outcome = Loan | CheckoutConfirmed | CheckoutNotLent | CheckoutUnanswered | Rating
-"""Everything the kiosk records in its circulation log (loans and the resolutions of
-check-out intents now; returns, renewals, refusals, ratings and visits are added here as
-new types with their services)."""
+@dataclass(frozen=True, slots=True)
+class Return:
+    """Outcome: an item the ILS took back at this kiosk. A return needs no card, so it
+    names no patron. ``fine`` is what the ILS charged for lateness (Rupiah); ``sort`` and
+    ``destination`` are where the item went next (see :class:`CheckinAnswer`)."""
+
+    item_barcode: str
+    title: str
+    returned_at: dt.datetime
+    fine: int = 0
+    sort: SortBin | None = None
+    destination: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Renewal:
+    """Outcome: a loan the ILS extended at this kiosk, with its new due date. No patron."""
+
+    item_barcode: str
+    title: str
+    due: dt.date
+    renewed_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Outcome: the ILS (or the kiosk) refused a patron's request: a sign-in, a return, a
+    renewal, or a loan (borrowing records it with :class:`CheckoutNotLent`'s ``refusal``).
+
+    ``service`` is the service's name (``borrow``, ``return``, ``account``);
+    ``item_barcode`` is empty for a refused sign-in. Never who was refused.
+    """
+
+    service: str
+    reason: Refusal
+    refused_at: dt.datetime
+    item_barcode: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeeAccepted:
+    """Outcome: a patron accepted an item's loan fee (Rupiah) before it was lent; stored
+    before the ILS is asked to lend it with the fee acknowledged. No patron identity."""
+
+    item_barcode: str
+    title: str
+    amount: int
+    accepted_at: dt.datetime
+
+
+Outcome = (
+    Loan
+    | CheckoutConfirmed
+    | CheckoutNotLent
+    | CheckoutUnanswered
+    | Rating
+    | Return
+    | Renewal
+    | Refused
+    | FeeAccepted
+)
+"""Everything the kiosk records in its circulation log. A new kind of outcome is a new type
+here, a recorder in :mod:`kiosk.storage.circulation_log` and a report in
+:mod:`kiosk.core.wire`."""
 
 
 @dataclass(frozen=True, slots=True)

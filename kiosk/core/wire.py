@@ -17,8 +17,17 @@ check-out::
       "due": "2026-12-05"
     }
 
-Kinds: ``checkout`` (item_barcode, title, due) and ``rating`` (score 1-5, service: a
-patron's optional one-tap rating at the end of a session).
+Kinds:
+
+- ``checkout``: item_barcode, title, due.
+- ``return``: item_barcode, title, fine (Rupiah charged, 0 for none), sort (``shelf``,
+  ``hold_shelf``, ``transit`` or empty), destination (the branch, for ``transit``).
+- ``renewal``: item_barcode, title, due (the new due date).
+- ``refusal``: service (``borrow``, ``return``, ``account``), reason (a refusal code such
+  as ``wrong_pin`` or ``on_hold_for_another``), item_barcode (empty for a sign-in).
+- ``fee_accepted``: item_barcode, title, amount (Rupiah): a loan fee the patron accepted.
+- ``rating``: score 1-5, service: a patron's optional one-tap rating at the end of a
+  session.
 
 Rules: ``event_id`` is a UUID, unique per event, so a report sent twice is counted once;
 ``occurred_at`` is UTC ISO-8601 with microseconds; dates are ISO ``YYYY-MM-DD``. A new
@@ -81,10 +90,126 @@ class RatingReport:
         return cls(score=score, service=_text(data, "service"))
 
 
-Report = CheckoutReport | RatingReport
+@dataclass(frozen=True)
+class ReturnReport:
+    """An item returned at a kiosk: the fine charged (Rupiah, 0 for none) and where it went
+    (``sort``: ``shelf``, ``hold_shelf``, ``transit`` or empty when the ILS did not say;
+    ``destination``: the branch for ``transit``)."""
+
+    KIND: ClassVar[str] = "return"
+
+    item_barcode: str
+    title: str
+    fine: int
+    sort: str
+    destination: str
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "item_barcode": self.item_barcode,
+            "title": self.title,
+            "fine": self.fine,
+            "sort": self.sort,
+            "destination": self.destination,
+        }
+
+    @classmethod
+    def from_fields(cls, data: dict[str, Any]) -> ReturnReport:
+        sort = _optional_text(data, "sort")
+        if sort not in RETURN_SORTS:
+            raise WireError(f"sort: expected one of {sorted(RETURN_SORTS)}, got {sort!r}")
+        return cls(
+            item_barcode=_text(data, "item_barcode"),
+            title=_text(data, "title"),
+            fine=_amount(data, "fine"),
+            sort=sort,
+            destination=_optional_text(data, "destination"),
+        )
+
+
+RETURN_SORTS = frozenset({"", "shelf", "hold_shelf", "transit"})
+
+
+@dataclass(frozen=True)
+class RenewalReport:
+    """A loan renewed at a kiosk, with its new due date."""
+
+    KIND: ClassVar[str] = "renewal"
+
+    item_barcode: str
+    title: str
+    due: dt.date
+
+    def fields(self) -> dict[str, Any]:
+        return {"item_barcode": self.item_barcode, "title": self.title, "due": self.due.isoformat()}
+
+    @classmethod
+    def from_fields(cls, data: dict[str, Any]) -> RenewalReport:
+        return cls(
+            item_barcode=_text(data, "item_barcode"),
+            title=_text(data, "title"),
+            due=_date(data, "due"),
+        )
+
+
+@dataclass(frozen=True)
+class RefusalReport:
+    """A patron's request refused: the service, the reason (a refusal code such as
+    ``wrong_pin``, ``on_hold_for_another``) and the item's barcode (empty for a sign-in)."""
+
+    KIND: ClassVar[str] = "refusal"
+
+    service: str
+    reason: str
+    item_barcode: str
+
+    def fields(self) -> dict[str, Any]:
+        return {"service": self.service, "reason": self.reason, "item_barcode": self.item_barcode}
+
+    @classmethod
+    def from_fields(cls, data: dict[str, Any]) -> RefusalReport:
+        return cls(
+            service=_text(data, "service"),
+            reason=_text(data, "reason"),
+            item_barcode=_optional_text(data, "item_barcode"),
+        )
+
+
+@dataclass(frozen=True)
+class FeeAcceptedReport:
+    """A patron accepted an item's loan fee (Rupiah) at a kiosk."""
+
+    KIND: ClassVar[str] = "fee_accepted"
+
+    item_barcode: str
+    title: str
+    amount: int
+
+    def fields(self) -> dict[str, Any]:
+        return {"item_barcode": self.item_barcode, "title": self.title, "amount": self.amount}
+
+    @classmethod
+    def from_fields(cls, data: dict[str, Any]) -> FeeAcceptedReport:
+        return cls(
+            item_barcode=_text(data, "item_barcode"),
+            title=_text(data, "title"),
+            amount=_amount(data, "amount"),
+        )
+
+
+Report = (
+    CheckoutReport | RatingReport | ReturnReport | RenewalReport | RefusalReport | FeeAcceptedReport
+)
 REPORT_KINDS: dict[str, type[Report]] = {
-    CheckoutReport.KIND: CheckoutReport,
-    RatingReport.KIND: RatingReport,
+    report.KIND: report
+    for report in (
+        CheckoutReport,
+        RatingReport,
+        ReturnReport,
+        RenewalReport,
+        RefusalReport,
+        FeeAcceptedReport,
+    )
 }
 
 
@@ -154,6 +279,20 @@ def _text(data: dict[str, Any], name: str) -> str:
     value = data.get(name)
     if not isinstance(value, str) or not value:
         raise WireError(f"{name}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def _optional_text(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str):
+        raise WireError(f"{name}: expected a string (may be empty), got {value!r}")
+    return value
+
+
+def _amount(data: dict[str, Any], name: str) -> int:
+    value = data.get(name)
+    if type(value) is not int or value < 0:
+        raise WireError(f"{name}: expected a whole number of Rupiah, 0 or more, got {value!r}")
     return value
 
 

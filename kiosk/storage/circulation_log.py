@@ -1,11 +1,10 @@
 """The kiosk's durable circulation log: each outcome plus its outbox event, written together.
 
 Every outcome kind goes through :meth:`SqlCirculationLog.record`, which dispatches on the
-outcome's type to the function that adds its own row and returns its report
-(:mod:`kiosk.core.wire`); the outbox row is added in the same transaction. A new kind
-(a return, a renewal, a rating, a visit) adds one such function to ``_RECORDERS``. A
-recorder that has nothing for central (the resolution of a check-out intent without a
-loan) returns None and no outbox row is added.
+outcome's type to its recorder (:mod:`kiosk.storage.recorders`): the recorder adds the
+outcome's own row and returns its report (:mod:`kiosk.core.wire`), and the outbox row is
+added in the same transaction. A recorder that has nothing for central (the resolution of
+a check-out intent without a loan) returns None and no outbox row is added.
 
 Check-out intents (:meth:`SqlCirculationLog.begin_checkout`) are committed before the ILS
 is asked. Recording :class:`~kiosk.core.model.CheckoutConfirmed` resolves the intent in the
@@ -27,22 +26,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CursorResult, Engine, or_, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from kiosk.core import wire
-from kiosk.core.model import (
-    CheckoutConfirmed,
-    CheckoutIntent,
-    CheckoutNotLent,
-    CheckoutUnanswered,
-    Loan,
-    Outcome,
-    Rating,
-)
+from kiosk.core.model import CheckoutIntent, Loan, Outcome
 from kiosk.core.ports import StorageFailed
-from kiosk.storage.models import CheckoutIntentRecord, LoanRecord, OutboxEvent, RatingRecord
+from kiosk.storage import recorders
+from kiosk.storage.models import CheckoutIntentRecord, LoanRecord, OutboxEvent
 
 _log = logging.getLogger(__name__)
 
@@ -74,131 +66,6 @@ def _new_event_id() -> str:
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _aware(moment: dt.datetime, what: str) -> dt.datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{what} must be timezone-aware")
-    return moment
-
-
-LENT, NOT_LENT = "lent", "not_lent"  # values of checkout_intents.resolution
-
-_Recorded = tuple[wire.Report, dt.datetime] | None
-
-
-def _record_loan(
-    session: Session, event_id: str, kiosk_id: str, now: dt.datetime, loan: Loan
-) -> _Recorded:
-    _aware(loan.checked_out_at, "loan.checked_out_at")
-    session.add(
-        LoanRecord(
-            event_id=event_id,
-            kiosk_id=kiosk_id,
-            patron_barcode=loan.patron_barcode,
-            item_barcode=loan.item_barcode,
-            title=loan.title,
-            author=loan.author,
-            due=loan.due,
-            checked_out_at=loan.checked_out_at,
-        )
-    )
-    report = wire.CheckoutReport(item_barcode=loan.item_barcode, title=loan.title, due=loan.due)
-    return report, loan.checked_out_at
-
-
-def _record_rating(
-    session: Session, event_id: str, kiosk_id: str, now: dt.datetime, rating: Rating
-) -> _Recorded:
-    _aware(rating.rated_at, "rating.rated_at")
-    session.add(
-        RatingRecord(
-            event_id=event_id,
-            kiosk_id=kiosk_id,
-            score=rating.score,
-            service=rating.service,
-            rated_at=rating.rated_at,
-        )
-    )
-    return wire.RatingReport(score=rating.score, service=rating.service), rating.rated_at
-
-
-def _intent(intent_id: str) -> Any:
-    return CheckoutIntentRecord.intent_id == intent_id
-
-
-def _rows(result: Any) -> int:
-    return result.rowcount if isinstance(result, CursorResult) else 0
-
-
-def _record_confirmed(
-    session: Session, event_id: str, kiosk_id: str, now: dt.datetime, outcome: CheckoutConfirmed
-) -> _Recorded:
-    # The UPDATE comes first so this transaction takes the write lock before it reads:
-    # a concurrent confirmation of the same intent waits, then finds it already lent.
-    resolved = session.execute(
-        update(CheckoutIntentRecord)
-        .where(
-            _intent(outcome.intent_id),
-            or_(CheckoutIntentRecord.resolution.is_(None), CheckoutIntentRecord.resolution != LENT),
-        )
-        .values(resolution=LENT, resolved_at=now, loan_event_id=event_id, reason=None)
-    )
-    if _rows(resolved) == 0:
-        known = session.scalar(
-            select(CheckoutIntentRecord.resolution).where(_intent(outcome.intent_id))
-        )
-        if known == LENT:
-            _log.info("check-out intent %s already recorded as lent", outcome.intent_id)
-            return None
-        # No such intent (it could not be written): still keep the loan the ILS confirmed.
-        _log.warning("check-out intent %s unknown; recording its loan anyway", outcome.intent_id)
-    return _record_loan(session, event_id, kiosk_id, now, outcome.loan)
-
-
-def _record_not_lent(
-    session: Session, _event_id: str, _kiosk_id: str, now: dt.datetime, outcome: CheckoutNotLent
-) -> _Recorded:
-    session.execute(
-        update(CheckoutIntentRecord)
-        .where(_intent(outcome.intent_id), CheckoutIntentRecord.resolution.is_(None))
-        .values(resolution=NOT_LENT, resolved_at=now, reason=outcome.reason[:200])
-    )
-    return None
-
-
-def _record_unanswered(
-    session: Session, _event_id: str, _kiosk_id: str, _now: dt.datetime, outcome: CheckoutUnanswered
-) -> _Recorded:
-    session.execute(
-        update(CheckoutIntentRecord)
-        .where(_intent(outcome.intent_id), CheckoutIntentRecord.resolution.is_(None))
-        .values(answered=True, reason=outcome.reason[:200])
-    )
-    return None
-
-
-_Recorder = Callable[[Session, str, str, dt.datetime, Any], _Recorded]
-_RECORDERS: dict[type, tuple[_Recorder, str]] = {
-    # outcome type: (adds its row and returns its report and time or None, what the log
-    # line calls it)
-    Loan: (_record_loan, "check-out"),
-    CheckoutConfirmed: (_record_confirmed, "check-out"),
-    CheckoutNotLent: (_record_not_lent, "refused check-out"),
-    CheckoutUnanswered: (_record_unanswered, "unanswered check-out"),
-    Rating: (_record_rating, "rating"),
-}
-
-
-def _describe(outcome: Outcome) -> str:
-    """What a technician's log line may say about an outcome (no patron identity)."""
-    if isinstance(outcome, CheckoutConfirmed):
-        outcome = outcome.loan
-    item = getattr(outcome, "item_barcode", "")
-    if item:
-        return f"item {item}"
-    intent = getattr(outcome, "intent_id", "")
-    return f"intent {intent}" if intent else type(outcome).__name__
 
 
 class SqlCirculationLog:
@@ -245,7 +112,7 @@ class SqlCirculationLog:
             ValueError: the outcome's time is naive (a programming error).
             StorageFailed: the store could not commit; nothing was stored.
         """
-        found = _RECORDERS.get(type(outcome))
+        found = recorders.RECORDERS.get(type(outcome))
         if found is None:
             raise TypeError(f"no recorder for outcome {type(outcome).__name__}")
         recorder, what = found
@@ -274,9 +141,9 @@ class SqlCirculationLog:
         except SQLAlchemyError as exc:
             self._mark_unsettled(outcome, failed=True)
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-            _log.error("%s of %s not recorded: %s", what, _describe(outcome), reason)
+            _log.error("%s of %s not recorded: %s", what, recorders.describe(outcome), reason)
             raise StorageFailed(
-                f"local store could not record {what} of {_describe(outcome)} "
+                f"local store could not record {what} of {recorders.describe(outcome)} "
                 f"(event {event_id}): {reason}"
             ) from exc
         except Exception:
@@ -297,7 +164,7 @@ class SqlCirculationLog:
             ValueError: ``at`` is naive (a programming error).
             StorageFailed: nothing was stored.
         """
-        _aware(at, "at")
+        recorders.aware(at, "at")
         intent = CheckoutIntent(self._new_event_id(), patron_barcode, item_barcode, at)
         try:
             with self._sessions.begin() as session:

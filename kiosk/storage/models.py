@@ -138,3 +138,61 @@ class CheckoutIntentRecord(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     loan_event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ReturnRecord(Base):
+    """An item returned at this kiosk: the fine charged and where it went. No patron."""
+
+    __tablename__ = "returns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    item_barcode: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    fine: Mapped[int] = mapped_column(Integer)
+    sort: Mapped[str] = mapped_column(String(16))
+    destination: Mapped[str] = mapped_column(Text)
+    returned_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class RenewalRecord(Base):
+    """A loan renewed at this kiosk, with its new due date. No patron."""
+
+    __tablename__ = "renewals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    item_barcode: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    due: Mapped[dt.date] = mapped_column(Date)
+    renewed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class RefusalRecord(Base):
+    """A patron's request refused (sign-in, loan, return, renewal). No patron identity."""
+
+    __tablename__ = "refusals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    service: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(32))
+    item_barcode: Mapped[str] = mapped_column(String(32))
+    refused_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class FeeAcceptanceRecord(Base):
+    """A loan fee a patron accepted before the item was lent. No patron identity."""
+
+    __tablename__ = "fee_acceptances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    item_barcode: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    amount: Mapped[int] = mapped_column(Integer)
+    accepted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

@@ -75,7 +75,7 @@ def test_borrow_two_books_and_finish(kiosk: Kiosk) -> None:
     assert (vm.state_texts, vm.lines) == ({}, [])
 
 
-def test_refused_item_is_shown_and_not_stored(kiosk: Kiosk) -> None:
+def test_refused_item_is_shown_and_its_refusal_recorded(kiosk: Kiosk) -> None:
     sign_in(kiosk)
     kiosk.scan(KAMUS)
     [line] = kiosk.vm.lines
@@ -85,7 +85,12 @@ def test_refused_item_is_shown_and_not_stored(kiosk: Kiosk) -> None:
         "Buku ini hanya untuk dibaca di perpustakaan. Anda dapat membacanya di sini, lalu "
         "letakkan di troli pengembalian. Pindai buku berikutnya, atau tekan Selesai meminjam."
     )
-    assert kiosk.store.loans() == [] and kiosk.store.pending_outbox() == []
+    # No loan; the refusal is recorded for central with the item but not the patron.
+    assert kiosk.store.loans() == []
+    [event] = kiosk.store.pending_outbox()
+    assert event.kind == "refusal"
+    assert (event.payload["service"], event.payload["reason"]) == ("borrow", "not_loanable")
+    assert event.payload["item_barcode"] == KAMUS and SUTRISNO not in str(event.payload)
 
 
 def test_blocked_patron_sees_why_and_returns_to_start(kiosk: Kiosk) -> None:

@@ -24,7 +24,7 @@ from flows.harness import FlowKiosk
 from kiosk.core.model import CheckoutAnswer, CheckoutConfirmed, ItemStatus, Outcome
 from kiosk.core.ports import IlsBackend, IlsUnavailable, StorageFailed
 from kiosk.core.services import borrow
-from kiosk.storage import SqlCirculationLog, circulation_log, open_store
+from kiosk.storage import SqlCirculationLog, open_store, recorders
 
 SUTRISNO, SUTRISNO_PIN = "23171000000010", "1234"
 LASKAR_PELANGI = "33171000000018"
@@ -114,8 +114,11 @@ def test_intent_is_committed_before_the_ils_is_asked(tmp_path: Path) -> None:
         kiosk.scan(LASKAR_PELANGI)
         kiosk.scan(KAMUS)
         assert holder[0].seen == [(SUTRISNO, LASKAR_PELANGI), (SUTRISNO, KAMUS)]
-        # The loan resolved its intent with the loan row; the refusal resolved its own.
-        assert stored(kiosk) == ([LASKAR_PELANGI], 1, 0)
+        # The loan resolved its intent with the loan row; the refusal resolved its own
+        # and went to the outbox as a refusal report (no patron in it).
+        assert stored(kiosk) == ([LASKAR_PELANGI], 2, 0)
+        kinds = sorted(event.kind for event in kiosk.store.pending_outbox())
+        assert kinds == ["checkout", "refusal"]
     finally:
         kiosk.close()
 
@@ -256,9 +259,9 @@ def test_unexpected_store_exception_shows_borrowed_and_tell_a_librarian(
         # Not a SQLAlchemyError: a fault the store's own error handling does not expect.
         raise RuntimeError("sqlite3.Connection is closed")
 
-    recorders = dict(circulation_log._RECORDERS)
-    recorders[CheckoutConfirmed] = (broken, "check-out")
-    monkeypatch.setattr(circulation_log, "_RECORDERS", recorders)
+    broken_recorders = dict(recorders.RECORDERS)
+    broken_recorders[CheckoutConfirmed] = (broken, "check-out")
+    monkeypatch.setattr(recorders, "RECORDERS", broken_recorders)
     kiosk.scan(LASKAR_PELANGI)
     [line] = kiosk.vm.lines
     assert line["status"] == "done"  # the ILS lent it: the patron takes the book

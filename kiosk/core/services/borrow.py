@@ -413,8 +413,9 @@ def run_checkout(ports: Ports, command: Checkout) -> Event:
         if not _store_confirmed(ports, CheckoutConfirmed(intent.intent_id, answer.loan)):
             answer = replace(answer, refusal=Refusal.NOT_RECORDED)
     else:
-        reason = (answer.refusal or Refusal.NOT_LOANABLE).value
-        _record_quietly(ports, CheckoutNotLent(intent.intent_id, reason))
+        refusal = answer.refusal or Refusal.NOT_LOANABLE
+        not_lent = CheckoutNotLent(intent.intent_id, refusal.value, refusal, command.item_barcode)
+        _record_quietly(ports, not_lent)
     return CheckoutDone(command.session_no, answer)
 
 

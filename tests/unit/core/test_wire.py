@@ -91,7 +91,7 @@ def _without(data: dict[str, Any], name: str) -> dict[str, Any]:
 
 BROKEN: dict[str, tuple[str, dict[str, Any]]] = {
     "another schema version": ("schema", {"schema": 2}),
-    "an unknown kind": ("kind", {"kind": "renewal"}),
+    "an unknown kind": ("kind", {"kind": "visit"}),
     "an empty string field": ("kiosk_id", {"kiosk_id": ""}),
     "a field that is not a string": ("title", {"title": 42}),
     "a bad date": ("due", {"due": "2026-12-32"}),
