@@ -107,6 +107,7 @@ class MenuButton(ButtonBehavior, BoxLayout):
     label = StringProperty("")
     hint = StringProperty("")
     key_text = StringProperty("")
+    ink = ListProperty([1.0, 1.0, 1.0, 1.0])  # its text colour, set by the kv rule
 
 
 MENU_FIELDS = ("service", "label", "hint", "key_text")
