@@ -88,6 +88,16 @@ class Texts:
         return self.translator(key)
 
 
+def rupiah(amount: int) -> str:
+    """An amount of money the Indonesian way in every language: ``Rp 3.000``, ``Rp 75.500``.
+
+    Patrons pay in Rupiah at the desk whatever the screen's language, so the amount reads
+    as on the library's receipts: a dot between thousands, no decimals.
+    """
+    sign = "-" if amount < 0 else ""
+    return f"{sign}Rp {abs(amount):,}".replace(",", ".")
+
+
 def translators(locale_dir: Path = LOCALE_DIR) -> dict[str, Translator]:
     """One translator per supported language, loaded once at start."""
     return {language: Translator(language, locale_dir) for language in LANGUAGES}

@@ -29,8 +29,9 @@ from kiosk.core import events as e
 from kiosk.core.driver import SessionDriver
 from kiosk.core.i18n import Translator
 from kiosk.core.navigation import InputMode, Navigation
+from kiosk.core.services.home import menu
 from kiosk.core.session import ItemLine
-from kiosk.ui.item_rows import ItemRows
+from kiosk.ui.item_rows import ItemRows, row_words
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,10 @@ class KioskViewModel(EventDispatcher):
     devices = DictProperty({})
     help_text = StringProperty("")
     """What the current screen is for and how to use it, while Help is open; else ''."""
+    menu = ListProperty([])
+    """The attract screen's choices: dicts of service, label, hint, key (the digit that
+    picks it with OK) and key_text ("Key 2"), only for the services this kiosk has (see
+    ``services.home.MENU``)."""
 
     def __init__(
         self,
@@ -109,6 +114,7 @@ class KioskViewModel(EventDispatcher):
         self.library_name = library_name
         self._reset_preferences()
         self.texts = translators[self.language].texts()
+        self._update_menu()
         self._update_font_scale()
         driver.add_listener(self.refresh)
         self.refresh()
@@ -290,10 +296,19 @@ class KioskViewModel(EventDispatcher):
 
     def on_language(self, _instance: object, language: str) -> None:
         self.texts = self._translators[language].texts()
+        self._update_menu()
         if self.help_text:
             self.help_text = self._translators[language](f"help.{self.screen}")
         self._rows.forget()  # every row is in the old language
         self.refresh()
+
+    def _update_menu(self) -> None:
+        t = self._translators[self.language]
+        self.menu = [
+            {"service": entry.service, "label": t(entry.label), "hint": t(entry.hint),
+             "key": str(number), "key_text": t("menu.key", number=number)}
+            for number, entry in enumerate(menu(self._session.navigation), start=1)
+        ]  # fmt: skip
 
     def on_large_print(self, _instance: object, _large: bool) -> None:
         self._update_font_scale()
@@ -349,7 +364,9 @@ class KioskViewModel(EventDispatcher):
         self.devices = {name: state.ready for name, state in session.devices.items()}
 
     def _refresh_lines(self, lines: Sequence[ItemLine], t: Translator) -> None:
-        self.lines, self.progress_text = self._rows.update(lines, t)
+        service = self._session.service
+        words = row_words(service.name if service is not None else None)
+        self.lines, self.progress_text = self._rows.update(lines, t, words)
 
     def _update_busy(self, busy: bool) -> None:
         now = self._monotonic()

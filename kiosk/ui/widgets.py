@@ -1,4 +1,5 @@
-"""Widgets the kv files cannot express alone: the item list that grows row by row."""
+"""Widgets the kv files cannot express alone: the item list that grows row by row, the
+services menu whose choices come from the view-model."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from kivy.properties import (
     NumericProperty,
     StringProperty,
 )
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.gridlayout import GridLayout
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
@@ -95,6 +98,40 @@ class ItemList(BoxLayout):
         elif not empty and self._empty is not None:
             self.remove_widget(self._empty)
             self._empty = None
+
+
+class MenuButton(ButtonBehavior, BoxLayout):
+    """One big choice of the services menu: its name, what it is for, and its key."""
+
+    service = StringProperty("")
+    label = StringProperty("")
+    hint = StringProperty("")
+    key_text = StringProperty("")
+    ink = ListProperty([1.0, 1.0, 1.0, 1.0])  # its text colour, set by the kv rule
+
+
+MENU_FIELDS = ("service", "label", "hint", "key_text")
+
+
+class MenuGrid(GridLayout):
+    """The services menu: one :class:`MenuButton` per entry of ``entries`` (the
+    view-model's ``menu``), in a grid of ``slots`` places. Empty places keep their room,
+    so the screen looks the same with three services as with four (the guest book)."""
+
+    entries = ListProperty([])
+    slots = NumericProperty(4)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bind(entries=self._update, slots=self._update)
+        self._update()
+
+    def _update(self, *_args: object) -> None:
+        self.clear_widgets()
+        for entry in self.entries:
+            self.add_widget(MenuButton(**{name: entry[name] for name in MENU_FIELDS}))
+        for _free in range(max(0, int(self.slots) - len(self.entries))):
+            self.add_widget(Widget())
 
 
 MIN_BAR_FRACTION = 0.15

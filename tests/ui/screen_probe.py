@@ -326,6 +326,127 @@ def summary(p: Probe) -> Iterator[None]:
     p.shot("summary")
 
 
+def _inside(inner: list[float], outer: list[float]) -> bool:
+    x, y, w, h = inner
+    ox, oy, ow, oh = outer
+    return ox - 1 <= x and oy - 1 <= y and x + w <= ox + ow + 1 and y + h <= oy + oh + 1
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return (
+        a[0] < b[0] + b[2] - 1
+        and b[0] < a[0] + a[2] - 1
+        and a[1] < b[1] + b[3] - 1
+        and (b[1] < a[1] + a[3] - 1)
+    )
+
+
+def _texts_everywhere(p: Probe) -> str:
+    """Every label's text in the window and in every screen, shown or not."""
+    from kivy.uix.label import Label
+
+    manager = p.root.ids.screens
+    widgets = [*p.root.walk(restrict=True)]
+    for screen in manager.screens:
+        widgets.extend(screen.walk(restrict=True))
+    return " ".join(w.text for w in widgets if isinstance(w, Label))
+
+
+def returns(p: Probe) -> Iterator[None]:
+    """The services menu, then a return of five books: sizes, overlaps, words, leftovers."""
+    from kivy.core.window import Window
+    from kivy.tests.common import UnitTestTouch
+    from kivy.uix.label import Label
+
+    from kiosk.ils.local import demo_data as demo
+
+    yield
+    buttons = sorted(p.widgets("MenuButton"), key=lambda b: (-b.top, b.x))
+    boxes = [p.box(b) for b in buttons]
+    (grid,) = p.widgets("MenuGrid")
+    p.found["menu"] = [[b.service, b.label, b.hint, b.key_text] for b in buttons]
+    p.found["menu_boxes"] = boxes
+    p.found["menu_places"] = len(grid.children)
+    p.found["menu_grid_box"] = p.box(grid)
+    p.found["menu_overlaps"] = any(
+        _overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :]
+    )
+    p.found["menu_text_fits"] = all(
+        _inside(p.box(label), p.box(button)) and label.texture_size[0] <= label.width + 1
+        for button in buttons
+        for label in button.walk(restrict=True)
+        if isinstance(label, Label)
+    )
+    hint = p.label(p.vm.texts["attract.type_hint"])
+    p.found["hint_below_menu"] = p.box(hint)[1] + p.box(hint)[3] <= p.box(grid)[1] + 1
+    p.shot("idle-menu")
+    returning = next(b for b in buttons if b.service == "return")
+    x, y = returning.to_window(*returning.center)
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    touch.touch_up()
+    yield
+    p.found["after_touch"] = p.vm.screen
+    items = (demo.OVERDUE_5_DAYS, demo.HELD_FOR_YOHANA, demo.OTHER_BRANCH_ITEM, demo.AVAILABLE)
+    for item in items:
+        p.kiosk.scan(item.barcode)
+    p.kiosk.scan(demo.UNKNOWN_ITEM_BARCODE)
+    yield
+    yield
+    rows = p.widgets("ItemRow")
+    p.found["rows"] = [[row.label, row.title, row.detail] for row in rows]
+    p.found["progress"] = p.vm.progress_text
+    window = [0.0, 0.0, float(Window.width), float(Window.height)]
+    controls = [
+        p.button(p.vm.texts["common.cancel"]),
+        p.button(p.vm.texts["return.finish"]),
+        p.button(p.vm.texts["keypad.enter"]),
+    ]
+    control_boxes = [p.box(c) for c in controls]
+    p.found["controls"] = control_boxes
+    p.found["controls_inside"] = all(_inside(box, window) for box in control_boxes)
+    p.found["controls_overlap"] = any(
+        _overlap(a, b) for i, a in enumerate(control_boxes) for b in control_boxes[i + 1 :]
+    )
+    p.found["row_text_fits"] = all(
+        label.texture_size[0] <= label.width + 1
+        for row in rows
+        for label in row.walk(restrict=True)
+        if isinstance(label, Label)
+    )
+    p.shot("return-scanning")
+    p.vm.finish()
+    yield
+    p.found["summary_screen"] = p.vm.screen
+    p.found["summary_rows"] = [[r.label, r.title] for r in p.widgets("ItemRow")]
+    p.found["summary_count"] = p.vm.state_texts["count"]
+    p.shot("return-summary")
+    p.vm.finish()  # Done: the rating
+    yield
+    p.found["after_done"] = p.vm.screen
+    shown = _texts_everywhere(p)
+    titles = [item.title for item in items]
+    p.found["titles_left_after_done"] = [t for t in titles if t in shown]
+    p.vm.finish()  # skip the rating
+    yield
+    # Again, ended by Cancel and by the timeout, each while the list is on screen.
+    for ending in ("cancel", "timeout"):
+        p.vm.choose("return")
+        for item in items[:2]:
+            p.kiosk.scan(item.barcode if ending == "cancel" else demo.OVERDUE_12_DAYS.barcode)
+        yield
+        if ending == "cancel":
+            p.vm.cancel()
+        else:
+            p.kiosk.wait(61)
+        yield
+        shown = _texts_everywhere(p)
+        p.found[f"screen_after_{ending}"] = p.vm.screen
+        p.found[f"titles_left_after_{ending}"] = [
+            t for t in (*titles, demo.OVERDUE_12_DAYS.title) if t in shown
+        ]
+
+
 SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "tour": tour,
     "glyphs": glyphs,
@@ -333,6 +454,7 @@ SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "text_size": text_size,
     "flood": flood,
     "summary": summary,
+    "returns": returns,
 }
 
 

@@ -19,6 +19,8 @@ from kiosk.ui.viewmodel import PIN_MASK_CHAR
 CARD, PIN = "23171000000010", "1234"
 BLOCKED_CARD, BLOCKED_PIN = "23171000000036", "1111"
 ITEMS = ("33171000000018", "33171000000067", "33171000000034")
+RETURNS = ("33171000010017", "33171000010033", "33171000010058", "33171000000018")
+# Dewi's 5 days late (a fine), Dewi's for the hold shelf, another branch's, not on loan
 
 # What must be on each screen, per language: proof that it is translated, not just drawn.
 EXPECTED = {
@@ -29,6 +31,8 @@ EXPECTED = {
         "borrow.summary": "Terima kasih, Sutrisno!",
         "rate": "Bagaimana kunjungan Anda hari ini?",
         "error": "Denda Anda melebihi batas",
+        "return.scanning": "Kembalikan buku",
+        "return.summary": "buku dikembalikan.",
     },
     "en": {
         "idle": "Welcome to the library",
@@ -37,6 +41,8 @@ EXPECTED = {
         "borrow.summary": "Thank you, Sutrisno!",
         "rate": "How was your visit today?",
         "error": "Your fines are over the limit",
+        "return.scanning": "Return books",
+        "return.summary": "books returned.",
     },
 }
 
@@ -90,6 +96,17 @@ def test_screenshot_tour(tmp_path: Path, language: str, large: bool) -> None:
         kiosk.type(":finish")
         keep(kiosk, "rate", language, large)
         kiosk.type("4")  # a rating by keys: four, then OK
+        kiosk.wait_for_screen("idle")
+
+        set_preferences(kiosk, language, large)
+        kiosk.type("2")  # Return, chosen by its number on the menu
+        kiosk.wait_for_screen("return.scanning")
+        for item in RETURNS:
+            kiosk.type(item)
+        keep(kiosk, "return.scanning", language, large, "Rp 5.000", "TRANSIT")
+        kiosk.type(":finish")
+        keep(kiosk, "return.summary", language, large, "Sang Pemimpi")
+        kiosk.type(":cancel")
         kiosk.wait_for_screen("idle")
 
         set_preferences(kiosk, language, large)

@@ -14,8 +14,9 @@ from kiosk.core.navigation import Navigation, Service
 from kiosk.core.services import feedback
 from kiosk.core.services.borrow import BORROW
 from kiosk.core.services.home import HOME
+from kiosk.core.services.returns import RETURN
 
-SERVICES: tuple[Service, ...] = (BORROW,)
+SERVICES: tuple[Service, ...] = (BORROW, RETURN)
 """The services this kiosk offers, in menu order."""
 
 

@@ -2,14 +2,18 @@
 
 ``idle`` is the attract screen. A card scanned there starts the service that declares
 ``starts_on_card`` (borrowing); :class:`~kiosk.core.events.ServiceChosen` starts any
-service by name. An item barcode or anything unreadable gets a notice that fades after
+service by name: the big choices of the services menu (:data:`MENU`), or their number
+typed and sent with OK/Enter (1 Borrow, 2 Return, 3 My account; numbers follow the
+choices shown). An item barcode or anything unreadable gets a notice that fades after
 ``Timeouts.summary`` seconds. ``error`` shows the notice a service failed with until OK,
 Cancel or its timeout.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from kiosk.core.events import BarcodeScanned, CancelPressed, Command, OkPressed, ServiceChosen
 from kiosk.core.model import BarcodeKind
@@ -17,8 +21,45 @@ from kiosk.core.navigation import InputMode, Navigation, StateSpec, after
 from kiosk.core.services.feedback import RATE, RATE_STATE, THANKS, THANKS_STATE
 from kiosk.core.session import Notice, Session
 
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One choice of the attract screen's services menu.
+
+    Attributes:
+        service: the service it starts (``ServiceChosen(service)``).
+        label: catalogue key of its big label ("Kembalikan" / "Return").
+        hint: catalogue key of the line under it (what it is for).
+    """
+
+    service: str
+    label: str
+    hint: str
+
+
+MENU: tuple[MenuEntry, ...] = (
+    MenuEntry("borrow", "menu.borrow", "menu.borrow_hint"),
+    MenuEntry("return", "menu.return", "menu.return_hint"),
+    MenuEntry("account", "menu.account", "menu.account_hint"),
+)
+"""The services menu, in the order shown (and numbered). Only entries whose service is in
+the navigation are shown, so a kiosk without a service never offers it. The screen has a
+fourth place: the guest book (a later issue) is one more entry here."""
+
+
+def menu(navigation: Navigation) -> list[MenuEntry]:
+    """The menu entries this kiosk offers, in order: those whose service it has."""
+    return [entry for entry in MENU if entry.service in navigation.services]
+
 
 def _idle_scan(session: Session, event: BarcodeScanned) -> list[Command]:
+    text = event.text.strip()
+    entries = menu(session.navigation)
+    if len(text) == 1 and text.isdigit() and 1 <= int(text) <= len(entries):
+        # A menu choice by number (keyboard or keypad): "2" then OK is Return.
+        return _choose(session, ServiceChosen(entries[int(text) - 1].service))
     code, kind = session.classify(event.text)
     if kind is BarcodeKind.PATRON:
         service = session.navigation.card_service
@@ -31,8 +72,16 @@ def _idle_scan(session: Session, event: BarcodeScanned) -> list[Command]:
 
 def _choose(session: Session, event: ServiceChosen) -> list[Command]:
     if event.service not in session.navigation.services:
-        raise ValueError(f"no service {event.service!r}")  # a screen offered what is not there
-    return session.start(event.service)
+        # The menu offers only the services there are; anything else is a bug to log,
+        # never a reason to stop the kiosk.
+        log.warning("service %r was chosen but this kiosk has no such service", event.service)
+        return []
+    commands = session.start(event.service)
+    if session.state == Navigation.IDLE:
+        # The service did not move: it begins with a card (borrowing, today).
+        session.end()
+        session.notice = Notice("notice.scan_card_to_start", is_error=False)
+    return commands
 
 
 def _dismiss(session: Session, _event: object) -> list[Command]:

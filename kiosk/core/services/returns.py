@@ -1,0 +1,327 @@
+"""Returning books (self check-in): no card, many books in a row, a summary.
+
+States::
+
+    idle --Return--> return.scanning --Finish--> return.summary --Done--> rating --> idle
+                        |  Finish with nothing scanned, Cancel, timeout -> idle
+                        v  (every return the ILS took is stored already)
+
+A return needs no card, so the session never knows who the patron is; each line still
+shows what happened to the book: returned (and where to put it, the late fee charged, the
+ILS's own message) or not returned, why, and what to do with it. A library card scanned
+while returning gets a notice: no card is needed. (It does not start borrowing: a patron
+who scans their card here most often thinks returning needs one, and jumping to the PIN
+screen would take away the list they are reading. To borrow next, Finish, then scan the
+card on the summary, which starts their borrowing at once.)
+
+Command: :class:`Checkin` (one item), run by :func:`run_checkin`: a return the ILS took is
+stored with its outbox report *before* the line shows it as returned; a store that keeps
+failing still shows it returned, with "please tell a librarian" (``NOT_RECORDED``). A
+refusal is stored as :class:`~kiosk.core.model.Refused`; an ILS that is down or too slow
+is no refusal and is not stored: the line says the book was not returned and what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from kiosk.core.events import (
+    Answer,
+    BarcodeScanned,
+    CancelPressed,
+    Command,
+    CommandFailed,
+    Event,
+    FinishPressed,
+)
+from kiosk.core.i18n import rupiah
+from kiosk.core.model import BarcodeKind, CheckinAnswer, Refusal, Refused, Return, SortBin
+from kiosk.core.navigation import Handler, InputMode, Service, StateSpec, after
+from kiosk.core.services import feedback
+from kiosk.core.session import ItemLine, LineStatus, Notice, Ports, Session, failure_refusal
+
+log = logging.getLogger(__name__)
+
+SERVICE = "return"
+SCANNING = "return.scanning"
+SUMMARY = "return.summary"
+
+STORE_RETRY_DELAYS = (0.05, 0.2, 0.5)
+"""Seconds to wait before each retry of storing a return the ILS took (as for loans)."""
+
+
+# ----- the service's command and answer -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Checkin(Command):
+    """Return one item to the library."""
+
+    item_barcode: str
+
+
+@dataclass(frozen=True)
+class CheckinDone(Answer):
+    """The ILS's answer; ``recorded`` is False when it took the item back but the kiosk's
+    store could not record that (the patron is asked to tell a librarian)."""
+
+    answer: CheckinAnswer
+    recorded: bool = True
+
+
+# ----- what a line says -----------------------------------------------------------------------
+
+_SORT_TEXTS = {
+    SortBin.SHELF: "return.sort.shelf",
+    SortBin.HOLD_SHELF: "return.sort.hold_shelf",
+    SortBin.TRANSIT: "return.sort.transit",
+}
+
+_NEXT = {
+    Refusal.UNKNOWN_ITEM: "return.next.unknown_item",
+    Refusal.NOT_ON_LOAN: "return.next.not_on_loan",
+    Refusal.ILS_UNAVAILABLE: "return.next.ils_unavailable",
+    Refusal.ILS_TIMEOUT: "return.next.ils_timeout",
+    Refusal.KIOSK_FAULT: "return.next.kiosk_fault",
+}
+"""What to do with a book that was not returned; any other refusal: take it to the desk."""
+
+SCAN_OR_FINISH = "return.next.scan_or_finish"
+
+
+def returned_notice(answer: CheckinAnswer, *, recorded: bool = True) -> Notice:
+    """What a returned book's line says: where to put it, the late fee charged, the ILS's
+    own message, and "tell a librarian" when the kiosk could not record the return."""
+    if answer.sort is SortBin.TRANSIT:
+        said = Notice.of("return.sort.transit", is_error=False, branch=answer.destination or "?")
+    else:
+        said = Notice(_SORT_TEXTS[answer.sort or SortBin.SHELF], is_error=False)
+    if answer.fine > 0:
+        fine = Notice.of("return.fine", is_error=False, amount=rupiah(answer.fine))
+        said = said.followed_by(fine)
+    if answer.screen_message:
+        said = said.followed_by(ils_message(answer.screen_message, is_error=False))
+    if not recorded:
+        said = said.followed_by(Notice("return.not_recorded"))
+    return said
+
+
+def refused_notice(refusal: Refusal, screen_message: str = "") -> Notice:
+    """Why a book was not returned, then what to do with it (and the ILS's message)."""
+    said = Notice(f"refusal.{refusal.value}").followed_by(
+        Notice(_NEXT.get(refusal, "return.next.desk"))
+    )
+    if screen_message:
+        said = said.followed_by(ils_message(screen_message))
+    return said
+
+
+def ils_message(text: str, *, is_error: bool = True) -> Notice:
+    """The ILS's own screen message, shown as it came (in the ILS's language)."""
+    return Notice.of("return.ils_message", is_error=is_error, message=" ".join(text.split()))
+
+
+def _details(line: ItemLine, said: Notice, *, scanning: bool) -> tuple[Notice, ...]:
+    if scanning and line.status is LineStatus.REFUSED:
+        return (said, Notice(SCAN_OR_FINISH, is_error=False))
+    return (said,)
+
+
+# ----- return.scanning ------------------------------------------------------------------------
+
+
+def _start(session: Session, _card: str | None) -> list[Command]:
+    session.go(SCANNING)
+    return []
+
+
+def _item_scan(session: Session, event: BarcodeScanned) -> list[Command]:
+    code, kind = session.classify(event.text)
+    if kind is BarcodeKind.PATRON:
+        session.notice = Notice("notice.no_card_to_return", is_error=False)
+        return []
+    if kind is None:
+        session.notice = Notice("notice.not_an_item")
+        return []
+    for line in session.lines:
+        if line.barcode == code and line.status is not LineStatus.REFUSED:
+            session.notice = Notice("notice.already_scanned", is_error=False)
+            return []
+    session.notice = None
+    # A book not returned before (the ILS was down) may be tried again: its old line goes.
+    session.lines = [line for line in session.lines if line.barcode != code]
+    session.lines.append(ItemLine(barcode=code, details=(Notice("line.pending"),)))
+    return [Checkin(session.session_no, code)]
+
+
+def _checkin_done(session: Session, event: CheckinDone) -> list[Command]:
+    answer = event.answer
+    line = _pending_line(session, answer.item_barcode)
+    if line is None:
+        return []
+    line.title = answer.title
+    if answer.ok:
+        line.status = LineStatus.DONE
+        line.refusal = None if event.recorded else Refusal.NOT_RECORDED
+        said = returned_notice(answer, recorded=event.recorded)
+    else:
+        line.status = LineStatus.REFUSED
+        line.refusal = answer.refusal
+        said = refused_notice(answer.refusal or Refusal.KIOSK_FAULT, answer.screen_message)
+    line.details = _details(line, said, scanning=True)
+    return []
+
+
+def _failed(session: Session, event: CommandFailed) -> list[Command]:
+    command = event.command
+    if isinstance(command, Checkin):
+        line = _pending_line(session, command.item_barcode)
+        if line is not None:
+            line.status = LineStatus.REFUSED
+            line.refusal = failure_refusal(event.failure)
+            line.details = _details(line, refused_notice(line.refusal), scanning=True)
+    return []
+
+
+def _pending_line(session: Session, barcode: str) -> ItemLine | None:
+    for line in session.lines:
+        if line.barcode == barcode and line.status is LineStatus.PENDING:
+            return line
+    return None
+
+
+def _finish(session: Session, _event: Event) -> list[Command]:
+    if session.busy:
+        return []  # answers still coming: Finish again, or the timeout, once they are in
+    if not session.lines:
+        session.end()
+        return []
+    session.notice = None
+    for line in session.lines:
+        # Scanning is over: "scan the next book or finish" is dropped from every line.
+        line.details = line.details[:1]
+    session.go(SUMMARY)
+    return []
+
+
+def _end_session(session: Session, _event: Event) -> list[Command]:
+    session.end()
+    return []
+
+
+# ----- return.summary -------------------------------------------------------------------------
+
+
+def _summary_texts(session: Session) -> Mapping[str, Notice]:
+    returned = len(session.lines_with(LineStatus.DONE))
+    refused = len(session.lines_with(LineStatus.REFUSED))
+    slots = {
+        "count": Notice.counted("return.summary.count", "return.summary.count_plural", returned)
+        if returned
+        else Notice("return.summary.none_returned", is_error=False)
+    }
+    if refused:
+        slots["not_returned"] = Notice.counted(
+            "return.summary.not_returned", "return.summary.not_returned_plural", refused
+        )
+    left = session.seconds_left
+    if left is not None:
+        slots["closing"] = Notice.of("summary.closing", seconds=round(left))
+    return slots
+
+
+SUMMARY_DONE: Handler = feedback.offer_rating
+"""What "Done" on the summary leads to: the optional rating (one place to change it)."""
+
+
+def _summary_done(session: Session, event: FinishPressed) -> list[Command]:
+    return SUMMARY_DONE(session, event)
+
+
+# ----- the command, on the worker thread ------------------------------------------------------
+
+
+def run_checkin(ports: Ports, command: Checkin) -> Event:
+    """Return one item: ask the ILS, then store what happened before the patron sees it.
+
+    A return the ILS took is stored (:class:`~kiosk.core.model.Return` with its outbox
+    report), retried a few times; if that stays impossible the answer says so and the line
+    asks the patron to tell a librarian (the book *is* returned in the library's system).
+    A refusal is stored as :class:`~kiosk.core.model.Refused`; if that fails it is only
+    logged, since the patron's line says "not returned" either way. ``IlsUnavailable`` is
+    turned into an answer by the runner.
+    """
+    at = ports.clock.now()
+    answer = ports.ils.checkin(command.item_barcode, at)
+    if answer.ok:
+        returned = Return(
+            answer.item_barcode, answer.title, at, answer.fine, answer.sort, answer.destination
+        )
+        return CheckinDone(command.session_no, answer, _store_return(ports, returned))
+    refused = Refused(SERVICE, answer.refusal or Refusal.KIOSK_FAULT, at, command.item_barcode)
+    try:
+        ports.log.record(refused)
+    except Exception as err:  # the patron is told "not returned" either way
+        log.error(
+            "a refused return (%s) was not stored: %s: %s",
+            refused.reason.value,
+            type(err).__name__,
+            " ".join(str(err).split()),
+        )
+    return CheckinDone(command.session_no, answer)
+
+
+def _store_return(ports: Ports, returned: Return) -> bool:
+    """Store a return the ILS took, retrying; False when it stayed impossible."""
+    for attempt, delay in enumerate((*STORE_RETRY_DELAYS, None), start=1):
+        try:
+            ports.log.record(returned)
+            return True
+        except Exception as err:  # any failure: the ILS has taken the book, keep trying
+            what = " ".join(f"{type(err).__name__}: {err}".split())
+            if delay is None:
+                log.error(
+                    "return of item …%s taken by the ILS but not stored after %d attempts "
+                    "(%s); the patron was told to tell a librarian",
+                    returned.item_barcode[-4:],
+                    attempt,
+                    what,
+                )
+                return False
+            log.warning("storing a return failed (attempt %d): %s", attempt, what)
+            time.sleep(delay)
+    return False
+
+
+RETURN = Service(
+    name=SERVICE,
+    start=_start,
+    states={
+        SCANNING: StateSpec(
+            input=InputMode.BARCODE,
+            on={
+                BarcodeScanned: _item_scan,
+                CheckinDone: _checkin_done,
+                CommandFailed: _failed,
+                FinishPressed: _finish,
+                CancelPressed: _end_session,
+            },
+            timeout=after("idle"),
+            warn=True,  # the returns are stored; the timeout only ends the list on screen
+        ),
+        SUMMARY: StateSpec(
+            input=InputMode.BARCODE,
+            on={
+                FinishPressed: _summary_done,
+                CancelPressed: _end_session,
+                BarcodeScanned: feedback.next_patron,  # a card here starts their borrowing
+            },
+            timeout=after("summary"),
+            texts=_summary_texts,
+        ),
+    },
+    commands={Checkin: run_checkin},
+)
