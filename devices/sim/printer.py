@@ -162,6 +162,15 @@ class PrinterSimulator:
         with self._condition:
             self._drop_after = max(1, n)
 
+    def set_on_receipt(self, on_receipt: Callable[[PrintedReceipt], None] | None) -> None:
+        """Call ``on_receipt`` (on a simulator thread) with each receipt decoded from now on.
+
+        Args:
+            on_receipt: the callback, or None for none.
+        """
+        with self._condition:
+            self._on_receipt = on_receipt
+
     @property
     def receipts(self) -> list[PrintedReceipt]:
         """A copy of the receipts decoded so far, oldest first."""

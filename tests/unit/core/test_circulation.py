@@ -26,6 +26,7 @@ from kiosk.core.events import (
     Event,
     Failure,
     PatronChecked,
+    PrintReceipt,
     RecordRating,
 )
 from kiosk.core.model import CheckoutAnswer, Outcome, Patron, PatronCheck
@@ -199,8 +200,8 @@ def test_the_default_navigation_runs_exactly_its_services_commands_and_the_ratin
     """GIVEN the kiosk's services
     WHEN they are merged
     THEN the commands it can run are exactly CheckPatron, Checkout and the kiosk's own
-    RecordRating."""
-    assert set(navigation().commands) == {CheckPatron, Checkout, RecordRating}
+    RecordRating and PrintReceipt."""
+    assert set(navigation().commands) == {CheckPatron, Checkout, RecordRating, PrintReceipt}
 
 
 def test_a_service_state_must_carry_the_service_name() -> None:
