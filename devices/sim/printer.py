@@ -239,8 +239,9 @@ class PrinterSimulator:
         with self._condition:
             self._receipts.append(receipt)
             self._condition.notify_all()
-        if self._on_receipt is not None:
-            self._on_receipt(receipt)
+        on_receipt = self._on_receipt  # read once: set_on_receipt may change it meanwhile
+        if on_receipt is not None:
+            on_receipt(receipt)
 
     def _take(self, data: bytes) -> tuple[bytes, bool]:
         """Count ``data`` in; return the part accepted and whether to drop the line now."""

@@ -348,6 +348,20 @@ def summary(p: Probe) -> Iterator[None]:
     p.shot("summary")
 
 
+def every_text(p: Probe) -> str:
+    """The text of every label and button on every screen (shown or not) and the
+    view-model's texts: where a previous patron could linger."""
+    from kivy.uix.label import Label
+
+    manager = p.root.ids.screens
+    trees = [p.root, *manager.screens]
+    seen = {w.text for tree in trees for w in tree.walk() if isinstance(w, Label)}
+    vm = p.vm
+    seen |= set(vm.state_texts.values()) | {vm.receipt_text, vm.notice_text, vm.entry_text}
+    seen |= {f"{line['title']} {line['detail']}" for line in vm.lines}
+    return "\n".join(sorted(seen))
+
+
 def receipt(p: Probe) -> Iterator[None]:
     """The receipt on the summary (the demo's simulated printer): one tap prints it; out of
     paper, the summary comes back saying so, with Done alone."""
@@ -373,6 +387,7 @@ def receipt(p: Probe) -> Iterator[None]:
     p.kiosk.settle()
     yield
     p.found["after_print"] = p.vm.screen
+    p.found["texts_after_print"] = every_text(p)
     p.found["receipts"] = [r.texts for r in simulator.wait_for_receipts(1)]
     p.vm.finish()  # skip the rating
     simulator.set_paper(Paper.OUT)

@@ -139,6 +139,8 @@ def test_the_receipt_is_one_tap_and_a_failed_print_keeps_the_summary(args: tuple
     assert sum(abs(a - b) for a, b in zip(filled[:3], plain[:3], strict=True)) >= 0.3
     assert found["after_tap"] == "printing" and found["printing_text"]
     assert found["after_print"] == "rate"
+    for trace in ("Sutrisno", "Laskar", "0010"):  # nothing of the patron after printing
+        assert trace not in found["texts_after_print"], trace
     [receipt] = found["receipts"]
     assert "Laskar Pelangi" in receipt and "Sutrisno" not in " ".join(receipt)
     assert found["failed_screen"] == "borrow.summary"
