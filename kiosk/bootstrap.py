@@ -476,9 +476,11 @@ def _simulated_receipts(url: str, data_dir: Path, out: TextIO) -> Path | None:
         return None
     from devices.sim import get_printer
     from devices.sim.printer_console import format_receipt
+    from kiosk.config import safe
     from kiosk.core.files import open_regular
 
     path = data_dir / SIMULATED_RECEIPTS_FILE
+    shown = safe(str(path), limit=4096)  # a data folder named with "\n" cannot forge a line
     lock = threading.Lock()
     count = 0
 
@@ -492,9 +494,10 @@ def _simulated_receipts(url: str, data_dir: Path, out: TextIO) -> Path | None:
                 with os.fdopen(fd, "a", encoding="utf-8") as file:
                     file.write(text)
             except OSError as err:
-                print(f"simulated printer: cannot write {path} ({err})", file=out, flush=True)
+                problem = safe(err.strerror or str(err))
+                print(f"simulated printer: cannot write {shown} ({problem})", file=out, flush=True)
                 return
-        print(f"simulated printer: receipt {count} appended to {path}", file=out, flush=True)
+        print(f"simulated printer: receipt {count} appended to {shown}", file=out, flush=True)
 
     get_printer(parts.path.strip("/") or "printer").set_on_receipt(on_receipt)
     return path
