@@ -326,3 +326,27 @@ def test_cancel_while_printing_ends_the_session_and_the_receipt_still_comes_out(
     assert kiosk.vm.screen == "idle"  # the late answer belongs to a session that is over
     assert everything_on_screen(kiosk).strip() == ""
     assert len(printer.wait_for_receipts(1)) == 1
+
+
+def test_a_network_printer_lost_mid_print_keeps_the_summary(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A receipt printer on the network (socket://) whose connection drops 40 bytes into
+    the receipt: the patron is told, the technician reads one line, nothing is stuck."""
+    with PrinterSimulator(tcp=True, pty=False) as network_printer:
+        kiosk = make_kiosk(tmp_path, network_printer.url)
+        try:
+            borrow_and_finish(kiosk, LASKAR_PELANGI)
+            network_printer.disconnect_after(40)
+            with caplog.at_level(logging.INFO, logger=RECEIPT_LOG):
+                kiosk.vm.print_receipt()
+                kiosk.settle()
+            assert kiosk.vm.screen == "borrow.summary"
+            assert kiosk.vm.receipt_text == NOT_PRINTED["id"]
+            [line] = [r for r in caplog.records if r.name == RECEIPT_LOG]
+            assert "connection lost while printing" in line.getMessage()
+            assert network_printer.url in line.getMessage()
+            kiosk.vm.finish()
+            assert kiosk.vm.screen == "rate"
+        finally:
+            kiosk.close()
