@@ -2,11 +2,12 @@
 
 :func:`build` makes the whole object graph from the config (local store, the ILS backend
 named in ``[ils] backend``, the session over every service's table, the driver and its
-worker, the view-model, the scanner named in ``[scanner] url``) without starting
-anything; the app, the flow tests and the benches all use it, so a part added here is in
-the flow tests by construction. :func:`run_kiosk` builds, starts the devices and runs the
-Kivy app. Kivy is imported only after :func:`prepare_kivy` has set its environment: on a
-machine without a display the kiosk renders offscreen and says so.
+worker, the view-model, the scanner named in ``[scanner] url``, the receipt printer named
+in ``[printer] url``) without starting anything; the app, the flow tests and the benches
+all use it, so a part added here is in the flow tests by construction. :func:`run_kiosk`
+builds, starts the devices and runs the Kivy app. Kivy is imported only after
+:func:`prepare_kivy` has set its environment: on a machine without a display the kiosk
+renders offscreen and says so.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+from zoneinfo import ZoneInfo
 
 from kiosk import __version__
 from kiosk.config import Config, ScannerSettings
@@ -29,8 +31,9 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from devices.serial_reader import SerialReader
+    from devices.sim.escpos_decoder import PrintedReceipt
     from kiosk.core.driver import SessionDriver
-    from kiosk.core.model import BarcodeKind
+    from kiosk.core.model import BarcodeKind, PrintReport, ReceiptText
     from kiosk.core.navigation import Navigation, Service
     from kiosk.core.ports import Clock, IlsBackend
     from kiosk.core.reconcile import Reconciler
@@ -42,6 +45,7 @@ log = logging.getLogger(__name__)
 
 STORE_FILE = "kiosk.sqlite3"
 DEMO_LIBRARY_FILE = "demo-library.sqlite3"
+SIMULATED_RECEIPTS_FILE = "receipts.txt"  # where the demo's simulated printer's receipts go
 SHUTDOWN_GRACE = 2.0  # seconds a check-out in flight may take to finish when the kiosk stops
 PATRON_TYPE_DIGIT, ITEM_TYPE_DIGIT = "2", "3"  # the library's numbering of cards and items
 
@@ -79,6 +83,7 @@ class Kiosk:
     vm: KioskViewModel
     scanner: SerialReader | None
     reconciler: Reconciler
+    printer: ReceiptPrinterAdapter | None = None
 
     def start_devices(self) -> None:
         """Start reading the devices; one that is missing is waited for by its reader."""
@@ -93,10 +98,37 @@ class Kiosk:
         # next start settles them, so shutting down never waits on a slow ILS here.
         self.reconciler.stop(min(grace, 0.2))
         self.driver.shutdown(grace)
+        if self.printer is not None:
+            self.printer.close()
         close_ils = getattr(self.ils, "close", None)
         if callable(close_ils):
             close_ils()
         self.store.dispose()
+
+
+class ReceiptPrinterAdapter:
+    """The core's :class:`~kiosk.core.ports.ReceiptPrinter` on ``devices.printer`` (ESC/POS).
+
+    Opened lazily by the device layer on the first receipt; called on the worker thread.
+    """
+
+    def __init__(self, url: str) -> None:
+        from devices.printer import ReceiptPrinter as EscPosPrinter
+
+        self.url = url
+        self._printer: EscPosPrinter = EscPosPrinter(url)
+
+    def print_receipt(self, receipt: ReceiptText) -> PrintReport:
+        """Print through python-escpos; the device's outcome as the core's."""
+        from devices.receipt import Receipt, ReceiptLine
+        from kiosk.core.model import PrintOutcome, PrintReport
+
+        lines = tuple(ReceiptLine(x.text, x.bold, x.double_height) for x in receipt.lines)
+        result = self._printer.print(Receipt(receipt.title, lines))
+        return PrintReport(PrintOutcome[result.outcome.name], result.technician)
+
+    def close(self) -> None:
+        self._printer.close()
 
 
 def _open_local_ils(config: Config, data_dir: Path, clock: Clock) -> IlsBackend:
@@ -149,7 +181,7 @@ def build(
     from kiosk.core.i18n import translators
     from kiosk.core.reconcile import Reconciler
     from kiosk.core.services import SERVICES, navigation
-    from kiosk.core.session import Ports, Session, Timeouts
+    from kiosk.core.session import Ports, ReceiptSettings, Session, Timeouts
     from kiosk.storage.circulation_log import SqlCirculationLog
     from kiosk.storage.db import open_store
     from kiosk.storage.pin_failures import KEY_FILE, SqlPinFailures, load_or_create_key
@@ -178,13 +210,22 @@ def build(
         summary=config.session.summary_timeout,
         error=config.session.error_timeout,
     )
-    session = Session(clock, classify_barcode, nav, timeouts)
+    printer = ReceiptPrinterAdapter(config.printer.url) if config.printer.url else None
+    receipts = ReceiptSettings(
+        printer=printer is not None,
+        printed_by_default=config.printer.receipt == "printed",
+        library_name=config.kiosk.library_name,
+        timezone=ZoneInfo(config.kiosk.timezone),
+    )
+    session = Session(clock, classify_barcode, nav, timeouts, receipts)
     # Check-outs left open by a killed process are noted before any command can run;
     # the reconciler's thread settles them once started (run_kiosk), never blocking here.
     reconciler = Reconciler(ils, circulation_log, clock)
     reconciler.note_interrupted()
     runner = CommandRunner(
-        Ports(ils, circulation_log, clock, pin_failures), nav.commands, after=reconciler.observe
+        Ports(ils, circulation_log, clock, pin_failures, printer),
+        nav.commands,
+        after=reconciler.observe,
     )
     driver = SessionDriver(session, runner.run, clock, deadline=config.ils.deadline, debug=debug)
     vm = KioskViewModel(
@@ -200,7 +241,18 @@ def build(
     url = config.scanner.url if scanner_url is None else scanner_url
     scanner = _scanner(url, config.scanner, driver) if url else None
     return Kiosk(
-        config, clock, store, circulation_log, ils, nav, session, driver, vm, scanner, reconciler
+        config,
+        clock,
+        store,
+        circulation_log,
+        ils,
+        nav,
+        session,
+        driver,
+        vm,
+        scanner,
+        reconciler,
+        printer=printer,
     )
 
 
@@ -267,7 +319,9 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
     simulated = scanner_url.startswith("sim://")
     screenshot_dir = options.screenshot_dir or (options.data_dir / "screens")
 
-    _print_banner(out, options, scanner_url, headless, screenshot_dir)
+    printer_url = kiosk.printer.url if kiosk.printer is not None else ""
+    receipts_file = _simulated_receipts(printer_url, options.data_dir, out)
+    _print_banner(out, options, scanner_url, headless, screenshot_dir, receipts_file)
 
     def on_first_frame(app: KioskApp) -> None:
         if options.on_started is not None:
@@ -406,8 +460,56 @@ def _start_simulator_console(stdin: TextIO, out: TextIO) -> None:
     ).start()
 
 
+def _simulated_receipts(url: str, data_dir: Path, out: TextIO) -> Path | None:
+    """With ``sim://printer``, append each receipt the simulator decodes to a file (0600).
+
+    The demo's printer is in this process; what it "prints" goes to ``receipts.txt`` in the
+    data folder (the banner names it), and one line on the terminal says so.
+
+    Returns:
+        The file, or None when the printer is not the simulator.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "sim":
+        return None
+    from devices.sim import get_printer
+    from devices.sim.printer_console import format_receipt
+    from kiosk.config import safe
+    from kiosk.core.files import open_regular
+
+    path = data_dir / SIMULATED_RECEIPTS_FILE
+    shown = safe(str(path), limit=4096)  # a data folder named with "\n" cannot forge a line
+    lock = threading.Lock()
+    count = 0
+
+    def on_receipt(receipt: PrintedReceipt) -> None:  # a simulator thread
+        nonlocal count
+        with lock:
+            count += 1
+            text = format_receipt(receipt, count) + "\n"
+            try:
+                fd = open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                with os.fdopen(fd, "a", encoding="utf-8") as file:
+                    file.write(text)
+            except OSError as err:
+                problem = safe(err.strerror or str(err))
+                print(f"simulated printer: cannot write {shown} ({problem})", file=out, flush=True)
+                return
+        print(f"simulated printer: receipt {count} appended to {shown}", file=out, flush=True)
+
+    get_printer(parts.path.strip("/") or "printer").set_on_receipt(on_receipt)
+    return path
+
+
 def _print_banner(
-    out: TextIO, options: RunOptions, scanner_url: str, headless: bool, screenshot_dir: Path
+    out: TextIO,
+    options: RunOptions,
+    scanner_url: str,
+    headless: bool,
+    screenshot_dir: Path,
+    receipts_file: Path | None = None,
 ) -> None:
     from kiosk.config import safe
     from kiosk.ils.local.demo_data import DEMO_CARDS, DemoItemCard, DemoPatronCard
@@ -424,6 +526,12 @@ def _print_banner(
         f"  config:  {shown(config.source or 'none (embedded demo defaults)')}",
         f"  data:    {shown(options.data_dir)}",
         f"  scanner: {shown(scanner_url or 'none (keyboard-wedge and typing only)')}",
+        f"  printer: {shown(config.printer.url or 'none (no receipts offered)')}"
+        + (
+            f" (simulated: receipts are appended to {shown(receipts_file)})"
+            if receipts_file is not None
+            else ""
+        ),
     ]
     if headless:
         lines.append(

@@ -91,6 +91,10 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "max_length": _Key(int, 64, minimum=14, maximum=1024),
         "check_digits": _Key(bool, True),
     },
+    "printer": {
+        "url": _Key(str, "sim://printer", max_chars=_PATH_CHARS),
+        "receipt": _Key(str, "printed", choices=("printed", "none")),
+    },
     "security": {
         "pin_failures": _Key(int, 5, minimum=1, maximum=100),
         "pin_window": _Key((int, float), 900, minimum=60, maximum=86400),
@@ -145,6 +149,12 @@ class ScannerSettings:
 
 
 @dataclass(frozen=True)
+class PrinterSettings:
+    url: str  # '' when there is no receipt printer
+    receipt: str  # the default choice on a summary: "printed" or "none"
+
+
+@dataclass(frozen=True)
 class SecuritySettings:
     pin_failures: int
     pin_window: float
@@ -159,6 +169,7 @@ class Config:
     session: SessionSettings
     ils: IlsSettings
     scanner: ScannerSettings
+    printer: PrinterSettings
     security: SecuritySettings
     source: Path | None = None
 
@@ -169,6 +180,7 @@ _SECTION_TYPES = {
     "session": SessionSettings,
     "ils": IlsSettings,
     "scanner": ScannerSettings,
+    "printer": PrinterSettings,
     "security": SecuritySettings,
 }
 
@@ -365,11 +377,38 @@ def _check_relations(where: str, config: Config) -> None:
             f"{where}: [kiosk] timezone: unknown time zone {safe(repr(config.kiosk.timezone))}; "
             "use an IANA name such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura"
         ) from err
+    _check_printer_url(where, config.printer.url)
     if config.session.warning >= config.session.idle_timeout:
         raise ConfigError(
             f"{where}: [session] warning: must be shorter than idle_timeout "
             f"({config.session.idle_timeout:g}), got {config.session.warning:g}"
         )
+
+
+def _check_printer_url(where: str, url: str) -> None:
+    """The URL forms the receipt printer opens (devices.printer), checked before the first
+    print would find out: a network printer needs its host and port, the simulator its name."""
+    label = f"{where}: [printer] url"
+    if url and not url.strip():
+        raise ConfigError(f"{label}: must be a device or URL, or empty for no printer")
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return  # a device path: /dev/ttyUSB0, /dev/serial/by-id/...
+    scheme = scheme.lower()
+    if scheme == "socket":
+        host, colon, port = rest.rstrip("/").rpartition(":")
+        if not (host and colon and port.isdigit() and 0 < int(port) < 65536):
+            raise ConfigError(
+                f"{label}: expected socket://host:port (a network receipt printer, usually "
+                f"port 9100), got {safe(repr(url))}"
+            )
+    elif scheme == "sim":
+        name, _, rest_name = rest.partition("/")
+        if name.lower() != "printer" or "/" in rest_name.strip("/"):
+            raise ConfigError(
+                f"{label}: expected sim://printer or sim://printer/<name> for the simulated "
+                f"printer, got {safe(repr(url))}"
+            )
 
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}

@@ -162,6 +162,15 @@ class PrinterSimulator:
         with self._condition:
             self._drop_after = max(1, n)
 
+    def set_on_receipt(self, on_receipt: Callable[[PrintedReceipt], None] | None) -> None:
+        """Call ``on_receipt`` (on a simulator thread) with each receipt decoded from now on.
+
+        Args:
+            on_receipt: the callback, or None for none.
+        """
+        with self._condition:
+            self._on_receipt = on_receipt
+
     @property
     def receipts(self) -> list[PrintedReceipt]:
         """A copy of the receipts decoded so far, oldest first."""
@@ -230,8 +239,9 @@ class PrinterSimulator:
         with self._condition:
             self._receipts.append(receipt)
             self._condition.notify_all()
-        if self._on_receipt is not None:
-            self._on_receipt(receipt)
+        on_receipt = self._on_receipt  # read once: set_on_receipt may change it meanwhile
+        if on_receipt is not None:
+            on_receipt(receipt)
 
     def _take(self, data: bytes) -> tuple[bytes, bool]:
         """Count ``data`` in; return the part accepted and whether to drop the line now."""

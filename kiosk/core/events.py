@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from kiosk.core.model import CheckoutAnswer, PatronCheck
+from kiosk.core.model import CheckoutAnswer, PatronCheck, PrintOutcome, ReceiptText
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,13 @@ class RatingChosen(Event):
     """One of the five faces at the end of a session: 1 (very unhappy) to 5 (very happy)."""
 
     score: int
+
+
+@dataclass(frozen=True)
+class ReceiptChosen(Event):
+    """On a summary: "Print receipt" (True) or "No receipt" (False), one tap."""
+
+    printed: bool
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,13 @@ class RatingRecorded(Answer):
 
 
 @dataclass(frozen=True)
+class ReceiptPrinted(Answer):
+    """What became of the receipt; the technician's line was logged on the worker."""
+
+    outcome: PrintOutcome
+
+
+@dataclass(frozen=True)
 class CommandFailed(Answer):
     """A command could not be completed. ``detail`` is for the technicians' log only."""
 
@@ -161,3 +175,9 @@ class Checkout(Command):
 class RecordRating(Command):
     score: int
     service: str
+
+
+@dataclass(frozen=True)
+class PrintReceipt(Command):
+    # The receipt holds titles and the card's last digits: kept out of logs and reprs.
+    receipt: ReceiptText = field(repr=False)

@@ -385,3 +385,40 @@ class Account:
     def overdue_count(self) -> int:
         """How many current loans are past their due date."""
         return sum(1 for loan in self.loans if loan.overdue_days > 0)
+
+
+# ----- receipts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptTextLine:
+    """One line of a printed receipt, already in the patron's language, and its emphasis."""
+
+    text: str
+    bold: bool = False
+    double_height: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptText:
+    """A receipt as plain text lines, ready for any printer (see ``ports.ReceiptPrinter``)."""
+
+    title: str
+    lines: tuple[ReceiptTextLine, ...] = ()
+
+
+class PrintOutcome(StrEnum):
+    """What became of a receipt sent to the printer."""
+
+    PRINTED = "printed"
+    OUT_OF_PAPER = "out_of_paper"
+    NO_PRINTER = "no_printer"  # nothing answers at the configured URL
+    FAILED = "failed"  # lost mid-print, or any other fault
+
+
+@dataclass(frozen=True, slots=True)
+class PrintReport:
+    """The outcome of a print and one line for a technician: what, where, what to do."""
+
+    outcome: PrintOutcome
+    technician: str

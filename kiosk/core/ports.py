@@ -13,6 +13,8 @@ from kiosk.core.model import (
     ItemStatus,
     Outcome,
     PatronCheck,
+    PrintReport,
+    ReceiptText,
     RenewAnswer,
 )
 
@@ -182,6 +184,22 @@ class PinFailures(Protocol):
 
         Raises:
             StorageFailed: the store could not be read.
+        """
+        ...
+
+
+class ReceiptPrinter(Protocol):
+    """The receipt printer, as the kiosk sees it (bootstrap adapts ``devices.printer``).
+
+    Called on the worker thread only, one receipt at a time. Opening the device, asking
+    its paper status and bounding the time are the adapter's business.
+    """
+
+    def print_receipt(self, receipt: ReceiptText) -> PrintReport:
+        """Print ``receipt`` if the printer is there and has paper; never raises for the device.
+
+        Returns:
+            The outcome, with one line for a technician (what, where, what to do).
         """
         ...
 

@@ -25,7 +25,7 @@ from typing import Any
 from kiosk.core.events import Activity, Answer, Command, DeviceChanged, Event, Failure
 from kiosk.core.model import BarcodeKind, Patron, Refusal
 from kiosk.core.navigation import InputMode, Navigation, Service, StateSpec
-from kiosk.core.ports import CirculationLog, Clock, IlsBackend, PinFailures
+from kiosk.core.ports import CirculationLog, Clock, IlsBackend, PinFailures, ReceiptPrinter
 
 BarcodeClassifier = Callable[[str], tuple[str, BarcodeKind | None]]
 """Takes raw scanned or typed text; returns (normalised code, kind or None when invalid)."""
@@ -106,6 +106,23 @@ class Timeouts:
 
 
 @dataclass(frozen=True)
+class ReceiptSettings:
+    """The receipt at the end of a session (``[printer]``), as the session needs to know it.
+
+    Attributes:
+        printer: a printer is configured; without one no receipt is offered.
+        printed_by_default: the choice OK (Enter) makes and the screen highlights.
+        library_name: the receipt's title.
+        timezone: the library's, for the date and time printed.
+    """
+
+    printer: bool = False
+    printed_by_default: bool = True
+    library_name: str = ""
+    timezone: dt.tzinfo = dt.UTC
+
+
+@dataclass(frozen=True)
 class Ports:
     """What command handlers may use on the worker thread."""
 
@@ -113,6 +130,7 @@ class Ports:
     log: CirculationLog
     clock: Clock
     pin_failures: PinFailures
+    printer: ReceiptPrinter | None = None  # None: no printer configured
 
 
 @dataclass
@@ -129,6 +147,7 @@ class Session:
         classify: turns scanned text into (code, kind).
         navigation: the merged service tables.
         timeouts: the configured timeouts.
+        receipts: the configured receipt printer and default choice (none by default).
     """
 
     def __init__(
@@ -137,11 +156,15 @@ class Session:
         classify: BarcodeClassifier,
         navigation: Navigation,
         timeouts: Timeouts | None = None,
+        receipts: ReceiptSettings | None = None,
     ) -> None:
         self.clock = clock
         self.classify = classify
         self.navigation = navigation
         self.timeouts = timeouts or Timeouts()
+        self.receipts = receipts or ReceiptSettings()
+        self.language = "id"
+        """The patron's language, kept up to date by the view-model (receipts are in it)."""
         self.session_no = 0
         self.state = Navigation.IDLE
         self.service: Service | None = None
@@ -150,6 +173,9 @@ class Session:
         self.lines: list[ItemLine] = []
         self.notice: Notice | None = None
         self.pin_attempts = 0
+        self.receipt_from: str | None = None
+        """The summary state a receipt is being printed from (see services/receipt.py)."""
+        self.receipt_failed = False
         self.in_flight = 0
         self.devices: dict[str, DeviceState] = {}
         self.entry_epoch = 0
@@ -271,6 +297,8 @@ class Session:
         self.lines = []
         self.notice = None
         self.pin_attempts = 0
+        self.receipt_from = None
+        self.receipt_failed = False
 
     def end(self) -> None:
         """Back to the attract screen, forgetting everything about the patron."""
@@ -320,6 +348,7 @@ __all__ = [
     "LineStatus",
     "Notice",
     "Ports",
+    "ReceiptSettings",
     "Session",
     "Timeouts",
     "failure_refusal",

@@ -7,6 +7,7 @@ buttons instead, for what a finger would do on the screen:
     :lang    switch language          :large   switch large print
     :finish  press Finish / Done      :cancel  press Cancel
     :ok      dismiss an error message :touch   touch the screen (e.g. "I need more time")
+    :receipt press "Print receipt"    :noreceipt  press "No receipt" (on a summary)
     :keys 12 press keypad keys 1 and 2 without OK (what is typed so far stays on screen)
     :ping    touch the screen, then print "pong" once the kiosk has handled it (benches
              measure how long a touch waits while the kiosk is busy)
@@ -34,7 +35,8 @@ log = logging.getLogger(__name__)
 
 HELP = (
     "Type a card or book barcode, or a PIN, then Enter. "
-    "Touches: :lang :large :finish :cancel :ok :touch :keys <digits>. Ctrl-D stops reading."
+    "Touches: :lang :large :finish :cancel :ok :touch :receipt :noreceipt :keys <digits>. "
+    "Ctrl-D stops reading."
 )
 
 
@@ -61,6 +63,8 @@ def handle_line(vm: KioskViewModel, line: str, scan: Callable[[str], bool] | Non
         ":cancel": vm.cancel,
         ":ok": vm.dismiss,
         ":touch": vm.touched,
+        ":receipt": vm.print_receipt,
+        ":noreceipt": vm.no_receipt,
     }
     if line in touches:
         touches[line]()

@@ -29,6 +29,7 @@ from kiosk.core import events as e
 from kiosk.core.driver import SessionDriver
 from kiosk.core.i18n import Translator
 from kiosk.core.navigation import InputMode, Navigation
+from kiosk.core.services import receipt
 from kiosk.core.services.home import menu
 from kiosk.core.session import ItemLine
 from kiosk.ui.item_rows import ItemRows, row_words
@@ -76,6 +77,10 @@ class KioskViewModel(EventDispatcher):
     can_finish = BooleanProperty(False)
     devices = DictProperty({})
     help_text = StringProperty("")
+    receipt_offer = StringProperty("")
+    """On a summary: 'printed' or 'none' (the highlighted default, what OK does) when the
+    receipt is offered, '' for Done alone (no printer, or printing has just failed)."""
+    receipt_text = StringProperty("")  # "the receipt could not be printed ...", or ''
     """What the current screen is for and how to use it, while Help is open; else ''."""
     menu = ListProperty([])
     """The attract screen's choices: dicts of service, label, hint, key (the digit that
@@ -199,6 +204,14 @@ class KioskViewModel(EventDispatcher):
     def rate(self, score: int) -> None:
         """One of the five faces at the end of a session (1 very bad ... 5 very good)."""
         self._driver.handle(e.RatingChosen(score))
+
+    def print_receipt(self) -> None:
+        """ "Print receipt" on a summary."""
+        self._driver.handle(e.ReceiptChosen(printed=True))
+
+    def no_receipt(self) -> None:
+        """ "No receipt" on a summary."""
+        self._driver.handle(e.ReceiptChosen(printed=False))
 
     def touched(self) -> None:
         """Any touch on the screen: the patron is still there."""
@@ -333,6 +346,7 @@ class KioskViewModel(EventDispatcher):
         if self.texts is None:
             return  # still constructing
         session = self._session
+        session.language = self.language  # a receipt is composed in the patron's language
         if session.entry_epoch != self._entry_epoch:
             # A new state or a new card: nothing typed for the last one may carry over.
             self._entry_epoch = session.entry_epoch
@@ -353,6 +367,9 @@ class KioskViewModel(EventDispatcher):
         self.notice_text = t.render(notice) if notice else ""
         self.notice_is_error = bool(notice and notice.is_error)
         self.error_text = self.notice_text if session.state == Navigation.ERROR else ""
+        self.receipt_offer = receipt.offer(session)
+        not_printed = receipt.notice(session)
+        self.receipt_text = t.render(not_printed) if not_printed else ""
         self._update_busy(session.busy)
         self.can_finish = not session.busy
         left = session.seconds_left

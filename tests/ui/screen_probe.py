@@ -113,6 +113,24 @@ class Probe:
         x, y = widget.to_window(widget.x, widget.y)
         return [round(x, 1), round(y, 1), round(widget.width, 1), round(widget.height, 1)]
 
+    def tap(self, widget: Any) -> None:
+        """A finger on the middle of ``widget``, the way a touch screen delivers it."""
+        from kivy.tests.common import UnitTestTouch
+
+        touch = UnitTestTouch(*widget.to_window(*widget.center))
+        touch.touch_down()
+        touch.touch_up()
+
+    def buttons(self, text: str) -> list[Any]:
+        """Every enabled button that says ``text``."""
+        from kivy.uix.button import Button
+
+        return [
+            w
+            for w in self.root.walk(restrict=True)
+            if isinstance(w, Button) and w.text == text and not w.disabled
+        ]
+
     def log_in(self) -> None:
         self.kiosk.scan(CARD)
         self.kiosk.type(PIN)
@@ -159,6 +177,10 @@ def tour(p: Probe) -> Iterator[None]:
     p.vm.finish()
     yield
     p.shot("summary")
+    p.vm.print_receipt()  # the answer waits for settle(): the printing screen stays up
+    yield
+    p.shot("printing")
+    p.kiosk.settle()
 
 
 def glyphs(p: Probe) -> Iterator[None]:
@@ -447,6 +469,72 @@ def returns(p: Probe) -> Iterator[None]:
         ]
 
 
+def every_text(p: Probe) -> str:
+    """The text of every label and button on every screen (shown or not) and the
+    view-model's texts: where a previous patron could linger."""
+    from kivy.uix.label import Label
+
+    manager = p.root.ids.screens
+    trees = [p.root, *manager.screens]
+    seen = {w.text for tree in trees for w in tree.walk() if isinstance(w, Label)}
+    vm = p.vm
+    seen |= set(vm.state_texts.values()) | {vm.receipt_text, vm.notice_text, vm.entry_text}
+    seen |= {f"{line['title']} {line['detail']}" for line in vm.lines}
+    return "\n".join(sorted(seen))
+
+
+def receipt(p: Probe) -> Iterator[None]:
+    """The receipt on the summary (the demo's simulated printer): one tap prints it; out of
+    paper, the summary comes back saying so, with Done alone."""
+    from devices.sim import get_printer
+    from devices.sim.escpos_decoder import Paper
+
+    simulator = get_printer()
+    p.log_in()
+    p.kiosk.scan(BOOKS[0])
+    p.vm.finish()
+    yield
+    printed, none = p.button(p.vm.texts["receipt.print"]), p.button(p.vm.texts["receipt.no_print"])
+    p.found["offer"] = p.vm.receipt_offer
+    p.found["print_box"], p.found["none_box"] = p.box(printed), p.box(none)
+    p.found["colours"] = [list(printed.background_color), list(none.background_color)]
+    p.found["done_buttons"] = len(p.buttons(p.vm.texts["summary.done"]))
+    p.shot("summary-receipt")
+    p.tap(printed)
+    yield
+    p.found["after_tap"] = p.vm.screen  # the answer is applied at settle()
+    p.found["printing_text"] = p.label(p.vm.state_texts["message"]).text
+    p.shot("printing")
+    p.kiosk.settle()
+    yield
+    p.found["after_print"] = p.vm.screen
+    p.found["texts_after_print"] = every_text(p)
+    p.found["receipts"] = [r.texts for r in simulator.wait_for_receipts(1)]
+    p.vm.finish()  # skip the rating
+    simulator.set_paper(Paper.OUT)
+    p.log_in()
+    p.kiosk.scan(BOOKS[1])
+    p.vm.finish()
+    yield
+    p.tap(p.button(p.vm.texts["receipt.print"]))
+    yield
+    p.kiosk.settle()
+    yield
+    yield
+    p.found["failed_screen"] = p.vm.screen
+    p.found["failed_text"] = p.vm.receipt_text
+    said = p.label(p.vm.receipt_text)
+    p.found["failed_text_fits"] = said.texture_size[1] <= said.height + 1 and said.height > 0
+    p.found["failed_rows"] = [row.title for row in p.widgets("ItemRow")]
+    p.found["print_buttons_after"] = len(p.buttons(p.vm.texts["receipt.print"]))
+    done = p.button(p.vm.texts["summary.done"])
+    p.found["done_box"] = p.box(done)
+    p.shot("summary-not-printed")
+    p.tap(done)
+    yield
+    p.found["after_done"] = p.vm.screen
+
+
 SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "tour": tour,
     "glyphs": glyphs,
@@ -455,6 +543,7 @@ SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "flood": flood,
     "summary": summary,
     "returns": returns,
+    "receipt": receipt,
 }
 
 

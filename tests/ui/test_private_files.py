@@ -54,6 +54,11 @@ def test_everything_the_kiosk_writes_is_private(tmp_path: Path, umask: int) -> N
     kiosk = KioskProcess(tmp_path, umask=umask)
     try:
         borrow_one(kiosk)
+        kiosk.type(":finish")
+        kiosk.wait_for_screen("borrow.summary")
+        kiosk.type(":receipt")  # the demo's simulated printer appends it to receipts.txt
+        kiosk.wait_for_screen("rate")
+        assert (kiosk.data_dir / "receipts.txt").exists()
         assert (kiosk.data_dir / "kiosk.sqlite3-wal").exists()
         assert (kiosk.data_dir / "kiosk.sqlite3-shm").exists()
         assert (kiosk.screens / "current-screen.png").exists()

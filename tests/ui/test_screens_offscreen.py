@@ -120,3 +120,32 @@ def test_keypad_words_and_finish_stand_apart_from_ok(banners: dict[str, Any]) ->
     finish, ok = banners["finish_ok_colours"]
     assert sum(abs(a - b) for a, b in zip(finish[:3], ok[:3], strict=True)) >= 0.3
     assert banners["finish_ok_gap"] >= 16
+
+
+@pytest.mark.parametrize("args", [(), ("--language", "en", "--large")], ids=["id", "en-large"])
+def test_the_receipt_is_one_tap_and_a_failed_print_keeps_the_summary(args: tuple[str, ...]) -> None:
+    """GIVEN the demo's simulated printer WHEN the patron taps "Print receipt" THEN the
+    printing screen shows and then the rating, and the receipt was printed; the choice is
+    two large buttons, the configured default (printed) filled in, no Done beside them.
+    GIVEN the printer out of paper WHEN the next patron taps it THEN the same summary comes
+    back, says (fully drawn) that the receipt could not be printed, and offers Done alone."""
+    found = run_probe("receipt", *args)
+    assert found["offer"] == "printed" and found["done_buttons"] == 0
+    for box in (found["print_box"], found["none_box"], found["done_box"]):
+        assert box[2] >= 44 and box[3] >= 44, box  # 11 mm at 1080p and more
+    print_box, none_box = found["print_box"], found["none_box"]
+    assert none_box[0] - (print_box[0] + print_box[2]) >= 16  # apart, not touching
+    filled, plain = found["colours"]
+    assert sum(abs(a - b) for a, b in zip(filled[:3], plain[:3], strict=True)) >= 0.3
+    assert found["after_tap"] == "printing" and found["printing_text"]
+    assert found["after_print"] == "rate"
+    for trace in ("Sutrisno", "Laskar", "0010"):  # nothing of the patron after printing
+        assert trace not in found["texts_after_print"], trace
+    [receipt] = found["receipts"]
+    assert "Laskar Pelangi" in receipt and "Sutrisno" not in " ".join(receipt)
+    assert found["failed_screen"] == "borrow.summary"
+    assert found["failed_rows"] == ["The Little Prince"]
+    assert found["failed_text"].startswith(("Maaf, struk tidak", "Sorry, the receipt could not"))
+    assert found["failed_text_fits"]
+    assert found["print_buttons_after"] == 0
+    assert found["after_done"] == "rate"

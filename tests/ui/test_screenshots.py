@@ -8,12 +8,14 @@ test run (``KIOSK_SCREENSHOT_DIR``, default ``screenshots/`` in the checkout).
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
 from ui.conftest import SCREENSHOT_DIR
 from ui.kiosk_process import KioskProcess
 
+from kiosk.core.i18n import translators
 from kiosk.ui.viewmodel import PIN_MASK_CHAR
 
 CARD, PIN = "23171000000010", "1234"
@@ -92,9 +94,18 @@ def test_screenshot_tour(tmp_path: Path, language: str, large: bool) -> None:
         keep(kiosk, "borrow.scanning", language, large, "The Little Prince", "Kamus Besar")
 
         kiosk.type(":finish")
-        keep(kiosk, "borrow.summary", language, large, "Laskar Pelangi")
-        kiosk.type(":finish")
+        keep(
+            kiosk,
+            "borrow.summary",
+            language,
+            large,
+            "Laskar Pelangi",
+            TEXTS[language]("receipt.print"),
+        )
+        kiosk.type(":receipt")  # "Print receipt": the demo's simulated printer prints it
         keep(kiosk, "rate", language, large)
+        printed = (kiosk.data_dir / "receipts.txt").read_text(encoding="utf-8")
+        assert "Laskar Pelangi" in printed and "****0010" in printed and "Sutrisno" not in printed
         kiosk.type("4")  # a rating by keys: four, then OK
         kiosk.wait_for_screen("idle")
 
@@ -114,5 +125,38 @@ def test_screenshot_tour(tmp_path: Path, language: str, large: bool) -> None:
         kiosk.wait_for_screen("borrow.pin")
         kiosk.type(BLOCKED_PIN)
         keep(kiosk, "error", language, large)
+    finally:
+        assert kiosk.stop() == 0
+
+
+TEXTS = translators()
+
+
+@pytest.mark.parametrize(("language", "large"), [("id", False), ("en", False), ("id", True),
+                                                 ("en", True)])  # fmt: skip
+def test_screenshot_tour_receipt_not_printed(tmp_path: Path, language: str, large: bool) -> None:
+    """The summary after a receipt that could not be printed (nothing at the printer's URL)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed at the end of the block: nothing listens
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[printer]\nurl = "socket://127.0.0.1:{port}"\n', encoding="utf-8")
+    kiosk = KioskProcess(tmp_path, config=config)
+    try:
+        set_preferences(kiosk, language, large)
+        kiosk.type(CARD)
+        kiosk.wait_for_screen("borrow.pin")
+        kiosk.type(PIN)
+        kiosk.wait_for_screen("borrow.scanning")
+        kiosk.type(ITEMS[0])
+        kiosk.wait_for_screen("borrow.scanning", "Laskar Pelangi")
+        kiosk.type(":finish")
+        kiosk.wait_for_screen("borrow.summary")
+        kiosk.type(":receipt")
+        not_printed = TEXTS[language]("receipt.not_printed")
+        keep(kiosk, "borrow.summary", language, large, not_printed,
+             name="borrow.summary-not-printed")  # fmt: skip
+        kiosk.type(":finish")  # Done
+        keep(kiosk, "rate", language, large)
     finally:
         assert kiosk.stop() == 0

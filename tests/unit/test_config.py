@@ -46,6 +46,7 @@ def test_no_file_gives_the_demo_defaults() -> None:
     assert cfg.scanner.terminator_bytes == b"\r"
     assert cfg.scanner.check_digits is True
     assert (cfg.security.pin_failures, cfg.security.pin_window) == (5, 900.0)
+    assert (cfg.printer.url, cfg.printer.receipt) == ("sim://printer", "printed")
     assert cfg == config.defaults()
 
 
@@ -109,8 +110,8 @@ def test_example_file_lists_exactly_the_schema_keys() -> None:
 
 BAD_FILES = [
     pytest.param(
-        "[printer]\nport = 1\n",
-        ["unknown section [printer]", "[kiosk]", "[scanner]"],
+        "[printers]\nport = 1\n",
+        ["unknown section [printers]", "[kiosk]", "[scanner]", "[printer]"],
         id="unknown-section",
     ),
     pytest.param(
@@ -242,6 +243,31 @@ BAD_FILES = [
         "[security]\npin_failures = 5.0\n",
         ["[security] pin_failures", "an integer", "number 5.0"],
         id="pin-failures-not-integer",
+    ),
+    pytest.param(
+        '[printer]\nreceipt = "yes"\n',
+        ["[printer] receipt", "one of printed, none", "'yes'"],
+        id="printer-receipt-choice",
+    ),
+    pytest.param(
+        '[printer]\nurl = "socket://192.168.1.50"\n',
+        ["[printer] url", "socket://host:port", "9100", "'socket://192.168.1.50'"],
+        id="printer-socket-without-port",
+    ),
+    pytest.param(
+        '[printer]\nurl = "socket://printer:99999"\n',
+        ["[printer] url", "socket://host:port"],
+        id="printer-socket-port-out-of-range",
+    ),
+    pytest.param(
+        '[printer]\nurl = "sim://scanner"\n',
+        ["[printer] url", "sim://printer or sim://printer/<name>", "'sim://scanner'"],
+        id="printer-sim-not-a-printer",
+    ),
+    pytest.param(
+        '[printer]\nurl = "   "\n',
+        ["[printer] url", "empty for no printer"],
+        id="printer-url-blank",
     ),
     pytest.param('[kiosk]\nid = "   "\n', ["[kiosk] id", "empty"], id="blank-id"),
     pytest.param("[kiosk\nid = 1\n", ["not valid TOML"], id="invalid-toml"),
@@ -560,3 +586,12 @@ def test_cli_help_exits_0(tmp_path: Path, args: tuple[str, ...], expected: str) 
     result = _kiosk(*args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert expected in result.stdout
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["", "/dev/ttyUSB0", "socket://192.168.1.50:9100", "sim://printer", "sim://printer/front"],
+)
+def test_printer_urls_the_printer_opens_are_accepted(url: str) -> None:
+    cfg = config.from_mapping({"printer": {"url": url, "receipt": "none"}}, source=None)
+    assert (cfg.printer.url, cfg.printer.receipt) == (url, "none")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kiosk.core.navigation import Navigation, Service
-from kiosk.core.services import feedback
+from kiosk.core.services import feedback, receipt
 from kiosk.core.services.borrow import BORROW
 from kiosk.core.services.home import HOME
 from kiosk.core.services.returns import RETURN
@@ -21,8 +21,9 @@ SERVICES: tuple[Service, ...] = (BORROW, RETURN)
 
 
 def navigation(services: Iterable[Service] = SERVICES) -> Navigation:
-    """The home table merged with ``services``; the rating is the kiosk's own command."""
-    return Navigation(HOME, services, home_commands=feedback.COMMANDS)
+    """The home table merged with ``services``; the rating and the receipt are the kiosk's
+    own commands."""
+    return Navigation(HOME, services, home_commands={**feedback.COMMANDS, **receipt.COMMANDS})
 
 
 __all__ = ["HOME", "SERVICES", "navigation"]

@@ -2,10 +2,12 @@
 
 States::
 
-    idle --card--> borrow.pin --PIN ok--> borrow.scanning --Finish--> borrow.summary --> idle
+    idle --card--> borrow.pin --PIN ok--> borrow.scanning --Finish--> borrow.summary --> rate
                       |  wrong PIN x3, blocked, ILS down  |  Finish, nothing scanned -> idle
                       v                                   |  timeout -> idle (loans are stored;
                     error                                 v    no summary for the next person)
+
+The summary offers the receipt (printed or not, see :mod:`kiosk.core.services.receipt`).
 
 Commands: :class:`~kiosk.core.events.CheckPatron` (card + PIN) and
 :class:`~kiosk.core.events.Checkout` (one item). A check-out is shown as borrowed only
@@ -45,7 +47,7 @@ from kiosk.core.model import (
 )
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
 from kiosk.core.ports import IlsUnavailable, PinFailures, StorageFailed
-from kiosk.core.services import feedback
+from kiosk.core.services import feedback, receipt
 from kiosk.core.session import (
     ItemLine,
     LineStatus,
@@ -338,6 +340,35 @@ def _summary_texts(session: Session) -> Mapping[str, Notice]:
     return slots
 
 
+def _receipt_content(session: Session) -> receipt.ReceiptContent:
+    """The borrowing receipt: each book with its due date or why it was not lent, how many
+    were borrowed, the patron's loans now and the nearest due date of this session's books."""
+    items = []
+    for line in session.lines:
+        if line.status is LineStatus.PENDING:
+            continue
+        due = Notice.of("line.due_sentence", date=line.due) if line.due else None
+        if line.refusal is None:
+            detail = due
+        else:
+            detail = Notice(f"refusal.{line.refusal.value}")
+            detail = detail.followed_by(due) if due else detail
+        items.append(receipt.ReceiptItem(line.title or line.barcode, detail))
+    lent = session.lines_with(LineStatus.DONE)
+    totals = [
+        Notice.counted("receipt.borrowed", "receipt.borrowed_plural", len(lent))
+        if lent
+        else Notice("summary.none_borrowed", is_error=False)
+    ]
+    if session.patron is not None and lent:
+        on_card = session.patron.loans_count + len(lent)
+        totals.append(Notice.counted("receipt.loans_total", "receipt.loans_total_plural", on_card))
+    dues = [line.due for line in lent if line.due is not None]
+    if dues:
+        totals.append(Notice.of("receipt.next_due", date=min(dues)))
+    return receipt.ReceiptContent(Notice("receipt.kind.borrow"), tuple(items), tuple(totals))
+
+
 # ----- commands, on the worker thread --------------------------------------------------------
 
 
@@ -488,9 +519,10 @@ BORROW = Service(
             texts=_scanning_texts,
         ),
         SUMMARY: StateSpec(
-            input=InputMode.BARCODE,
+            input=InputMode.NONE,  # OK makes the receipt choice; a scanned card still works
             on={
-                FinishPressed: feedback.offer_rating,  # "Done": then the optional rating
+                # "Print receipt" / "No receipt" / OK / "Done", then the optional rating
+                **receipt.summary_handlers(_receipt_content),
                 CancelPressed: _end_session,
                 BarcodeScanned: feedback.next_patron,
             },

@@ -19,6 +19,7 @@ from kiosk.core.events import BarcodeScanned, CancelPressed, Command, OkPressed,
 from kiosk.core.model import BarcodeKind
 from kiosk.core.navigation import InputMode, Navigation, StateSpec, after
 from kiosk.core.services.feedback import RATE, RATE_STATE, THANKS, THANKS_STATE
+from kiosk.core.services.receipt import PRINTING, PRINTING_STATE
 from kiosk.core.session import Notice, Session
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,7 @@ HOME: dict[str, StateSpec] = {
         timeout=after("error"),
         texts=_error_texts,
     ),
+    PRINTING: PRINTING_STATE,  # the receipt, when the patron asked for it on a summary
     RATE: RATE_STATE,  # the optional rating, after any service
     THANKS: THANKS_STATE,
 }

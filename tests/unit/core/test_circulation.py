@@ -26,6 +26,7 @@ from kiosk.core.events import (
     Event,
     Failure,
     PatronChecked,
+    PrintReceipt,
     RecordRating,
 )
 from kiosk.core.model import CheckoutAnswer, Outcome, Patron, PatronCheck
@@ -200,8 +201,14 @@ def test_the_default_navigation_runs_exactly_its_services_commands_and_the_ratin
     """GIVEN the kiosk's services
     WHEN they are merged
     THEN the commands it can run are exactly CheckPatron, Checkout, Checkin (returns) and
-    the kiosk's own RecordRating."""
-    assert set(navigation().commands) == {CheckPatron, Checkout, Checkin, RecordRating}
+    the kiosk's own RecordRating and PrintReceipt."""
+    assert set(navigation().commands) == {
+        CheckPatron,
+        Checkout,
+        Checkin,
+        RecordRating,
+        PrintReceipt,
+    }
 
 
 def test_a_service_state_must_carry_the_service_name() -> None:
