@@ -87,6 +87,7 @@ class ItemLine:
     details: tuple[Notice, ...] = ()
     due: dt.date | None = None
     refusal: Refusal | None = None
+    amount: int = 0  # Rupiah charged for this item here: a late fine on return
     revision: int = field(default=0, compare=False, repr=False)
 
     def __setattr__(self, name: str, value: object) -> None:

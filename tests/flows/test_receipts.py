@@ -350,3 +350,34 @@ def test_a_network_printer_lost_mid_print_keeps_the_summary(
             assert kiosk.vm.screen == "rate"
         finally:
             kiosk.close()
+
+
+# ----- a return's receipt --------------------------------------------------------------------
+
+
+def test_a_return_receipt_lists_each_book_and_the_fine_charged(
+    kiosk: FlowKiosk, printer: PrinterSimulator
+) -> None:
+    """GIVEN Dewi's book returned 5 days late and a book nobody borrowed, WHEN the patron
+    prints the return receipt, THEN it says which was returned, the fine, and which was not
+    (no card: a return needs none)."""
+    from kiosk.ils.local import demo_data as demo
+
+    kiosk.vm.choose("return")
+    kiosk.scan(demo.OVERDUE_5_DAYS.barcode)
+    kiosk.scan(demo.AVAILABLE.barcode)
+    kiosk.vm.finish()
+    assert kiosk.vm.screen == "return.summary"
+    assert kiosk.vm.receipt_offer == "printed"
+    kiosk.vm.print_receipt()
+    kiosk.settle()
+    assert kiosk.vm.screen == "rate"
+    [receipt] = printer.wait_for_receipts(1)
+    texts = [text for text in receipt.texts if text]
+    assert texts[:2] == ["Perpustakaan Kota (demo)", "Struk pengembalian"]
+    assert not any(text.startswith("Kartu") for text in texts)
+    body = texts[texts.index(RULE) + 1 :]
+    assert body[1] == "Dikembalikan. Denda keterlambatan Rp 5.000 telah dicatat di akun Anda."
+    assert body[3] == "Tidak dikembalikan. Buku ini tidak tercatat sedang dipinjam."
+    assert "1 buku dikembalikan." in texts
+    assert "Denda keterlambatan yang dicatat: Rp 5.000" in texts

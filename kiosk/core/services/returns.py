@@ -39,8 +39,8 @@ from kiosk.core.events import (
 )
 from kiosk.core.i18n import rupiah
 from kiosk.core.model import BarcodeKind, CheckinAnswer, Refusal, Refused, Return, SortBin
-from kiosk.core.navigation import Handler, InputMode, Service, StateSpec, after
-from kiosk.core.services import feedback
+from kiosk.core.navigation import InputMode, Service, StateSpec, after
+from kiosk.core.services import feedback, receipt
 from kiosk.core.session import ItemLine, LineStatus, Notice, Ports, Session, failure_refusal
 
 log = logging.getLogger(__name__)
@@ -165,6 +165,7 @@ def _checkin_done(session: Session, event: CheckinDone) -> list[Command]:
     line.title = answer.title
     if answer.ok:
         line.status = LineStatus.DONE
+        line.amount = answer.fine
         line.refusal = None if event.recorded else Refusal.NOT_RECORDED
         said = returned_notice(answer, recorded=event.recorded)
     else:
@@ -233,12 +234,32 @@ def _summary_texts(session: Session) -> Mapping[str, Notice]:
     return slots
 
 
-SUMMARY_DONE: Handler = feedback.offer_rating
-"""What "Done" on the summary leads to: the optional rating (one place to change it)."""
-
-
-def _summary_done(session: Session, event: FinishPressed) -> list[Command]:
-    return SUMMARY_DONE(session, event)
+def _receipt_content(session: Session) -> receipt.ReceiptContent:
+    """The return receipt: each book returned or not (and why), the late fines charged."""
+    items = []
+    for line in session.lines:
+        if line.status is LineStatus.DONE:
+            detail = Notice("receipt.returned", is_error=False)
+            if line.amount:
+                fine = Notice.of("return.fine", is_error=False, amount=rupiah(line.amount))
+                detail = detail.followed_by(fine)
+        elif line.status is LineStatus.REFUSED:
+            detail = Notice("receipt.not_returned").followed_by(
+                Notice(f"refusal.{(line.refusal or Refusal.KIOSK_FAULT).value}")
+            )
+        else:
+            continue
+        items.append(receipt.ReceiptItem(line.title or line.barcode, detail))
+    returned = session.lines_with(LineStatus.DONE)
+    totals = [
+        Notice.counted("return.summary.count", "return.summary.count_plural", len(returned))
+        if returned
+        else Notice("return.summary.none_returned", is_error=False)
+    ]
+    fines = sum(line.amount for line in returned)
+    if fines:
+        totals.append(Notice.of("receipt.fines_charged", amount=rupiah(fines)))
+    return receipt.ReceiptContent(Notice("receipt.kind.return"), tuple(items), tuple(totals))
 
 
 # ----- the command, on the worker thread ------------------------------------------------------
@@ -315,7 +336,7 @@ RETURN = Service(
         SUMMARY: StateSpec(
             input=InputMode.BARCODE,
             on={
-                FinishPressed: _summary_done,
+                **receipt.summary_handlers(_receipt_content),
                 CancelPressed: _end_session,
                 BarcodeScanned: feedback.next_patron,  # a card here starts their borrowing
             },
