@@ -46,6 +46,7 @@ class Refusal(StrEnum):
     RENEWAL_LIMIT = "renewal_limit"
     ITEM_OVERDUE = "item_overdue"  # not renewed: it is past its due date
     FEE_REQUIRED = "fee_required"  # a loan fee the patron has not accepted yet
+    FEE_DECLINED = "fee_declined"  # the patron chose not to borrow an item with a loan fee
 
 
 class SortBin(StrEnum):
@@ -263,6 +264,8 @@ class CheckoutAnswer:
     ``ALREADY_YOURS`` (None when the ILS does not say). ``fee`` is the item's loan fee in
     Rupiah: with ``FEE_REQUIRED`` the fee to accept before asking again with
     ``fee_acknowledged``; with a loan, the fee that was charged (0 for none).
+    ``screen_message`` is the ILS's own text (SIP2 AF), shown as it comes, in the ILS's
+    language.
     """
 
     item_barcode: str
@@ -271,6 +274,7 @@ class CheckoutAnswer:
     title: str = ""
     due: dt.date | None = None
     fee: int = 0
+    screen_message: str = ""
 
     @property
     def ok(self) -> bool:

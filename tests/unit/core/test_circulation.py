@@ -32,7 +32,7 @@ from kiosk.core.model import CheckoutAnswer, Outcome, Patron, PatronCheck
 from kiosk.core.navigation import CommandHandler, Navigation, NavigationError, Service, StateSpec
 from kiosk.core.ports import IlsUnavailable
 from kiosk.core.services import HOME, navigation
-from kiosk.core.services.borrow import BORROW
+from kiosk.core.services.borrow import BORROW, AcceptFee, DeclineFee
 from kiosk.core.session import Ports, Session
 
 CARD, PIN = "23171000000010", "1234"
@@ -198,9 +198,10 @@ def test_the_kiosk_handlers_answer_a_pin_check() -> None:
 def test_the_default_navigation_runs_exactly_its_services_commands_and_the_rating() -> None:
     """GIVEN the kiosk's services
     WHEN they are merged
-    THEN the commands it can run are exactly CheckPatron, Checkout and the kiosk's own
-    RecordRating."""
-    assert set(navigation().commands) == {CheckPatron, Checkout, RecordRating}
+    THEN the commands it can run are exactly CheckPatron, Checkout, AcceptFee, DeclineFee
+    and the kiosk's own RecordRating."""
+    expected = {CheckPatron, Checkout, AcceptFee, DeclineFee, RecordRating}
+    assert set(navigation().commands) == expected
 
 
 def test_a_service_state_must_carry_the_service_name() -> None:
