@@ -28,7 +28,7 @@ NEXT = "Pindai buku berikutnya, atau tekan Selesai meminjam."
 NEXT_EN = "Scan your next book, or press Finish borrowing."
 DVD = demo.FEE_DVD
 FEE_QUESTION = (
-    "“Laskar Pelangi (film, DVD)” dikenai biaya pinjam Rp 5.000. "
+    "“Laskar Pelangi (film, DVD)” dikenai biaya pinjam Rp\u00a05.000. "
     "Pinjam dan bayar biayanya di meja layanan?"
 )
 
@@ -301,7 +301,8 @@ def ask_fee(kiosk: FlowKiosk) -> None:
     kiosk.scan(DVD.barcode)
     assert kiosk.vm.screen == "borrow.fee"
     assert kiosk.vm.state_texts["question"] == FEE_QUESTION
-    assert line_of(kiosk, DVD.barcode)["label"] == "Tidak dipinjam"  # not (yet) borrowed
+    asked = line_of(kiosk, DVD.barcode)
+    assert (asked["label"], asked["tone"]) == ("Menunggu jawaban Anda", "info")  # not refused
     # The question is not a refusal yet: nothing stored but the settled intent.
     assert rows(kiosk, "SELECT * FROM refusals") == [] and fee_rows(kiosk) == []
     assert kiosk.store.open_checkouts() == []
@@ -317,7 +318,7 @@ def test_accepting_a_fee_records_it_then_lends_and_the_summary_says_so(kiosk: Fl
     assert (line["status"], line["detail"]) == (
         "done",
         f"Kembalikan paling lambat {due.day} {_MONTHS_ID[due.month]} {due.year} — "
-        "Biaya pinjam Rp 5.000: bayar di meja layanan",
+        "Biaya pinjam Rp\u00a05.000: bayar di meja layanan",
     )
     assert fee_rows(kiosk) == [(DVD.barcode, DVD.title, 5_000)]
     assert [(s.loan.item_barcode, s.loan.title) for s in kiosk.store.loans()] == [
@@ -334,11 +335,11 @@ def test_accepting_a_fee_records_it_then_lends_and_the_summary_says_so(kiosk: Fl
 
     kiosk.vm.finish()
     assert kiosk.vm.state_texts["fees"] == (
-        "Anda menyetujui biaya pinjam Rp 5.000. Silakan bayar di meja layanan."
+        "Anda menyetujui biaya pinjam Rp\u00a05.000. Silakan bayar di meja layanan."
     )
     kiosk.vm.toggle_language()
     assert kiosk.vm.state_texts["fees"] == (
-        "You agreed to loan fees of Rp 5.000. Please pay them at the service desk."
+        "You agreed to loan fees of Rp\u00a05.000. Please pay them at the service desk."
     )
 
 

@@ -113,8 +113,9 @@ def refusal_notice(
 
 
 def rupiah(amount: int) -> str:
-    """An amount as patrons read it on a price tag, in both languages: ``Rp 5.000``."""
-    return f"Rp {amount:,}".replace(",", ".")
+    """An amount as patrons read it on a price tag, in both languages: ``Rp 5.000``, with a
+    no-break space so a line never ends between the currency and the number."""
+    return f"Rp\u00a0{amount:,}".replace(",", ".")
 
 
 # ----- entering ------------------------------------------------------------------------------
