@@ -8,11 +8,11 @@ States::
                     error                                borrow.fee   (timeout -> idle)
 
 Commands: :class:`~kiosk.core.events.CheckPatron` (card + PIN),
-:class:`~kiosk.core.events.Checkout` (one item), :class:`AcceptFee` (an item whose loan
-fee the patron accepted) and :class:`DeclineFee`. A check-out is shown as borrowed only
-after the ILS said yes *and* the local store committed the loan with its outbox event:
-that order, in :func:`run_checkout`, is the kiosk's promise to patrons. An accepted fee
-is stored before the ILS is asked again (:func:`run_accept_fee`).
+:class:`~kiosk.core.events.Checkout` (one item) and, for an item with a loan fee,
+:mod:`~kiosk.core.services.loan_fee`'s ``AcceptFee`` and ``DeclineFee``. A check-out is
+shown as borrowed only after the ILS said yes *and* the local store committed the loan
+with its outbox event: that order, in :func:`run_checkout`, is the kiosk's promise to
+patrons. An accepted fee is stored before the ILS is asked again (:func:`run_accept_fee`).
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from kiosk.core.events import (
-    Answer,
     BarcodeScanned,
     CancelPressed,
     Checkout,
@@ -47,11 +46,10 @@ from kiosk.core.model import (
     FeeAccepted,
     PatronCheck,
     Refusal,
-    Refused,
 )
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
 from kiosk.core.ports import IlsUnavailable, PinFailures, StorageFailed
-from kiosk.core.services import feedback
+from kiosk.core.services import feedback, loan_fee
 from kiosk.core.session import (
     ItemLine,
     LineStatus,
@@ -105,17 +103,11 @@ def refusal_notice(
     says until when (``due``); a loan fee's texts say how much (``fee``, Rupiah).
     """
     is_error = refusal is not Refusal.ALREADY_YOURS
-    params = {"amount": rupiah(fee)} if fee else {}
+    params = {"amount": loan_fee.rupiah(fee)} if fee else {}
     said = Notice.of(f"refusal.{refusal.value}", is_error=is_error, **params)
     if refusal is Refusal.ALREADY_YOURS and due is not None:
         said = said.followed_by(Notice.of("line.due_sentence", date=due, is_error=False))
     return said.followed_by(Notice.of(f"next.{step}.{refusal.value}", is_error=is_error, **params))
-
-
-def rupiah(amount: int) -> str:
-    """An amount as patrons read it on a price tag, in both languages: ``Rp 5.000``, with a
-    no-break space so a line never ends between the currency and the number."""
-    return f"Rp\u00a0{amount:,}".replace(",", ".")
 
 
 # ----- entering ------------------------------------------------------------------------------
@@ -291,7 +283,7 @@ def item_details(line: ItemLine, *, scanning: bool) -> tuple[Notice, ...]:
         else ()
     )
     if line.status is LineStatus.DONE and line.refusal is None:
-        fee = (Notice.of("line.fee_charged", amount=rupiah(line.fee), is_error=False),)
+        fee = (Notice.of("line.fee_charged", amount=loan_fee.rupiah(line.fee), is_error=False),)
         return (*((due,) if due else ()), *(fee if line.fee else ()), *ils_says)
     refusal = line.refusal or Refusal.NOT_LOANABLE
     said = refusal_notice(refusal, "item", due=line.due, fee=line.fee)
@@ -336,32 +328,18 @@ def _pending_line(session: Session, barcode: str) -> ItemLine | None:
     return None
 
 
-# ----- borrow.fee: a loan fee to accept ------------------------------------------------------
-#
-# One question at a time, on its own screen with two large answers. Other books scanned
-# while it is asked are not queued but turned away with "answer first, then scan it
-# again": a scan queued behind the question would leave the patron unsure whether it
-# counted, and a fee must be agreed to with attention, not in passing. Answers to books
-# scanned before it still arrive and update their lines; another fee waits its turn.
-
-
-def _open_question(session: Session) -> ItemLine | None:
-    """The first line whose loan fee the patron has not answered yet."""
-    for line in session.lines:
-        if line.status is LineStatus.REFUSED and line.refusal is Refusal.FEE_REQUIRED:
-            return line
-    return None
+# ----- borrow.fee: a loan fee to accept (see loan_fee for why scans wait) -------------
 
 
 def _accept_fee(session: Session, _event: Event) -> list[Command]:
-    line = _open_question(session)
+    line = loan_fee.open_question(session)
     if line is None or session.patron is None:
         _next_question(session)
         return []
     # Asked again with the fee acknowledged; "Checking..." until the ILS has lent it.
     line.status, line.refusal = LineStatus.PENDING, None
     line.details = (Notice("line.pending"),)
-    command = AcceptFee(
+    command = loan_fee.AcceptFee(
         session.session_no, session.patron.barcode, line.barcode, line.title, line.fee
     )
     _next_question(session)
@@ -369,33 +347,19 @@ def _accept_fee(session: Session, _event: Event) -> list[Command]:
 
 
 def _decline_fee(session: Session, _event: Event) -> list[Command]:
-    line = _open_question(session)
+    line = loan_fee.open_question(session)
     if line is None:
         _next_question(session)
         return []
     line.refusal = Refusal.FEE_DECLINED
     line.details = item_details(line, scanning=True)
     _next_question(session)
-    return [DeclineFee(session.session_no, line.barcode)]
+    return [loan_fee.DeclineFee(session.session_no, line.barcode)]
 
 
 def _next_question(session: Session) -> None:
     session.notice = None
-    session.go(FEE if _open_question(session) else SCANNING)
-
-
-def _scan_while_asked(session: Session, _event: BarcodeScanned) -> list[Command]:
-    session.notice = Notice("notice.answer_fee_first")
-    return []
-
-
-def _fee_texts(session: Session) -> Mapping[str, Notice]:
-    line = _open_question(session)
-    if line is None:
-        return {}
-    title = line.title or line.barcode
-    key = "fee.question" if line.fee else "fee.question_no_amount"
-    return {"question": Notice.of(key, title=title, amount=rupiah(line.fee), is_error=False)}
+    session.go(FEE if loan_fee.open_question(session) else SCANNING)
 
 
 # ----- borrow.summary ------------------------------------------------------------------------
@@ -423,7 +387,7 @@ def _summary_texts(session: Session) -> Mapping[str, Notice]:
         )
     fees = sum(line.fee for line in session.lines_with(LineStatus.DONE))
     if fees:
-        slots["fees"] = Notice.of("summary.fees", amount=rupiah(fees), is_error=False)
+        slots["fees"] = Notice.of("summary.fees", amount=loan_fee.rupiah(fees), is_error=False)
     left = session.seconds_left
     if left is not None:
         slots["closing"] = Notice.of("summary.closing", seconds=round(left))
@@ -480,26 +444,6 @@ STORE_RETRY_DELAYS = (0.05, 0.2, 0.5)
 ILS deadline). After the last, the patron is told to see a librarian."""
 
 
-@dataclass(frozen=True)
-class AcceptFee(Checkout):
-    """Lend an item whose loan fee (Rupiah) the patron accepted on the screen."""
-
-    title: str
-    amount: int
-
-
-@dataclass(frozen=True)
-class DeclineFee(Command):
-    """The patron chose not to borrow an item with a loan fee: record the refusal."""
-
-    item_barcode: str
-
-
-@dataclass(frozen=True)
-class FeeDeclineRecorded(Answer):
-    """The declined fee is stored as a refusal (or, if the store failed, logged as lost)."""
-
-
 def run_checkout(ports: Ports, command: Checkout) -> Event:
     """Lend one item, recording the intent before and the outcome after asking the ILS.
 
@@ -512,7 +456,7 @@ def run_checkout(ports: Ports, command: Checkout) -> Event:
     return _lend(ports, command, fee_acknowledged=False)
 
 
-def run_accept_fee(ports: Ports, command: AcceptFee) -> Event:
+def run_accept_fee(ports: Ports, command: loan_fee.AcceptFee) -> Event:
     """Store the patron's acceptance of a loan fee, then lend the item with it acknowledged.
 
     The acceptance (``fee_acceptances`` row + outbox ``fee_accepted``) is committed before
@@ -534,20 +478,6 @@ def run_accept_fee(ports: Ports, command: AcceptFee) -> Event:
         refused = CheckoutAnswer(command.item_barcode, refusal=Refusal.KIOSK_FAULT)
         return CheckoutDone(command.session_no, replace(refused, title=command.title))
     return _lend(ports, command, fee_acknowledged=True)
-
-
-def run_decline_fee(ports: Ports, command: DeclineFee) -> Event:
-    """Record a declined loan fee as a refusal (``refusal`` report, the item, no patron)."""
-    refused = Refused("borrow", Refusal.FEE_DECLINED, ports.clock.now(), command.item_barcode)
-    try:
-        ports.log.record(refused)
-    except Exception as err:  # nothing was lent or charged; only the statistic is lost
-        log.error(
-            "a declined loan fee could not be recorded (%s: %s); nothing was lent",
-            type(err).__name__,
-            " ".join(str(err).split()),
-        )
-    return FeeDeclineRecorded(command.session_no)
 
 
 def _lend(ports: Ports, command: Checkout, *, fee_acknowledged: bool) -> Event:
@@ -654,14 +584,14 @@ BORROW = Service(
             on={
                 OkPressed: _accept_fee,
                 CancelPressed: _decline_fee,
-                BarcodeScanned: _scan_while_asked,
+                BarcodeScanned: loan_fee.scan_while_asked,
                 CheckoutDone: _checkout_done,
                 CommandFailed: _failed_on_item,
             },
             timeout=after("idle"),
             on_timeout=_scanning_timeout,  # walked away: nothing accepted, nothing lent
             warn=True,
-            texts=_fee_texts,
+            texts=loan_fee.fee_texts,
         ),
         SUMMARY: StateSpec(
             input=InputMode.BARCODE,
@@ -677,7 +607,7 @@ BORROW = Service(
     commands={
         CheckPatron: run_check_patron,
         Checkout: run_checkout,
-        AcceptFee: run_accept_fee,
-        DeclineFee: run_decline_fee,
+        loan_fee.AcceptFee: run_accept_fee,
+        loan_fee.DeclineFee: loan_fee.run_decline_fee,
     },
 )

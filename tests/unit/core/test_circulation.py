@@ -32,7 +32,8 @@ from kiosk.core.model import CheckoutAnswer, Outcome, Patron, PatronCheck
 from kiosk.core.navigation import CommandHandler, Navigation, NavigationError, Service, StateSpec
 from kiosk.core.ports import IlsUnavailable
 from kiosk.core.services import HOME, navigation
-from kiosk.core.services.borrow import BORROW, AcceptFee, DeclineFee
+from kiosk.core.services.borrow import BORROW
+from kiosk.core.services.loan_fee import AcceptFee, DeclineFee
 from kiosk.core.session import Ports, Session
 
 CARD, PIN = "23171000000010", "1234"
