@@ -426,3 +426,44 @@ def test_a_fee_acceptance_the_store_cannot_record_asks_the_library_nothing(
     )
     assert not kiosk.ils.item_status(DVD.barcode).on_loan  # the library was not asked
     assert kiosk.ils.account(demo.SUTRISNO.barcode, kiosk.clock.now()).fines == ()
+
+
+class FeeForgettingIls:
+    """The demo library, but it ignores the patron's acceptance of a fee (misconfigured)."""
+
+    def __init__(self, real: IlsBackend) -> None:
+        self.real = real
+
+    def check_patron(self, barcode: str, pin: str) -> PatronCheck:
+        return self.real.check_patron(barcode, pin)
+
+    def checkout(
+        self, patron: str, item: str, now: dt.datetime, fee_acknowledged: bool = False
+    ) -> CheckoutAnswer:
+        return self.real.checkout(patron, item, now)  # the acknowledgement is lost
+
+    def item_status(self, item: str) -> object:
+        return self.real.item_status(item)
+
+    def close(self) -> None:
+        self.real.close()  # type: ignore[attr-defined]
+
+
+def test_a_library_that_asks_for_the_fee_again_sends_the_patron_to_the_desk(
+    tmp_path: Path,
+) -> None:
+    kiosk = FlowKiosk(tmp_path, wrap_ils=FeeForgettingIls)  # type: ignore[arg-type]
+    try:
+        ask_fee(kiosk)
+        kiosk.vm.dismiss()
+        kiosk.settle()
+        assert kiosk.vm.screen == "borrow.scanning"  # not asked the same question forever
+        line = line_of(kiosk, DVD.barcode)
+        assert (line["status"], line["detail"]) == (
+            "refused",
+            "Terjadi gangguan pada kios ini. Silakan bawa buku ini ke meja layanan.",
+        )
+        assert fee_rows(kiosk) == [(DVD.barcode, DVD.title, 5_000)]  # what they agreed to
+        assert kiosk.store.loans() == [] and not kiosk.ils.item_status(DVD.barcode).on_loan
+    finally:
+        kiosk.close()

@@ -498,6 +498,13 @@ def _lend(ports: Ports, command: Checkout, *, fee_acknowledged: bool) -> Event:
     except Exception as err:
         _record_quietly(ports, CheckoutUnanswered(intent.intent_id, f"{type(err).__name__}"))
         raise
+    if fee_acknowledged and answer.refusal is Refusal.FEE_REQUIRED:
+        # The ILS ignored the acknowledgement: asking the patron again would only loop.
+        log.error(
+            "the ILS asked for a loan fee the patron had already accepted; the item was not "
+            "lent and the patron was sent to the desk: check the ILS's fee settings"
+        )
+        answer = replace(answer, refusal=Refusal.KIOSK_FAULT)
     if answer.ok and answer.loan is not None:
         if not _store_confirmed(ports, CheckoutConfirmed(intent.intent_id, answer.loan)):
             answer = replace(answer, refusal=Refusal.NOT_RECORDED)
