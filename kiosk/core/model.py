@@ -46,6 +46,7 @@ class Refusal(StrEnum):
     RENEWAL_LIMIT = "renewal_limit"
     ITEM_OVERDUE = "item_overdue"  # not renewed: it is past its due date
     FEE_REQUIRED = "fee_required"  # a loan fee the patron has not accepted yet
+    FEE_DECLINED = "fee_declined"  # the patron chose not to borrow an item with a loan fee
 
 
 class SortBin(StrEnum):
@@ -152,13 +153,15 @@ class CheckoutNotLent:
     ``reason`` is for technicians (a :class:`Refusal` value or what reconciliation found).
     ``refusal`` is set when the patron was refused (the ILS said no): it is then also
     stored as a refusal with its outbox report, in the same transaction; the item's
-    barcode goes with it, the patron's does not.
+    barcode goes with it, the patron's does not. ``refused_at`` is when the ILS was asked
+    (the kiosk's clock, like the loan's time); None: when it is recorded.
     """
 
     intent_id: str
     reason: str
     refusal: Refusal | None = None
     item_barcode: str = ""
+    refused_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +266,8 @@ class CheckoutAnswer:
     ``ALREADY_YOURS`` (None when the ILS does not say). ``fee`` is the item's loan fee in
     Rupiah: with ``FEE_REQUIRED`` the fee to accept before asking again with
     ``fee_acknowledged``; with a loan, the fee that was charged (0 for none).
+    ``screen_message`` is the ILS's own text (SIP2 AF), shown as it comes, in the ILS's
+    language.
     """
 
     item_barcode: str
@@ -271,6 +276,7 @@ class CheckoutAnswer:
     title: str = ""
     due: dt.date | None = None
     fee: int = 0
+    screen_message: str = ""
 
     @property
     def ok(self) -> bool:

@@ -88,6 +88,10 @@ class ItemLine:
     due: dt.date | None = None
     refusal: Refusal | None = None
     amount: int = 0  # Rupiah charged for this item here: a late fine on return
+    fee: int = 0
+    """A loan fee in Rupiah: to accept (``FEE_REQUIRED``), declined, or accepted and charged."""
+    screen_message: str = ""
+    """The ILS's own words about this item, shown as they come."""
     revision: int = field(default=0, compare=False, repr=False)
 
     def __setattr__(self, name: str, value: object) -> None:

@@ -230,7 +230,8 @@ def _record_not_lent(
     )
     if outcome.refusal is None or (_rows(resolved) == 0 and _known_intent(session, outcome)):
         return None  # reconciliation's finding, or this refusal is already recorded
-    refused = Refused("borrow", outcome.refusal, now, outcome.item_barcode)
+    at = outcome.refused_at or now
+    refused = Refused("borrow", outcome.refusal, at, outcome.item_barcode)
     return _add_refusal(session, event_id, kiosk_id, refused)
 
 

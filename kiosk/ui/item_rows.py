@@ -123,6 +123,8 @@ def _line(line: ItemLine, t: Translator, words: RowWords) -> dict[str, Any]:
     tone, label = _label(line.status, words)
     if line.status is LineStatus.REFUSED and line.refusal is Refusal.ALREADY_YOURS:
         tone, label = "info", "line.label_already_yours"  # not an error: it is on their card
+    elif line.status is LineStatus.REFUSED and line.refusal is Refusal.FEE_REQUIRED:
+        tone, label = "info", "line.label_fee_question"  # not refused: the patron decides
     word = t(label)
     detail = " — ".join(t.render(notice) for notice in line.details)
     return {

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.core.window import Window
+from kivy.uix.screenmanager import ScreenManager
 from kivy.uix.widget import Widget
 
 from kiosk.core.privacy import mask_personal
@@ -99,6 +100,11 @@ class ScreenRecorder:
         A failed write (full disk, folder removed, read-only) is logged once and the
         frame is skipped; the echo and the kiosk go on.
         """
+        if _switching(self._root):
+            # A screen change keeps the old screen drawn until the next frame; captured now,
+            # the picture and text would show both, and no later change would replace them.
+            self._trigger()
+            return
         lines = [
             f"screen: {self._vm.screen}",
             f"language: {self._vm.language}",
@@ -132,6 +138,9 @@ class ScreenRecorder:
 
     def _write(self, text: str) -> None:
         work = self._work_folder()
+        # Kivy reads the back buffer, which after a buffer swap holds an older frame (say,
+        # the one drawn mid screen change): draw the widget tree into it first.
+        Window.dispatch("on_draw")
         shot = Window.screenshot(name=str(work / "screen.png"))
         if shot:
             try:
@@ -194,6 +203,11 @@ def _make_private(path: Path, mode: int) -> None:
     st = path.lstat()
     if st.st_uid == os.geteuid() and not stat.S_ISLNK(st.st_mode):
         os.chmod(path, mode)
+
+
+def _switching(root: Widget) -> bool:
+    """A ScreenManager is between two screens (both are still in the tree)."""
+    return any(isinstance(w, ScreenManager) and len(w.children) > 1 for w in root.walk())
 
 
 def _shown(path: Path) -> str:

@@ -535,6 +535,63 @@ def receipt(p: Probe) -> Iterator[None]:
     p.found["after_done"] = p.vm.screen
 
 
+def fee(p: Probe) -> Iterator[None]:
+    """A DVD with a loan fee: the question with its two answers, then Yes pressed."""
+    from kiosk.ils.local.demo_data import FEE_DVD
+    from kiosk.ui.console import type_line
+    from kiosk.ui.screen_text import clipped_texts, visible_texts
+
+    p.log_in()
+    for book in (*BOOKS, "33171000000034", FEE_DVD.barcode):  # typed as a wedge scanner does
+        type_line(book)
+    p.kiosk.settle()
+    yield
+    p.found["screen"] = p.vm.screen
+    p.found["texts"] = visible_texts(p.root)
+    p.found["clipped"] = clipped_texts(p.root)
+    yes, no = p.button(p.vm.texts["fee.accept"]), p.button(p.vm.texts["fee.decline"])
+    p.found["yes_box"], p.found["no_box"] = p.box(yes), p.box(no)
+    p.shot("fee")
+    yes.dispatch("on_press")
+    p.kiosk.settle()
+    yield
+    p.found["after_yes_screen"] = p.vm.screen
+    p.found["after_yes_texts"] = visible_texts(p.root)
+
+
+def recorder_switch(p: Probe) -> Iterator[None]:
+    """The headless recorder asked to capture in the frame a screen change begins."""
+    from kiosk.ui.recorder import ScreenRecorder
+
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-recorder-"))
+    text = folder / "current-screen.txt"
+    recorder = ScreenRecorder(p.vm, p.root, folder)
+    recorder.capture()  # the attract screen, saved
+    yield
+    p.kiosk.scan(CARD)  # idle -> borrow.pin: the old screen leaves at the next frame
+    (manager,) = p.widgets("ScreenManager")
+    p.found["screens_during_switch"] = sorted(screen.name for screen in manager.children)
+    recorder.capture()  # e.g. its timer fires in this very frame
+    p.found["text_at_switch"] = text.read_text(encoding="utf-8")
+    for _frame in range(100):  # the recorder's timer (0.15 s) fires within these frames
+        yield
+        if "screen: borrow.pin" in text.read_text(encoding="utf-8"):
+            break
+    p.found["text_after"] = text.read_text(encoding="utf-8")
+    from kivy.core.window import Window
+
+    # A frame drawn and shown (buffers swapped) just before a capture: the buffer Kivy
+    # reads back then still holds the frame before it (Indonesian, here).
+    p.vm.toggle_language()
+    Window.dispatch("on_draw")
+    Window.flip()
+    recorder.capture()
+    saved = (folder / "current-screen.png").read_bytes()
+    Window.dispatch("on_draw")  # the screen as it is now, read back
+    reference = Path(Window.screenshot(name=str(folder / "reference.png")))
+    p.found["png_is_the_screen"] = saved == reference.read_bytes()
+
+
 SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "tour": tour,
     "glyphs": glyphs,
@@ -544,6 +601,8 @@ SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "summary": summary,
     "returns": returns,
     "receipt": receipt,
+    "fee": fee,
+    "recorder_switch": recorder_switch,
 }
 
 

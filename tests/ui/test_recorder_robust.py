@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from ui.kiosk_process import WAIT_SECONDS, KioskProcess
 from ui.piped_kiosk import PipedKiosk
+from ui.screen_probe import run_probe
 
 CARD = "23171000000010"
 FULL_DISK_LINE = "cannot save the current screen in"
@@ -135,3 +136,17 @@ def test_a_real_full_file_system_under_the_screenshots_is_one_line(tmp_path: Pat
     output = kiosk.output()
     assert output.count(FULL_DISK_LINE) == 1, output
     assert "Traceback" not in output, output
+
+
+def test_a_capture_during_a_screen_change_waits_for_the_new_screen_alone() -> None:
+    """GIVEN the recorder WHEN its capture falls in the frame a screen change begins (the old
+    screen is still in the tree until the next frame) THEN it does not save both screens
+    mixed (no later change would replace that picture), and saves the new one a frame later."""
+    found = run_probe("recorder_switch")
+    assert found["screens_during_switch"] == ["borrow.pin", "idle"]  # the race is staged
+    assert "Masukkan PIN Anda" not in found["text_at_switch"]
+    assert "screen: borrow.pin" in found["text_after"]
+    assert "Masukkan PIN Anda" in found["text_after"]
+    assert "Selamat datang di perpustakaan" not in found["text_after"]
+    # and the picture is the screen as it is, not an older frame left in the back buffer
+    assert found["png_is_the_screen"] is True

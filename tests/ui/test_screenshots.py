@@ -23,6 +23,8 @@ BLOCKED_CARD, BLOCKED_PIN = "23171000000036", "1111"
 ITEMS = ("33171000000018", "33171000000067", "33171000000034")
 RETURNS = ("33171000010017", "33171000010033", "33171000010058", "33171000000018")
 # Dewi's 5 days late (a fine), Dewi's for the hold shelf, another branch's, not on loan
+FEE_ITEM = "33171000010074"  # the demo DVD with a loan fee of Rp 5.000
+SCAN_PROMPT = {"id": "Pindai barcode buku satu per satu", "en": "Scan the barcode of each book"}
 
 # What must be on each screen, per language: proof that it is translated, not just drawn.
 EXPECTED = {
@@ -30,6 +32,7 @@ EXPECTED = {
         "idle": "Selamat datang di perpustakaan",
         "borrow.pin": "Masukkan PIN Anda",
         "borrow.scanning": "Kembalikan paling lambat",
+        "borrow.fee": "dikenai biaya pinjam Rp 5.000",
         "borrow.summary": "Terima kasih, Sutrisno!",
         "rate": "Bagaimana kunjungan Anda hari ini?",
         "error": "Denda Anda melebihi batas",
@@ -40,6 +43,7 @@ EXPECTED = {
         "idle": "Welcome to the library",
         "borrow.pin": "Enter your PIN",
         "borrow.scanning": "Return by",
+        "borrow.fee": "has a loan fee of Rp 5.000",
         "borrow.summary": "Thank you, Sutrisno!",
         "rate": "How was your visit today?",
         "error": "Your fines are over the limit",
@@ -92,6 +96,12 @@ def test_screenshot_tour(tmp_path: Path, language: str, large: bool) -> None:
         for item in ITEMS:
             kiosk.type(item)
         keep(kiosk, "borrow.scanning", language, large, "The Little Prince", "Kamus Besar")
+        kiosk.type(FEE_ITEM)
+        fee_screen = keep(kiosk, "borrow.fee", language, large)
+        # the picture and the text are of the question alone, not of the screen before it
+        assert SCAN_PROMPT[language] not in kiosk.screen_text(), fee_screen
+        kiosk.type(":ok")  # "Yes, borrow it": the DVD is lent with its fee
+        kiosk.wait_for_screen("borrow.scanning", "Rp 5.000")
 
         kiosk.type(":finish")
         keep(

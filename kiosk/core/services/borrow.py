@@ -3,16 +3,18 @@
 States::
 
     idle --card--> borrow.pin --PIN ok--> borrow.scanning --Finish--> borrow.summary --> rate
-                      |  wrong PIN x3, blocked, ILS down  |  Finish, nothing scanned -> idle
-                      v                                   |  timeout -> idle (loans are stored;
-                    error                                 v    no summary for the next person)
+                      |  wrong PIN x3, blocked, ILS down  |  ^  Finish, nothing scanned -> idle
+                      v                      a loan fee   v  |  accept / don't borrow
+                    error                                borrow.fee   (timeout -> idle)
 
 The summary offers the receipt (printed or not, see :mod:`kiosk.core.services.receipt`).
 
-Commands: :class:`~kiosk.core.events.CheckPatron` (card + PIN) and
-:class:`~kiosk.core.events.Checkout` (one item). A check-out is shown as borrowed only
-after the ILS said yes *and* the local store committed the loan with its outbox event:
-that order, in :func:`run_checkout`, is the kiosk's promise to patrons.
+Commands: :class:`~kiosk.core.events.CheckPatron` (card + PIN),
+:class:`~kiosk.core.events.Checkout` (one item) and, for an item with a loan fee,
+:mod:`~kiosk.core.services.loan_fee`'s ``AcceptFee`` and ``DeclineFee``. A check-out is
+shown as borrowed only after the ILS said yes *and* the local store committed the loan
+with its outbox event: that order, in :func:`run_checkout`, is the kiosk's promise to
+patrons. An accepted fee is stored before the ILS is asked again (:func:`run_accept_fee`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from kiosk.core.events import (
     CommandFailed,
     Event,
     FinishPressed,
+    OkPressed,
     PatronChecked,
     PinEntered,
 )
@@ -42,12 +45,13 @@ from kiosk.core.model import (
     CheckoutConfirmed,
     CheckoutNotLent,
     CheckoutUnanswered,
+    FeeAccepted,
     PatronCheck,
     Refusal,
 )
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
 from kiosk.core.ports import IlsUnavailable, PinFailures, StorageFailed
-from kiosk.core.services import feedback, receipt
+from kiosk.core.services import feedback, loan_fee, receipt
 from kiosk.core.session import (
     ItemLine,
     LineStatus,
@@ -62,6 +66,7 @@ log = logging.getLogger(__name__)
 PIN = "borrow.pin"
 SCANNING = "borrow.scanning"
 SUMMARY = "borrow.summary"
+FEE = "borrow.fee"
 MAX_PIN_ATTEMPTS = 3
 
 _REFUSALS_SHOWN_AS_ERRORS = {
@@ -90,18 +95,21 @@ ITEM_REFUSALS = frozenset(set(Refusal) - {Refusal.WRONG_PIN, Refusal.PIN_LOCKED}
 """Refusals a scanned book can get; each has a ``next.item.<value>`` step."""
 
 
-def refusal_notice(refusal: Refusal, step: str = "card", *, due: dt.date | None = None) -> Notice:
+def refusal_notice(
+    refusal: Refusal, step: str = "card", *, due: dt.date | None = None, fee: int = 0
+) -> Notice:
     """What happened and, after it, what to do next (``step``: "card" or "item").
 
     Every refusal tells the patron what to do with the book (or card) and what to do
     next, so nobody is left at the screen wondering. "Already yours" is not an error and
-    says until when (``due``).
+    says until when (``due``); a loan fee's texts say how much (``fee``, Rupiah).
     """
     is_error = refusal is not Refusal.ALREADY_YOURS
-    said = Notice(f"refusal.{refusal.value}", is_error=is_error)
+    params = {"amount": loan_fee.rupiah(fee)} if fee else {}
+    said = Notice.of(f"refusal.{refusal.value}", is_error=is_error, **params)
     if refusal is Refusal.ALREADY_YOURS and due is not None:
         said = said.followed_by(Notice.of("line.due_sentence", date=due, is_error=False))
-    return said.followed_by(Notice(f"next.{step}.{refusal.value}", is_error=is_error))
+    return said.followed_by(Notice.of(f"next.{step}.{refusal.value}", is_error=is_error, **params))
 
 
 # ----- entering ------------------------------------------------------------------------------
@@ -221,7 +229,11 @@ def _checkout_done(session: Session, event: CheckoutDone) -> list[Command]:
         line.title = answer.title
         line.refusal = answer.refusal or Refusal.NOT_LOANABLE
         line.due = answer.due  # "already yours": until when
+    line.fee = answer.fee
+    line.screen_message = answer.screen_message
     line.details = item_details(line, scanning=True)
+    if line.refusal is Refusal.FEE_REQUIRED and session.state == SCANNING:
+        session.go(FEE)  # one question at a time; more fee answers wait their turn
     return []
 
 
@@ -246,6 +258,7 @@ _WHILE_SCANNING = {
             Refusal.ON_LOAN_TO_ANOTHER,
             Refusal.ALREADY_YOURS,
             Refusal.NOT_RECORDED,
+            Refusal.FEE_DECLINED,
         ),
         "next.scan_or_finish",
     ),
@@ -266,14 +279,20 @@ def item_details(line: ItemLine, *, scanning: bool) -> tuple[Notice, ...]:
     """What a book's line says: its due date, or what happened to it, what to do with the
     book and, while ``scanning``, what to do next (on the summary scanning is over)."""
     due = Notice.of("line.due", date=line.due, is_error=False) if line.due else None
+    ils_says = (
+        (Notice.of("line.ils_message", message=line.screen_message, is_error=False),)
+        if line.screen_message
+        else ()
+    )
     if line.status is LineStatus.DONE and line.refusal is None:
-        return (due,) if due else ()
+        fee = (Notice.of("line.fee_charged", amount=loan_fee.rupiah(line.fee), is_error=False),)
+        return (*((due,) if due else ()), *(fee if line.fee else ()), *ils_says)
     refusal = line.refusal or Refusal.NOT_LOANABLE
-    said = refusal_notice(refusal, "item", due=line.due)
+    said = refusal_notice(refusal, "item", due=line.due, fee=line.fee)
     tail = _WHILE_SCANNING.get(refusal) if scanning else None
     if tail is not None:
         said = said.followed_by(Notice(tail, is_error=said.is_error))
-    return (due, said) if line.status is LineStatus.DONE and due else (said,)
+    return (*((due,) if line.status is LineStatus.DONE and due else ()), said, *ils_says)
 
 
 def _finish(session: Session, _event: Event | None = None) -> list[Command]:
@@ -311,6 +330,40 @@ def _pending_line(session: Session, barcode: str) -> ItemLine | None:
     return None
 
 
+# ----- borrow.fee: a loan fee to accept (see loan_fee for why scans wait) -------------
+
+
+def _accept_fee(session: Session, _event: Event) -> list[Command]:
+    line = loan_fee.open_question(session)
+    if line is None or session.patron is None:
+        _next_question(session)
+        return []
+    # Asked again with the fee acknowledged; "Checking..." until the ILS has lent it.
+    line.status, line.refusal = LineStatus.PENDING, None
+    line.details = (Notice("line.pending"),)
+    command = loan_fee.AcceptFee(
+        session.session_no, session.patron.barcode, line.barcode, line.title, line.fee
+    )
+    _next_question(session)
+    return [command]
+
+
+def _decline_fee(session: Session, _event: Event) -> list[Command]:
+    line = loan_fee.open_question(session)
+    if line is None:
+        _next_question(session)
+        return []
+    line.refusal = Refusal.FEE_DECLINED
+    line.details = item_details(line, scanning=True)
+    _next_question(session)
+    return [loan_fee.DeclineFee(session.session_no, line.barcode)]
+
+
+def _next_question(session: Session) -> None:
+    session.notice = None
+    session.go(FEE if loan_fee.open_question(session) else SCANNING)
+
+
 # ----- borrow.summary ------------------------------------------------------------------------
 
 
@@ -334,6 +387,9 @@ def _summary_texts(session: Session) -> Mapping[str, Notice]:
         slots["not_borrowed"] = Notice.counted(
             "summary.not_borrowed", "summary.not_borrowed_plural", refused
         )
+    fees = sum(line.fee for line in session.lines_with(LineStatus.DONE))
+    if fees:
+        slots["fees"] = Notice.of("summary.fees", amount=loan_fee.rupiah(fees), is_error=False)
     left = session.seconds_left
     if left is not None:
         slots["closing"] = Notice.of("summary.closing", seconds=round(left))
@@ -428,6 +484,34 @@ def run_checkout(ports: Ports, command: Checkout) -> Event:
     as borrowed with "please tell a librarian" (``NOT_RECORDED``) and the open intent lets
     reconciliation store it later. ``IlsUnavailable`` is turned into an answer by the runner.
     """
+    return _lend(ports, command, fee_acknowledged=False)
+
+
+def run_accept_fee(ports: Ports, command: loan_fee.AcceptFee) -> Event:
+    """Store the patron's acceptance of a loan fee, then lend the item with it acknowledged.
+
+    The acceptance (``fee_acceptances`` row + outbox ``fee_accepted``) is committed before
+    the ILS is asked to charge it; when it cannot be stored the ILS is not asked and the
+    patron is told to take the item to the desk (``KIOSK_FAULT``). Should the ILS refuse the
+    item after all, the stored acceptance stays: it records what the patron agreed to, and
+    the ILS charges a fee only with a loan.
+    """
+    at = ports.clock.now()
+    try:
+        ports.log.record(FeeAccepted(command.item_barcode, command.title, command.amount, at))
+    except Exception as err:
+        log.error(
+            "a loan fee the patron accepted could not be stored (%s: %s); the item was not "
+            "lent and the patron was sent to the desk",
+            type(err).__name__,
+            " ".join(str(err).split()),
+        )
+        refused = CheckoutAnswer(command.item_barcode, refusal=Refusal.KIOSK_FAULT)
+        return CheckoutDone(command.session_no, replace(refused, title=command.title))
+    return _lend(ports, command, fee_acknowledged=True)
+
+
+def _lend(ports: Ports, command: Checkout, *, fee_acknowledged: bool) -> Event:
     at = ports.clock.now()
     try:
         intent = ports.log.begin_checkout(command.patron_barcode, command.item_barcode, at)
@@ -436,16 +520,33 @@ def run_checkout(ports: Ports, command: Checkout) -> Event:
         refused = CheckoutAnswer(command.item_barcode, refusal=Refusal.KIOSK_FAULT)
         return CheckoutDone(command.session_no, refused)
     try:
-        answer = ports.ils.checkout(command.patron_barcode, command.item_barcode, at)
+        if fee_acknowledged:
+            answer = ports.ils.checkout(
+                command.patron_barcode, command.item_barcode, at, fee_acknowledged=True
+            )
+        else:
+            answer = ports.ils.checkout(command.patron_barcode, command.item_barcode, at)
     except Exception as err:
         _record_quietly(ports, CheckoutUnanswered(intent.intent_id, f"{type(err).__name__}"))
         raise
+    if fee_acknowledged and answer.refusal is Refusal.FEE_REQUIRED:
+        # The ILS ignored the acknowledgement: asking the patron again would only loop.
+        log.error(
+            "the ILS asked for a loan fee the patron had already accepted; the item was not "
+            "lent and the patron was sent to the desk: check the ILS's fee settings"
+        )
+        answer = replace(answer, refusal=Refusal.KIOSK_FAULT)
     if answer.ok and answer.loan is not None:
         if not _store_confirmed(ports, CheckoutConfirmed(intent.intent_id, answer.loan)):
             answer = replace(answer, refusal=Refusal.NOT_RECORDED)
     else:
         refusal = answer.refusal or Refusal.NOT_LOANABLE
-        not_lent = CheckoutNotLent(intent.intent_id, refusal.value, refusal, command.item_barcode)
+        # A fee to accept is a question, not yet a refusal: the patron's answer is recorded
+        # (FeeAccepted, or a FEE_DECLINED refusal); this intent is only resolved.
+        reported = None if refusal is Refusal.FEE_REQUIRED else refusal
+        not_lent = CheckoutNotLent(
+            intent.intent_id, refusal.value, reported, command.item_barcode, refused_at=at
+        )
         _record_quietly(ports, not_lent)
     return CheckoutDone(command.session_no, answer)
 
@@ -518,6 +619,20 @@ BORROW = Service(
             warn=True,
             texts=_scanning_texts,
         ),
+        FEE: StateSpec(
+            input=InputMode.NONE,  # Enter (OK) accepts, Escape (Cancel) declines
+            on={
+                OkPressed: _accept_fee,
+                CancelPressed: _decline_fee,
+                BarcodeScanned: loan_fee.scan_while_asked,
+                CheckoutDone: _checkout_done,
+                CommandFailed: _failed_on_item,
+            },
+            timeout=after("idle"),
+            on_timeout=_scanning_timeout,  # walked away: nothing accepted, nothing lent
+            warn=True,
+            texts=loan_fee.fee_texts,
+        ),
         SUMMARY: StateSpec(
             input=InputMode.NONE,  # OK makes the receipt choice; a scanned card still works
             on={
@@ -530,5 +645,10 @@ BORROW = Service(
             texts=_summary_texts,
         ),
     },
-    commands={CheckPatron: run_check_patron, Checkout: run_checkout},
+    commands={
+        CheckPatron: run_check_patron,
+        Checkout: run_checkout,
+        loan_fee.AcceptFee: run_accept_fee,
+        loan_fee.DeclineFee: loan_fee.run_decline_fee,
+    },
 )

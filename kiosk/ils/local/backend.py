@@ -65,6 +65,9 @@ _T = TypeVar("_T")
 SCHEMA_VERSION = schema.SCHEMA_VERSION
 LOCK_WAIT_MS = schema.LOCK_WAIT_MS
 """How long a call waits for another process's lock on the file (tests hang calls with it)."""
+HELD_MESSAGE = "Barang ini disiapkan untuk pemesan lain. Antrean pesanan ada di meja layanan."
+"""The demo library's own screen message for an item held for someone else (SIP2 AF):
+what a library system configured in Indonesian sends, shown by the kiosk as it comes."""
 
 
 class LocalIls:
@@ -238,9 +241,16 @@ class LocalIls:
             if item is None:
                 return CheckoutAnswer(item_barcode, refusal=Refusal.UNKNOWN_ITEM)
 
-            def refuse(reason: Refusal, due: dt.date | None = None, fee: int = 0) -> CheckoutAnswer:
+            def refuse(
+                reason: Refusal, due: dt.date | None = None, fee: int = 0, said: str = ""
+            ) -> CheckoutAnswer:
                 return CheckoutAnswer(
-                    item_barcode, refusal=reason, title=item.title, due=due, fee=fee
+                    item_barcode,
+                    refusal=reason,
+                    title=item.title,
+                    due=due,
+                    fee=fee,
+                    screen_message=said,
                 )
 
             patron = session.scalar(select(PatronRow).where(PatronRow.barcode == patron_barcode))
@@ -255,7 +265,8 @@ class LocalIls:
                 return refuse(Refusal.ON_LOAN_TO_ANOTHER)
             hold = rules.first_hold(session, item.id)
             if hold is not None and hold.patron_id != patron.id:
-                return refuse(Refusal.ON_HOLD_FOR_ANOTHER)
+                # Where a real ILS adds its own words (SIP2 AF), in the library's language.
+                return refuse(Refusal.ON_HOLD_FOR_ANOTHER, said=HELD_MESSAGE)
             reason = rules.block_reason(session, patron, today)
             if reason is not None:
                 return refuse(reason)

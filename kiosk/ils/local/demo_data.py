@@ -453,7 +453,8 @@ DEMO_CARDS: tuple[DemoPatronCard | DemoItemCard, ...] = (
                  "Reference only: refused, not loanable.",
                  ((SUTRISNO.barcode, Refusal.NOT_LOANABLE),)),
     DemoItemCard(HELD_FOR_SITI.barcode, HELD_FOR_SITI.title,
-                 "On hold for Siti: refused for Sutrisno; Siti gets it, lent for 14 days.",
+                 "On hold for Siti: refused for Sutrisno, with the library's own screen message; "
+                 "Siti gets it, lent for 14 days.",
                  ((SUTRISNO.barcode, Refusal.ON_HOLD_FOR_ANOTHER), (SITI.barcode, None))),
     DemoItemCard(LENT_TO_SITI.barcode, LENT_TO_SITI.title,
                  "On loan to Siti: Sutrisno is refused (on loan to another); "
@@ -461,8 +462,8 @@ DEMO_CARDS: tuple[DemoPatronCard | DemoItemCard, ...] = (
                  ((SUTRISNO.barcode, Refusal.ON_LOAN_TO_ANOTHER),
                   (SITI.barcode, Refusal.ALREADY_YOURS))),
     DemoItemCard(FEE_DVD.barcode, FEE_DVD.title,
-                 "New DVD with a loan fee of Rp 5.000: the fee must be accepted first; "
-                 "then lent for 7 days and the fee is added to the fines.",
+                 "New DVD with a loan fee of Rp 5.000: the kiosk asks first; yes: lent for 7 "
+                 "days and the fee is added to the fines; no: not lent, nothing charged.",
                  ((SUTRISNO.barcode, Refusal.FEE_REQUIRED),)),
     DemoItemCard(READY_FOR_YOHANA.barcode, READY_FOR_YOHANA.title,
                  "Ready for Yohana on the hold shelf: refused for Sutrisno (on hold); "

@@ -143,16 +143,21 @@ def test_each_outcome_is_stored_with_its_outbox_report(
 
 
 def test_a_refused_loan_resolves_its_intent_and_stores_the_refusal_once(engine: Engine) -> None:
-    log = SqlCirculationLog(engine, "kiosk-01", new_event_id=_ids(), now=lambda: AT)
+    later = AT + dt.timedelta(hours=3)  # the store's own clock: not the refusal's time
+    log = SqlCirculationLog(engine, "kiosk-01", new_event_id=_ids(), now=lambda: later)
     intent = log.begin_checkout(CARD, "33171000000034", AT)
     refused = CheckoutNotLent(
-        intent.intent_id, "on_hold_for_another", Refusal.ON_HOLD_FOR_ANOTHER, "33171000000034"
+        intent.intent_id,
+        "on_hold_for_another",
+        Refusal.ON_HOLD_FOR_ANOTHER,
+        "33171000000034",
+        refused_at=AT,
     )
     log.record(refused)
     log.record(refused)  # a second recording of the same answer adds nothing
     assert log.open_checkouts() == []
-    assert _rows(engine, "SELECT service, reason, item_barcode FROM refusals") == [
-        ("borrow", "on_hold_for_another", "33171000000034")
+    assert _rows(engine, "SELECT service, reason, item_barcode, refused_at FROM refusals") == [
+        ("borrow", "on_hold_for_another", "33171000000034", AT_UTC)
     ]
     [event] = log.pending_outbox()
     assert event.payload["kind"] == "refusal"

@@ -34,6 +34,7 @@ from kiosk.core.navigation import CommandHandler, Navigation, NavigationError, S
 from kiosk.core.ports import IlsUnavailable
 from kiosk.core.services import HOME, navigation
 from kiosk.core.services.borrow import BORROW
+from kiosk.core.services.loan_fee import AcceptFee, DeclineFee
 from kiosk.core.services.returns import Checkin
 from kiosk.core.session import Ports, Session
 
@@ -200,15 +201,18 @@ def test_the_kiosk_handlers_answer_a_pin_check() -> None:
 def test_the_default_navigation_runs_exactly_its_services_commands_and_the_rating() -> None:
     """GIVEN the kiosk's services
     WHEN they are merged
-    THEN the commands it can run are exactly CheckPatron, Checkout, Checkin (returns) and
-    the kiosk's own RecordRating and PrintReceipt."""
-    assert set(navigation().commands) == {
+    THEN the commands it can run are exactly CheckPatron, Checkout, AcceptFee, DeclineFee,
+    Checkin (returns) and the kiosk's own RecordRating and PrintReceipt."""
+    expected = {
         CheckPatron,
         Checkout,
+        AcceptFee,
+        DeclineFee,
         Checkin,
         RecordRating,
         PrintReceipt,
     }
+    assert set(navigation().commands) == expected
 
 
 def test_a_service_state_must_carry_the_service_name() -> None:
