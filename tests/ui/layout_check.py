@@ -51,7 +51,7 @@ def _intersect(a: Box, b: Box) -> Box | None:
 
 def text_boxes(label: Any) -> list[Box]:
     """Where ``label``'s lines of text are drawn, in window coordinates."""
-    core = label._label  # noqa: SLF001  (Kivy keeps the laid-out lines only here)
+    core = label._label  # Kivy keeps the laid-out lines only here
     label.texture_update()
     tex_w, tex_h = label.texture_size
     # Label draws its texture centred on itself (kivy/data/style.kv, <Label>).
@@ -114,7 +114,7 @@ def layout_defects(root: Any) -> list[str]:
                 f"clipped: {text!r} needs {tex_w:.0f}x{tex_h:.0f}, "
                 f"has {label.width:.0f}x{label.height:.0f}"
             )
-        if getattr(label._label, "is_shortened", False):  # noqa: SLF001
+        if getattr(label._label, "is_shortened", False):
             defects.append(f"shortened: {text!r}")
         boxes = text_boxes(label)
         if clip is not None:
@@ -122,7 +122,7 @@ def layout_defects(root: Any) -> list[str]:
         else:
             for box in boxes:
                 inside = _intersect(box, window)
-                if inside is None or inside != box and _area(inside) < _area(box) - 1:
+                if inside is None or _area(inside) < _area(box) - 1:
                     defects.append(f"outside the window: {text!r}")
                     break
         placed.append((text, overlay, boxes))

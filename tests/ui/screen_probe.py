@@ -161,10 +161,7 @@ def tour(p: Probe) -> Iterator[None]:
     names) limits the tour, for working on one screen.
     """
     from kivy.core.window import Window
-    from layout_check import layout_defects
     from tour_states import STATES
-
-    from kiosk.ui.screen_text import visible_texts
 
     wanted = set(filter(None, os.environ.get("PROBE_STATES", "").split(",")))
     states = [state for state in STATES if not wanted or state.name in wanted]
@@ -180,31 +177,46 @@ def tour(p: Probe) -> Iterator[None]:
             defects.append(f"{state.name}: reached {p.vm.screen!r}, not {state.screen!r}")
             continue
         visited.append(state.name)
-        for width, height in TOUR_SIZES:
+        for (width, height), language, large in tour_variants():
             Window.size = (width, height)
-            for language in TOUR_LANGUAGES:
-                for large in (False, True):
-                    p.vm.language, p.vm.large_print = language, large
-                    variant = f"{language}-{'large' if large else 'normal'}-{width}x{height}"
-                    views = [(state.name, False)] + ([(f"{state.name}-help", True)] if state.help else [])
-                    for name, with_help in views:
-                        if with_help:
-                            p.vm.show_help()
-                        yield
-                        found = layout_defects(p.root)
-                        if found:  # a second look, after one more layout pass
-                            yield
-                            found = layout_defects(p.root)
-                        defects.extend(f"{name} {variant}: {d}" for d in found)
-                        text = "\n".join(visible_texts(p.root))
-                        expected = state.expect.get(language)
-                        if expected and expected not in text:
-                            defects.append(f"{name} {variant}: {expected!r} not on screen")
-                        if with_help and not p.vm.help_text:
-                            defects.append(f"{name} {variant}: no help text")
-                        p.shot(name, variant)
-                        if with_help:
-                            p.vm.close_help()
+            p.vm.language, p.vm.large_print = language, large
+            variant = f"{language}-{'large' if large else 'normal'}-{width}x{height}"
+            yield
+            yield from look(p, state.name, variant, state.expect.get(language), defects)
+            if state.help:
+                p.vm.show_help()
+                yield
+                if not p.vm.help_text:
+                    defects.append(f"{state.name}-help {variant}: no help text")
+                yield from look(p, f"{state.name}-help", variant, None, defects)
+                p.vm.close_help()
+
+
+def tour_variants() -> Iterator[tuple[tuple[int, int], str, bool]]:
+    """(window size, language, large print), sizes outermost: the fewest resizes."""
+    for size in TOUR_SIZES:
+        for language in TOUR_LANGUAGES:
+            for large in (False, True):
+                yield size, language, large
+
+
+def look(
+    p: Probe, name: str, variant: str, expected: str | None, defects: list[str]
+) -> Iterator[None]:
+    """Check what is drawn now (a second time after one more frame if anything is wrong,
+    so a layout still settling is not a finding) and save its picture."""
+    from layout_check import layout_defects
+
+    from kiosk.ui.screen_text import visible_texts
+
+    found = layout_defects(p.root)
+    if found:
+        yield
+        found = layout_defects(p.root)
+    defects.extend(f"{name} {variant}: {defect}" for defect in found)
+    if expected and expected not in "\n".join(visible_texts(p.root)):
+        defects.append(f"{name} {variant}: {expected!r} not on screen")
+    p.shot(name, variant)
 
 
 def glyphs(p: Probe) -> Iterator[None]:
@@ -322,7 +334,7 @@ def flood(p: Probe) -> Iterator[None]:
     yield
     (item_list,) = p.widgets("ItemList")
     first_row = item_list.children[-1]
-    first_texture = first_row.children[-1].texture
+    first_texture = first_row.ids.box.children[-1].texture
     count = int(os.environ.get("PROBE_FLOOD", "60"))
     for serial in range(count):
         p.vm.scan(item_barcode(serial))
@@ -348,7 +360,7 @@ def flood(p: Probe) -> Iterator[None]:
     p.found["rows_shown"] = len(rows)
     p.found["rows_made"] = item_list.rows_made
     p.found["first_row_kept"] = first_row.parent is item_list
-    p.found["first_row_texture_kept"] = first_row.children[-1].texture is first_texture
+    p.found["first_row_texture_kept"] = first_row.ids.box.children[-1].texture is first_texture
     p.found["first_row_title"] = first_row.title
     p.found["top_row_title"] = item_list.children[-1].title
     p.found["labels"] = sorted({row.label for row in rows})

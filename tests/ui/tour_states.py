@@ -135,6 +135,11 @@ def _scanning_empty(p: Any) -> None:
     sign_in(p)
 
 
+def _scanning(p: Any) -> None:
+    sign_in(p)
+    scan_all(p, [LASKAR, LITTLE_PRINCE, REFERENCE])
+
+
 def _scanning_long(p: Any) -> None:
     sign_in(p)
     # Three lent, then unknown books: more than the 30 refused lines listed one by one,
@@ -154,11 +159,22 @@ def _scanning_refusals(p: Any) -> None:
     p.kiosk.session.end()  # Laskar Pelangi is now Sutrisno's: "already yours" next time
     p.vm.refresh()
     sign_in(p)
+    # Laskar Pelangi and four more reach Sutrisno's limit of 5: the last one is refused.
     scan_all(
         p,
-        [LASKAR, UNKNOWN_ITEM, REFERENCE, HELD_FOR_SITI, LENT_TO_SITI, HELD_FOR_YOHANA,
-         FEE_DVD, ILS_DOWN_ITEM, LITTLE_PRINCE, *LENDABLE],
-    )  # fmt: skip  (Laskar Pelangi and four more reach the limit of 5: the last is refused)
+        [
+            LASKAR,
+            UNKNOWN_ITEM,
+            REFERENCE,
+            HELD_FOR_SITI,
+            LENT_TO_SITI,
+            HELD_FOR_YOHANA,
+            FEE_DVD,
+            ILS_DOWN_ITEM,
+            LITTLE_PRINCE,
+            *LENDABLE,
+        ],
+    )
     p.vm.type_char("4")
 
 
@@ -216,30 +232,80 @@ def _error_ils_down(p: Any) -> None:
 
 
 STATES: list[TourState] = [
-    TourState("idle", "idle", _attract, {"id": "Selamat datang di perpustakaan",
-                                         "en": "Welcome to the library"}, help=True),  # fmt: skip
-    TourState("borrow.pin", "borrow.pin", _pin,
-              {"id": "Masukkan PIN Anda", "en": "Enter your PIN"}, help=True),  # fmt: skip
+    TourState(
+        "idle",
+        "idle",
+        _attract,
+        {"id": "Selamat datang di perpustakaan", "en": "Welcome to the library"},
+        help=True,
+    ),
+    TourState(
+        "borrow.pin",
+        "borrow.pin",
+        _pin,
+        {"id": "Masukkan PIN Anda", "en": "Enter your PIN"},
+        help=True,
+    ),
     TourState("borrow.pin-wrong", "borrow.pin", _pin_wrong, {"id": "PIN salah", "en": "Wrong PIN"}),
-    TourState("borrow.scanning-empty", "borrow.scanning", _scanning_empty,
-              {"id": "Halo, Sutrisno", "en": "Hello, Sutrisno"}, help=True),  # fmt: skip
-    TourState("borrow.scanning-long", "borrow.scanning", _scanning_long,
-              {"id": "buku lain tidak dipinjam", "en": "more books not borrowed"}),  # fmt: skip
-    TourState("borrow.scanning-refusals", "borrow.scanning", _scanning_refusals,
-              {"id": "Sudah Anda pinjam", "en": "Already on your card"}),  # fmt: skip
-    TourState("borrow.scanning-busy", "borrow.scanning", _scanning_busy,
-              {"id": "Mohon tunggu", "en": "Please wait"}),  # fmt: skip
-    TourState("borrow.scanning-warning", "borrow.scanning", _warning,
-              {"id": "Saya perlu waktu lagi", "en": "I need more time"}),  # fmt: skip
-    TourState("borrow.summary", "borrow.summary", _summary,
-              {"id": "Terima kasih, Sutrisno!", "en": "Thank you, Sutrisno!"}, help=True),  # fmt: skip
-    TourState("rate", "rate", _rate,
-              {"id": "Bagaimana kunjungan Anda hari ini?", "en": "How was your visit today?"},
-              help=True),  # fmt: skip
+    TourState(
+        "borrow.scanning-empty",
+        "borrow.scanning",
+        _scanning_empty,
+        {"id": "Halo, Sutrisno", "en": "Hello, Sutrisno"},
+        help=True,
+    ),
+    TourState(
+        "borrow.scanning",
+        "borrow.scanning",
+        _scanning,
+        {"id": "Kembalikan paling lambat", "en": "Return by"},
+    ),
+    TourState(
+        "borrow.scanning-long",
+        "borrow.scanning",
+        _scanning_long,
+        {"id": "buku lain tidak dipinjam", "en": "more books not borrowed"},
+    ),
+    TourState(
+        "borrow.scanning-refusals",
+        "borrow.scanning",
+        _scanning_refusals,
+        {"id": "Sudah Anda pinjam", "en": "Already on your card"},
+    ),
+    TourState(
+        "borrow.scanning-busy",
+        "borrow.scanning",
+        _scanning_busy,
+        {"id": "Mohon tunggu", "en": "Please wait"},
+    ),
+    TourState(
+        "borrow.scanning-warning",
+        "borrow.scanning",
+        _warning,
+        {"id": "Saya perlu waktu lagi", "en": "I need more time"},
+    ),
+    TourState(
+        "borrow.summary",
+        "borrow.summary",
+        _summary,
+        {"id": "Terima kasih, Sutrisno!", "en": "Thank you, Sutrisno!"},
+        help=True,
+    ),
+    TourState(
+        "rate",
+        "rate",
+        _rate,
+        {"id": "Bagaimana kunjungan Anda hari ini?", "en": "How was your visit today?"},
+        help=True,
+    ),
     TourState("thanks", "thanks", _thanks, help=True),
-    TourState("error-fines", "error", _error(FINES_CARD, FINES_PIN),
-              {"id": "Denda Anda melebihi batas", "en": "Your fines are over the limit"},
-              help=True),  # fmt: skip
+    TourState(
+        "error-fines",
+        "error",
+        _error(FINES_CARD, FINES_PIN),
+        {"id": "Denda Anda melebihi batas", "en": "Your fines are over the limit"},
+        help=True,
+    ),
     TourState("error-expired", "error", _error(EXPIRED_CARD, EXPIRED_PIN)),
     TourState("error-too-many", "error", _error(FULL_CARD, FULL_PIN)),
     TourState("error-blocked", "error", _error(BLOCKED_CARD, BLOCKED_PIN)),
