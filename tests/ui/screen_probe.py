@@ -365,6 +365,21 @@ def flood(p: Probe) -> Iterator[None]:
     p.found["top_row_title"] = item_list.children[-1].title
     p.found["labels"] = sorted({row.label for row in rows})
     p.shot("flood")
+    # One more book, lent (a refused one would push the oldest refused row into the "and
+    # n more" row): the rows already there stay where they are (a new row at the bottom
+    # moves none, so none lays itself out again), and only rows in sight are drawn.
+    before = {id(row): tuple(row.pos) for row in rows}
+    p.kiosk.scan(BOOKS[1])
+    yield
+    yield
+    after = [w for w in item_list.children if id(w) in before]
+    p.found["rows_moved_by_a_new_row"] = sum(tuple(w.pos) != before[id(w)] for w in after)
+    drawn = [w for w in item_list.children if w.canvas in item_list.canvas.children]
+    p.found["rows_drawn"] = len(drawn)
+    p.found["newest_drawn"] = item_list.children[0] in drawn
+    p.found["drawn_in_sight"] = all(
+        w.y < view.top - item_list.top and w.top > view.y - item_list.top for w in drawn
+    )
 
 
 def summary(p: Probe) -> Iterator[None]:

@@ -118,7 +118,12 @@ def unknown_items(count: int, start: int = 0) -> list[str]:
 
 
 def _attract(p: Any) -> None:
-    p.vm.type_char("2")  # a digit typed: the entry box shows it
+    """The attract screen as the next patron finds it."""
+
+
+def _attract_typed(p: Any) -> None:
+    for digit in SUTRISNO[:6]:  # a card number being typed on the keypad
+        p.vm.type_char(digit)
 
 
 def _pin(p: Any) -> None:
@@ -239,6 +244,7 @@ STATES: list[TourState] = [
         {"id": "Selamat datang di perpustakaan", "en": "Welcome to the library"},
         help=True,
     ),
+    TourState("idle-typed", "idle", _attract_typed, {"id": "Nomor kartu", "en": "Card number"}),
     TourState(
         "borrow.pin",
         "borrow.pin",
