@@ -8,6 +8,7 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.factory import Factory
+from kivy.graphics import Translate
 from kivy.properties import (
     AliasProperty,
     BooleanProperty,
@@ -19,15 +20,19 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.relativelayout import RelativeLayout
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 ROW_FIELDS = ("title", "detail", "status", "tone", "label")
 
 
-class ItemRow(BoxLayout):
+class ItemRow(RelativeLayout):
     """One scanned item: a word for its state (Borrowed, Not borrowed, ...), its title and,
-    below, the due date or why it was refused. Drawn in its ``tone``'s colour."""
+    below, the due date or why it was refused. Drawn in its ``tone``'s colour.
+
+    Relative, so that moving a row (every older row moves when one is added) is one
+    translation, not a new layout of its labels."""
 
     title = StringProperty("")
     detail = StringProperty("")
@@ -37,28 +42,97 @@ class ItemRow(BoxLayout):
     tone_colour = ListProperty([0.0, 0.0, 0.0, 1.0])  # set by the kv rule from the theme
 
 
-class ItemList(BoxLayout):
-    """The scanned items, one row each, in scan order.
+class ItemList(RelativeLayout):
+    """The scanned items, one row each, in scan order, top down.
 
     ``lines`` is the view-model's list of row dicts. A change touches only the rows that
     changed: a row dict that is the same object as before is left alone, a new key gets a
     new widget, a vanished key loses its widget. A session of a thousand scans therefore
     costs one widget per new line, not a thousand per scan.
+
+    Rows are placed from the list's top edge down (their ``y`` is negative, measured from
+    the top; the canvas and the coordinate methods translate to the top), so a row added
+    at the bottom moves no other row, and a scroll moves only the list's translation. A
+    BoxLayout measures from the bottom: every row moved, and laid itself out again, for
+    every new row and every scroll step (half a second a scan at 500 rows).
     """
 
     lines = ListProperty([])
     empty_text = StringProperty("")
     rows_made = NumericProperty(0)  # ItemRow widgets created so far (for tests and benches)
+    right_gap = NumericProperty(0)  # room on the right for the scroll bar
 
     def __init__(self, **kwargs: Any) -> None:
         self._widgets: dict[Hashable, tuple[dict[str, Any], ItemRow]] = {}
         self._empty: Widget | None = None
+        self._hidden: set[Widget] = set()  # rows out of sight, not drawn (_cull)
         super().__init__(**kwargs)
-        self.orientation = "vertical"
         self.size_hint_y = None
-        self.bind(minimum_height=self.setter("height"))
+        with self.canvas.before:  # after RelativeLayout's translation to the bottom left
+            self._to_top = Translate(0, 0)
+        self._cull_later = Clock.create_trigger(self._cull, -1)  # before the next frame
+        self.bind(height=self._move_top, right_gap=self._trigger_layout)
+        self.bind(pos=self._cull_later, height=self._cull_later)  # scrolled, grown
+        self.bind(parent=self._watch_view)
         self.bind(lines=self._update, empty_text=self._update)
         self._update()
+
+    def _watch_view(self, _instance: object, view: Widget | None) -> None:
+        # The view moving or changing size changes what is in sight, while our own
+        # position (in the view's coordinates) may stay the same.
+        if view is not None:
+            view.bind(pos=self._cull_later, size=self._cull_later)
+
+    def _move_top(self, *_args: object) -> None:
+        self._to_top.xy = (0, self.height)
+
+    def do_layout(self, *_args: object) -> None:
+        """Stack the rows from the top down; set the list's height to theirs."""
+        width = self.width - self.right_gap
+        top = 0.0
+        for child in reversed(self.children):  # Kivy keeps them bottom-first
+            child.width = width
+            top += child.height
+            child.pos = (0, -top)
+        self.height = top
+        self._cull_later()
+
+    def _cull(self, *_args: object) -> None:
+        """Draw only the rows in the scroll view's sight.
+
+        Kivy draws every widget in the tree, clipped or not: at 500 rows that was the
+        frame's main cost. A row out of sight has its canvas taken out of the list's; a
+        row coming into sight gets it back (rows never overlap, so order is free).
+        """
+        view = self.parent
+        if view is None:
+            return
+        # The view's bottom and top in our coordinates (measured from our top edge),
+        # through window coordinates: a ScrollView's children are placed in its own
+        # coordinates, not in those of the view's parent, where view.y is.
+        _, our_top = self.to_window(*self.to_parent(0, 0))
+        _, view_bottom = view.to_window(view.x, view.y)
+        low = view_bottom - our_top
+        high = low + view.height
+        hidden = self._hidden
+        for child in self.children:
+            seen = child.y < high and child.top > low
+            if seen and child in hidden:
+                hidden.discard(child)
+                self.canvas.add(child.canvas)
+            elif not seen and child not in hidden:
+                hidden.add(child)
+                self.canvas.remove(child.canvas)
+
+    def remove_widget(self, widget: Widget, *args: Any, **kwargs: Any) -> None:
+        self._hidden.discard(widget)
+        super().remove_widget(widget, *args, **kwargs)
+
+    def to_parent(self, x: float, y: float, **kwargs: Any) -> tuple[float, float]:
+        return x + self.x, y + self.top
+
+    def to_local(self, x: float, y: float, **kwargs: Any) -> tuple[float, float]:
+        return x - self.x, y - self.top
 
     def _update(self, *_args: object) -> None:
         keys = [row["key"] for row in self.lines]
@@ -185,13 +259,43 @@ class FollowScrollView(ScrollView):
 
 
 class Overlay(FloatLayout):
-    """A layer over the whole screen that exists for touches only while ``shown``.
+    """A layer over the whole screen that exists for touches and drawing only while ``shown``.
 
     (A disabled or transparent widget would still take every touch that lands on it,
-    which for a full-screen layer means every touch on the kiosk.)
+    which for a full-screen layer means every touch on the kiosk. It would also still be
+    drawn: Kivy applies opacity in the shader, so a hidden layer is a full-screen blend on
+    every frame, about 20 ms a frame at 1920x1080 with a software renderer. While hidden,
+    its canvas is therefore taken out of its parent's.)
     """
 
     shown = BooleanProperty(False)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Widget.add_widget sets ``parent`` before it adds the canvas: look after it.
+        self._attach_later = Clock.create_trigger(self._attach, -1)
+        self.bind(shown=self._attach, parent=self._attach_later)
+
+    def _attach(self, *_args: object) -> None:
+        """Put the canvas into the parent's (in widget order) when shown, out when not."""
+        parent = self.parent
+        if parent is None:
+            return
+        drawn = parent.canvas.children
+        if not self.shown:
+            if self.canvas in drawn:
+                parent.canvas.remove(self.canvas)
+            return
+        if self.canvas in drawn:
+            return
+        # After the canvas of the nearest sibling below this one that is drawn.
+        index = 0
+        for sibling in reversed(parent.children):  # bottom-first: the drawing order
+            if sibling is self:
+                break
+            if sibling.canvas in drawn:
+                index = drawn.index(sibling.canvas) + 1
+        parent.canvas.insert(index, self.canvas)
 
     def on_touch_down(self, touch: Any) -> bool:
         return bool(self.shown and super().on_touch_down(touch))

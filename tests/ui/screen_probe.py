@@ -56,7 +56,7 @@ class Probe:
     """The kiosk under a Kivy app, with helpers the scenarios use."""
 
     def __init__(self, data: Path, out: Path | None, size: tuple[int, int], language: str,
-                 large: bool) -> None:  # fmt: skip
+                 large: bool, wrap_ils: Callable[[Any], Any] | None = None) -> None:  # fmt: skip
         from kiosk import config as config_module
         from kiosk.bootstrap import prepare_kivy
 
@@ -71,10 +71,11 @@ class Probe:
         sys.path.insert(0, str(TESTS))
         from flows.harness import FlowKiosk
 
-        self.kiosk = FlowKiosk(data / "kiosk", config=self.config)
+        self.kiosk = FlowKiosk(data / "kiosk", config=self.config, wrap_ils=wrap_ils)
         self.vm = self.kiosk.vm
         self.out = out
         self.found: dict[str, Any] = {}
+        self.size = size
         self.tag = f"{language}-{'large' if large else 'normal'}-{size[0]}x{size[1]}"
 
     # ----- helpers for scenarios ----------------------------------------------------------
@@ -136,51 +137,104 @@ class Probe:
         self.kiosk.type(PIN)
         assert self.vm.screen == "borrow.scanning", self.vm.screen
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, tag: str | None = None) -> None:
         if self.out is not None:
             from kivy.core.window import Window
 
+            tag = tag or self.tag
             self.out.mkdir(parents=True, exist_ok=True)
-            Window.screenshot(name=str(self.out / f"{name}-{self.tag}.png"))
-            for made in self.out.glob(f"{name}-{self.tag}*.png"):  # Kivy numbers its shots
-                made.replace(self.out / f"{name}-{self.tag}.png")
+            Window.screenshot(name=str(self.out / f"{name}-{tag}.png"))
+            for made in self.out.glob(f"{name}-{tag}*.png"):  # Kivy numbers its shots
+                made.replace(self.out / f"{name}-{tag}.png")
+
+    def home(self) -> None:
+        """Back to a fresh attract screen: answers applied, the session ended, Help shut,
+        the clock 17 minutes on (earlier wrong PINs no longer count), Sutrisno's books
+        returned."""
+        self.kiosk.settle()
+        self.vm.close_help()
+        self.kiosk.clock.advance(1000)
+        self.kiosk.session.end()
+        self.vm.clear_entry()
+        self.vm.refresh()
+        # Every book the tour lent goes back, so each state starts with the same library.
+        ils, now = self.kiosk.ils, self.kiosk.clock.now()
+        for loan in ils.account(CARD, now).loans:
+            ils.checkin(loan.item_barcode, now)
 
 
 # ----- scenarios -------------------------------------------------------------------------
 
 
+TOUR_SIZES = ((1920, 1080), (1280, 800))
+TOUR_LANGUAGES = ("id", "en")
+
+
 def tour(p: Probe) -> Iterator[None]:
-    """Every screen state worth looking at, saved as PNG in --out."""
-    p.vm.type_char("2")
-    yield
-    p.shot("idle")
-    p.vm.clear_entry()
-    p.kiosk.scan(CARD)
-    for digit in "12":
-        p.vm.type_char(digit)
-    yield
-    p.shot("pin-typed")
-    p.vm.clear_entry()
-    p.kiosk.type(PIN)
-    for book in BOOKS:
-        p.kiosk.scan(book)
-    p.kiosk.scan(BOOKS[0])  # already scanned: a notice
-    for serial in range(12):
-        p.kiosk.scan(item_barcode(serial))
-    p.kiosk.scan("33171000000034")  # reference only
-    yield
-    p.shot("scanning-many")
-    p.kiosk.wait(60 - 10)
-    yield
-    p.shot("scanning-warning")
-    p.vm.touched()
-    p.vm.finish()
-    yield
-    p.shot("summary")
-    p.vm.print_receipt()  # the answer waits for settle(): the printing screen stays up
-    yield
-    p.shot("printing")
-    p.kiosk.settle()
+    """Every state of ``tour_states.STATES`` in every language and text size, at this
+    probe's window size (``--size``; ``test_screenshots`` runs one probe per size).
+
+    One window: each state is reached once from a fresh attract screen, then the language
+    and text size are switched around it. (Not the window size: the offscreen window keeps
+    the framebuffer it was created with, so pictures after a resize come out torn.) Findings:
+    ``visited`` (state names), ``defects`` (one line each: state, variant, what is wrong).
+    With ``--out``, one PNG per state and variant. ``PROBE_STATES`` (comma-separated
+    names) limits the tour, for working on one screen.
+    """
+    from tour_states import STATES
+
+    wanted = set(filter(None, os.environ.get("PROBE_STATES", "").split(",")))
+    states = [state for state in STATES if not wanted or state.name in wanted]
+    defects: list[str] = []
+    visited: list[str] = []
+    p.found["defects"], p.found["visited"] = defects, visited
+    for state in states:
+        p.home()
+        state.reach(p)
+        p.vm.refresh()
+        yield
+        if p.vm.screen != state.screen:
+            defects.append(f"{state.name}: reached {p.vm.screen!r}, not {state.screen!r}")
+            continue
+        visited.append(state.name)
+        for (width, height), language, large in tour_variants(p.size):
+            p.vm.language, p.vm.large_print = language, large
+            variant = f"{language}-{'large' if large else 'normal'}-{width}x{height}"
+            yield
+            yield from look(p, state.name, variant, state.expect.get(language), defects)
+            if state.help:
+                p.vm.show_help()
+                yield
+                if not p.vm.help_text:
+                    defects.append(f"{state.name}-help {variant}: no help text")
+                yield from look(p, f"{state.name}-help", variant, None, defects)
+                p.vm.close_help()
+
+
+def tour_variants(size: tuple[int, int]) -> Iterator[tuple[tuple[int, int], str, bool]]:
+    """(window size, language, large print) for a window of ``size``."""
+    for language in TOUR_LANGUAGES:
+        for large in (False, True):
+            yield size, language, large
+
+
+def look(
+    p: Probe, name: str, variant: str, expected: str | None, defects: list[str]
+) -> Iterator[None]:
+    """Check what is drawn now (a second time after one more frame if anything is wrong,
+    so a layout still settling is not a finding) and save its picture."""
+    from layout_check import layout_defects
+
+    from kiosk.ui.screen_text import visible_texts
+
+    found = layout_defects(p.root)
+    if found:
+        yield
+        found = layout_defects(p.root)
+    defects.extend(f"{name} {variant}: {defect}" for defect in found)
+    if expected and expected not in "\n".join(visible_texts(p.root)):
+        defects.append(f"{name} {variant}: {expected!r} not on screen")
+    p.shot(name, variant)
 
 
 def glyphs(p: Probe) -> Iterator[None]:
@@ -298,7 +352,7 @@ def flood(p: Probe) -> Iterator[None]:
     yield
     (item_list,) = p.widgets("ItemList")
     first_row = item_list.children[-1]
-    first_texture = first_row.children[-1].texture
+    first_texture = first_row.ids.box.children[-1].texture
     count = int(os.environ.get("PROBE_FLOOD", "60"))
     for serial in range(count):
         p.vm.scan(item_barcode(serial))
@@ -324,11 +378,26 @@ def flood(p: Probe) -> Iterator[None]:
     p.found["rows_shown"] = len(rows)
     p.found["rows_made"] = item_list.rows_made
     p.found["first_row_kept"] = first_row.parent is item_list
-    p.found["first_row_texture_kept"] = first_row.children[-1].texture is first_texture
+    p.found["first_row_texture_kept"] = first_row.ids.box.children[-1].texture is first_texture
     p.found["first_row_title"] = first_row.title
     p.found["top_row_title"] = item_list.children[-1].title
     p.found["labels"] = sorted({row.label for row in rows})
     p.shot("flood")
+    # One more book, lent (a refused one would push the oldest refused row into the "and
+    # n more" row): the rows already there stay where they are (a new row at the bottom
+    # moves none, so none lays itself out again), and only rows in sight are drawn.
+    before = {id(row): tuple(row.pos) for row in rows}
+    p.kiosk.scan(BOOKS[1])
+    yield
+    yield
+    after = [w for w in item_list.children if id(w) in before]
+    p.found["rows_moved_by_a_new_row"] = sum(tuple(w.pos) != before[id(w)] for w in after)
+    drawn = [w for w in item_list.children if w.canvas in item_list.canvas.children]
+    p.found["rows_drawn"] = len(drawn)
+    p.found["newest_drawn"] = item_list.children[0] in drawn
+    p.found["drawn_in_sight"] = all(
+        w.y < view.top - item_list.top and w.top > view.y - item_list.top for w in drawn
+    )
 
 
 def summary(p: Probe) -> Iterator[None]:
@@ -345,6 +414,8 @@ def summary(p: Probe) -> Iterator[None]:
     p.found["gap_above_rows"] = round(view_y + view_h - (top_row_y + top_row_h), 1)
     p.found["screen"] = p.vm.screen
     p.found["rows"] = [[row.label, row.title] for row in rows]
+    (item_list,) = p.widgets("ItemList")
+    p.found["drawn"] = [row.canvas in item_list.canvas.children for row in rows]
     p.shot("summary")
 
 
@@ -592,8 +663,59 @@ def recorder_switch(p: Probe) -> Iterator[None]:
     p.found["png_is_the_screen"] = saved == reference.read_bytes()
 
 
+def layout_faults(p: Probe) -> Iterator[None]:
+    """Labels made to be wrong, one of each kind: does the tour's check see each?"""
+    from kivy.uix.label import Label
+    from layout_check import layout_defects
+
+    yield
+    p.found["clean"] = layout_defects(p.root)
+    faults = [
+        Label(text="cut short by an ellipsis", shorten=True, text_size=(60, None),
+              font_size=30, size_hint=(None, None), size=(60, 40), pos=(10, 10)),
+        Label(text="taller than its box\nsecond line\nthird line", font_size=30,
+              size_hint=(None, None), size=(400, 20), pos=(10, 200)),
+        Label(text="one on top", font_size=30, size_hint=(None, None), size=(300, 50),
+              pos=(500, 300)),
+        Label(text="of the other", font_size=30, size_hint=(None, None), size=(300, 50),
+              pos=(520, 310)),
+        Label(text="half off the window", font_size=30, size_hint=(None, None),
+              size=(400, 50), pos=(p.root.width - 200, 600)),
+    ]  # fmt: skip
+    for label in faults:
+        p.root.add_widget(label)
+    yield
+    p.found["faults"] = layout_defects(p.root)
+
+
+def overlay_drawing(p: Probe) -> Iterator[None]:
+    """Is a hidden overlay left out of the drawing, and drawn on top once shown?"""
+    from kivy.core.window import Window
+
+    yield
+    root = p.root
+    help_panel, warning = root.ids.help_panel, root.ids.timeout_warning
+    main = root.children[-1]  # the top bar, the screens and the notice strip
+
+    def drawn(widget: Any) -> int:
+        children = root.canvas.children
+        return children.index(widget.canvas) if widget.canvas in children else -1
+
+    p.found["hidden"] = [drawn(help_panel), drawn(warning)]
+    p.vm.show_help()
+    yield
+    p.found["help_shown"] = [drawn(main), drawn(help_panel), drawn(warning)]
+    p.vm.close_help()
+    yield
+    p.found["help_closed"] = drawn(help_panel)
+    p.found["clear_colour"] = list(Window.clearcolor)
+    p.found["background"] = list(p.vm.theme.background)
+
+
 SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "tour": tour,
+    "layout_faults": layout_faults,
+    "overlay_drawing": overlay_drawing,
     "glyphs": glyphs,
     "banners": banners,
     "text_size": text_size,
@@ -616,7 +738,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     width, height = (int(n) for n in args.size.split("x"))
-    probe = Probe(args.data, args.out, (width, height), args.language, args.large)
+    wrap_ils = None
+    if args.scenario == "tour":
+        from tour_states import TourIls
+
+        wrap_ils = TourIls
+    probe = Probe(args.data, args.out, (width, height), args.language, args.large, wrap_ils)
 
     from kivy.clock import Clock
 

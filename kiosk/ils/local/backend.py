@@ -50,7 +50,7 @@ from kiosk.core.model import (
 )
 from kiosk.core.ports import Clock, IlsUnavailable
 from kiosk.ils.local import pins, rules, schema
-from kiosk.ils.local.demo_data import DEFAULT_SEED
+from kiosk.ils.local.demo_data import DEFAULT_SEED, DemoLibrary
 from kiosk.ils.local.schema import (
     Base,
     ItemRow,
@@ -154,6 +154,30 @@ class LocalIls:
     def close(self) -> None:
         """Release the database connections."""
         self._engine.dispose()
+
+    def add(self, library: DemoLibrary) -> None:
+        """Add ``library``'s patrons, items, loans, holds and fines to this library.
+
+        For benches and tests that need records the demo data lacks (a patron who may
+        borrow 500 books); loan dates move as at seeding. Barcodes must be new. The added
+        patrons' PINs are hashed now (the seeded PINs' first-use hashing knows only the
+        seed's cards).
+
+        Raises:
+            IlsUnavailable: the file cannot be written (or a barcode already exists).
+        """
+        now = self._clock.now()
+        today = self._local_day(now)
+
+        def work(session: Session) -> None:
+            schema.add_records(session, library, today, now)
+            session.flush()
+            for patron in library.patrons:
+                row = self._find_patron(session, patron.barcode)
+                assert row is not None  # just added
+                row.pin_salt, row.pin_hash = pins.hash_new(patron.pin)
+
+        self._run("adding records", work)
 
     def _run(self, action: str, work: Callable[[Session], _T]) -> _T:
         try:

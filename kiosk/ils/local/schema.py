@@ -212,7 +212,7 @@ def seed_or_upgrade(
     """
     stored = session.get(Meta, "seed")
     if stored is None:
-        _seed(session, demo_data.generate(seed), today, now)
+        add_records(session, demo_data.generate(seed), today, now)
         session.add(Meta(key="seed", value=str(seed)))
         session.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
         _log.info("demo library seeded at %s (seed %d)", path, seed)
@@ -241,7 +241,7 @@ def seed_or_upgrade(
     return file_seed
 
 
-def _seed(session: Session, library: DemoLibrary, today: dt.date, now: dt.datetime) -> None:
+def add_records(session: Session, library: DemoLibrary, today: dt.date, now: dt.datetime) -> None:
     """Add the library's patrons, items, loans, holds and fines; the loans' dates move by
     the days from :data:`demo_data.SEED_DATE` to ``today``."""
     patrons = {}
@@ -396,8 +396,8 @@ def _upgrade_from_2(session: Session, seed: int, now: dt.datetime, today: dt.dat
     patrons = {p.barcode for p in new_patrons}
     items = {i.barcode for i in new_items}
     # Only the new items' circulation: their loans and holds may name older cards (Siti
-    # waits for Bumi), which _seed looks up.
-    _seed(
+    # waits for Bumi), which add_records looks up.
+    add_records(
         session,
         DemoLibrary(
             patrons=new_patrons,

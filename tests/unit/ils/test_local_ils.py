@@ -235,3 +235,22 @@ def test_concurrent_checkouts_lend_one_copy_once(ils: LocalIls) -> None:
     assert sum(answer.ok for answer in answers) == 1
     refusals = {answer.refusal for answer in answers if not answer.ok}
     assert refusals == {Refusal.ON_LOAN_TO_ANOTHER}
+
+
+def test_added_patron_and_books_are_lent_like_the_seeded_ones(ils: LocalIls) -> None:
+    """GIVEN a patron with a loan limit of 7 and 8 books added with ``LocalIls.add`` (how
+    bench/scan_to_screen.py seeds its library) THEN the patron signs in with their own
+    PIN (hashed at once, not looked up in the seed), borrows 7 and is refused the 8th."""
+    card = dd.patron_barcode(900_000)
+    books = [dd.item_barcode(900_000 + n) for n in range(1, 9)]
+    patron = dd.DemoPatron(card, "Pembaca Uji", "8642", dt.date(2099, 12, 31), 0, loan_limit=7)
+    items = tuple(dd.DemoItem(code, f"Buku uji {n}", "Penulis") for n, code in enumerate(books))
+    ils.add(dd.DemoLibrary(patrons=(patron,), items=items, loans=(), holds=()))
+
+    assert ils.check_patron(card, "0000").refusal is Refusal.WRONG_PIN
+    check = ils.check_patron(card, "8642")
+    assert check.ok and check.patron is not None and check.patron.loan_limit == 7
+    answers = [ils.checkout(card, code, NOW) for code in books]
+    assert [answer.ok for answer in answers] == [True] * 7 + [False]
+    assert answers[0].loan is not None and answers[0].loan.title == "Buku uji 0"
+    assert answers[-1].refusal is Refusal.TOO_MANY_ITEMS

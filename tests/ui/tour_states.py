@@ -1,0 +1,404 @@
+"""The screenshot tour's table: every screen and state a patron can meet, and how to get there.
+
+The tour (``screen_probe.py tour``, run by ``test_screenshots.py``) starts each state from
+a fresh attract screen, calls its ``reach`` and then draws and checks it at every window
+size, language and text size. A new service adds its states here, one
+:class:`TourState` each (its screens, each refusal it can show, empty and long lists,
+its help), with a line of patron-facing text per language that proves the screen is
+there and translated::
+
+    TourState("returns.list", "returns.list", reach_returns_list,
+              expect={"id": "Buku dikembalikan", "en": "Books returned"}),
+
+``reach`` gets the probe (``p.kiosk`` is the real kiosk with a hand-wound clock, ``p.vm``
+its view-model) and drives it as a patron would: scans, typed PINs, buttons. Nothing in
+it waits for real time. The helpers below (``sign_in``, ``scan_all``, ``wrong_pins``) are
+for reuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from devices import codabar
+from kiosk.core.ports import IlsUnavailable
+
+SUTRISNO, SUTRISNO_PIN = "23171000000010", "1234"
+SITI, SITI_PIN = "23171000000028", "2468"
+YOHANA = "23171000010027"
+FINES_CARD, FINES_PIN = "23171000000036", "1111"
+EXPIRED_CARD, EXPIRED_PIN = "23171000000044", "4321"
+FULL_CARD, FULL_PIN = "23171000000051", "5555"
+BLOCKED_CARD, BLOCKED_PIN = "23171000000069", "6789"
+UNKNOWN_CARD = "23171990000012"
+
+LASKAR, LITTLE_PRINCE, LAUT = "33171000000018", "33171000000067", "33171000000026"
+REFERENCE, HELD_FOR_SITI, LENT_TO_SITI = "33171000000034", "33171000000042", "33171000000059"
+FEE_DVD, HELD_FOR_YOHANA, UNKNOWN_ITEM = "33171000010074", "33171000010066", "33171990000010"
+ILS_DOWN_ITEM = codabar.make(3, 3171, 88_000_001)  # tour_ils raises for this item
+ILS_DOWN_CARD = codabar.make(2, 3171, 88_000_001)  # and this card
+LENDABLE = ("33171000000125", "33171000000133", "33171000000141", "33171000000166")
+"""Books on the shelf that anyone may borrow (besides Laskar Pelangi and The Little Prince)."""
+LONG_LIST = 40
+
+Reach = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class TourState:
+    """One screen state of the tour.
+
+    Attributes:
+        name: file name of its pictures and its name in findings (``borrow.pin-wrong``).
+        screen: the view-model's screen once reached (``borrow.pin``).
+        reach: drives the kiosk from the attract screen to this state.
+        expect: per language, a text that must be on the screen (proof it is translated).
+        help: also shown with Help open (one state per screen is enough).
+    """
+
+    name: str
+    screen: str
+    reach: Reach
+    expect: dict[str, str] = field(default_factory=dict)
+    help: bool = False
+
+
+class TourIls:
+    """The demo library, unreachable for :data:`ILS_DOWN_CARD` and :data:`ILS_DOWN_ITEM`
+    (what a patron sees when the library system is down). The probe wraps its ILS in it."""
+
+    def __init__(self, ils: Any) -> None:
+        self._ils = ils
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ils, name)
+
+    def check_patron(self, barcode: str, pin: str) -> Any:
+        if barcode == ILS_DOWN_CARD:
+            raise IlsUnavailable("the tour's library system is down for this card")
+        return self._ils.check_patron(barcode, pin)
+
+    def checkout(self, patron: str, item: str, *args: Any, **kwargs: Any) -> Any:
+        if item == ILS_DOWN_ITEM:
+            raise IlsUnavailable("the tour's library system is down for this item")
+        return self._ils.checkout(patron, item, *args, **kwargs)
+
+
+# ----- helpers for reach functions -------------------------------------------------------
+
+
+def sign_in(p: Any, card: str = SUTRISNO, pin: str = SUTRISNO_PIN) -> None:
+    """Scan a card and type its PIN (the screen after it depends on the card)."""
+    p.kiosk.scan(card)
+    p.kiosk.type(pin)
+
+
+def scan_all(p: Any, codes: list[str] | tuple[str, ...]) -> None:
+    """Scan item barcodes one after another, then wait for every answer."""
+    for code in codes:
+        p.vm.scan(code)
+    p.kiosk.settle()
+
+
+def wrong_pins(p: Any, card: str, count: int) -> None:
+    """Scan ``card`` and type ``count`` wrong PINs (each one a different wrong guess)."""
+    p.kiosk.scan(card)
+    for attempt in range(count):
+        p.kiosk.type(f"90{attempt:02d}")
+
+
+def unknown_items(count: int, start: int = 0) -> list[str]:
+    """Valid item barcodes the demo library does not hold."""
+    return [codabar.make(3, 9999, 91_000_000 + start + n) for n in range(count)]
+
+
+# ----- the states ------------------------------------------------------------------------
+
+
+def _attract(p: Any) -> None:
+    """The attract screen as the next patron finds it."""
+
+
+def _attract_typed(p: Any) -> None:
+    for digit in SUTRISNO[:6]:  # a card number being typed on the keypad
+        p.vm.type_char(digit)
+
+
+def _pin(p: Any) -> None:
+    p.kiosk.scan(SUTRISNO)
+    for digit in SUTRISNO_PIN[:3]:
+        p.vm.type_char(digit)
+
+
+def _pin_wrong(p: Any) -> None:
+    wrong_pins(p, SUTRISNO, 1)
+
+
+def _scanning_empty(p: Any) -> None:
+    sign_in(p)
+
+
+def _scanning(p: Any) -> None:
+    sign_in(p)
+    scan_all(p, [LASKAR, LITTLE_PRINCE, REFERENCE])
+
+
+def _scanning_long(p: Any) -> None:
+    sign_in(p)
+    # Three lent, then unknown books: more than the 30 refused lines listed one by one,
+    # so the "and n more" row shows too.
+    scan_all(p, [LASKAR, LITTLE_PRINCE, LAUT])
+    scan_all(p, unknown_items(LONG_LIST - 3))
+
+
+def _scanning_refusals(p: Any) -> None:
+    """One line for each answer a book can get while borrowing: lent, already yours, each
+    refusal (unknown, reference only, on hold, on loan to another, library system down,
+    loan limit, a loan fee declined), with a book number half typed."""
+    sign_in(p)
+    scan_all(p, [LASKAR])
+    p.vm.finish()
+    p.kiosk.settle()
+    p.kiosk.session.end()  # Laskar Pelangi is now Sutrisno's: "already yours" next time
+    p.vm.refresh()
+    sign_in(p)
+    # Laskar Pelangi and four more reach Sutrisno's limit of 5: the last one is refused.
+    scan_all(
+        p,
+        [
+            LASKAR,
+            UNKNOWN_ITEM,
+            REFERENCE,
+            HELD_FOR_SITI,
+            LENT_TO_SITI,
+            HELD_FOR_YOHANA,
+            ILS_DOWN_ITEM,
+            LITTLE_PRINCE,
+        ],
+    )
+    scan_all(p, [FEE_DVD])  # the loan fee is asked: "no, don't borrow it"
+    p.vm.cancel()
+    p.kiosk.settle()
+    scan_all(p, LENDABLE)
+    p.vm.type_char("4")
+
+
+def _scanning_busy(p: Any) -> None:
+    sign_in(p)
+    p.vm.scan(LITTLE_PRINCE)  # not answered yet: after 0.3 s "please wait" shows
+    p.kiosk.clock.advance(1.0)
+    p.vm.refresh()
+
+
+def _warning(p: Any) -> None:
+    sign_in(p)
+    scan_all(p, [LASKAR])
+    p.kiosk.wait(50)  # idle long enough for the countdown, not for the end
+
+
+def _summary(p: Any) -> None:
+    sign_in(p)
+    scan_all(p, [LASKAR, LITTLE_PRINCE, REFERENCE, UNKNOWN_ITEM])
+    p.vm.finish()
+    p.kiosk.settle()
+
+
+def _rate(p: Any) -> None:
+    _summary(p)
+    p.vm.finish()
+    p.kiosk.settle()
+
+
+def _thanks(p: Any) -> None:
+    _rate(p)
+    p.vm.rate(4)  # thanks shows until the rating is stored: its answer is not applied yet
+
+
+def _error(card: str, pin: str) -> Reach:
+    def reach(p: Any) -> None:
+        sign_in(p, card, pin)
+
+    return reach
+
+
+def _error_wrong_pin(p: Any) -> None:
+    wrong_pins(p, SITI, 3)
+
+
+def _error_pin_locked(p: Any) -> None:
+    wrong_pins(p, YOHANA, 3)  # the session's three tries: the error screen
+    p.vm.dismiss()
+    p.kiosk.settle()
+    wrong_pins(p, YOHANA, 2)  # five wrong for this card at this kiosk: locked
+
+
+def _error_ils_down(p: Any) -> None:
+    sign_in(p, ILS_DOWN_CARD, "0000")
+
+
+def _fee(p: Any) -> None:
+    sign_in(p)
+    scan_all(p, [FEE_DVD])  # a loan fee: the question, before anything is lent
+
+
+def _printing(p: Any) -> None:
+    _summary(p)
+    p.vm.print_receipt()  # its answer waits for settle(): "printing" stays up
+
+
+def _not_printed(p: Any) -> None:
+    from devices.sim import get_printer
+    from devices.sim.escpos_decoder import Paper
+
+    printer = get_printer()
+    printer.set_paper(Paper.OUT)
+    try:
+        _summary(p)
+        p.vm.print_receipt()
+        p.kiosk.settle()  # out of paper: the summary comes back, saying so
+    finally:
+        printer.set_paper(Paper.OK)
+
+
+def _returning(p: Any) -> None:
+    from kiosk.ils.local import demo_data as demo
+
+    p.vm.choose("return")
+    returned = (demo.OVERDUE_5_DAYS, demo.HELD_FOR_YOHANA, demo.OTHER_BRANCH_ITEM)
+    scan_all(p, [item.barcode for item in returned])  # a fine, the hold shelf, transit
+    scan_all(p, [demo.AVAILABLE.barcode, UNKNOWN_ITEM])  # not on loan, unknown
+
+
+def _return_summary(p: Any) -> None:
+    sign_in(p)
+    scan_all(p, [LASKAR, LITTLE_PRINCE])
+    p.kiosk.session.end()
+    p.vm.refresh()
+    p.vm.choose("return")
+    scan_all(p, [LASKAR, LITTLE_PRINCE, UNKNOWN_ITEM])
+    p.vm.finish()
+    p.kiosk.settle()
+
+
+STATES: list[TourState] = [
+    TourState(
+        "idle",
+        "idle",
+        _attract,
+        {"id": "Selamat datang di perpustakaan", "en": "Welcome to the library"},
+        help=True,
+    ),
+    TourState("idle-typed", "idle", _attract_typed, {"id": "Nomor kartu", "en": "Card number"}),
+    TourState(
+        "borrow.pin",
+        "borrow.pin",
+        _pin,
+        {"id": "Masukkan PIN Anda", "en": "Enter your PIN"},
+        help=True,
+    ),
+    TourState("borrow.pin-wrong", "borrow.pin", _pin_wrong, {"id": "PIN salah", "en": "Wrong PIN"}),
+    TourState(
+        "borrow.scanning-empty",
+        "borrow.scanning",
+        _scanning_empty,
+        {"id": "Halo, Sutrisno", "en": "Hello, Sutrisno"},
+        help=True,
+    ),
+    TourState(
+        "borrow.scanning",
+        "borrow.scanning",
+        _scanning,
+        {"id": "Kembalikan paling lambat", "en": "Return by"},
+    ),
+    TourState(
+        "borrow.scanning-long",
+        "borrow.scanning",
+        _scanning_long,
+        {"id": "buku lain tidak dipinjam", "en": "more books not borrowed"},
+    ),
+    TourState(
+        "borrow.scanning-refusals",
+        "borrow.scanning",
+        _scanning_refusals,
+        {"id": "Sudah Anda pinjam", "en": "Already on your card"},
+    ),
+    TourState(
+        "borrow.scanning-busy",
+        "borrow.scanning",
+        _scanning_busy,
+        {"id": "Mohon tunggu", "en": "Please wait"},
+    ),
+    TourState(
+        "borrow.scanning-warning",
+        "borrow.scanning",
+        _warning,
+        {"id": "Saya perlu waktu lagi", "en": "I need more time"},
+    ),
+    TourState(
+        "borrow.summary",
+        "borrow.summary",
+        _summary,
+        {"id": "Terima kasih, Sutrisno!", "en": "Thank you, Sutrisno!"},
+        help=True,
+    ),
+    TourState(
+        "rate",
+        "rate",
+        _rate,
+        {"id": "Bagaimana kunjungan Anda hari ini?", "en": "How was your visit today?"},
+        help=True,
+    ),
+    TourState("thanks", "thanks", _thanks, help=True),
+    TourState(
+        "borrow.fee",
+        "borrow.fee",
+        _fee,
+        {"id": "dikenai biaya pinjam Rp 5.000", "en": "has a loan fee of Rp 5.000"},
+        help=True,
+    ),
+    TourState(
+        "printing",
+        "printing",
+        _printing,
+        {"id": "Struk Anda sedang dicetak", "en": "Printing your receipt"},
+        help=True,
+    ),
+    TourState(
+        "borrow.summary-not-printed",
+        "borrow.summary",
+        _not_printed,
+        {"id": "struk tidak dapat dicetak", "en": "the receipt could not be printed"},
+    ),
+    TourState(
+        "error-fines",
+        "error",
+        _error(FINES_CARD, FINES_PIN),
+        {"id": "Denda Anda melebihi batas", "en": "Your fines are over the limit"},
+        help=True,
+    ),
+    TourState("error-expired", "error", _error(EXPIRED_CARD, EXPIRED_PIN)),
+    TourState("error-too-many", "error", _error(FULL_CARD, FULL_PIN)),
+    TourState("error-blocked", "error", _error(BLOCKED_CARD, BLOCKED_PIN)),
+    TourState("error-unknown-card", "error", _error(UNKNOWN_CARD, "1234")),
+    TourState("error-wrong-pin", "error", _error_wrong_pin),
+    TourState("error-pin-locked", "error", _error_pin_locked),
+    TourState("error-ils-down", "error", _error_ils_down),
+    # Last: returning takes Dewi's and Yohana's demo books back for good.
+    TourState(
+        "return.summary",
+        "return.summary",
+        _return_summary,
+        {"id": "2 buku dikembalikan.", "en": "2 books returned."},
+        help=True,
+    ),
+    TourState(
+        "return.scanning",
+        "return.scanning",
+        _returning,
+        {"id": "TRANSIT", "en": "TRANSIT"},
+        help=True,
+    ),
+]
+"""Every state of the tour, in the order it is visited. Services add theirs here."""
