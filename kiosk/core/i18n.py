@@ -88,6 +88,12 @@ class Texts:
         return self.translator(key)
 
 
+def rupiah(amount: int) -> str:
+    """An amount in whole Rupiah as Indonesians write it in either language: ``Rp 3.000``."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}Rp {abs(amount):,}".replace(",", ".")
+
+
 def translators(locale_dir: Path = LOCALE_DIR) -> dict[str, Translator]:
     """One translator per supported language, loaded once at start."""
     return {language: Translator(language, locale_dir) for language in LANGUAGES}

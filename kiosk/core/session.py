@@ -17,7 +17,7 @@ What the patron sees is read from the public attributes and properties: ``state`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -96,6 +96,25 @@ class ItemLine:
 
 
 @dataclass(frozen=True)
+class Row:
+    """One row of a list a state shows by section (a loan, a hold, a fine on the account).
+
+    ``title`` is shown as it comes (a book's title from the ILS); ``label`` is the word
+    for the row's state, so its ``tone`` (``done``, ``refused``, ``info``, ``pending``)
+    never carries the meaning by colour alone. A row with an ``action`` has a button with
+    that text, which sends ``ActionChosen(action_name, key)``.
+    """
+
+    key: str
+    title: str
+    label: Notice | None = None
+    details: tuple[Notice, ...] = ()
+    tone: str = "info"
+    action: Notice | None = None
+    action_name: str = ""
+
+
+@dataclass(frozen=True)
 class Timeouts:
     """Seconds of inactivity before each kind of state gives up. See deploy/kiosk.example.toml."""
 
@@ -150,6 +169,8 @@ class Session:
         self.lines: list[ItemLine] = []
         self.notice: Notice | None = None
         self.pin_attempts = 0
+        self.service_data: dict[str, object] = {}
+        """A service's own data about the patron (their account), forgotten with them."""
         self.in_flight = 0
         self.devices: dict[str, DeviceState] = {}
         self.entry_epoch = 0
@@ -186,6 +207,10 @@ class Session:
     def texts(self) -> Mapping[str, Notice]:
         """The current state's changing texts, by slot name."""
         return self.spec.texts(self)
+
+    def rows(self) -> Mapping[str, Sequence[Row]]:
+        """The current state's lists of rows, by section name."""
+        return self.spec.rows(self)
 
     @property
     def seconds_left(self) -> float | None:
@@ -271,6 +296,7 @@ class Session:
         self.lines = []
         self.notice = None
         self.pin_attempts = 0
+        self.service_data = {}
 
     def end(self) -> None:
         """Back to the attract screen, forgetting everything about the patron."""
@@ -320,6 +346,7 @@ __all__ = [
     "LineStatus",
     "Notice",
     "Ports",
+    "Row",
     "Session",
     "Timeouts",
     "failure_refusal",

@@ -11,17 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kiosk.core.navigation import Navigation, Service
-from kiosk.core.services import feedback
+from kiosk.core.services import feedback, signin
+from kiosk.core.services.account import ACCOUNT
 from kiosk.core.services.borrow import BORROW
 from kiosk.core.services.home import HOME
 
-SERVICES: tuple[Service, ...] = (BORROW,)
+SERVICES: tuple[Service, ...] = (BORROW, ACCOUNT)
 """The services this kiosk offers, in menu order."""
 
 
 def navigation(services: Iterable[Service] = SERVICES) -> Navigation:
-    """The home table merged with ``services``; the rating is the kiosk's own command."""
-    return Navigation(HOME, services, home_commands=feedback.COMMANDS)
+    """The home table merged with ``services``; the rating and the sign-in (card and PIN,
+    shared by every service) are the kiosk's own commands."""
+    return Navigation(HOME, services, home_commands={**feedback.COMMANDS, **signin.COMMANDS})
 
 
 __all__ = ["HOME", "SERVICES", "navigation"]

@@ -51,6 +51,8 @@ HOLD_PICKUP_DAYS = 7
 """Days a ready hold waits on the hold shelf."""
 OTHER_BRANCH = "Perpustakaan Cabang Kebayoran"
 """The branch some items belong to; returned here, they travel back there."""
+BLOCKED_MESSAGE = "Kartu diblokir karena ada buku yang hilang. Silakan ke bagian sirkulasi."
+"""The library's message (SIP2 AF) for a card it blocked, in the library's language."""
 SERVICE_SEQUENCE = 1001
 """First sequence number of the cards and items added for returns, renewals and fees."""
 

@@ -31,7 +31,7 @@ from kiosk.core.events import (
 from kiosk.core.model import CheckoutAnswer, Outcome, Patron, PatronCheck
 from kiosk.core.navigation import CommandHandler, Navigation, NavigationError, Service, StateSpec
 from kiosk.core.ports import IlsUnavailable
-from kiosk.core.services import HOME, navigation
+from kiosk.core.services import HOME, account, navigation
 from kiosk.core.services.borrow import BORROW
 from kiosk.core.session import Ports, Session
 
@@ -198,9 +198,16 @@ def test_the_kiosk_handlers_answer_a_pin_check() -> None:
 def test_the_default_navigation_runs_exactly_its_services_commands_and_the_rating() -> None:
     """GIVEN the kiosk's services
     WHEN they are merged
-    THEN the commands it can run are exactly CheckPatron, Checkout and the kiosk's own
+    THEN the commands it can run are exactly borrowing's Checkout, the account's
+    LoadAccount and Renew, and the kiosk's own CheckPatron (every service's sign-in) and
     RecordRating."""
-    assert set(navigation().commands) == {CheckPatron, Checkout, RecordRating}
+    assert set(navigation().commands) == {
+        CheckPatron,
+        Checkout,
+        account.LoadAccount,
+        account.Renew,
+        RecordRating,
+    }
 
 
 def test_a_service_state_must_carry_the_service_name() -> None:

@@ -1,0 +1,85 @@
+"""A state's list of rows (an account's loans, holds, fines), each with an optional button.
+
+``RowList.rows`` is a list of the view-model's row dicts (see ``KioskViewModel.
+state_rows``). A row whose dict is equal to the one drawn is left alone; a new key gets a
+widget, a vanished key loses its widget, so a refresh costs nothing when nothing changed
+and nothing of a row stays in the widget tree once it is gone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.factory import Factory
+from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
+
+ROW_FIELDS = ("key", "title", "label", "detail", "tone", "action", "action_name")
+
+
+class ActionRow(BoxLayout):
+    """One row: the word for its state, its title, its details and, if it has one, a large
+    button on the right (drawn by the kv rule in ``screens/account.kv``)."""
+
+    key = StringProperty("")
+    title = StringProperty("")
+    label = StringProperty("")
+    detail = StringProperty("")
+    tone = StringProperty("info")  # done, refused, info, pending
+    action = StringProperty("")  # the button's text; '' for no button
+    action_name = StringProperty("")
+    tone_colour = ListProperty([0.0, 0.0, 0.0, 1.0])  # set by the kv rule from the theme
+
+
+class RowList(BoxLayout):
+    """Rows in order, or ``empty_text`` when there are none."""
+
+    rows = ListProperty([])
+    empty_text = StringProperty("")
+    rows_made = NumericProperty(0)
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._widgets: dict[str, tuple[dict[str, Any], ActionRow]] = {}
+        self._empty: Widget | None = None
+        super().__init__(**kwargs)
+        self.orientation = "vertical"
+        self.size_hint_y = None
+        self.bind(minimum_height=self.setter("height"))
+        self.bind(rows=self._update, empty_text=self._update)
+        self._update()
+
+    def _update(self, *_args: object) -> None:
+        wanted = {row["key"] for row in self.rows}
+        for key in [key for key in self._widgets if key not in wanted]:
+            self.remove_widget(self._widgets.pop(key)[1])
+        order: list[Widget] = []
+        for row in self.rows:
+            known = self._widgets.get(row["key"])
+            if known is None:
+                widget = ActionRow(**{name: row[name] for name in ROW_FIELDS})
+                self.rows_made += 1
+            else:
+                old, widget = known
+                if old != row:
+                    for name in ROW_FIELDS:
+                        setattr(widget, name, row[name])
+            self._widgets[row["key"]] = (row, widget)
+            order.append(widget)
+        shown = [child for child in reversed(self.children) if child is not self._empty]
+        if shown != order:  # (Kivy keeps children bottom-first)
+            self.clear_widgets()
+            self._empty = None
+            for widget in order:
+                self.add_widget(widget)
+        self._show_empty(not self.rows)
+
+    def _show_empty(self, empty: bool) -> None:
+        if empty and self._empty is None:
+            self._empty = Factory.EmptyRow(text=self.empty_text)
+            self.add_widget(self._empty)
+        elif empty and self._empty is not None:
+            self._empty.text = self.empty_text
+        elif not empty and self._empty is not None:
+            self.remove_widget(self._empty)
+            self._empty = None
