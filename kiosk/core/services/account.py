@@ -218,8 +218,14 @@ def _action(session: Session, event: ActionChosen) -> list[Command]:
     return []
 
 
+_TRY_AGAIN = frozenset({Refusal.ILS_UNAVAILABLE, Refusal.ILS_TIMEOUT, Refusal.KIOSK_FAULT})
+"""Refusals that say nothing about the loan itself: its Renew button stays."""
+
+
 def _can_try(line: LoanLine) -> bool:
-    return line.state in (LoanState.SHOWN, LoanState.REFUSED)
+    if line.state == LoanState.REFUSED:
+        return line.refusal in _TRY_AGAIN
+    return line.state == LoanState.SHOWN
 
 
 def _renewed(session: Session, event: Renewed) -> list[Command]:
