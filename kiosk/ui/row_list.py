@@ -33,7 +33,7 @@ class ActionRow(BoxLayout):
 
 
 class RowList(BoxLayout):
-    """Rows in order, or ``empty_text`` when there are none."""
+    """Rows in order, or ``empty_text`` when there are none (nothing when that is '')."""
 
     rows = ListProperty([])
     empty_text = StringProperty("")
@@ -72,7 +72,7 @@ class RowList(BoxLayout):
             self._empty = None
             for widget in order:
                 self.add_widget(widget)
-        self._show_empty(not self.rows)
+        self._show_empty(not self.rows and bool(self.empty_text))
 
     def _show_empty(self, empty: bool) -> None:
         if empty and self._empty is None:

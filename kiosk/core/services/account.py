@@ -296,10 +296,13 @@ def _overview_texts(session: Session) -> Mapping[str, Notice]:
         slots["loading"] = Notice("account.loading", is_error=False)
         return slots
     slots["counts"] = _counts(shown)
-    slots["holds_count"] = Notice.counted(
-        "account.holds_count", "account.holds_count_plural", len(account.holds_ready),
-        waiting=len(account.holds_waiting),
-    )  # fmt: skip
+    if account.holds_ready or account.holds_waiting:
+        slots["holds_count"] = Notice.counted(
+            "account.holds_count", "account.holds_count_plural", len(account.holds_ready),
+            waiting=len(account.holds_waiting),
+        )  # fmt: skip
+    else:
+        slots["holds_count"] = Notice("account.no_holds", is_error=False)
     if account.fines:
         slots["fines_total"] = Notice.of(
             "account.fines_total", is_error=False, amount=rupiah(account.fines_total)
