@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.factory import Factory
-from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
@@ -48,6 +48,7 @@ class RowList(BoxLayout):
         self.bind(minimum_height=self.setter("height"))
         self.bind(rows=self._update, empty_text=self._update)
         self._update()
+        self.height = self.minimum_height  # an empty list takes no room (not Kivy's 100 px)
 
     def _update(self, *_args: object) -> None:
         wanted = {row["key"] for row in self.rows}
@@ -83,3 +84,46 @@ class RowList(BoxLayout):
         elif not empty and self._empty is not None:
             self.remove_widget(self._empty)
             self._empty = None
+
+
+class ScrollButtons(BoxLayout):
+    """The Up and Down buttons of a :class:`TapScroll` (drawn by its kv rule)."""
+
+
+class TapScroll(BoxLayout):
+    """A scroll view with large Up and Down buttons beside it, shown only when its content
+    is taller than the view: a long list is read with taps, never by dragging.
+
+    Its content (one widget, given in kv as its child) goes into the scroll view. Each tap
+    moves by most of the view's height, so a line at the edge stays in sight.
+    """
+
+    can_scroll = BooleanProperty(False)
+
+    def __init__(self, **kwargs: Any) -> None:
+        from kivy.uix.scrollview import ScrollView
+
+        # Made before the kv rules run, so the content they add goes into it.
+        self.view = ScrollView(do_scroll_x=False, scroll_type=["bars"], always_overscroll=False)
+        super().__init__(**kwargs)
+        super().add_widget(self.view, index=len(self.children))  # left of the buttons
+        self.view.bind(height=self._check, viewport_size=self._check)
+
+    def add_widget(self, widget: Widget, *args: Any, **kwargs: Any) -> None:
+        if widget is self.view or isinstance(widget, ScrollButtons):
+            super().add_widget(widget, *args, **kwargs)
+        else:
+            self.view.add_widget(widget, *args, **kwargs)
+
+    def _check(self, *_args: object) -> None:
+        self.can_scroll = self.view.viewport_size[1] > self.view.height + 1
+        if not self.can_scroll:
+            self.view.scroll_y = 1.0
+
+    def scroll(self, direction: int) -> None:
+        """One step up (+1) or down (-1)."""
+        hidden = self.view.viewport_size[1] - self.view.height
+        if hidden <= 0:
+            return
+        step = 0.8 * self.view.height / hidden
+        self.view.scroll_y = min(1.0, max(0.0, self.view.scroll_y + direction * step))

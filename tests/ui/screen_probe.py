@@ -357,10 +357,10 @@ def account(p: Probe) -> Iterator[None]:
                           ("cancel", "common.cancel"))
     }  # fmt: skip
     p.found["visible"] = visible_texts(p.root)
-    tap(rows["Bumi"].ids.button)
+    tap(rows["Hujan Bulan Juni"].ids.button)  # the first row: in view at every size
     p.kiosk.settle()
     yield
-    p.found["bumi_after_tap"] = loan_rows()["Bumi"].label
+    p.found["first_after_tap"] = loan_rows()["Hujan Bulan Juni"].label
     tap(p.button(p.vm.texts["account.renew_all"]))
     p.kiosk.settle()
     yield
@@ -368,6 +368,16 @@ def account(p: Probe) -> Iterator[None]:
     p.shot("account-renewed")
     p.found["clipped"] = clipped_texts(p.root)
     p.found["labels_after_all"] = sorted({row.label for row in loan_rows().values()})
+    (loan_panel,) = [w for w in p.widgets("RowPanel") if w.rows and w.rows[0]["action_name"]]
+    p.found["loans_scroll"] = loan_panel.can_scroll
+    if loan_panel.can_scroll:  # long texts: read with the Down button, a tap
+        (buttons,) = [w for w in loan_panel.children if type(w).__name__ == "ScrollButtons"]
+        up, down = buttons.children[1], buttons.children[0]  # children are bottom-first
+        p.found["scroll_buttons"] = [p.box(up), p.box(down)]
+        before = loan_panel.view.scroll_y
+        tap(down)
+        yield
+        p.found["scrolled_by_tap"] = loan_panel.view.scroll_y < before
     p.vm.finish()
     yield
     p.shot("account-summary")

@@ -17,6 +17,7 @@ from ui.kiosk_process import KioskProcess
 from kiosk.ui.viewmodel import PIN_MASK_CHAR
 
 CARD, PIN = "23171000000010", "1234"
+DEWI, DEWI_PIN = "23171000010019", "3141"  # overdue loans, fines: the account's tour
 BLOCKED_CARD, BLOCKED_PIN = "23171000000036", "1111"
 ITEMS = ("33171000000018", "33171000000067", "33171000000034")
 
@@ -29,6 +30,10 @@ EXPECTED = {
         "borrow.summary": "Terima kasih, Sutrisno!",
         "rate": "Bagaimana kunjungan Anda hari ini?",
         "error": "Denda Anda melebihi batas",
+        "account.card": "Pindai kartu perpustakaan Anda",
+        "account.pin": "Akun saya dan perpanjang",
+        "account.overview": "Terlambat 12 hari",
+        "account.summary": "Tidak ada buku yang diperpanjang.",
     },
     "en": {
         "idle": "Welcome to the library",
@@ -37,6 +42,10 @@ EXPECTED = {
         "borrow.summary": "Thank you, Sutrisno!",
         "rate": "How was your visit today?",
         "error": "Your fines are over the limit",
+        "account.card": "Scan your library card",
+        "account.pin": "My account and renew",
+        "account.overview": "12 days overdue",
+        "account.summary": "No books were renewed.",
     },
 }
 
@@ -97,5 +106,19 @@ def test_screenshot_tour(tmp_path: Path, language: str, large: bool) -> None:
         kiosk.wait_for_screen("borrow.pin")
         kiosk.type(BLOCKED_PIN)
         keep(kiosk, "error", language, large)
+        kiosk.type(":ok")
+
+        set_preferences(kiosk, language, large)
+        kiosk.type(":choose account")
+        keep(kiosk, "account.card", language, large)
+        kiosk.type(DEWI)
+        keep(kiosk, "account.pin", language, large)
+        kiosk.type(DEWI_PIN)
+        keep(kiosk, "account.overview", language, large, "Rp 20.000")
+        kiosk.type(":act renew_all")
+        refused = {"id": "Tidak diperpanjang", "en": "Not renewed"}[language]
+        keep(kiosk, "account.overview", language, large, refused, name="account.renewed")
+        kiosk.type(":finish")
+        keep(kiosk, "account.summary", language, large)
     finally:
         assert kiosk.stop() == 0
