@@ -432,7 +432,8 @@ DEMO_CARDS: tuple[DemoPatronCard | DemoItemCard, ...] = (
     DemoPatronCard(RIZKI.barcode, RIZKI.pin, RIZKI.name,
                    "Already has 5 of 5 items: refused, too many items.", Refusal.TOO_MANY_ITEMS),
     DemoPatronCard(HENDRA.barcode, HENDRA.pin, HENDRA.name,
-                   "Blocked by the library (lost items): refused.", Refusal.PATRON_BLOCKED),
+                   "Blocked by the library (lost items): refused, with the library's own "
+                   "message.", Refusal.PATRON_BLOCKED),
     DemoPatronCard(DEWI.barcode, DEWI.pin, DEWI.name,
                    "4 loans: 2 overdue (5 and 12 days late, Rp 1.000 a day accruing), "
                    "1 that Yohana waits for, 1 renewed twice already; owes Rp 3.000 more.",
