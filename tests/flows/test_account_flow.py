@@ -147,8 +147,12 @@ def test_yohanas_hold_ready_and_her_place_in_a_queue(kiosk: FlowKiosk) -> None:
 def test_a_patron_at_the_loan_limit_signs_in_and_pages_with_buttons(
     kiosk: FlowKiosk,
 ) -> None:
-    sign_in(kiosk, RIZKI, RIZKI_PIN)  # refused for borrowing (5 of 5), welcome here
+    sign_in(kiosk, RIZKI, RIZKI_PIN, "borrow")  # refused for borrowing (5 of 5)...
+    assert kiosk.vm.error_text.startswith("Anda sudah meminjam jumlah buku maksimum.")
+    kiosk.vm.dismiss()
+    sign_in(kiosk, RIZKI, RIZKI_PIN)  # ...welcome here, and no refusal is stored for it
     assert kiosk.vm.screen == "account.overview"
+    assert stored(kiosk, "refusals", "service, reason") == [("borrow", "too_many_items")]
     assert kiosk.vm.state_texts["counts"].startswith("5 buku dipinjam.")
     assert len(kiosk.vm.state_rows["loans"]) == account.PAGE_SIZE
     assert kiosk.vm.state_texts["page"] == "Halaman 1 dari 2"
