@@ -21,7 +21,7 @@ from flows.harness import FlowKiosk
 
 from kiosk.core.model import Account, Renewal, RenewAnswer
 from kiosk.core.ports import IlsBackend, IlsUnavailable
-from kiosk.core.services import account
+from kiosk.core.services import account, account_view
 from kiosk.storage import recorders
 
 SUTRISNO, SUTRISNO_PIN = "23171000000010", "1234"
@@ -154,7 +154,7 @@ def test_a_patron_at_the_loan_limit_signs_in_and_pages_with_buttons(
     assert kiosk.vm.screen == "account.overview"
     assert stored(kiosk, "refusals", "service, reason") == [("borrow", "too_many_items")]
     assert kiosk.vm.state_texts["counts"].startswith("5 buku dipinjam.")
-    assert len(kiosk.vm.state_rows["loans"]) == account.PAGE_SIZE
+    assert len(kiosk.vm.state_rows["loans"]) == account_view.PAGE_SIZE
     assert kiosk.vm.state_texts["page"] == "Halaman 1 dari 2"
     assert not kiosk.vm.state_texts["page_previous"] and kiosk.vm.state_texts["page_next"]
     first_page = set(loans(kiosk))
