@@ -205,7 +205,7 @@ def test_renew_all_gives_each_loan_its_own_answer_and_stores_each_refusal(
     assert {key: row["label"] for key, row in rows.items()} == dict.fromkeys(
         (HUJAN, SANG_PEMIMPI, BUMI, MATAHARI), "Tidak diperpanjang"
     )
-    assert "Terlambat 12 hari" in rows[HUJAN]["detail"]  # still said in words
+    assert "Sudah terlambat 12 hari." in rows[HUJAN]["detail"]  # still said in words
     assert "sudah lewat jatuh tempo" in rows[HUJAN]["detail"]
     assert "Silakan kembalikan secepatnya" in rows[HUJAN]["detail"]
     assert "dipesan oleh anggota lain" in rows[BUMI]["detail"]

@@ -193,7 +193,7 @@ def _loan_row(line: LoanLine) -> Row:
         said = Notice.of("account.was_due", date=loan.due)
         if line.state != LoanState.SHOWN:  # the label no longer says how late it is
             said = said.followed_by(
-                Notice.counted("account.overdue_days", "account.overdue_days_plural", late)
+                Notice.counted("account.overdue_for", "account.overdue_for_plural", late)
             )
         details.append(said)
     else:
