@@ -32,7 +32,7 @@ EXPECTED = {
         "error": "Denda Anda melebihi batas",
         "account.card": "Pindai kartu perpustakaan Anda",
         "account.pin": "Akun saya dan perpanjang",
-        "account.overview": "Terlambat 12 hari",
+        "account.overview": "4 buku dipinjam. 2 terlambat.",
         "account.summary": "Tidak ada buku yang diperpanjang.",
     },
     "en": {
@@ -44,7 +44,7 @@ EXPECTED = {
         "error": "Your fines are over the limit",
         "account.card": "Scan your library card",
         "account.pin": "My account and renew",
-        "account.overview": "12 days overdue",
+        "account.overview": "4 books on loan. 2 are overdue.",
         "account.summary": "No books were renewed.",
     },
 }
@@ -114,7 +114,8 @@ def test_screenshot_tour(tmp_path: Path, language: str, large: bool) -> None:
         kiosk.type(DEWI)
         keep(kiosk, "account.pin", language, large)
         kiosk.type(DEWI_PIN)
-        keep(kiosk, "account.overview", language, large, "Rp 20.000")
+        overdue = {"id": "Terlambat 12 hari", "en": "12 days overdue"}[language]
+        keep(kiosk, "account.overview", language, large, "Rp 20.000", overdue)
         kiosk.type(":act renew_all")
         refused = {"id": "Tidak diperpanjang", "en": "Not renewed"}[language]
         keep(kiosk, "account.overview", language, large, refused, name="account.renewed")
