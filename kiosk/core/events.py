@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from kiosk.core.model import CheckoutAnswer, PatronCheck, PrintOutcome, ReceiptText
+from kiosk.core.model import CheckoutAnswer, PatronCheck, PrintOutcome, ReceiptText, Refusal
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,15 @@ class ServiceChosen(Event):
     """The patron chose a service (Borrow, Return, ...) on the attract screen."""
 
     service: str
+
+
+@dataclass(frozen=True)
+class ActionChosen(Event):
+    """A button of a service's own: ``action`` names what it does (``renew``, ``page``),
+    ``key`` which row or direction it is for (an item's barcode, ``next``)."""
+
+    action: str
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,8 +170,13 @@ class Command:
 
 @dataclass(frozen=True)
 class CheckPatron(Command):
+    """Sign in with a card and PIN for ``service``, which signs in a patron whose only
+    refusals are in ``accepts`` (the account service lets a patron at the loan limit in)."""
+
     barcode: str
     pin: str = field(repr=False)
+    service: str = "borrow"
+    accepts: frozenset[Refusal] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -94,10 +94,12 @@ class PatronCheck:
 
     ``patron`` is set when ``refusal`` is None. A patron the ILS knows but blocks
     comes back with both set, so the screen can greet them by name and say why.
+    ``screen_message`` is the ILS's own text (SIP2 AF), shown as it comes.
     """
 
     patron: Patron | None
     refusal: Refusal | None = None
+    screen_message: str = ""
 
     @property
     def ok(self) -> bool:

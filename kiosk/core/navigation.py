@@ -19,7 +19,7 @@ and return the commands the shell must run off the UI thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.core.events import Command, Event
 
 if TYPE_CHECKING:
-    from kiosk.core.session import Notice, Ports, Session
+    from kiosk.core.session import Notice, Ports, Row, Session
 
 Handler = Callable[["Session", Any], list[Command]]
 """Answers one event in one state. Receives the event of the type it is registered for."""
@@ -38,6 +38,9 @@ TimeoutRule = Callable[["Session"], float | None]
 
 TextsRule = Callable[["Session"], Mapping[str, "Notice"]]
 """The state's changing texts (a greeting with the patron's name, a count), by slot name."""
+
+RowsRule = Callable[["Session"], Mapping[str, Sequence["Row"]]]
+"""The state's lists (an account's loans, holds, fines), by section name."""
 
 CommandHandler = Callable[["Ports", Any], Event]
 """Runs one command type on the worker thread and returns the event that answers it."""
@@ -73,6 +76,10 @@ def _no_texts(_session: Session) -> Mapping[str, Notice]:
     return {}
 
 
+def _no_rows(_session: Session) -> Mapping[str, Sequence[Row]]:
+    return {}
+
+
 @dataclass(frozen=True)
 class StateSpec:
     """One state of a service's table.
@@ -85,6 +92,7 @@ class StateSpec:
         on_timeout: what happens then; None ends the session (back to the attract screen).
         warn: ask "still there?" during the last ``Timeouts.warning`` seconds.
         texts: the state's changing texts, by slot name, for the screen (and later voice).
+        rows: the state's lists of rows (an account's loans), by section name.
     """
 
     input: InputMode = InputMode.NONE
@@ -94,6 +102,7 @@ class StateSpec:
     warn: bool = False
     texts: TextsRule = _no_texts
     screen: str = ""
+    rows: RowsRule = _no_rows
 
 
 @dataclass(frozen=True)

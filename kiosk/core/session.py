@@ -17,7 +17,7 @@ What the patron sees is read from the public attributes and properties: ``state`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -101,6 +101,25 @@ class ItemLine:
 
 
 @dataclass(frozen=True)
+class Row:
+    """One row of a list a state shows by section (a loan, a hold, a fine on the account).
+
+    ``title`` is shown as it comes (a book's title from the ILS); ``label`` is the word
+    for the row's state, so its ``tone`` (``done``, ``refused``, ``info``, ``pending``)
+    never carries the meaning by colour alone. A row with an ``action`` has a button with
+    that text, which sends ``ActionChosen(action_name, key)``.
+    """
+
+    key: str
+    title: str
+    label: Notice | None = None
+    details: tuple[Notice, ...] = ()
+    tone: str = "info"
+    action: Notice | None = None
+    action_name: str = ""
+
+
+@dataclass(frozen=True)
 class Timeouts:
     """Seconds of inactivity before each kind of state gives up. See deploy/kiosk.example.toml."""
 
@@ -181,6 +200,8 @@ class Session:
         self.receipt_from: str | None = None
         """The summary state a receipt is being printed from (see services/receipt.py)."""
         self.receipt_failed = False
+        self.service_data: dict[str, object] = {}
+        """A service's own data about the patron (their account), forgotten with them."""
         self.in_flight = 0
         self.devices: dict[str, DeviceState] = {}
         self.entry_epoch = 0
@@ -217,6 +238,10 @@ class Session:
     def texts(self) -> Mapping[str, Notice]:
         """The current state's changing texts, by slot name."""
         return self.spec.texts(self)
+
+    def rows(self) -> Mapping[str, Sequence[Row]]:
+        """The current state's lists of rows, by section name."""
+        return self.spec.rows(self)
 
     @property
     def seconds_left(self) -> float | None:
@@ -304,6 +329,7 @@ class Session:
         self.pin_attempts = 0
         self.receipt_from = None
         self.receipt_failed = False
+        self.service_data = {}
 
     def end(self) -> None:
         """Back to the attract screen, forgetting everything about the patron."""
@@ -354,6 +380,7 @@ __all__ = [
     "Notice",
     "Ports",
     "ReceiptSettings",
+    "Row",
     "Session",
     "Timeouts",
     "failure_refusal",

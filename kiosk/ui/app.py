@@ -24,7 +24,7 @@ from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.uix.widget import Widget
 
-from kiosk.ui import widgets  # noqa: F401  (registers ItemList with the Factory)
+from kiosk.ui import row_list, widgets  # noqa: F401  (registers ItemList, RowList with the Factory)
 from kiosk.ui.viewmodel import KioskViewModel
 
 log = logging.getLogger(__name__)

@@ -35,7 +35,9 @@ log = logging.getLogger(__name__)
 
 HELP = (
     "Type a card or book barcode, or a PIN, then Enter. "
-    "Touches: :lang :large :finish :cancel :ok :touch :receipt :noreceipt :keys <digits>. "
+    "Touches: :lang :large :finish :cancel :ok :touch :receipt :noreceipt :keys <digits>, "
+    ":choose <service> (a menu button: borrow, return, account), :act <action> [<key>] "
+    "(a screen's button: :act renew_all, :act renew <book>, :act page next). "
     "Ctrl-D stops reading."
 )
 
@@ -70,6 +72,14 @@ def handle_line(vm: KioskViewModel, line: str, scan: Callable[[str], bool] | Non
         touches[line]()
     elif line.startswith(":keys "):
         Window.dispatch("on_textinput", line.removeprefix(":keys ").strip())
+    elif line.startswith(":choose "):
+        try:
+            vm.choose(line.removeprefix(":choose ").strip())
+        except ValueError as err:
+            print(f"refused: {err}", flush=True)
+    elif line.startswith(":act "):
+        action, _space, key = line.removeprefix(":act ").strip().partition(" ")
+        vm.act(action, key.strip())
     elif line == ":ping":
         vm.touched()
         print("pong", flush=True)

@@ -31,7 +31,7 @@ from kiosk.core.i18n import Translator
 from kiosk.core.navigation import InputMode, Navigation
 from kiosk.core.services import receipt
 from kiosk.core.services.home import menu
-from kiosk.core.session import ItemLine
+from kiosk.core.session import ItemLine, Row
 from kiosk.ui.item_rows import ItemRows, row_words
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,9 @@ class KioskViewModel(EventDispatcher):
     window_scale = NumericProperty(1.0)  # how much larger than DESIGN_SIZE the window is
     texts = ObjectProperty(None)
     state_texts = ObjectProperty(None)
+    state_rows = ObjectProperty(None)
+    """The state's lists by section (``state_rows['loans']``): dicts with key, title,
+    label, detail, tone, action (a button's text, '' for none) and action_name."""
     theme = ObjectProperty(None)
     library_name = StringProperty("")
     entry_text = StringProperty("")
@@ -191,6 +194,10 @@ class KioskViewModel(EventDispatcher):
     def choose(self, service: str) -> None:
         """A service button on the attract screen."""
         self._driver.handle(e.ServiceChosen(service))
+
+    def act(self, action: str, key: str = "") -> None:
+        """A service's own button (Renew on a loan's row, next page): ``ActionChosen``."""
+        self._driver.handle(e.ActionChosen(action, key))
 
     def finish(self) -> None:
         self._driver.handle(e.FinishPressed())
@@ -362,6 +369,9 @@ class KioskViewModel(EventDispatcher):
         self.state_texts = TextSlots(
             {slot: t.render(notice) for slot, notice in session.texts().items()}
         )
+        self.state_rows = RowSlots(
+            {name: [_row(row, t) for row in rows] for name, rows in session.rows().items()}
+        )
         self._refresh_lines(session.lines, t)
         notice = session.notice
         self.notice_text = t.render(notice) if notice else ""
@@ -404,3 +414,23 @@ class TextSlots(dict[str, str]):
 
     def __missing__(self, _slot: str) -> str:
         return ""
+
+
+class RowSlots(dict[str, list[dict[str, Any]]]):
+    """A state's lists by section; a section the state does not fill reads as empty."""
+
+    def __missing__(self, _section: str) -> list[dict[str, Any]]:
+        return []
+
+
+def _row(row: Row, t: Translator) -> dict[str, Any]:
+    """One row of a state's list, as plain data for ``RowList``."""
+    return {
+        "key": row.key,
+        "title": row.title,
+        "label": t.render(row.label) if row.label else "",
+        "detail": "\n".join(t.render(notice) for notice in row.details),
+        "tone": row.tone,
+        "action": t.render(row.action) if row.action else "",
+        "action_name": row.action_name,
+    }

@@ -85,10 +85,11 @@ def test_the_menu_offers_only_the_services_this_kiosk_has(kiosk: FlowKiosk) -> N
     assert [(entry["label"], entry["key_text"]) for entry in vm.menu] == [
         ("Pinjam", "Tombol 1"),
         ("Kembalikan", "Tombol 2"),
-    ]  # "Akun saya & perpanjang" comes with the account service
+        ("Akun saya & perpanjang", "Tombol 3"),
+    ]
     vm.toggle_language()
-    assert [entry["label"] for entry in vm.menu] == ["Borrow", "Return"]
-    vm.choose("account")  # not in this kiosk's navigation: nothing happens, nothing breaks
+    assert [entry["label"] for entry in vm.menu] == ["Borrow", "Return", "My account & renew"]
+    vm.choose("guestbook")  # not in this kiosk's navigation: nothing happens, nothing breaks
     assert vm.screen == "idle"
 
 
@@ -105,11 +106,12 @@ def test_borrow_from_the_menu_asks_for_the_card_and_a_card_scan_still_starts_it(
     kiosk: FlowKiosk,
 ) -> None:
     vm = kiosk.vm
-    kiosk.type("1")
+    kiosk.type("1")  # Borrow, by its number: its card step
+    assert vm.screen == "borrow.card"
+    kiosk.scan(SUTRISNO)
+    assert vm.screen == "borrow.pin"
+    vm.cancel()
     assert vm.screen == "idle"
-    assert vm.notice_text == "Untuk meminjam, pindai dulu kartu perpustakaan Anda."
-    vm.choose("borrow")
-    assert vm.screen == "idle" and vm.notice_text.startswith("Untuk meminjam")
     kiosk.scan(SUTRISNO)  # scanning the card on the attract screen borrows, as before
     assert vm.screen == "borrow.pin"
     vm.cancel()

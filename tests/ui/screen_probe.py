@@ -712,7 +712,83 @@ def overlay_drawing(p: Probe) -> Iterator[None]:
     p.found["background"] = list(p.vm.theme.background)
 
 
+def account(p: Probe) -> Iterator[None]:
+    """My account and renew: Dewi's loans and fines, a Renew tapped, Renew all, a long list
+    paged (Rizki's five loans), the summary; sizes of every control and clipped text."""
+    from kivy.tests.common import UnitTestTouch
+
+    from kiosk.ui.screen_text import clipped_texts, visible_texts
+
+    def tap(widget: Any) -> None:
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+
+    def loan_rows() -> dict[str, Any]:
+        return {row.title: row for row in p.widgets("ActionRow") if row.action_name == "renew"}
+
+    p.vm.choose("account")
+    p.kiosk.type("23171000010019")
+    p.kiosk.type("3141")
+    yield
+    yield
+    p.shot("account")
+    rows = loan_rows()
+    p.found["loan_titles"] = sorted(rows)
+    p.found["renew_buttons"] = [p.box(row.ids.button) for row in rows.values()]
+    p.found["controls"] = {
+        name: p.box(p.button(p.vm.texts[key]))
+        for name, key in (("renew_all", "account.renew_all"), ("finish", "account.finish"),
+                          ("cancel", "common.cancel"))
+    }  # fmt: skip
+    p.found["visible"] = visible_texts(p.root)
+    tap(rows["Hujan Bulan Juni"].ids.button)  # the first row: in view at every size
+    p.kiosk.settle()
+    yield
+    p.found["first_after_tap"] = loan_rows()["Hujan Bulan Juni"].label
+    tap(p.button(p.vm.texts["account.renew_all"]))
+    p.kiosk.settle()
+    yield
+    yield
+    p.shot("account-renewed")
+    p.found["clipped"] = clipped_texts(p.root)
+    p.found["labels_after_all"] = sorted({row.label for row in loan_rows().values()})
+    (loan_panel,) = [w for w in p.widgets("RowPanel") if w.rows and w.rows[0]["action_name"]]
+    p.found["loans_scroll"] = loan_panel.can_scroll
+    if loan_panel.can_scroll:  # long texts: read with the Down button, a tap
+        (buttons,) = [w for w in loan_panel.children if type(w).__name__ == "ScrollButtons"]
+        up, down = buttons.children[1], buttons.children[0]  # children are bottom-first
+        p.found["scroll_buttons"] = [p.box(up), p.box(down)]
+        before = loan_panel.view.scroll_y
+        tap(down)
+        yield
+        p.found["scrolled_by_tap"] = loan_panel.view.scroll_y < before
+    p.vm.finish()
+    yield
+    p.shot("account-summary")
+    p.found["summary_screen"] = p.vm.screen
+    p.found["summary_clipped"] = clipped_texts(p.root)
+    p.vm.cancel()
+    p.vm.choose("account")
+    p.kiosk.type("23171000000051")  # Rizki: five loans, two pages
+    p.kiosk.type("5555")
+    yield
+    yield
+    p.shot("account-pages")
+    next_page = p.root.walk(restrict=True)
+    (next_button,) = [w for w in next_page if getattr(w, "text", None) == p.vm.texts[
+        "account.page_next"] and type(w).__name__ != "Label"]  # fmt: skip
+    p.found["page_next"] = p.box(next_button)
+    p.found["page_before"] = p.vm.state_texts["page"]
+    tap(next_button)
+    yield
+    p.found["page_after"] = p.vm.state_texts["page"]
+    p.found["pages_clipped"] = clipped_texts(p.root)
+
+
 SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
+    "account": account,
     "tour": tour,
     "layout_faults": layout_faults,
     "overlay_drawing": overlay_drawing,

@@ -18,6 +18,7 @@ which secret was found where.
 from __future__ import annotations
 
 import gc
+import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -62,7 +63,7 @@ def _strings(value: Any, path: str, out: list[tuple[str, str]], seen: set[int], 
                 _strings(item, f"{path}.{name}", out, seen, depth - 1)
 
 
-def traces(p: Probe) -> list[str]:
+def traces(p: Probe, secrets: tuple[str, ...] = SECRETS) -> list[str]:
     """Where a secret of the last patron is still found (empty: nowhere)."""
     from kivy.uix.widget import Widget
 
@@ -70,7 +71,7 @@ def traces(p: Probe) -> list[str]:
 
     def look(where: str, strings: list[tuple[str, str]]) -> None:
         for path, text in strings:
-            for secret in SECRETS:
+            for secret in secrets:
                 if secret in text:
                     found.append(f"{where}{path}: {secret!r} in {text[:80]!r}")
 
@@ -146,6 +147,70 @@ def _summary_shown(p: Probe) -> Iterator[None]:
     yield
 
 
+# ----- My account and renew: Dewi's loans, fines and refused renewals on the screen ------
+
+DEWI, DEWI_PIN = "23171000010019", "3141"
+ACCOUNT_SECRETS = ("Dewi Anggraini", DEWI, "Hujan Bulan Juni", "Sang Pemimpi", "Rp 20.000")
+
+
+def _account_shown(p: Probe) -> None:
+    p.vm.choose("account")
+    p.kiosk.type(DEWI)
+    p.kiosk.type(DEWI_PIN)
+    p.vm.act("renew_all")  # every row gets its answer (all refused: overdue, hold, limit)
+    p.kiosk.settle()
+    assert p.vm.screen == "account.overview", p.vm.screen
+    seen = json.dumps(dict(p.vm.state_rows), ensure_ascii=False)
+    assert all(secret in seen for secret in ("Hujan Bulan Juni", "Rp ")), seen
+
+
+def _account_finish(p: Probe) -> Iterator[None]:
+    _account_shown(p)
+    yield
+    p.vm.finish()
+    yield
+    assert p.vm.screen == "account.summary", p.vm.screen
+    p.vm.finish()
+    yield
+
+
+def _account_timeout(p: Probe) -> Iterator[None]:
+    _account_shown(p)
+    yield
+    p.kiosk.wait(3600)
+    yield
+
+
+def _account_cancel(p: Probe) -> Iterator[None]:
+    _account_shown(p)
+    yield
+    p.vm.cancel()
+    yield
+
+
+def _account_new_card(p: Probe) -> Iterator[None]:
+    _account_shown(p)
+    yield
+    p.kiosk.scan(OTHER_CARD)  # the next patron scans while Dewi's account is shown
+    p.kiosk.type(OTHER_PIN)
+    yield
+
+
+def _account_overview_shown(p: Probe) -> Iterator[None]:
+    """Not an ending: the control case, where everything must be found."""
+    _account_shown(p)
+    yield
+
+
+ACCOUNT_ENDINGS: dict[str, Callable[[Probe], Iterator[None]]] = {
+    "account_shown": _account_overview_shown,
+    "account_finish": _account_finish,
+    "account_timeout": _account_timeout,
+    "account_cancel": _account_cancel,
+    "account_new_card": _account_new_card,
+}
+
+
 ENDINGS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "summary_shown": _summary_shown,
     "finish": _finish,
@@ -155,14 +220,16 @@ ENDINGS: dict[str, Callable[[Probe], Iterator[None]]] = {
 }
 
 
-def _scenario(ending: Callable[[Probe], Iterator[None]], name: str) -> Any:
+def _scenario(
+    ending: Callable[[Probe], Iterator[None]], name: str, secrets: tuple[str, ...] = SECRETS
+) -> Any:
     def run(p: Probe) -> Iterator[None]:
         yield from ending(p)
         yield
         yield  # two more frames: textures and recycled rows catch up
         p.found["ending"] = name
         p.found["screen"] = p.vm.screen
-        p.found["traces"] = traces(p)
+        p.found["traces"] = traces(p, secrets)
 
     return run
 
@@ -170,4 +237,6 @@ def _scenario(ending: Callable[[Probe], Iterator[None]], name: str) -> Any:
 if __name__ == "__main__":
     for key, ending in ENDINGS.items():
         SCENARIOS[f"end-{key}"] = _scenario(ending, key)
+    for key, ending in ACCOUNT_ENDINGS.items():
+        SCENARIOS[f"end-{key}"] = _scenario(ending, key, ACCOUNT_SECRETS)
     screen_probe.main()

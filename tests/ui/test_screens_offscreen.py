@@ -161,3 +161,40 @@ def test_the_receipt_is_one_tap_and_a_failed_print_keeps_the_summary(args: tuple
     assert found["failed_text_fits"]
     assert found["print_buttons_after"] == 0
     assert found["after_done"] == "rate"
+
+
+MIN_TARGET = 44  # px at 1280x800: about 11 mm on a kiosk screen
+
+
+@pytest.mark.parametrize(
+    "options", [(), ("--large",), ("--size", "1920x1080", "--language", "en")],
+    ids=["1280x800", "large-print", "1920x1080-en"],
+)  # fmt: skip
+def test_account_screen_has_large_tap_targets_and_nothing_clipped(options: tuple[str, ...]) -> None:
+    """GIVEN Dewi's account WHEN it is drawn, a loan's Renew is tapped, then Renew all
+    THEN each loan has its own large Renew button, tapping works (the row says the
+    outcome in words), no text is clipped, and Rizki's five loans page with a large Next."""
+    found = run_probe("account", *options)
+    assert found["loan_titles"] == ["Bumi", "Hujan Bulan Juni", "Matahari", "Sang Pemimpi"]
+    for _x, _y, width, height in found["renew_buttons"] + list(found["controls"].values()):
+        assert width >= MIN_TARGET and height >= MIN_TARGET
+    assert found["first_after_tap"] in ("Tidak diperpanjang", "Not renewed")
+    assert len(found["labels_after_all"]) == 1  # every loan answered, none left pending
+    assert found["clipped"] == [] and found["summary_clipped"] == []
+    if found["loans_scroll"]:  # the answers made the rows taller than the list: tap Down
+        for _x, _y, width, height in found["scroll_buttons"]:
+            assert width >= MIN_TARGET and height >= MIN_TARGET
+        assert found["scrolled_by_tap"]
+    assert found["summary_screen"] == "account.summary"
+    _x, _y, width, height = found["page_next"]
+    assert width >= MIN_TARGET and height >= MIN_TARGET
+    assert found["page_before"] in ("Halaman 1 dari 2", "Page 1 of 2")
+    assert found["page_after"] in ("Halaman 2 dari 2", "Page 2 of 2")
+    assert found["pages_clipped"] == []
+
+
+def test_overdue_loans_say_so_in_words_on_the_drawn_screen() -> None:
+    found = run_probe("account")
+    assert found["loans_scroll"]  # at 1280x800 the refusals' texts need the Down button
+    assert "Terlambat 12 hari" in found["visible"] and "Terlambat 5 hari" in found["visible"]
+    assert "Jumlah: Rp 20.000" in found["visible"]

@@ -60,3 +60,33 @@ def test_the_search_finds_the_patron_while_the_summary_is_shown() -> None:
             f"{secret!r} in" in trace and trace.startswith("vm") for trace in found["traces"]
         )
     assert any("'23171000000010' in" in trace for trace in found["traces"])  # in the session
+
+
+@pytest.mark.parametrize(
+    ("ending", "screen"),
+    [
+        ("account_finish", "rate"),
+        ("account_timeout", "idle"),
+        ("account_cancel", "idle"),
+        ("account_new_card", "borrow.scanning"),
+    ],
+)
+def test_no_trace_of_the_previous_patrons_account(ending: str, screen: str) -> None:
+    """Dewi's account (name, card, titles of her loans, her fines) is gone however her
+    session ends; the control below shows the search finds each while it is shown."""
+    found = run_ending(ending)
+    assert found["screen"] == screen
+    assert found["traces"] == []
+
+
+def test_the_search_finds_the_account_while_it_is_shown() -> None:
+    found = run_ending("account_shown")
+    assert found["screen"] == "account.overview"
+    for secret in ("Dewi Anggraini", "Hujan Bulan Juni", "Sang Pemimpi", "Rp 20.000"):
+        assert any(
+            f"{secret!r} in" in trace and not trace.startswith("vm") for trace in found["traces"]
+        ), secret
+        assert any(
+            f"{secret!r} in" in trace and trace.startswith("vm") for trace in found["traces"]
+        ), secret
+    assert any("'23171000010019' in" in trace for trace in found["traces"])  # in the session

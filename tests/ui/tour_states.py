@@ -262,6 +262,36 @@ def _not_printed(p: Any) -> None:
         printer.set_paper(Paper.OK)
 
 
+DEWI, DEWI_PIN = "23171000010019", "3141"  # overdue loans and fines: the account's tour
+
+
+def _account_card(p: Any) -> None:
+    p.vm.choose("account")
+
+
+def _account_pin(p: Any) -> None:
+    p.vm.choose("account")
+    p.kiosk.scan(DEWI)
+
+
+def _account(p: Any) -> None:
+    p.vm.choose("account")
+    sign_in(p, DEWI, DEWI_PIN)
+    p.kiosk.settle()
+
+
+def _account_renewed(p: Any) -> None:
+    _account(p)
+    p.vm.act("renew_all")  # each of Dewi's books is refused, each with its reason
+    p.kiosk.settle()
+
+
+def _account_summary(p: Any) -> None:
+    _account_renewed(p)
+    p.vm.finish()
+    p.kiosk.settle()
+
+
 def _returning(p: Any) -> None:
     from kiosk.ils.local import demo_data as demo
 
@@ -385,6 +415,40 @@ STATES: list[TourState] = [
     TourState("error-wrong-pin", "error", _error_wrong_pin),
     TourState("error-pin-locked", "error", _error_pin_locked),
     TourState("error-ils-down", "error", _error_ils_down),
+    TourState(
+        "account.card",
+        "account.card",
+        _account_card,
+        {"id": "Pindai kartu perpustakaan Anda", "en": "Scan your library card"},
+        help=True,
+    ),
+    TourState(
+        "account.pin",
+        "account.pin",
+        _account_pin,
+        {"id": "Akun saya dan perpanjang", "en": "My account and renew"},
+        help=True,
+    ),
+    TourState(
+        "account.overview",
+        "account.overview",
+        _account,
+        {"id": "4 buku dipinjam. 2 terlambat.", "en": "4 books on loan. 2 are overdue."},
+        help=True,
+    ),
+    TourState(
+        "account.overview-renewed",
+        "account.overview",
+        _account_renewed,
+        {"id": "Tidak diperpanjang", "en": "Not renewed"},
+    ),
+    TourState(
+        "account.summary",
+        "account.summary",
+        _account_summary,
+        {"id": "Tidak ada buku yang diperpanjang.", "en": "No books were renewed."},
+        help=True,
+    ),
     # Last: returning takes Dewi's and Yohana's demo books back for good.
     TourState(
         "return.summary",

@@ -11,19 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kiosk.core.navigation import Navigation, Service
-from kiosk.core.services import feedback, receipt
+from kiosk.core.services import feedback, receipt, signin
+from kiosk.core.services.account import ACCOUNT
 from kiosk.core.services.borrow import BORROW
 from kiosk.core.services.home import HOME
 from kiosk.core.services.returns import RETURN
 
-SERVICES: tuple[Service, ...] = (BORROW, RETURN)
+SERVICES: tuple[Service, ...] = (BORROW, RETURN, ACCOUNT)
 """The services this kiosk offers, in menu order."""
 
 
 def navigation(services: Iterable[Service] = SERVICES) -> Navigation:
-    """The home table merged with ``services``; the rating and the receipt are the kiosk's
-    own commands."""
-    return Navigation(HOME, services, home_commands={**feedback.COMMANDS, **receipt.COMMANDS})
+    """The home table merged with ``services``; the rating, the receipt and the sign-in
+    (card and PIN, shared by every service) are the kiosk's own commands."""
+    commands = {**feedback.COMMANDS, **receipt.COMMANDS, **signin.COMMANDS}
+    return Navigation(HOME, services, home_commands=commands)
 
 
 __all__ = ["HOME", "SERVICES", "navigation"]

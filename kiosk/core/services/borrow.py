@@ -3,13 +3,14 @@
 States::
 
     idle --card--> borrow.pin --PIN ok--> borrow.scanning --Finish--> borrow.summary --> rate
-                      |  wrong PIN x3, blocked, ILS down  |  ^  Finish, nothing scanned -> idle
-                      v                      a loan fee   v  |  accept / don't borrow
-                    error                                borrow.fee   (timeout -> idle)
+    menu -> borrow.card -^ |  wrong PIN x3, blocked, ILS down  |  ^  Finish, nothing scanned -> idle
+                           v                      a loan fee   v  |  accept / don't borrow
+                         error                                borrow.fee   (timeout -> idle)
 
-The summary offers the receipt (printed or not, see :mod:`kiosk.core.services.receipt`).
+The card and PIN states are :mod:`kiosk.core.services.signin`'s. The summary offers the
+receipt (printed or not, see :mod:`kiosk.core.services.receipt`).
 
-Commands: :class:`~kiosk.core.events.CheckPatron` (card + PIN),
+Commands: :class:`~kiosk.core.events.CheckPatron` (card + PIN, kiosk-wide),
 :class:`~kiosk.core.events.Checkout` (one item) and, for an item with a loan fee,
 :mod:`~kiosk.core.services.loan_fee`'s ``AcceptFee`` and ``DeclineFee``. A check-out is
 shown as borrowed only after the ILS said yes *and* the local store committed the loan
@@ -30,14 +31,11 @@ from kiosk.core.events import (
     CancelPressed,
     Checkout,
     CheckoutDone,
-    CheckPatron,
     Command,
     CommandFailed,
     Event,
     FinishPressed,
     OkPressed,
-    PatronChecked,
-    PinEntered,
 )
 from kiosk.core.model import (
     BarcodeKind,
@@ -46,12 +44,12 @@ from kiosk.core.model import (
     CheckoutNotLent,
     CheckoutUnanswered,
     FeeAccepted,
-    PatronCheck,
     Refusal,
 )
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
-from kiosk.core.ports import IlsUnavailable, PinFailures, StorageFailed
-from kiosk.core.services import feedback, loan_fee, receipt
+from kiosk.core.ports import StorageFailed
+from kiosk.core.services import feedback, loan_fee, receipt, signin
+from kiosk.core.services.signin import SIGN_IN_REFUSALS as SIGN_IN_REFUSALS  # re-exported
 from kiosk.core.session import (
     ItemLine,
     LineStatus,
@@ -63,34 +61,12 @@ from kiosk.core.session import (
 
 log = logging.getLogger(__name__)
 
+CARD = "borrow.card"
 PIN = "borrow.pin"
 SCANNING = "borrow.scanning"
 SUMMARY = "borrow.summary"
 FEE = "borrow.fee"
-MAX_PIN_ATTEMPTS = 3
 
-_REFUSALS_SHOWN_AS_ERRORS = {
-    Refusal.KIOSK_FAULT,
-    Refusal.UNKNOWN_PATRON,
-    Refusal.CARD_EXPIRED,
-    Refusal.FINES_OVER_LIMIT,
-    Refusal.TOO_MANY_ITEMS,
-    Refusal.PATRON_BLOCKED,
-    Refusal.PIN_LOCKED,
-}
-
-
-SIGN_IN_REFUSALS = frozenset(
-    {
-        Refusal.UNKNOWN_PATRON,
-        Refusal.WRONG_PIN,
-        *_REFUSALS_SHOWN_AS_ERRORS,
-        Refusal.ILS_UNAVAILABLE,
-        Refusal.ILS_TIMEOUT,
-        Refusal.KIOSK_FAULT,
-    }
-)
-"""Refusals a patron can meet while signing in; each has a ``next.card.<value>`` step."""
 ITEM_REFUSALS = frozenset(set(Refusal) - {Refusal.WRONG_PIN, Refusal.PIN_LOCKED})
 """Refusals a scanned book can get; each has a ``next.item.<value>`` step."""
 
@@ -112,83 +88,21 @@ def refusal_notice(
     return said.followed_by(Notice.of(f"next.{step}.{refusal.value}", is_error=is_error, **params))
 
 
-# ----- entering ------------------------------------------------------------------------------
+# ----- entering and signing in (kiosk.core.services.signin) --------------------------------
 
 
 def _start(session: Session, card: str | None) -> list[Command]:
-    if card is None:
-        # Borrowing begins with a card; without one the patron stays at the attract screen.
-        return []
-    session.card = card
-    session.go(PIN)
-    return []
+    return signin.start(session, card, "borrow")
 
 
-# ----- borrow.pin ----------------------------------------------------------------------------
-
-
-def _pin_scan(session: Session, event: BarcodeScanned) -> list[Command]:
-    code, kind = session.classify(event.text)
-    if kind is BarcodeKind.PATRON and not session.busy:
-        if code != session.card:
-            # Somebody else stepped up with their card: start over with it. (The same card
-            # scanned again keeps its count of wrong PINs.)
-            session.card = code
-            session.pin_attempts = 0
-        session.notice = None
-        session.go(PIN)  # forget any digits typed for the previous card
-    elif kind is BarcodeKind.ITEM:
-        session.notice = Notice("notice.enter_pin_first")
-    return []
-
-
-def _pin_entered(session: Session, event: PinEntered) -> list[Command]:
-    if session.busy or session.card is None:
-        return []
-    if not event.pin:
-        session.notice = Notice("notice.pin_empty")
-        return []
-    session.notice = None
-    return [CheckPatron(session.session_no, session.card, event.pin)]
-
-
-def _patron_checked(session: Session, event: PatronChecked) -> list[Command]:
-    check = event.check
-    if check.ok:
-        session.patron = check.patron
-        session.notice = None
-        session.go(SCANNING)
-    elif check.refusal is Refusal.WRONG_PIN:
-        session.pin_attempts += 1
-        left = MAX_PIN_ATTEMPTS - session.pin_attempts
-        if event.tries_left is not None:
-            left = min(left, event.tries_left)  # the card's tries across sessions count too
-        if left <= 0:
-            session.fail(Notice("refusal.wrong_pin_too_often"))
-        else:
-            then = Notice("next.card.wrong_pin")
-            session.notice = Notice.of("refusal.wrong_pin", attempts=str(left)).followed_by(then)
-    else:
-        session.patron = check.patron
-        refusal = check.refusal or Refusal.PATRON_BLOCKED
-        if refusal not in _REFUSALS_SHOWN_AS_ERRORS:
-            refusal = Refusal.PATRON_BLOCKED
-        session.fail(refusal_notice(refusal))
-    return []
-
-
-def _failed_on_patron(session: Session, event: CommandFailed) -> list[Command]:
-    session.fail(refusal_notice(failure_refusal(event.failure), "card"))
+def _signed_in(session: Session) -> list[Command]:
+    session.go(SCANNING)
     return []
 
 
 def _end_session(session: Session, _event: Event) -> list[Command]:
     session.end()
     return []
-
-
-def _pin_texts(session: Session) -> Mapping[str, Notice]:
-    return {"card": Notice.of("pin.card", last4=session.card[-4:])} if session.card else {}
 
 
 # ----- borrow.scanning -----------------------------------------------------------------------
@@ -428,48 +342,6 @@ def _receipt_content(session: Session) -> receipt.ReceiptContent:
 # ----- commands, on the worker thread --------------------------------------------------------
 
 
-def run_check_patron(ports: Ports, command: CheckPatron) -> Event:
-    """Authenticate the card and PIN, unless this card has had too many wrong PINs lately.
-
-    Wrong PINs are counted per card across sessions (``ports.pin_failures``), so rescanning
-    the card does not buy more guesses; a locked card is refused without asking the ILS,
-    whatever the PIN. ``IlsUnavailable`` is turned into an answer by the runner.
-    """
-    card, pins, now = command.barcode, ports.pin_failures, ports.clock.now()
-    try:
-        if pins.locked(card, now):
-            return PatronChecked(command.session_no, PatronCheck(None, Refusal.PIN_LOCKED))
-        # Counted as wrong BEFORE the ILS is asked, and taken back when it was right: a try
-        # the kiosk cannot count (a full disk) is never answered, so no guesser learns
-        # "wrong" from "right" while the count stands still.
-        locked_now = pins.record_failure(card, now)
-    except StorageFailed as err:
-        log.error("PIN not checked: wrong-PIN count unavailable: %s", err)
-        return PatronChecked(command.session_no, PatronCheck(None, Refusal.KIOSK_FAULT))
-    try:
-        check = ports.ils.check_patron(card, command.pin)
-    except IlsUnavailable:
-        _forgive(pins, card, now)  # no answer, nothing learned: the try does not count
-        raise
-    if check.refusal is not Refusal.WRONG_PIN:
-        _forgive(pins, card, now)
-        return PatronChecked(command.session_no, check)
-    if locked_now:
-        return PatronChecked(command.session_no, PatronCheck(None, Refusal.PIN_LOCKED))
-    try:
-        tries_left: int | None = pins.tries_left(card, now)
-    except StorageFailed:
-        tries_left = None
-    return PatronChecked(command.session_no, check, tries_left)
-
-
-def _forgive(pins: PinFailures, card: str, at: dt.datetime) -> None:
-    try:
-        pins.forgive(card, at)
-    except StorageFailed as err:  # it stays counted: safe, if a little strict
-        log.error("a PIN try could not be taken back, so it stays counted: %s", err)
-
-
 STORE_RETRY_DELAYS = (0.05, 0.2, 0.5)
 """Seconds to wait before each retry of storing a loan the ILS confirmed (well inside the
 ILS deadline). After the last, the patron is told to see a librarian."""
@@ -592,19 +464,7 @@ BORROW = Service(
     start=_start,
     starts_on_card=True,
     states={
-        PIN: StateSpec(
-            input=InputMode.PIN,
-            on={
-                BarcodeScanned: _pin_scan,
-                PinEntered: _pin_entered,
-                PatronChecked: _patron_checked,
-                CommandFailed: _failed_on_patron,
-                CancelPressed: _end_session,
-            },
-            timeout=after("idle"),
-            warn=True,
-            texts=_pin_texts,
-        ),
+        **signin.sign_in_states("borrow", _signed_in),
         SCANNING: StateSpec(
             input=InputMode.BARCODE,
             on={
@@ -646,7 +506,6 @@ BORROW = Service(
         ),
     },
     commands={
-        CheckPatron: run_check_patron,
         Checkout: run_checkout,
         loan_fee.AcceptFee: run_accept_fee,
         loan_fee.DeclineFee: loan_fee.run_decline_fee,

@@ -49,7 +49,7 @@ from kiosk.core.model import (
     RenewAnswer,
 )
 from kiosk.core.ports import Clock, IlsUnavailable
-from kiosk.ils.local import pins, rules, schema
+from kiosk.ils.local import demo_data, pins, rules, schema
 from kiosk.ils.local.demo_data import DEFAULT_SEED, DemoLibrary
 from kiosk.ils.local.schema import (
     Base,
@@ -234,7 +234,11 @@ class LocalIls:
                 return PatronCheck(None, Refusal.WRONG_PIN)
             session.delete(failures)  # a right PIN ends the run of wrong ones
             patron = self._patron(session, row)
-            return PatronCheck(patron, rules.block_reason(session, row, today))
+            reason = rules.block_reason(session, row, today)
+            # The library's own words for a block it set by hand (SIP2 AF), as a real ILS
+            # sends them; the kiosk shows them after its own explanation.
+            said = demo_data.BLOCKED_MESSAGE if reason is Refusal.PATRON_BLOCKED else ""
+            return PatronCheck(patron, reason, said)
 
         return self._run("patron check", work)
 

@@ -51,6 +51,8 @@ HOLD_PICKUP_DAYS = 7
 """Days a ready hold waits on the hold shelf."""
 OTHER_BRANCH = "Perpustakaan Cabang Kebayoran"
 """The branch some items belong to; returned here, they travel back there."""
+BLOCKED_MESSAGE = "Kartu diblokir karena ada buku yang hilang. Silakan ke bagian sirkulasi."
+"""The library's message (SIP2 AF) for a card it blocked, in the library's language."""
 SERVICE_SEQUENCE = 1001
 """First sequence number of the cards and items added for returns, renewals and fees."""
 
@@ -430,7 +432,8 @@ DEMO_CARDS: tuple[DemoPatronCard | DemoItemCard, ...] = (
     DemoPatronCard(RIZKI.barcode, RIZKI.pin, RIZKI.name,
                    "Already has 5 of 5 items: refused, too many items.", Refusal.TOO_MANY_ITEMS),
     DemoPatronCard(HENDRA.barcode, HENDRA.pin, HENDRA.name,
-                   "Blocked by the library (lost items): refused.", Refusal.PATRON_BLOCKED),
+                   "Blocked by the library (lost items): refused, with the library's own "
+                   "message.", Refusal.PATRON_BLOCKED),
     DemoPatronCard(DEWI.barcode, DEWI.pin, DEWI.name,
                    "4 loans: 2 overdue (5 and 12 days late, Rp 1.000 a day accruing), "
                    "1 that Yohana waits for, 1 renewed twice already; owes Rp 3.000 more.",

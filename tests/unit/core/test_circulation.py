@@ -32,7 +32,7 @@ from kiosk.core.events import (
 from kiosk.core.model import CheckoutAnswer, Outcome, Patron, PatronCheck
 from kiosk.core.navigation import CommandHandler, Navigation, NavigationError, Service, StateSpec
 from kiosk.core.ports import IlsUnavailable
-from kiosk.core.services import HOME, navigation
+from kiosk.core.services import HOME, account, navigation
 from kiosk.core.services.borrow import BORROW
 from kiosk.core.services.loan_fee import AcceptFee, DeclineFee
 from kiosk.core.services.returns import Checkin
@@ -201,14 +201,17 @@ def test_the_kiosk_handlers_answer_a_pin_check() -> None:
 def test_the_default_navigation_runs_exactly_its_services_commands_and_the_rating() -> None:
     """GIVEN the kiosk's services
     WHEN they are merged
-    THEN the commands it can run are exactly CheckPatron, Checkout, AcceptFee, DeclineFee,
-    Checkin (returns) and the kiosk's own RecordRating and PrintReceipt."""
+    THEN the commands it can run are exactly borrowing's Checkout, AcceptFee and
+    DeclineFee, returning's Checkin, the account's LoadAccount and Renew, and the kiosk's
+    own CheckPatron (every service's sign-in), RecordRating and PrintReceipt."""
     expected = {
         CheckPatron,
         Checkout,
         AcceptFee,
         DeclineFee,
         Checkin,
+        account.LoadAccount,
+        account.Renew,
         RecordRating,
         PrintReceipt,
     }

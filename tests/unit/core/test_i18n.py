@@ -16,8 +16,9 @@ from babel.messages.pofile import read_po
 
 from kiosk.core import i18n
 from kiosk.core.i18n import LANGUAGES, LOCALE_DIR, Translator, translators
-from kiosk.core.model import Refusal
+from kiosk.core.model import FineReason, Refusal
 from kiosk.core.services import navigation
+from kiosk.core.services.account_view import RENEW_REFUSALS
 from kiosk.core.services.borrow import ITEM_REFUSALS, SIGN_IN_REFUSALS
 
 REPO = Path(__file__).resolve().parents[3]
@@ -180,6 +181,14 @@ def _keys_used_in_code() -> set[str]:
     # refusal_notice(): every refusal is followed by what to do next, by where it happens
     used |= {f"next.card.{refusal.value}" for refusal in SIGN_IN_REFUSALS}
     used |= {f"next.item.{refusal.value}" for refusal in ITEM_REFUSALS}
+    # account_view.renewal_refusal(): a refused renewal says what to do next
+    used |= {f"next.renew.{refusal.value}" for refusal in RENEW_REFUSALS} | {"next.renew.other"}
+    used |= {f"account.fine_reason.{reason.value}" for reason in FineReason}
+    used |= {  # sign_in_states(): each service that signs a patron in names itself
+        f"signin.service.{name}"
+        for name, service in navigation().services.items()
+        if f"{name}.pin" in service.states
+    }
     # KioskViewModel.show_help(): every screen explains itself
     used |= {f"help.{screen}" for screen in navigation().screens}
     return used

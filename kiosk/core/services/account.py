@@ -1,0 +1,360 @@
+"""My account and renew: the patron's loans, holds and fines, and renewing loans.
+
+States::
+
+    menu -> account.card -> account.pin --PIN ok--> account.overview --Finish--> account.summary
+            (signin)           | refused, ILS down     | Cancel, timeout,      | Done -> rating
+                               v                       v new card -> idle      v
+                             error                    idle                    idle
+
+On ``account.overview`` the patron's account (:class:`~kiosk.core.model.Account`, asked
+with :class:`LoadAccount`) is listed: loans with due dates (overdue ones say so in words),
+holds ready for pickup and holds in the queue, fines itemised with their total. Each
+loan has a large "Renew" button; "Renew all" renews every loan. Each renewal's result
+shows on its loan's row: the new due date, or why not and what to do next, with the ILS's
+own message. A renewal the ILS granted is stored (:class:`~kiosk.core.model.Renewal` with
+its outbox report) before its row says renewed; a refusal is stored as
+:class:`~kiosk.core.model.Refused`. Loans are shown a page at a time with large
+previous/next buttons, so a long list needs taps only.
+
+The account lives in ``session.service_data`` only (an ``AccountView``, shown by
+:mod:`kiosk.core.services.account_view`), so it is forgotten with the patron (Finish,
+Cancel, the timeout, a new card).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+
+from kiosk.core.events import (
+    ActionChosen,
+    Answer,
+    BarcodeScanned,
+    CancelPressed,
+    Command,
+    CommandFailed,
+    Event,
+    FinishPressed,
+)
+from kiosk.core.i18n import rupiah
+from kiosk.core.model import (
+    Account,
+    BarcodeKind,
+    Refusal,
+    Refused,
+    Renewal,
+    RenewAnswer,
+)
+from kiosk.core.navigation import InputMode, Service, StateSpec, after
+from kiosk.core.services import feedback, receipt, signin
+from kiosk.core.services.account_view import (
+    KEY,
+    AccountView,
+    LoanLine,
+    LoanState,
+    can_try,
+    overview_rows,
+    overview_texts,
+    summary_rows,
+    summary_texts,
+    view,
+)
+from kiosk.core.services.borrow import STORE_RETRY_DELAYS
+from kiosk.core.session import Notice, Ports, Session, failure_refusal
+
+log = logging.getLogger(__name__)
+
+NAME = "account"
+CARD = "account.card"
+PIN = "account.pin"
+OVERVIEW = "account.overview"
+SUMMARY = "account.summary"
+# ----- commands and answers ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadAccount(Command):
+    card: str
+
+
+@dataclass(frozen=True)
+class AccountLoaded(Answer):
+    account: Account
+
+
+@dataclass(frozen=True)
+class Renew(Command):
+    """Renew one loan (``item_barcode``) or, with ``item_barcode`` empty, every loan."""
+
+    card: str
+    item_barcode: str = ""
+
+
+@dataclass(frozen=True)
+class RenewResult:
+    answer: RenewAnswer
+    stored: bool = True
+    """False: the ILS renewed it but the kiosk could not store the record."""
+
+
+@dataclass(frozen=True)
+class Renewed(Answer):
+    results: tuple[RenewResult, ...]
+
+
+# ----- entering ------------------------------------------------------------------------------
+
+
+def _start(session: Session, card: str | None) -> list[Command]:
+    return signin.start(session, card, NAME)
+
+
+def _signed_in(session: Session) -> list[Command]:
+    assert session.patron is not None
+    session.service_data[KEY] = AccountView()
+    session.go(OVERVIEW)
+    return [LoadAccount(session.session_no, session.patron.barcode)]
+
+
+# ----- account.overview ----------------------------------------------------------------------
+
+
+def _loaded(session: Session, event: AccountLoaded) -> list[Command]:
+    account = event.account
+    if account.refusal is not None:
+        session.fail(signin.card_refusal(account.refusal))
+        return []
+    shown = view(session)
+    shown.account = account
+    shown.loans = [LoanLine(loan) for loan in account.loans]
+    shown.page = 0
+    return []
+
+
+def _action(session: Session, event: ActionChosen) -> list[Command]:
+    shown = view(session)
+    if shown.account is None or session.patron is None:
+        return []  # still loading: the buttons are not there yet
+    card = session.patron.barcode
+    if event.action == "page":
+        step = 1 if event.key == "next" else -1
+        shown.page = min(shown.pages - 1, max(0, shown.page + step))
+    elif event.action == "renew":
+        for line in shown.loans:
+            if line.loan.item_barcode == event.key and can_try(line):
+                line.state = LoanState.PENDING
+                session.notice = None
+                return [Renew(session.session_no, card, line.loan.item_barcode)]
+    elif event.action == "renew_all":
+        waiting = [line for line in shown.loans if can_try(line)]
+        if waiting and not session.busy:
+            for line in waiting:
+                line.state = LoanState.PENDING
+            session.notice = None
+            return [Renew(session.session_no, card)]
+    return []
+
+
+def _renewed(session: Session, event: Renewed) -> list[Command]:
+    shown = view(session)
+    by_item = {line.loan.item_barcode: line for line in shown.loans}
+    for result in event.results:
+        line = by_item.get(result.answer.item_barcode)
+        if line is None:
+            continue
+        answer = result.answer
+        line.screen_message = answer.screen_message
+        if answer.ok:
+            line.state, line.due, line.refusal = LoanState.RENEWED, answer.due, None
+            line.stored = result.stored
+        else:
+            line.state, line.refusal = LoanState.REFUSED, answer.refusal or Refusal.KIOSK_FAULT
+    for line in shown.loans:
+        if line.state == LoanState.PENDING and not session.busy:
+            line.state = LoanState.SHOWN  # the ILS gave no answer for it: as it was
+    if len(event.results) > 1:
+        renewed = sum(1 for result in event.results if result.answer.ok)
+        session.notice = Notice.counted(
+            "account.renewed_of", "account.renewed_of_plural", len(event.results), done=renewed
+        )
+    return []
+
+
+def _failed(session: Session, event: CommandFailed) -> list[Command]:
+    refusal = failure_refusal(event.failure)
+    if isinstance(event.command, LoadAccount):
+        session.fail(signin.card_refusal(refusal))
+        return []
+    for line in view(session).loans:
+        if line.state == LoanState.PENDING:
+            line.state, line.refusal, line.screen_message = LoanState.REFUSED, refusal, ""
+    return []
+
+
+def _scan(session: Session, event: BarcodeScanned) -> list[Command]:
+    code, kind = session.classify(event.text)
+    if kind is BarcodeKind.PATRON and session.patron is not None:
+        if code != session.patron.barcode:
+            return session.restart_with(event)  # the next patron: this one's account is gone
+        return []
+    session.notice = Notice("notice.account_no_items")
+    return []
+
+
+def _finish(session: Session, _event: Event) -> list[Command]:
+    if session.busy:
+        return []  # a renewal is on its way; its row must say how it went first
+    session.notice = None
+    session.go(SUMMARY)
+    return []
+
+
+def _end_session(session: Session, _event: Event) -> list[Command]:
+    session.end()
+    return []
+
+
+# ----- account.summary -----------------------------------------------------------------------
+
+
+def _receipt_content(session: Session) -> receipt.ReceiptContent:
+    """The account receipt: each loan renewed (its new due date) or refused (why), the
+    loans now, the nearest due date and the fines owed."""
+    shown = view(session)
+    items = []
+    for line in shown.loans:
+        if line.state == LoanState.RENEWED and line.due is not None:
+            detail = Notice.of("line.due_sentence", date=line.due)
+        elif line.state == LoanState.REFUSED and line.refusal is not None:
+            detail = Notice("receipt.not_renewed").followed_by(
+                Notice(f"refusal.{line.refusal.value}")
+            )
+        else:
+            continue
+        items.append(receipt.ReceiptItem(line.loan.title, detail))
+    renewed = len(shown.renewed())
+    totals = [
+        Notice.counted("account.summary_count", "account.summary_count_plural", renewed)
+        if renewed
+        else Notice("account.summary_none", is_error=False)
+    ]
+    if shown.loans:
+        count = len(shown.loans)
+        totals.append(Notice.counted("receipt.loans_total", "receipt.loans_total_plural", count))
+        dues = [line.due or line.loan.due for line in shown.loans]
+        totals.append(Notice.of("receipt.next_due", date=min(dues)))
+    if shown.account is not None and shown.account.fines_total:
+        owed = rupiah(shown.account.fines_total)
+        totals.append(Notice.of("receipt.fines_owed", amount=owed))
+    return receipt.ReceiptContent(Notice("receipt.kind.account"), tuple(items), tuple(totals))
+
+
+# ----- commands, on the worker thread --------------------------------------------------------
+
+
+def run_load_account(ports: Ports, command: LoadAccount) -> Event:
+    """Ask the ILS for the patron's account. ``IlsUnavailable`` becomes an answer by the
+    runner (the patron is told the library system is not answering; nothing changed)."""
+    return AccountLoaded(command.session_no, ports.ils.account(command.card, ports.clock.now()))
+
+
+def run_renew(ports: Ports, command: Renew) -> Event:
+    """Renew one loan or all, storing each renewal before the patron sees it.
+
+    A renewal the ILS granted is stored with its outbox report, retried a few times; if
+    that stays impossible its row still says renewed (it is, at the library) and asks
+    the patron to tell a librarian. Each refusal is stored as ``Refused`` with the item.
+    """
+    at = ports.clock.now()
+    if command.item_barcode:
+        answers = [ports.ils.renew(command.card, command.item_barcode, at)]
+    else:
+        answers = ports.ils.renew_all(command.card, at)
+    results = []
+    for answer in answers:
+        if answer.ok:
+            results.append(RenewResult(answer, _store_renewal(ports, answer, at)))
+        else:
+            refusal = answer.refusal or Refusal.KIOSK_FAULT
+            _record_refusal(ports, Refused(NAME, refusal, at, answer.item_barcode))
+            results.append(RenewResult(answer))
+    return Renewed(command.session_no, tuple(results))
+
+
+def _store_renewal(ports: Ports, answer: RenewAnswer, at: dt.datetime) -> bool:
+    """Store a renewal the ILS granted, retrying; False when it stayed impossible."""
+    if answer.due is None:
+        log.error("renewal of item %s granted without a new due date; not stored",
+                  answer.item_barcode[-4:])  # fmt: skip
+        return False
+    renewal = Renewal(answer.item_barcode, answer.title, answer.due, at)
+    for attempt, delay in enumerate((*STORE_RETRY_DELAYS, None), start=1):
+        try:
+            ports.log.record(renewal)
+            return True
+        except Exception as err:  # any failure: the ILS has renewed it, keep trying
+            what = " ".join(f"{type(err).__name__}: {err}".split())
+            if delay is None:
+                log.error(
+                    "renewal of item ...%s granted by the ILS but not stored after %d attempts "
+                    "(%s); the patron was told to see a librarian",
+                    answer.item_barcode[-4:],
+                    attempt,
+                    what,
+                )
+                return False
+            log.warning("storing a renewal failed (attempt %d): %s", attempt, what)
+            time.sleep(delay)
+    return False
+
+
+def _record_refusal(ports: Ports, refused: Refused) -> None:
+    try:
+        ports.log.record(refused)
+    except Exception as err:
+        log.error(
+            "a refused renewal (%s) was not stored: %s: %s",
+            refused.reason.value,
+            type(err).__name__,
+            " ".join(str(err).split()),
+        )
+
+
+ACCOUNT = Service(
+    name=NAME,
+    start=_start,
+    states={
+        **signin.sign_in_states(NAME, _signed_in, accepts=frozenset({Refusal.TOO_MANY_ITEMS})),
+        OVERVIEW: StateSpec(
+            input=InputMode.BARCODE,
+            on={
+                AccountLoaded: _loaded,
+                Renewed: _renewed,
+                CommandFailed: _failed,
+                ActionChosen: _action,
+                BarcodeScanned: _scan,
+                FinishPressed: _finish,
+                CancelPressed: _end_session,
+            },
+            timeout=after("idle"),
+            warn=True,
+            texts=overview_texts,
+            rows=overview_rows,
+        ),
+        SUMMARY: StateSpec(
+            input=InputMode.BARCODE,
+            on={
+                **receipt.summary_handlers(_receipt_content),
+                CancelPressed: _end_session,
+                BarcodeScanned: feedback.next_patron,
+            },
+            timeout=after("summary"),
+            texts=summary_texts,
+            rows=summary_rows,
+        ),
+    },
+    commands={LoadAccount: run_load_account, Renew: run_renew},
+)
