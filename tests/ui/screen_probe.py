@@ -377,6 +377,10 @@ def flood(p: Probe) -> Iterator[None]:
     p.found["progress"] = p.vm.progress_text
     p.found["rows_shown"] = len(rows)
     p.found["rows_made"] = item_list.rows_made
+    lists = [
+        w for s in p.root.ids.screens.screens for w in s.walk() if type(w).__name__ == "ItemList"
+    ]
+    p.found["rows_made_everywhere"] = sum(each.rows_made for each in lists)  # every screen's
     p.found["first_row_kept"] = first_row.parent is item_list
     p.found["first_row_texture_kept"] = first_row.ids.box.children[-1].texture is first_texture
     p.found["first_row_title"] = first_row.title

@@ -79,6 +79,9 @@ def test_item_list_follows_the_newest_line_and_touches_only_new_rows() -> None:
     assert found["first_row_kept"] and found["first_row_texture_kept"]
     assert found["first_row_title"] == "Laskar Pelangi"
     assert found["rows_made"] == 61 + 1  # one per line, plus the "and 30 more" row
+    # Only the screen shown builds rows: the summary's and the return screens' lists,
+    # bound to the same lines, made none (five lists made five times the work).
+    assert found["rows_made_everywhere"] == found["rows_made"]
     assert found["top_row_title"] == "dan 30 buku lain tidak dipinjam"
     assert found["rows_shown"] == 1 + 30 + 1
     assert found["labels"] == ["Dipinjam", "Tidak dipinjam"]
