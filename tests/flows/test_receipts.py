@@ -381,3 +381,42 @@ def test_a_return_receipt_lists_each_book_and_the_fine_charged(
     assert body[3] == "Tidak dikembalikan. Buku ini tidak tercatat sedang dipinjam."
     assert "1 buku dikembalikan." in texts
     assert "Denda keterlambatan yang dicatat: Rp 5.000" in texts
+
+
+# ----- the account's receipt -----------------------------------------------------------------
+
+
+def test_an_account_receipt_lists_each_renewal_answer_the_loans_and_the_fines(
+    kiosk: FlowKiosk, printer: PrinterSimulator
+) -> None:
+    """GIVEN Dewi (overdue loans, fines) signed in to My account WHEN she presses Renew all
+    (each book refused) and prints the receipt THEN it says why each was not renewed, her
+    loans, the nearest due date and what she owes; her card's last 4 only, no name."""
+    from kiosk.ils.local import demo_data as demo
+
+    kiosk.vm.choose("account")
+    kiosk.scan(demo.DEWI.barcode)
+    kiosk.type(demo.DEWI.pin)
+    kiosk.settle()
+    assert kiosk.vm.screen == "account.overview"
+    kiosk.vm.act("renew_all")
+    kiosk.settle()
+    kiosk.vm.finish()
+    assert kiosk.vm.screen == "account.summary"
+    assert kiosk.vm.receipt_offer == "printed"
+    kiosk.vm.print_receipt()
+    kiosk.settle()
+    assert kiosk.vm.screen == "rate"
+    [receipt] = printer.wait_for_receipts(1)
+    texts = [text for text in receipt.texts if text]
+    assert texts[:2] == ["Perpustakaan Kota (demo)", "Struk perpanjangan"]
+    assert f"Kartu: ****{demo.DEWI.barcode[-4:]}" in texts
+    refused = [text for text in texts if text.startswith("Tidak diperpanjang. ")]
+    assert len(refused) == 4  # each of her four loans, each with its reason
+    assert "Tidak ada buku yang diperpanjang." in texts
+    assert "Jumlah pinjaman Anda sekarang: 4 buku" in texts
+    assert any(text.startswith("Jatuh tempo terdekat: ") for text in texts)
+    assert "Denda Anda saat ini: Rp 20.000" in texts
+    printed = "\n".join(texts)
+    assert "Dewi" not in printed and demo.DEWI.pin not in printed
+    assert demo.DEWI.barcode not in printed
