@@ -21,7 +21,7 @@ from flows.harness import FlowKiosk
 
 from kiosk.core.model import Account, Renewal, RenewAnswer
 from kiosk.core.ports import IlsBackend, IlsUnavailable
-from kiosk.core.services import account, account_view
+from kiosk.core.services import account_view, recording
 from kiosk.storage import recorders
 
 SUTRISNO, SUTRISNO_PIN = "23171000000010", "1234"
@@ -265,7 +265,7 @@ def test_a_renewal_the_store_cannot_take_still_says_renewed_and_tell_a_librarian
     broken_recorders = dict(recorders.RECORDERS)
     broken_recorders[Renewal] = (broken, "renewal")
     monkeypatch.setattr(recorders, "RECORDERS", broken_recorders)
-    monkeypatch.setattr(account, "STORE_RETRY_DELAYS", (0.0,))
+    monkeypatch.setattr(recording, "STORE_RETRY_DELAYS", (0.0,))
     act(kiosk, "renew", NEGERI)
     row = loans(kiosk)[NEGERI]
     assert row["label"] == "Diperpanjang"  # the library renewed it

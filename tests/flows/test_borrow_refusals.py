@@ -270,7 +270,7 @@ def test_a_loan_the_store_could_not_record_is_borrowed_with_tell_a_librarian(
     kiosk: FlowKiosk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sign_in(kiosk)
-    monkeypatch.setattr("kiosk.core.services.borrow.STORE_RETRY_DELAYS", ())
+    monkeypatch.setattr("kiosk.core.services.recording.STORE_RETRY_DELAYS", ())
 
     def full_disk(outcome: object) -> None:
         raise StorageFailed("disk full")

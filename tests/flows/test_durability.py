@@ -23,7 +23,7 @@ from flows.harness import FlowKiosk
 
 from kiosk.core.model import CheckoutAnswer, CheckoutConfirmed, ItemStatus, Outcome
 from kiosk.core.ports import IlsBackend, IlsUnavailable, StorageFailed
-from kiosk.core.services import borrow
+from kiosk.core.services import recording
 from kiosk.storage import SqlCirculationLog, open_store, recorders
 
 SUTRISNO, SUTRISNO_PIN = "23171000000010", "1234"
@@ -34,7 +34,7 @@ TESTS = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(autouse=True)
 def no_retry_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(borrow, "STORE_RETRY_DELAYS", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(recording, "STORE_RETRY_DELAYS", (0.0, 0.0, 0.0))
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from dataclasses import dataclass
 
 from kiosk.core.events import (
@@ -49,7 +48,7 @@ from kiosk.core.model import (
     RenewAnswer,
 )
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
-from kiosk.core.services import feedback, receipt, signin
+from kiosk.core.services import feedback, receipt, recording, signin
 from kiosk.core.services.account_view import (
     KEY,
     AccountView,
@@ -62,7 +61,6 @@ from kiosk.core.services.account_view import (
     summary_texts,
     view,
 )
-from kiosk.core.services.borrow import STORE_RETRY_DELAYS
 from kiosk.core.session import Notice, Ports, Session, failure_refusal
 
 log = logging.getLogger(__name__)
@@ -279,7 +277,8 @@ def run_renew(ports: Ports, command: Renew) -> Event:
             results.append(RenewResult(answer, _store_renewal(ports, answer, at)))
         else:
             refusal = answer.refusal or Refusal.KIOSK_FAULT
-            _record_refusal(ports, Refused(NAME, refusal, at, answer.item_barcode))
+            refused = Refused(NAME, refusal, at, answer.item_barcode)
+            recording.record_quietly(ports, refused, f"a refused renewal ({refusal.value})")
             results.append(RenewResult(answer))
     return Renewed(command.session_no, tuple(results))
 
@@ -291,36 +290,7 @@ def _store_renewal(ports: Ports, answer: RenewAnswer, at: dt.datetime) -> bool:
                   answer.item_barcode[-4:])  # fmt: skip
         return False
     renewal = Renewal(answer.item_barcode, answer.title, answer.due, at)
-    for attempt, delay in enumerate((*STORE_RETRY_DELAYS, None), start=1):
-        try:
-            ports.log.record(renewal)
-            return True
-        except Exception as err:  # any failure: the ILS has renewed it, keep trying
-            what = " ".join(f"{type(err).__name__}: {err}".split())
-            if delay is None:
-                log.error(
-                    "renewal of item ...%s granted by the ILS but not stored after %d attempts "
-                    "(%s); the patron was told to see a librarian",
-                    answer.item_barcode[-4:],
-                    attempt,
-                    what,
-                )
-                return False
-            log.warning("storing a renewal failed (attempt %d): %s", attempt, what)
-            time.sleep(delay)
-    return False
-
-
-def _record_refusal(ports: Ports, refused: Refused) -> None:
-    try:
-        ports.log.record(refused)
-    except Exception as err:
-        log.error(
-            "a refused renewal (%s) was not stored: %s: %s",
-            refused.reason.value,
-            type(err).__name__,
-            " ".join(str(err).split()),
-        )
+    return recording.store_or_tell(ports, renewal, "renewal", answer.item_barcode)
 
 
 ACCOUNT = Service(

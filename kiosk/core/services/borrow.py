@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -48,7 +47,7 @@ from kiosk.core.model import (
 )
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
 from kiosk.core.ports import StorageFailed
-from kiosk.core.services import feedback, loan_fee, receipt, signin
+from kiosk.core.services import feedback, loan_fee, receipt, recording, signin
 from kiosk.core.services.signin import SIGN_IN_REFUSALS as SIGN_IN_REFUSALS  # re-exported
 from kiosk.core.session import (
     ItemLine,
@@ -342,7 +341,6 @@ def _receipt_content(session: Session) -> receipt.ReceiptContent:
 # ----- commands, on the worker thread --------------------------------------------------------
 
 
-STORE_RETRY_DELAYS = (0.05, 0.2, 0.5)
 """Seconds to wait before each retry of storing a loan the ILS confirmed (well inside the
 ILS deadline). After the last, the patron is told to see a librarian."""
 
@@ -399,7 +397,12 @@ def _lend(ports: Ports, command: Checkout, *, fee_acknowledged: bool) -> Event:
         else:
             answer = ports.ils.checkout(command.patron_barcode, command.item_barcode, at)
     except Exception as err:
-        _record_quietly(ports, CheckoutUnanswered(intent.intent_id, f"{type(err).__name__}"))
+        unanswered = CheckoutUnanswered(intent.intent_id, f"{type(err).__name__}")
+        recording.record_quietly(
+            ports,
+            unanswered,
+            f"how check-out intent {intent.intent_id} ended (reconciliation will ask the ILS)",
+        )
         raise
     if fee_acknowledged and answer.refusal is Refusal.FEE_REQUIRED:
         # The ILS ignored the acknowledgement: asking the patron again would only loop.
@@ -409,7 +412,8 @@ def _lend(ports: Ports, command: Checkout, *, fee_acknowledged: bool) -> Event:
         )
         answer = replace(answer, refusal=Refusal.KIOSK_FAULT)
     if answer.ok and answer.loan is not None:
-        if not _store_confirmed(ports, CheckoutConfirmed(intent.intent_id, answer.loan)):
+        confirmed = CheckoutConfirmed(intent.intent_id, answer.loan)
+        if not recording.store_or_tell(ports, confirmed, "loan", answer.loan.item_barcode):
             answer = replace(answer, refusal=Refusal.NOT_RECORDED)
     else:
         refusal = answer.refusal or Refusal.NOT_LOANABLE
@@ -419,44 +423,12 @@ def _lend(ports: Ports, command: Checkout, *, fee_acknowledged: bool) -> Event:
         not_lent = CheckoutNotLent(
             intent.intent_id, refusal.value, reported, command.item_barcode, refused_at=at
         )
-        _record_quietly(ports, not_lent)
-    return CheckoutDone(command.session_no, answer)
-
-
-def _store_confirmed(ports: Ports, outcome: CheckoutConfirmed) -> bool:
-    """Store a loan the ILS confirmed, retrying; False when it stayed impossible."""
-    for attempt, delay in enumerate((*STORE_RETRY_DELAYS, None), start=1):
-        try:
-            ports.log.record(outcome)
-            return True
-        except Exception as err:  # any failure: the ILS has lent the book, keep trying
-            what = err if isinstance(err, StorageFailed) else f"{type(err).__name__}: {err}"
-            if delay is None:
-                log.error(
-                    "loan of item %s confirmed by the ILS but not stored after %d attempts (%s); "
-                    "the patron was told to see a librarian; reconciliation will retry",
-                    outcome.loan.item_barcode,
-                    attempt,
-                    " ".join(str(what).split()),
-                )
-                return False
-            log.warning("storing a confirmed loan failed (attempt %d): %s", attempt, what)
-            time.sleep(delay)
-    return False
-
-
-def _record_quietly(ports: Ports, outcome: CheckoutNotLent | CheckoutUnanswered) -> None:
-    """Resolve an intent without a loan; if that fails, reconciliation settles it later."""
-    try:
-        ports.log.record(outcome)
-    except Exception as err:
-        log.error(
-            "could not store how check-out intent %s ended (%s: %s); reconciliation will ask "
-            "the ILS",
-            outcome.intent_id,
-            type(err).__name__,
-            " ".join(str(err).split()),
+        recording.record_quietly(
+            ports,
+            not_lent,
+            f"how check-out intent {intent.intent_id} ended (reconciliation will ask the ILS)",
         )
+    return CheckoutDone(command.session_no, answer)
 
 
 BORROW = Service(

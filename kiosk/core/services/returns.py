@@ -24,7 +24,6 @@ is no refusal and is not stored: the line says the book was not returned and wha
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -40,7 +39,7 @@ from kiosk.core.events import (
 from kiosk.core.i18n import rupiah
 from kiosk.core.model import BarcodeKind, CheckinAnswer, Refusal, Refused, Return, SortBin
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
-from kiosk.core.services import feedback, receipt
+from kiosk.core.services import feedback, receipt, recording
 from kiosk.core.session import ItemLine, LineStatus, Notice, Ports, Session, failure_refusal
 
 log = logging.getLogger(__name__)
@@ -49,7 +48,6 @@ SERVICE = "return"
 SCANNING = "return.scanning"
 SUMMARY = "return.summary"
 
-STORE_RETRY_DELAYS = (0.05, 0.2, 0.5)
 """Seconds to wait before each retry of storing a return the ILS took (as for loans)."""
 
 
@@ -281,40 +279,12 @@ def run_checkin(ports: Ports, command: Checkin) -> Event:
         returned = Return(
             answer.item_barcode, answer.title, at, answer.fine, answer.sort, answer.destination
         )
-        return CheckinDone(command.session_no, answer, _store_return(ports, returned))
+        stored = recording.store_or_tell(ports, returned, "return", answer.item_barcode)
+        return CheckinDone(command.session_no, answer, stored)
     refused = Refused(SERVICE, answer.refusal or Refusal.KIOSK_FAULT, at, command.item_barcode)
-    try:
-        ports.log.record(refused)
-    except Exception as err:  # the patron is told "not returned" either way
-        log.error(
-            "a refused return (%s) was not stored: %s: %s",
-            refused.reason.value,
-            type(err).__name__,
-            " ".join(str(err).split()),
-        )
+    # The patron is told "not returned" either way.
+    recording.record_quietly(ports, refused, f"a refused return ({refused.reason.value})")
     return CheckinDone(command.session_no, answer)
-
-
-def _store_return(ports: Ports, returned: Return) -> bool:
-    """Store a return the ILS took, retrying; False when it stayed impossible."""
-    for attempt, delay in enumerate((*STORE_RETRY_DELAYS, None), start=1):
-        try:
-            ports.log.record(returned)
-            return True
-        except Exception as err:  # any failure: the ILS has taken the book, keep trying
-            what = " ".join(f"{type(err).__name__}: {err}".split())
-            if delay is None:
-                log.error(
-                    "return of item …%s taken by the ILS but not stored after %d attempts "
-                    "(%s); the patron was told to tell a librarian",
-                    returned.item_barcode[-4:],
-                    attempt,
-                    what,
-                )
-                return False
-            log.warning("storing a return failed (attempt %d): %s", attempt, what)
-            time.sleep(delay)
-    return False
 
 
 RETURN = Service(

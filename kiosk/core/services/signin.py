@@ -37,6 +37,7 @@ from kiosk.core.events import (
 from kiosk.core.model import BarcodeKind, PatronCheck, Refusal, Refused
 from kiosk.core.navigation import CommandHandler, InputMode, StateSpec, after
 from kiosk.core.ports import IlsUnavailable, PinFailures, StorageFailed
+from kiosk.core.services import recording
 from kiosk.core.session import Notice, Ports, Session, failure_refusal
 
 log = logging.getLogger(__name__)
@@ -244,7 +245,10 @@ def run_check_patron(ports: Ports, command: CheckPatron) -> Event:
     answer = _check(ports, command)
     refusal = answer.check.refusal
     if refusal in RECORDED_REFUSALS and refusal not in command.accepts:
-        _record_refusal(ports, Refused(command.service, refusal, ports.clock.now()))
+        # Stored before the patron sees it; if the store fails, they are still told why.
+        refused = Refused(command.service, refusal, ports.clock.now())
+        what = f"a refused sign-in ({command.service}, {refusal.value})"
+        recording.record_quietly(ports, refused, what)
     return answer
 
 
@@ -282,21 +286,6 @@ def _forgive(pins: PinFailures, card: str, at: dt.datetime) -> None:
         pins.forgive(card, at)
     except StorageFailed as err:  # it stays counted: safe, if a little strict
         log.error("a PIN try could not be taken back, so it stays counted: %s", err)
-
-
-def _record_refusal(ports: Ports, refused: Refused) -> None:
-    """Store a refused sign-in; if the store fails, one line tells staff and the patron is
-    still told why (their card's state is the library's, not the kiosk's record)."""
-    try:
-        ports.log.record(refused)
-    except Exception as err:
-        log.error(
-            "a refused sign-in (%s, %s) was not stored: %s: %s",
-            refused.service,
-            refused.reason.value,
-            type(err).__name__,
-            " ".join(str(err).split()),
-        )
 
 
 COMMANDS: Mapping[type[Command], CommandHandler] = {CheckPatron: run_check_patron}
