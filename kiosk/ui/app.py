@@ -25,6 +25,7 @@ from kivy.lang import Builder
 from kivy.uix.widget import Widget
 
 from kiosk.ui import row_list, widgets  # noqa: F401  (registers ItemList, RowList with the Factory)
+from kiosk.ui.key_focus import KeyFocus
 from kiosk.ui.viewmodel import KioskViewModel
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ TICK_INTERVAL = 0.5
 
 KEY_ENTER, KEY_NUMPAD_ENTER, KEY_BACKSPACE, KEY_ESCAPE = 13, 271, 8, 27
 KEY_F1, KEY_F2, KEY_F3 = 282, 283, 284
+KEY_TAB, KEY_UP, KEY_DOWN, KEY_RIGHT, KEY_LEFT = 9, 273, 274, 275, 276
+_RING_STEPS = {KEY_TAB: 1, KEY_DOWN: 1, KEY_RIGHT: 1, KEY_UP: -1, KEY_LEFT: -1}
 
 
 class KioskApp(App):
@@ -71,6 +74,8 @@ class KioskApp(App):
         self._paint_background(self.vm, self.vm.theme)
         self.vm.bind(theme=self._paint_background)
         Window.bind(size=lambda _window, size: self.vm.set_window_size(*size))
+        self.key_focus = KeyFocus(root, lambda: self.vm.theme.focus)
+        self.vm.bind(screen=self.key_focus.clear, help_text=self.key_focus.clear)
         return root
 
     @staticmethod
@@ -92,9 +97,21 @@ class KioskApp(App):
             self.vm.type_char(char)
         return True
 
-    def _on_key_down(self, _window: object, key: int, *_args: object) -> bool:
+    def _on_key_down(
+        self, _window: object, key: int, _scancode: object = None, _text: object = None,
+        modifiers: Sequence[str] = (), *_args: object,
+    ) -> bool:  # fmt: skip
         if self.vm.warning_text and key in (KEY_ENTER, KEY_NUMPAD_ENTER):
             self.vm.touched()  # Enter on "I need more time", not a submit of old input
+            return True
+        step = _RING_STEPS.get(key)
+        if step is not None:
+            self.vm.touched()
+            self.key_focus.move(-step if key == KEY_TAB and "shift" in modifiers else step)
+            return True
+        # Enter presses the ringed button; with none ringed (or digits typed) it is OK.
+        enter = key in (KEY_ENTER, KEY_NUMPAD_ENTER)
+        if enter and not self.vm.entry_text and self.key_focus.press():
             return True
         action = {
             KEY_ENTER: self.vm.submit,
@@ -111,6 +128,7 @@ class KioskApp(App):
         return True
 
     def _on_touch_down(self, _window: object, _touch: object) -> bool:
+        self.key_focus.clear()  # a finger: the ring is for keys
         warned = bool(self.vm.warning_text)
         self.vm.touched()
         # While "I need more time" covers the screen, a touch only keeps the session: a

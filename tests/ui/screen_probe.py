@@ -791,6 +791,58 @@ def account(p: Probe) -> Iterator[None]:
     p.found["pages_clipped"] = clipped_texts(p.root)
 
 
+def keys(p: Probe) -> Iterator[None]:
+    """Keys only: Tab to a button, Enter to press it, through a return and an account."""
+    from kivy.app import App
+    from kivy.core.window import Window
+
+    from kiosk.ui.app import KEY_ENTER, KEY_TAB
+
+    app_focus = App.get_running_app().key_focus
+
+    def ring_to(wanted: str) -> bool:
+        for _ in range(40):
+            Window.dispatch("on_key_down", KEY_TAB, 0, None, [])
+            target = app_focus.target
+            said = getattr(target, "text", "") or getattr(target, "label", "")
+            if said == wanted:
+                return True
+        return False
+
+    def enter() -> None:
+        Window.dispatch("on_key_down", KEY_ENTER, 0, None, [])
+
+    yield
+    p.found["ringed_return"] = ring_to(p.vm.texts["menu.return"])
+    enter()
+    yield
+    p.found["after_menu"] = p.vm.screen
+    p.kiosk.scan(BOOKS[0])  # Laskar Pelangi is on the shelf: "not on loan"
+    yield
+    p.found["ringed_finish"] = ring_to(p.vm.texts["return.finish"])
+    enter()
+    yield
+    p.found["after_finish"] = p.vm.screen
+    p.found["ringed_done"] = ring_to(p.vm.texts["receipt.no_print"])
+    enter()
+    yield
+    p.found["after_no_receipt"] = p.vm.screen
+    p.vm.finish()  # skip the rating
+    yield
+    p.vm.choose("account")
+    p.kiosk.scan("23171000010027")  # Yohana: Negeri Para Bedebah can be renewed
+    p.kiosk.type("2718")
+    p.kiosk.settle()
+    yield
+    p.found["account_screen"] = p.vm.screen
+    p.found["ringed_renew_all"] = ring_to(p.vm.texts["account.renew_all"])
+    enter()
+    p.kiosk.settle()
+    yield
+    p.found["renewed_count"] = p.vm.state_texts.get("counts", "")
+    p.shot("keys-account")
+
+
 SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "account": account,
     "tour": tour,
@@ -802,6 +854,7 @@ SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "flood": flood,
     "summary": summary,
     "returns": returns,
+    "keys": keys,
     "receipt": receipt,
     "fee": fee,
     "recorder_switch": recorder_switch,

@@ -201,3 +201,16 @@ def test_overdue_loans_say_so_in_words_on_the_drawn_screen() -> None:
     assert found["loans_scroll"]  # at 1280x800 the refusals' texts need the Down button
     assert "Terlambat 12 hari" in found["visible"] and "Terlambat 5 hari" in found["visible"]
     assert "Jumlah: Rp 20.000" in found["visible"]
+
+
+def test_every_button_is_reached_and_pressed_by_keys() -> None:
+    """GIVEN a patron with a keyboard only WHEN Tab rings the buttons one by one and Enter
+    presses the ringed one THEN they can choose Return, finish, refuse the receipt, and
+    renew all on their account: no button needs a finger."""
+    found = run_probe("keys", "--language", "en")
+    assert found["ringed_return"] and found["after_menu"] == "return.scanning"
+    assert found["ringed_finish"] and found["after_finish"] == "return.summary"
+    assert found["ringed_done"] and found["after_no_receipt"] == "rate"
+    assert found["account_screen"] == "account.overview"
+    assert found["ringed_renew_all"]
+    assert "renewed" in found["renewed_count"], found["renewed_count"]

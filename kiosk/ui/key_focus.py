@@ -1,0 +1,168 @@
+"""Every button by keys: Tab or an arrow moves a ring from button to button, Enter presses.
+
+A patron without touch (a keyboard, a keypad with arrows, later a blind patron guided by
+voice) reaches every button the screen shows: Tab, Down or Right ring the next one in
+reading order (top to bottom, then left to right), Shift-Tab, Up or Left the one before;
+Enter presses the ringed button. While a layer covers the screen (Help, "I need more
+time") only its buttons are in the ring's round.
+
+Why not Kivy's ``FocusBehavior``: it gives each widget its own keyboard focus and key
+handling, which would need every button rule in every kv file to opt in; one ring over
+the window, driven by the app's own key handler, works for every screen, including a
+service added later, without touching its kv.
+
+The ring is one ``Line`` on the window's ``canvas.after`` in the theme's focus colour,
+3 dp wide, so it is drawn over everything and never moves a widget. It goes when the
+screen changes, when Help opens or closes, and at any touch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from kivy.core.window import Window
+from kivy.graphics import Color, InstructionGroup, Line
+from kivy.metrics import dp
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
+
+from kiosk.ui.widgets import Overlay
+
+
+def _box(widget: Widget) -> tuple[float, float, float, float]:
+    x, y = widget.to_window(widget.x, widget.y)
+    return x, y, widget.width, widget.height
+
+
+def _visible(widget: Widget) -> bool:
+    """Shown on the window: every ancestor opaque, not disabled, with a size."""
+    if widget.disabled or widget.width < 2 or widget.height < 2:
+        return False
+    node: Any = widget
+    while node is not None and node is not Window:
+        if getattr(node, "opacity", 1) <= 0:
+            return False
+        node = node.parent
+    return True
+
+
+def buttons(root: Widget) -> list[Widget]:
+    """The buttons a patron can press now, in reading order.
+
+    Args:
+        root: the kiosk's root widget.
+
+    Returns:
+        Every visible, enabled button of the screen shown, or of the topmost layer shown
+        over it (only the layer's buttons can be pressed then).
+    """
+    layers = [w for w in root.walk(restrict=True) if isinstance(w, Overlay) and w.shown]
+    scope = layers[-1] if layers else root
+    found = [
+        w
+        for w in scope.walk(restrict=True)
+        if isinstance(w, ButtonBehavior) and w is not scope and _visible(w)
+    ]
+    if not layers:  # buttons of a hidden layer are not the screen's
+        hidden = [w for w in root.walk(restrict=True) if isinstance(w, Overlay)]
+        found = [w for w in found if not any(_inside(w, layer) for layer in hidden)]
+
+    def reading_order(widget: Widget) -> tuple[float, float]:
+        x, y, _w, h = _box(widget)
+        return (-round(y + h), round(x))
+
+    return sorted(found, key=reading_order)
+
+
+def _inside(widget: Widget, ancestor: Widget) -> bool:
+    node: Any = widget.parent
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = node.parent if node is not Window else None
+    return False
+
+
+class KeyFocus:
+    """The ring and the button it rings.
+
+    Args:
+        root: the kiosk's root widget (its buttons are searched each time a key moves the
+            ring, so screens and rows that appear later are included).
+        colour: the theme's focus colour, read each time the ring is drawn.
+    """
+
+    def __init__(self, root: Widget, colour: Callable[[], Sequence[float]]) -> None:
+        self._root = root
+        self._colour = colour
+        self._target: Widget | None = None
+        self._ring = InstructionGroup()
+        Window.canvas.after.add(self._ring)
+
+    @property
+    def target(self) -> Widget | None:
+        """The ringed button, if it can still be pressed."""
+        target = self._target
+        if target is None or target not in buttons(self._root):
+            return None
+        return target
+
+    def move(self, step: int) -> None:
+        """Ring the next (``step`` 1) or previous (-1) button; the first or last when none is."""
+        found = buttons(self._root)
+        if not found:
+            self.clear()
+            return
+        if self._target in found:
+            index = (found.index(self._target) + step) % len(found)
+        else:
+            index = 0 if step > 0 else len(found) - 1
+        self._ring_around(found[index])
+
+    def press(self) -> bool:
+        """Press the ringed button. False when no button is ringed (Enter means OK then)."""
+        target = self.target
+        if target is None:
+            self.clear()
+            return False
+        target.trigger_action(duration=0)
+        return True
+
+    def clear(self, *_args: object) -> None:
+        """No button ringed (the screen changed, a touch, Help)."""
+        if self._target is not None:
+            self._target.unbind(pos=self._draw, size=self._draw)
+        self._target = None
+        self._ring.clear()
+
+    def _ring_around(self, widget: Widget) -> None:
+        self.clear()
+        self._target = widget
+        for node in _ancestors(widget):
+            if isinstance(node, ScrollView):
+                node.scroll_to(widget, padding=dp(8), animate=False)
+                break
+        widget.bind(pos=self._draw, size=self._draw)
+        self._draw()
+
+    def _draw(self, *_args: object) -> None:
+        self._ring.clear()
+        if self._target is None:
+            return
+        x, y, width, height = _box(self._target)
+        gap = dp(4)
+        self._ring.add(Color(*self._colour()))
+        self._ring.add(
+            Line(rectangle=(x - gap, y - gap, width + 2 * gap, height + 2 * gap), width=dp(3))
+        )
+
+
+def _ancestors(widget: Widget) -> list[Widget]:
+    found = []
+    node: Any = widget.parent
+    while node is not None and node is not Window:
+        found.append(node)
+        node = node.parent
+    return found
