@@ -420,3 +420,28 @@ def test_an_account_receipt_lists_each_renewal_answer_the_loans_and_the_fines(
     printed = "\n".join(texts)
     assert "Dewi" not in printed and demo.DEWI.pin not in printed
     assert demo.DEWI.barcode not in printed
+
+
+def test_a_loan_fee_accepted_is_on_the_receipt(kiosk: FlowKiosk, printer: PrinterSimulator) -> None:
+    """GIVEN Sutrisno accepted the DVD's loan fee WHEN he prints the receipt THEN the DVD's
+    line and the totals say the fee to pay at the desk."""
+    from kiosk.ils.local import demo_data as demo
+
+    dvd = "33171000010074"  # the demo DVD with a loan fee of Rp 5.000
+    kiosk.scan(SUTRISNO)
+    kiosk.type(SUTRISNO_PIN)
+    kiosk.scan(dvd)
+    kiosk.settle()
+    assert kiosk.vm.screen == "borrow.fee"
+    kiosk.vm.dismiss()  # "Ya, pinjam"
+    kiosk.settle()
+    kiosk.vm.finish()
+    kiosk.vm.print_receipt()
+    kiosk.settle()
+    [receipt] = printer.wait_for_receipts(1)
+    # (the amount is kept on one line with a no-break space: "Rp\u00a05.000")
+    texts = [text.replace("\u00a0", " ") for text in receipt.texts if text]
+    detail = texts[texts.index("Laskar Pelangi (film, DVD)") + 1]
+    assert detail.endswith("Biaya pinjam Rp 5.000: bayar di meja layanan"), detail
+    assert any(text.startswith("Anda menyetujui biaya pinjam Rp 5.000") for text in texts), texts
+    assert demo.SUTRISNO.name not in "\n".join(texts)

@@ -310,8 +310,9 @@ def _summary_texts(session: Session) -> Mapping[str, Notice]:
 
 
 def _receipt_content(session: Session) -> receipt.ReceiptContent:
-    """The borrowing receipt: each book with its due date or why it was not lent, how many
-    were borrowed, the patron's loans now and the nearest due date of this session's books."""
+    """The borrowing receipt: each book with its due date (and loan fee) or why it was not
+    lent, how many were borrowed, the fees accepted, the patron's loans now and the nearest
+    due date of this session's books."""
     items = []
     for line in session.lines:
         if line.status is LineStatus.PENDING:
@@ -319,6 +320,9 @@ def _receipt_content(session: Session) -> receipt.ReceiptContent:
         due = Notice.of("line.due_sentence", date=line.due) if line.due else None
         if line.refusal is None:
             detail = due
+            if line.fee and line.status is LineStatus.DONE:  # the loan fee to pay at the desk
+                fee = Notice.of("line.fee_charged", amount=loan_fee.rupiah(line.fee))
+                detail = detail.followed_by(fee) if detail else fee
         else:
             detail = Notice(f"refusal.{line.refusal.value}")
             detail = detail.followed_by(due) if due else detail
@@ -332,6 +336,9 @@ def _receipt_content(session: Session) -> receipt.ReceiptContent:
     if session.patron is not None and lent:
         on_card = session.patron.loans_count + len(lent)
         totals.append(Notice.counted("receipt.loans_total", "receipt.loans_total_plural", on_card))
+    fees = sum(line.fee for line in lent)
+    if fees:
+        totals.append(Notice.of("summary.fees", amount=loan_fee.rupiah(fees)))
     dues = [line.due for line in lent if line.due is not None]
     if dues:
         totals.append(Notice.of("receipt.next_due", date=min(dues)))
