@@ -225,6 +225,9 @@ def test_out_of_paper_keeps_the_summary_and_says_so(
     assert {k: v for k, v in kiosk.vm.state_texts.items() if k != "closing"} == texts_before
     assert kiosk.vm.receipt_text == NOT_PRINTED[language]
     assert kiosk.vm.receipt_offer == ""  # Done alone now
+    # Time to read it, or photograph it: three times the summary's usual 10 seconds.
+    closing = kiosk.vm.state_texts["closing"]
+    assert closing.endswith(("dalam 30 detik", "in 30 seconds")), closing
     [line] = [r for r in caplog.records if r.name == RECEIPT_LOG]
     assert line.levelno == logging.WARNING
     assert "out of paper" in line.getMessage() and printer.port_path in line.getMessage()

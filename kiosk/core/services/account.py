@@ -321,7 +321,7 @@ ACCOUNT = Service(
                 CancelPressed: _end_session,
                 BarcodeScanned: feedback.next_patron,
             },
-            timeout=after("summary"),
+            timeout=receipt.summary_timeout,
             texts=summary_texts,
             rows=summary_rows,
         ),

@@ -480,7 +480,7 @@ BORROW = Service(
                 CancelPressed: _end_session,
                 BarcodeScanned: feedback.next_patron,
             },
-            timeout=after("summary"),
+            timeout=receipt.summary_timeout,
             texts=_summary_texts,
         ),
     },

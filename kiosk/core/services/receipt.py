@@ -96,6 +96,17 @@ def offer(session: Session) -> str:
     return PRINTED if session.receipts.printed_by_default else NONE
 
 
+NOT_PRINTED_TIME = 3
+"""After a receipt that could not be printed, the summary stays this many times longer:
+the list on screen is now the patron's record, and they may want to photograph it."""
+
+
+def summary_timeout(session: Session) -> float:
+    """How long a summary with the receipt choice stays (a service's summary ``timeout``)."""
+    seconds = session.timeouts.summary
+    return seconds * NOT_PRINTED_TIME if session.receipt_failed else seconds
+
+
 def notice(session: Session) -> Notice | None:
     """Said on the summary when this session's receipt could not be printed."""
     return Notice("receipt.not_printed") if session.receipt_failed else None

@@ -310,7 +310,7 @@ RETURN = Service(
                 CancelPressed: _end_session,
                 BarcodeScanned: feedback.next_patron,  # a card here starts their borrowing
             },
-            timeout=after("summary"),
+            timeout=receipt.summary_timeout,
             texts=_summary_texts,
         ),
     },
