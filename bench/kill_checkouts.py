@@ -131,9 +131,10 @@ def borrowers(ils: Path, pins: dict[str, str], today: dt.date) -> list[tuple[str
     rows = query(
         ils,
         "SELECT p.barcode, p.loan_limit - (SELECT count(*) FROM loans l WHERE l.patron_id = p.id)"
-        " FROM patrons p WHERE NOT p.blocked AND p.fines <= ? AND p.expires >= ?",
-        demo_data.FINES_LIMIT,
+        " FROM patrons p WHERE NOT p.blocked AND p.expires >= ?"
+        " AND (SELECT coalesce(sum(f.amount), 0) FROM fines f WHERE f.patron_id = p.id) <= ?",
         today.isoformat(),
+        demo_data.FINES_LIMIT,
     )
     free = [(str(b), int(n)) for b, n in rows if str(b) in pins and int(n) > 0]  # type: ignore[call-overload]
     return sorted(free, key=lambda row: -row[1])
