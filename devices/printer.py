@@ -15,7 +15,9 @@ Wire format, the ESC/POS subset sent (bytes produced by python-escpos)::
     text LF               one line; the printer wraps lines longer than its width
     ESC d 6  GS V 0       feed six lines (past the cutter) and cut
     DLE EOT 4             real-time status, paper roll sensor; the printer answers one
-                          byte at once: 0x12 paper ok, bits 0x0C near end, 0x60 out
+                          byte at once: 0x12 paper ok, bits 0x0C near end, 0x60 out;
+                          bits 1 and 4 are always 1, bits 0 and 7 always 0 (so a
+                          byte that is not, e.g. 'H' from a web server, is no printer)
 
 Characters: see :mod:`devices.receipt` (PC850, folded, control characters dropped).
 
@@ -65,6 +67,13 @@ __all__ = ["PrintOutcome", "PrintResult", "Receipt", "ReceiptLine", "ReceiptPrin
 STATUS_PAPER = b"\x10\x04\x04"  # DLE EOT 4
 _ROLL_END = 0x60
 _NEAR_END = 0x0C
+# Every real-time status byte has bits 1 and 4 set and bits 0 and 7 clear (Epson ESC/POS
+# reference, DLE EOT n: "fixed to 1" / "fixed to 0"); anything else is not a printer.
+_FIXED_MASK, _FIXED_BITS = 0x93, 0x12
+
+
+def _is_status(byte: int) -> bool:
+    return byte & _FIXED_MASK == _FIXED_BITS
 
 
 class PrintOutcome(enum.Enum):
@@ -255,6 +264,13 @@ class ReceiptPrinter:
                 if failure.outcome is not PrintOutcome.OUT_OF_PAPER:
                     self._drop()
                 return PrintResult(failure.outcome, str(failure))
+        if not _is_status(after[0]):
+            self._drop()
+            return PrintResult(
+                PrintOutcome.FAILED,
+                f"receipt printer {self.url}: answered 0x{after[0]:02x} after printing, not an "
+                "ESC/POS status byte: check the printer and its URL in the config",
+            )
         if after[0] & _ROLL_END:
             return PrintResult(
                 PrintOutcome.FAILED,
@@ -314,6 +330,14 @@ class ReceiptPrinter:
                     f"receipt printer {self.url}: no answer to the paper status request "
                     "(DLE EOT 4): check that it is on and the cable; printers without "
                     "real-time status are not supported",
+                )
+            if not _is_status(answer[0]):
+                self._drop()
+                raise _Failure(
+                    PrintOutcome.NO_PRINTER,
+                    f"receipt printer {self.url}: answered 0x{answer[0]:02x} to the paper "
+                    "status request (DLE EOT 4), not an ESC/POS status byte: check that the "
+                    "printer URL in the config leads to a receipt printer",
                 )
             return answer[0]
 

@@ -193,3 +193,28 @@ def test_a_device_that_never_answers_status_is_no_printer() -> None:
 
     assert result.outcome is PrintOutcome.NO_PRINTER
     assert "no answer to the paper status request" in result.technician
+
+
+def test_a_web_server_at_the_printer_url_is_no_printer_not_out_of_paper() -> None:
+    """GIVEN something that answers like a web server at the printer's URL ('H' = 0x48,
+    whose bit 6 reads as "roll end") THEN it is no printer, and the line says what it
+    answered and what to check; it is never 'out of paper'."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def answer() -> None:
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(64)
+                connection.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+
+        thread = threading.Thread(target=answer, daemon=True)
+        thread.start()
+        result = _print_guarded(ReceiptPrinter(f"socket://127.0.0.1:{port}", budget=2.0))
+        thread.join(2.0)
+
+    assert result.outcome is PrintOutcome.NO_PRINTER
+    assert (
+        "answered 0x48" in result.technician and "not an ESC/POS status byte" in result.technician
+    )
+    assert "out of paper" not in result.technician
