@@ -235,6 +235,29 @@ class Session:
     def lines_with(self, status: LineStatus) -> list[ItemLine]:
         return [line for line in self.lines if line.status is status]
 
+    def pending_line(self, barcode: str) -> ItemLine | None:
+        """The line of ``barcode`` still waiting for its answer, if any."""
+        for line in self.lines:
+            if line.barcode == barcode and line.status is LineStatus.PENDING:
+                return line
+        return None
+
+    def add_pending_line(self, barcode: str) -> bool:
+        """List a scanned item as "checking…", the first step of every item service.
+
+        An item already listed (pending or done) is not listed twice: the patron is told
+        so and False is returned. An item refused before may be tried again (the ILS was
+        down): its old line goes and the new one is last.
+        """
+        for line in self.lines:
+            if line.barcode == barcode and line.status is not LineStatus.REFUSED:
+                self.notice = Notice("notice.already_scanned", is_error=False)
+                return False
+        self.notice = None
+        self.lines = [line for line in self.lines if line.barcode != barcode]
+        self.lines.append(ItemLine(barcode=barcode, details=(Notice("line.pending"),)))
+        return True
+
     def texts(self) -> Mapping[str, Notice]:
         """The current state's changing texts, by slot name."""
         return self.spec.texts(self)

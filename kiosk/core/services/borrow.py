@@ -117,19 +117,14 @@ def _item_scan(session: Session, event: BarcodeScanned) -> list[Command]:
     if kind is None:
         session.notice = Notice("notice.not_an_item")
         return []
-    for line in session.lines:
-        if line.barcode == code and line.status is not LineStatus.REFUSED:
-            session.notice = Notice("notice.already_scanned", is_error=False)
-            return []
-    session.notice = None
-    session.lines = [line for line in session.lines if line.barcode != code]
-    session.lines.append(ItemLine(barcode=code, details=(Notice("line.pending"),)))
+    if not session.add_pending_line(code):
+        return []
     return [Checkout(session.session_no, session.patron.barcode, code)]
 
 
 def _checkout_done(session: Session, event: CheckoutDone) -> list[Command]:
     answer = event.answer
-    line = _pending_line(session, answer.item_barcode)
+    line = session.pending_line(answer.item_barcode)
     if line is None:
         return []
     if answer.ok and answer.loan is not None:
@@ -153,7 +148,7 @@ def _checkout_done(session: Session, event: CheckoutDone) -> list[Command]:
 def _failed_on_item(session: Session, event: CommandFailed) -> list[Command]:
     command = event.command
     if isinstance(command, Checkout):
-        line = _pending_line(session, command.item_barcode)
+        line = session.pending_line(command.item_barcode)
         if line is not None:
             line.status = LineStatus.REFUSED
             line.refusal = failure_refusal(event.failure)
@@ -234,13 +229,6 @@ def _scanning_timeout(session: Session) -> None:
 def _scanning_texts(session: Session) -> Mapping[str, Notice]:
     name = session.patron.name if session.patron else ""
     return {"greeting": Notice.of("scan.greeting", name=name)}
-
-
-def _pending_line(session: Session, barcode: str) -> ItemLine | None:
-    for line in session.lines:
-        if line.barcode == barcode and line.status is LineStatus.PENDING:
-            return line
-    return None
 
 
 # ----- borrow.fee: a loan fee to accept (see loan_fee for why scans wait) -------------

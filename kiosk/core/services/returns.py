@@ -144,20 +144,14 @@ def _item_scan(session: Session, event: BarcodeScanned) -> list[Command]:
     if kind is None:
         session.notice = Notice("notice.not_an_item")
         return []
-    for line in session.lines:
-        if line.barcode == code and line.status is not LineStatus.REFUSED:
-            session.notice = Notice("notice.already_scanned", is_error=False)
-            return []
-    session.notice = None
-    # A book not returned before (the ILS was down) may be tried again: its old line goes.
-    session.lines = [line for line in session.lines if line.barcode != code]
-    session.lines.append(ItemLine(barcode=code, details=(Notice("line.pending"),)))
+    if not session.add_pending_line(code):
+        return []
     return [Checkin(session.session_no, code)]
 
 
 def _checkin_done(session: Session, event: CheckinDone) -> list[Command]:
     answer = event.answer
-    line = _pending_line(session, answer.item_barcode)
+    line = session.pending_line(answer.item_barcode)
     if line is None:
         return []
     line.title = answer.title
@@ -177,19 +171,12 @@ def _checkin_done(session: Session, event: CheckinDone) -> list[Command]:
 def _failed(session: Session, event: CommandFailed) -> list[Command]:
     command = event.command
     if isinstance(command, Checkin):
-        line = _pending_line(session, command.item_barcode)
+        line = session.pending_line(command.item_barcode)
         if line is not None:
             line.status = LineStatus.REFUSED
             line.refusal = failure_refusal(event.failure)
             line.details = _details(line, refused_notice(line.refusal), scanning=True)
     return []
-
-
-def _pending_line(session: Session, barcode: str) -> ItemLine | None:
-    for line in session.lines:
-        if line.barcode == barcode and line.status is LineStatus.PENDING:
-            return line
-    return None
 
 
 def _finish(session: Session, _event: Event) -> list[Command]:
