@@ -181,6 +181,10 @@ def test_account_screen_has_large_tap_targets_and_nothing_clipped(options: tuple
     assert found["loan_titles"] == ["Bumi", "Hujan Bulan Juni", "Matahari", "Sang Pemimpi"]
     for _x, _y, width, height in found["renew_buttons"] + list(found["controls"].values()):
         assert width >= MIN_TARGET and height >= MIN_TARGET
+    # Cancel at the bottom left, Finish at the bottom right, as on every other screen.
+    cancel, finish = found["controls"]["cancel"], found["controls"]["finish"]
+    assert cancel[0] + cancel[2] < finish[0] and cancel[0] < 100
+    assert abs(cancel[1] - finish[1]) < 40  # on the same bottom line
     assert found["first_after_tap"] in ("Tidak diperpanjang", "Not renewed")
     assert len(found["labels_after_all"]) == 1  # every loan answered, none left pending
     assert found["clipped"] == [] and found["summary_clipped"] == []
