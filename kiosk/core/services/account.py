@@ -242,8 +242,10 @@ def _receipt_content(session: Session) -> receipt.ReceiptContent:
     if shown.loans:
         count = len(shown.loans)
         totals.append(Notice.counted("receipt.loans_total", "receipt.loans_total_plural", count))
-        dues = [line.due or line.loan.due for line in shown.loans]
-        totals.append(Notice.of("receipt.next_due", date=min(dues)))
+        today = session.clock.now().date()
+        dues = [due for line in shown.loans if (due := line.due or line.loan.due) >= today]
+        if dues:  # the next date to come; overdue loans say so on their own lines
+            totals.append(Notice.of("receipt.next_due", date=min(dues)))
     if shown.account is not None and shown.account.fines_total:
         owed = rupiah(shown.account.fines_total)
         totals.append(Notice.of("receipt.fines_owed", amount=owed))
