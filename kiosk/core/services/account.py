@@ -70,6 +70,8 @@ CARD = "account.card"
 PIN = "account.pin"
 OVERVIEW = "account.overview"
 SUMMARY = "account.summary"
+
+
 # ----- commands and answers ------------------------------------------------------------------
 
 

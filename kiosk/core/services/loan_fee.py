@@ -19,6 +19,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from kiosk.core import i18n
 from kiosk.core.events import Answer, BarcodeScanned, Checkout, Command, Event
 from kiosk.core.model import Refusal, Refused
 from kiosk.core.session import ItemLine, LineStatus, Notice, Ports, Session
@@ -27,9 +28,9 @@ log = logging.getLogger(__name__)
 
 
 def rupiah(amount: int) -> str:
-    """An amount as patrons read it on a price tag, in both languages: ``Rp 5.000``, with a
+    """An amount as patrons read it on a price tag (:func:`kiosk.core.i18n.rupiah`), with a
     no-break space so a line never ends between the currency and the number."""
-    return f"Rp\u00a0{amount:,}".replace(",", ".")
+    return i18n.rupiah(amount).replace(" ", "\u00a0")
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,6 @@ SERVICE = "return"
 SCANNING = "return.scanning"
 SUMMARY = "return.summary"
 
-"""Seconds to wait before each retry of storing a return the ILS took (as for loans)."""
-
 
 # ----- the service's command and answer -------------------------------------------------------
 

@@ -25,6 +25,7 @@ import random
 from dataclasses import dataclass
 
 from devices.codabar import make
+from kiosk.core.i18n import rupiah
 from kiosk.core.model import FineReason, Refusal, SortBin
 from kiosk.ils.local import catalogue as cat
 
@@ -503,10 +504,6 @@ DEMO_CARDS: tuple[DemoPatronCard | DemoItemCard, ...] = (
 )  # fmt: skip
 
 
-def _rupiah(amount: int) -> str:
-    return f"Rp {amount:,}".replace(",", ".")
-
-
 def demo_cards_markdown() -> str:
     """Render :data:`DEMO_CARDS` as two Markdown tables (patrons, then items) for the README."""
     lines = [
@@ -523,9 +520,9 @@ def demo_cards_markdown() -> str:
     lines += [
         "",
         "Item outcomes are for Sutrisno unless the row says otherwise. Every other card in "
-        f"the demo library is in good standing; fines limit {_rupiah(FINES_LIMIT)}, loan "
+        f"the demo library is in good standing; fines limit {rupiah(FINES_LIMIT)}, loan "
         f"limit {LOAN_LIMIT} items, {RENEWAL_LIMIT} renewals per loan, late returns "
-        f"{_rupiah(FINE_PER_DAY)} a day, ready holds wait {HOLD_PICKUP_DAYS} days. Loan and "
+        f"{rupiah(FINE_PER_DAY)} a day, ready holds wait {HOLD_PICKUP_DAYS} days. Loan and "
         "hold dates count from the day the demo library was first opened.",
     ]
     return "\n".join(lines) + "\n"
