@@ -116,6 +116,12 @@ class Answer(Event):
 
     session_no: int
 
+    @property
+    def leaves_intent_open(self) -> bool:
+        """True when the ILS did something this answer's command could not store: its
+        intent is left to reconciliation, which should then run soon."""
+        return False
+
 
 @dataclass(frozen=True)
 class PatronChecked(Answer):

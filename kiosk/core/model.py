@@ -174,6 +174,55 @@ class CheckoutUnanswered:
     reason: str
 
 
+class ItemAction(StrEnum):
+    """What an :class:`ItemIntent` is about to ask the ILS to do to an item."""
+
+    RETURN = "return"
+    RENEWAL = "renewal"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemIntent:
+    """A return or a renewal the kiosk is about to ask the ILS for, committed first.
+
+    Like a :class:`CheckoutIntent`: while it is open the kiosk does not know whether the
+    ILS did it. ``on_loan_before`` and ``due_before`` are what the kiosk knew of the loan
+    before asking (for a return, the ILS's item status just before; for a renewal, the
+    due date the patron was shown), so that asking the ILS about the item later tells
+    whether it was returned or renewed. ``patron_barcode`` is set for renewals only (a
+    return needs no card).
+    """
+
+    intent_id: str
+    action: ItemAction
+    item_barcode: str
+    created_at: dt.datetime
+    on_loan_before: bool = True
+    due_before: dt.date | None = None
+    patron_barcode: str | None = None
+    answered: bool = False
+    """False while the ILS call may still be running; True when it ended without a usable
+    answer or its outcome could not be stored, so only asking the ILS can settle it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemIntentNotDone:
+    """Outcome: the return or renewal of an intent did not happen (what reconciliation
+    found). Resolves the intent; nothing for central. A refusal the patron saw is recorded
+    as :class:`Refused` with the intent's id instead."""
+
+    intent_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemIntentUnanswered:
+    """Outcome: the ILS call of an item intent ended without an answer; ask the ILS later."""
+
+    intent_id: str
+    reason: str
+
+
 RATING_SCORES = range(1, 6)
 """A rating is one of five faces: 1 (very unhappy) to 5 (very happy)."""
 
@@ -206,6 +255,8 @@ class Return:
     fine: int = 0
     sort: SortBin | None = None
     destination: str = ""
+    intent_id: str = ""
+    """The :class:`ItemIntent` this return resolves (empty: none was written)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +267,8 @@ class Renewal:
     title: str
     due: dt.date
     renewed_at: dt.datetime
+    intent_id: str = ""
+    """The :class:`ItemIntent` this renewal resolves (empty: none was written)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +284,8 @@ class Refused:
     reason: Refusal
     refused_at: dt.datetime
     item_barcode: str = ""
+    intent_id: str = ""
+    """The :class:`ItemIntent` of a refused return or renewal, resolved with it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +309,8 @@ Outcome = (
     | Renewal
     | Refused
     | FeeAccepted
+    | ItemIntentNotDone
+    | ItemIntentUnanswered
 )
 """Everything the kiosk records in its circulation log. A new kind of outcome is a new type
 here, a recorder in :mod:`kiosk.storage.circulation_log` and a report in

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Protocol
 
 from kiosk.core.model import (
@@ -10,6 +11,8 @@ from kiosk.core.model import (
     CheckinAnswer,
     CheckoutAnswer,
     CheckoutIntent,
+    ItemAction,
+    ItemIntent,
     ItemStatus,
     Outcome,
     PatronCheck,
@@ -141,6 +144,34 @@ class CirculationLog(Protocol):
 
     def open_checkouts(self) -> list[CheckoutIntent]:
         """Intents not resolved yet, oldest first.
+
+        Raises:
+            StorageFailed: the store could not be read.
+        """
+        ...
+
+    def begin_items(
+        self,
+        action: ItemAction,
+        items: Sequence[tuple[str, bool, dt.date | None]],
+        at: dt.datetime,
+        patron_barcode: str | None = None,
+    ) -> list[ItemIntent]:
+        """Store and commit the intents to return or renew items, before the ILS is asked.
+
+        ``items`` gives per item its barcode, whether it was on loan and its due date
+        before asking (None when not known). Each intent stays open until a
+        :class:`~kiosk.core.model.Return`, :class:`~kiosk.core.model.Renewal`,
+        :class:`~kiosk.core.model.Refused` or :class:`~kiosk.core.model.ItemIntentNotDone`
+        naming it is recorded.
+
+        Raises:
+            StorageFailed: nothing was stored; the ILS must not be asked.
+        """
+        ...
+
+    def open_items(self) -> list[ItemIntent]:
+        """Return and renewal intents not resolved yet, oldest first.
 
         Raises:
             StorageFailed: the store could not be read.

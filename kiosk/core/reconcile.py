@@ -1,4 +1,4 @@
-"""Settling check-outs whose outcome the kiosk never stored, by asking the ILS.
+"""Settling check-outs, returns and renewals whose outcome the kiosk never stored.
 
 Before each check-out the kiosk commits a :class:`~kiosk.core.model.CheckoutIntent`
 (:func:`kiosk.core.services.borrow.run_checkout`). An intent left open means the kiosk
@@ -17,6 +17,26 @@ not on loan, or no such item                                not lent
 no answer (``IlsUnavailable``)                              nothing: open, asked again later
 ==========================================================  =================================
 
+Returns and renewals have intents too (:class:`~kiosk.core.model.ItemIntent`, committed
+by :func:`kiosk.core.services.returns.run_checkin` and
+:func:`kiosk.core.services.account.run_renew` with what the kiosk knew of the loan
+before asking). They are settled the same way (:func:`decide_item`):
+
+==============================================  =========================================
+the ILS says now                                recorded
+==============================================  =========================================
+return: not on loan (it was before)             the return + its outbox event, at the
+                                                intent's time (fine unknown: 0)
+return: on loan again, lent after the intent    the same
+return: on loan as before, or it never was      not returned
+renewal: due later than the patron was shown    the renewal with the new due date
+renewal: anything else                          not renewed
+no answer (``IlsUnavailable``)                  nothing: open, asked again later
+==============================================  =========================================
+
+A return is never invented: an item that was not on loan before the intent, or that the
+ILS says is on loan without saying it was lent since, counts as not returned.
+
 It touches only the ILS and the store, never the session or the view-model, so it runs on
 a thread of its own (``reconciler``): one pass at start-up, one soon after a failed
 check-out (:meth:`Reconciler.observe`, called by the command runner), and one every
@@ -32,15 +52,20 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from kiosk.core.events import CheckoutDone, CommandFailed, Event
+from kiosk.core.events import Answer, CheckoutDone, CommandFailed, Event
 from kiosk.core.model import (
     CheckoutConfirmed,
     CheckoutIntent,
     CheckoutNotLent,
+    ItemAction,
+    ItemIntent,
+    ItemIntentNotDone,
     ItemStatus,
     Loan,
     Outcome,
     Refusal,
+    Renewal,
+    Return,
 )
 from kiosk.core.ports import CirculationLog, Clock, IlsBackend, IlsUnavailable, StorageFailed
 
@@ -60,11 +85,15 @@ class ReconcileResult:
     lent: int = 0
     not_lent: int = 0
     still_open: int = 0
+    returned: int = 0
+    renewed: int = 0
+    not_done: int = 0
+    """Return and renewal intents found not done."""
 
     @property
     def settled(self) -> int:
         """Intents resolved by this pass."""
-        return self.lent + self.not_lent
+        return self.lent + self.not_lent + self.returned + self.renewed + self.not_done
 
 
 def decide(intent: CheckoutIntent, status: ItemStatus | None) -> Outcome | None:
@@ -97,8 +126,57 @@ def decide(intent: CheckoutIntent, status: ItemStatus | None) -> Outcome | None:
     return CheckoutConfirmed(intent.intent_id, loan)
 
 
+def decide_item(intent: ItemIntent, status: ItemStatus | None) -> Outcome | None:
+    """The outcome of an open return or renewal intent, given the item's status now.
+
+    Returns:
+        The outcome to record, or None when the ILS's answer cannot settle it (a renewal
+        on loan without a due date); the intent then stays open.
+    """
+    if intent.action is ItemAction.RETURN:
+        return _decide_return(intent, status)
+    if status is None:
+        return ItemIntentNotDone(intent.intent_id, "reconciled: the ILS does not know the item")
+    if not status.on_loan:
+        return ItemIntentNotDone(intent.intent_id, "reconciled: the item is not on loan")
+    if status.borrower_barcode is not None and status.borrower_barcode != intent.patron_barcode:
+        return ItemIntentNotDone(intent.intent_id, "reconciled: on loan to another patron")
+    if status.due is None:
+        return None
+    if intent.due_before is None or status.due <= intent.due_before:
+        return ItemIntentNotDone(intent.intent_id, "reconciled: the due date did not move")
+    return Renewal(
+        intent.item_barcode, status.title, status.due, intent.created_at, intent.intent_id
+    )
+
+
+def _decide_return(intent: ItemIntent, status: ItemStatus | None) -> Outcome:
+    if not intent.on_loan_before:
+        return ItemIntentNotDone(intent.intent_id, "reconciled: it was not on loan")
+    if status is None:
+        return ItemIntentNotDone(intent.intent_id, "reconciled: the ILS does not know the item")
+    lent_again = status.checked_out_at is not None and status.checked_out_at > intent.created_at
+    if status.on_loan and not lent_again:
+        return ItemIntentNotDone(intent.intent_id, "reconciled: still on loan")
+    # The fine the ILS charged is not in an item's status (SIP2 Item Information has
+    # none): the return is recorded without one.
+    return Return(intent.item_barcode, status.title, intent.created_at, intent_id=intent.intent_id)
+
+
+_FOUND: dict[type, str] = {
+    # outcome type: the ReconcileResult count it adds to
+    CheckoutConfirmed: "lent",
+    CheckoutNotLent: "not_lent",
+    Return: "returned",
+    Renewal: "renewed",
+    ItemIntentNotDone: "not_done",
+}
+
+
 class Reconciler:
-    """Resolves open check-out intents by asking the ILS. See the module docstring.
+    """Resolves open check-out, return and renewal intents by asking the ILS.
+
+    See the module docstring.
 
     Args:
         ils: the ILS backend (its calls may come from any thread, as the worker's do).
@@ -143,13 +221,20 @@ class Reconciler:
         Call once, before this process sends any command. Returns how many there are.
         """
         try:
-            open_now = self._log.open_checkouts()
+            open_now: list[CheckoutIntent | ItemIntent] = [
+                *self._log.open_checkouts(),
+                *self._log.open_items(),
+            ]
         except StorageFailed as err:
-            log.error("cannot list open check-outs at start-up (%s); retried in the next pass", err)
+            log.error("cannot list open intents at start-up (%s); retried in the next pass", err)
             return 0
         self._interrupted = {intent.intent_id for intent in open_now}
         if open_now:
-            log.warning("%d check-out(s) left open by the last run; asking the ILS", len(open_now))
+            log.warning(
+                "%d check-out(s), return(s) or renewal(s) left open by the last run; "
+                "asking the ILS",
+                len(open_now),
+            )
         return len(open_now)
 
     def reconcile_once(self) -> ReconcileResult:
@@ -160,11 +245,14 @@ class Reconciler:
         """
         with self._pass_lock:
             try:
-                intents = self._log.open_checkouts()
+                intents: list[CheckoutIntent | ItemIntent] = [
+                    *self._log.open_checkouts(),
+                    *self._log.open_items(),
+                ]
             except StorageFailed as err:
-                log.error("reconciliation cannot read open check-outs: %s", err)
+                log.error("reconciliation cannot read open intents: %s", err)
                 return ReconcileResult()
-            lent = not_lent = 0
+            counts = {"lent": 0, "not_lent": 0, "returned": 0, "renewed": 0, "not_done": 0}
             now = self._clock.now()
             ready = [intent for intent in intents if self._may_settle(intent, now)]
             for index, intent in enumerate(ready):
@@ -172,14 +260,17 @@ class Reconciler:
                     status = self._ils.item_status(intent.item_barcode)
                 except IlsUnavailable as err:
                     log.warning(
-                        "reconciliation: ILS unavailable (%s); %d check-out(s) stay open, "
+                        "reconciliation: ILS unavailable (%s); %d intent(s) stay open, "
                         "asked again in %g s",
                         err,
                         len(ready) - index,
                         self.period,
                     )
                     break
-                outcome = decide(intent, status)
+                if isinstance(intent, CheckoutIntent):
+                    outcome = decide(intent, status)
+                else:
+                    outcome = decide_item(intent, status)
                 if outcome is None:
                     log.warning(
                         "reconciliation: ILS says item %s is on loan but gives no due date; "
@@ -193,33 +284,38 @@ class Reconciler:
                     log.error("reconciliation could not store its result: %s", err)
                     break
                 self._interrupted.discard(intent.intent_id)
-                if isinstance(outcome, CheckoutConfirmed):
-                    lent += 1
+                found = _FOUND[type(outcome)]
+                counts[found] += 1
+                if found in ("lent", "returned", "renewed"):
                     log.warning(
-                        "reconciliation: the ILS lent item %s; loan recorded from intent %s",
+                        "reconciliation: the ILS %s item %s; recorded from intent %s",
+                        found,
                         intent.item_barcode,
                         intent.intent_id,
                     )
-                else:
-                    not_lent += 1
-            result = ReconcileResult(lent, not_lent, len(intents) - lent - not_lent)
+            result = ReconcileResult(still_open=len(intents) - sum(counts.values()), **counts)
             if result.settled:
                 log.info(
-                    "reconciliation: %d lent, %d not lent, %d still open",
+                    "reconciliation: %d lent, %d not lent, %d returned, %d renewed, "
+                    "%d not done, %d still open",
                     result.lent,
                     result.not_lent,
+                    result.returned,
+                    result.renewed,
+                    result.not_done,
                     result.still_open,
                 )
             return result
 
     def observe(self, answer: Event) -> None:
-        """Command-runner hook (worker thread): after a failed check-out, reconcile soon."""
+        """Command-runner hook (worker thread): after a failed check-out, or an answer that
+        left an intent open, reconcile soon."""
         failed = isinstance(answer, CommandFailed)
         unrecorded = isinstance(answer, CheckoutDone) and (
             answer.answer.refusal is Refusal.NOT_RECORDED
             or answer.answer.refusal is Refusal.KIOSK_FAULT
         )
-        if failed or unrecorded:
+        if failed or unrecorded or (isinstance(answer, Answer) and answer.leaves_intent_open):
             self.request()
 
     def request(self) -> None:
@@ -245,7 +341,7 @@ class Reconciler:
         with self._done:
             return self._done.wait_for(lambda: self._passes > after, timeout)
 
-    def _may_settle(self, intent: CheckoutIntent, now: dt.datetime) -> bool:
+    def _may_settle(self, intent: CheckoutIntent | ItemIntent, now: dt.datetime) -> bool:
         if intent.answered or intent.intent_id in self._interrupted:
             return True
         return (now - intent.created_at).total_seconds() >= self.settle_after

@@ -9,7 +9,9 @@ a check-out intent without a loan) returns None and no outbox row is added.
 Check-out intents (:meth:`SqlCirculationLog.begin_checkout`) are committed before the ILS
 is asked. Recording :class:`~kiosk.core.model.CheckoutConfirmed` resolves the intent in the
 same transaction as the loan row and its outbox row, and is idempotent: when the worker and
-reconciliation both confirm the same intent, the loan is stored once.
+reconciliation both confirm the same intent, the loan is stored once. Returns and
+renewals have intents of their own (:meth:`SqlCirculationLog.begin_items`, table
+``item_intents``), resolved the same way by the outcome that names them.
 
 The outbox payload is exactly what central will receive. It carries no patron barcode or
 name: central only counts circulation, patrons' identity stays in the library.
@@ -22,7 +24,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,10 +33,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from kiosk.core import wire
-from kiosk.core.model import CheckoutIntent, Loan, Outcome
+from kiosk.core.model import CheckoutIntent, ItemAction, ItemIntent, Loan, Outcome
 from kiosk.core.ports import StorageFailed
 from kiosk.storage import recorders
-from kiosk.storage.models import CheckoutIntentRecord, LoanRecord, OutboxEvent
+from kiosk.storage.models import CheckoutIntentRecord, ItemIntentRecord, LoanRecord, OutboxEvent
 
 _log = logging.getLogger(__name__)
 
@@ -205,9 +207,88 @@ class SqlCirculationLog:
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
             raise StorageFailed(f"local store could not list open check-outs: {reason}") from exc
 
+    def begin_items(
+        self,
+        action: ItemAction,
+        items: Sequence[tuple[str, bool, dt.date | None]],
+        at: dt.datetime,
+        patron_barcode: str | None = None,
+    ) -> list[ItemIntent]:
+        """Store and commit, in one transaction, the intents to return or renew items.
+
+        Args:
+            action: return or renewal.
+            items: per item, its barcode, whether it was on loan before asking and its
+                due date before asking (None when not known).
+            at: when the ILS is asked, timezone-aware.
+            patron_barcode: whose loans are renewed (None for returns).
+
+        Returns:
+            The intents, in the order of ``items``.
+
+        Raises:
+            ValueError: ``at`` is naive (a programming error).
+            StorageFailed: nothing was stored.
+        """
+        recorders.aware(at, "at")
+        intents = [
+            ItemIntent(
+                self._new_event_id(),
+                action,
+                barcode,
+                at,
+                on_loan_before=on_loan,
+                due_before=_date_or_none(due),
+                patron_barcode=patron_barcode,
+            )
+            for barcode, on_loan, due in items
+        ]
+        try:
+            with self._sessions.begin() as session:
+                session.add_all(
+                    ItemIntentRecord(
+                        intent_id=intent.intent_id,
+                        kiosk_id=self._kiosk_id,
+                        action=action.value,
+                        item_barcode=intent.item_barcode,
+                        patron_barcode=patron_barcode,
+                        on_loan_before=intent.on_loan_before,
+                        due_before=intent.due_before,
+                        created_at=at,
+                        answered=False,
+                    )
+                    for intent in intents
+                )
+        except SQLAlchemyError as exc:
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+            raise StorageFailed(
+                f"local store could not record the intent to {action.value} "
+                f"{len(intents)} item(s): {reason}"
+            ) from exc
+        return intents
+
+    def open_items(self) -> list[ItemIntent]:
+        """Return and renewal intents not resolved yet, oldest first (see open_checkouts).
+
+        Raises:
+            StorageFailed: the store could not be read.
+        """
+        query = select(ItemIntentRecord).where(ItemIntentRecord.resolution.is_(None))
+        try:
+            with self._sessions() as session:
+                rows = session.scalars(query.order_by(ItemIntentRecord.id)).all()
+                with self._unsettled_lock:
+                    unsettled = set(self._unsettled)
+                return [_item_intent(row, row.intent_id in unsettled) for row in rows]
+        except SQLAlchemyError as exc:
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+            raise StorageFailed(
+                f"local store could not list open returns and renewals: {reason}"
+            ) from exc
+
     def _mark_unsettled(self, outcome: Outcome, *, failed: bool) -> None:
-        intent_id = getattr(outcome, "intent_id", None)
-        if intent_id is None:
+        intent_id = getattr(outcome, "intent_id", "")
+        if not intent_id:
             return
         with self._unsettled_lock:
             if failed:
@@ -247,6 +328,26 @@ def _checkout_intent(row: CheckoutIntentRecord, unsettled: bool) -> CheckoutInte
         patron_barcode=row.patron_barcode,
         item_barcode=row.item_barcode,
         created_at=row.created_at,
+        answered=row.answered or unsettled,
+    )
+
+
+def _date_or_none(value: dt.date | None) -> dt.date | None:
+    # A datetime is a date too, but the Date column would keep its time of day.
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def _item_intent(row: ItemIntentRecord, unsettled: bool) -> ItemIntent:
+    return ItemIntent(
+        intent_id=row.intent_id,
+        action=ItemAction(row.action),
+        item_barcode=row.item_barcode,
+        created_at=row.created_at,
+        on_loan_before=row.on_loan_before,
+        due_before=row.due_before,
+        patron_barcode=row.patron_barcode,
         answered=row.answered or unsettled,
     )
 

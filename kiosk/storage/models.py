@@ -140,6 +140,35 @@ class CheckoutIntentRecord(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class ItemIntentRecord(Base):
+    """A return or renewal the kiosk was about to ask the ILS for, committed before asking.
+
+    ``action`` is ``return`` or ``renewal``. ``on_loan_before`` and ``due_before`` are what
+    the kiosk knew of the loan before asking; ``patron_barcode`` is set for renewals only.
+    ``resolution`` is NULL while open, then ``done`` (``event_id`` names the return or
+    renewal row stored in the same transaction) or ``not_done``. ``answered`` says the ILS
+    call ended without an answer. ``reason`` is for technicians.
+    """
+
+    __tablename__ = "item_intents"
+    __table_args__ = (Index("ix_item_intents_resolution", "resolution"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    intent_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    item_barcode: Mapped[str] = mapped_column(String(32))
+    patron_barcode: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    on_loan_before: Mapped[bool] = mapped_column(Boolean)
+    due_before: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    resolution: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class ReturnRecord(Base):
     """An item returned at this kiosk: the fine charged and where it went. No patron."""
 

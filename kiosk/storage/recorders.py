@@ -11,6 +11,13 @@ intent in the same transaction as the loan row and is idempotent (the worker and
 reconciliation may both confirm the same intent; the loan is stored once). A
 :class:`~kiosk.core.model.CheckoutNotLent` that carries the patron's refusal also stores
 the refusal and its report; reconciliation's findings carry none.
+
+Return and renewal intents (``item_intents``) work the same way: a
+:class:`~kiosk.core.model.Return` or :class:`~kiosk.core.model.Renewal` that names its
+intent resolves it as ``done`` in the transaction that adds its row, once only (a second
+recording of the same intent, by the worker and reconciliation, adds nothing); a
+:class:`~kiosk.core.model.Refused` naming one resolves it as ``not_done`` with the
+refusal's row.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from kiosk.core.model import (
     CheckoutNotLent,
     CheckoutUnanswered,
     FeeAccepted,
+    ItemIntentNotDone,
+    ItemIntentUnanswered,
     Loan,
     Outcome,
     Rating,
@@ -39,6 +48,7 @@ from kiosk.core.model import (
 from kiosk.storage.models import (
     CheckoutIntentRecord,
     FeeAcceptanceRecord,
+    ItemIntentRecord,
     LoanRecord,
     RatingRecord,
     RefusalRecord,
@@ -56,6 +66,7 @@ def aware(moment: dt.datetime, what: str) -> dt.datetime:
 
 
 LENT, NOT_LENT = "lent", "not_lent"  # values of checkout_intents.resolution
+DONE, NOT_DONE = "done", "not_done"  # values of item_intents.resolution
 
 _Recorded = tuple[wire.Report, dt.datetime] | None
 
@@ -100,6 +111,8 @@ def _record_return(
     session: Session, event_id: str, kiosk_id: str, now: dt.datetime, returned: Return
 ) -> _Recorded:
     aware(returned.returned_at, "return.returned_at")
+    if not _resolve_done(session, returned.intent_id, event_id, now):
+        return None
     sort = returned.sort.value if returned.sort is not None else ""
     session.add(
         ReturnRecord(
@@ -127,6 +140,8 @@ def _record_renewal(
     session: Session, event_id: str, kiosk_id: str, now: dt.datetime, renewal: Renewal
 ) -> _Recorded:
     aware(renewal.renewed_at, "renewal.renewed_at")
+    if not _resolve_done(session, renewal.intent_id, event_id, now):
+        return None
     session.add(
         RenewalRecord(
             event_id=event_id,
@@ -162,9 +177,84 @@ def _add_refusal(session: Session, event_id: str, kiosk_id: str, refused: Refuse
 
 
 def _record_refused(
-    session: Session, event_id: str, kiosk_id: str, _now: dt.datetime, refused: Refused
+    session: Session, event_id: str, kiosk_id: str, now: dt.datetime, refused: Refused
 ) -> _Recorded:
+    if refused.intent_id and not _resolve_item_intent(
+        session, refused.intent_id, NOT_DONE, now, refused.reason.value
+    ):
+        return None  # already resolved (reconciliation was first): recorded once only
     return _add_refusal(session, event_id, kiosk_id, refused)
+
+
+def _item_intent(intent_id: str) -> Any:
+    return ItemIntentRecord.intent_id == intent_id
+
+
+def _resolve_done(session: Session, intent_id: str, event_id: str, now: dt.datetime) -> bool:
+    """Resolve a return's or renewal's intent as done; False when it already was.
+
+    The UPDATE comes first so this transaction takes the write lock before it reads: a
+    concurrent recording of the same intent waits, then finds it done. An intent that
+    was resolved ``not_done`` (reconciliation asked before the answer was stored) is
+    corrected: the ILS's own answer wins. An unknown intent (it could not be written)
+    does not stop the outcome from being stored.
+    """
+    if not intent_id:
+        return True
+    resolved = session.execute(
+        update(ItemIntentRecord)
+        .where(
+            _item_intent(intent_id),
+            or_(ItemIntentRecord.resolution.is_(None), ItemIntentRecord.resolution != DONE),
+        )
+        .values(resolution=DONE, resolved_at=now, event_id=event_id, reason=None)
+    )
+    if _rows(resolved):
+        return True
+    known = session.scalar(select(ItemIntentRecord.resolution).where(_item_intent(intent_id)))
+    if known == DONE:
+        log.info("item intent %s already recorded as done", intent_id)
+        return False
+    log.warning("item intent %s unknown; recording its outcome anyway", intent_id)
+    return True
+
+
+def _resolve_item_intent(
+    session: Session, intent_id: str, resolution: str, now: dt.datetime, reason: str
+) -> bool:
+    """Resolve an open item intent; False when it was resolved already (or is unknown and
+    ``resolution`` is not done: nothing to record twice)."""
+    resolved = session.execute(
+        update(ItemIntentRecord)
+        .where(_item_intent(intent_id), ItemIntentRecord.resolution.is_(None))
+        .values(resolution=resolution, resolved_at=now, reason=reason[:200])
+    )
+    if _rows(resolved):
+        return True
+    known = session.scalar(select(ItemIntentRecord.id).where(_item_intent(intent_id)))
+    return known is None  # an intent that could not be written: keep the refusal
+
+
+def _record_item_not_done(
+    session: Session, _event_id: str, _kiosk_id: str, now: dt.datetime, outcome: ItemIntentNotDone
+) -> _Recorded:
+    _resolve_item_intent(session, outcome.intent_id, NOT_DONE, now, outcome.reason)
+    return None
+
+
+def _record_item_unanswered(
+    session: Session,
+    _event_id: str,
+    _kiosk_id: str,
+    _now: dt.datetime,
+    outcome: ItemIntentUnanswered,
+) -> _Recorded:
+    session.execute(
+        update(ItemIntentRecord)
+        .where(_item_intent(outcome.intent_id), ItemIntentRecord.resolution.is_(None))
+        .values(answered=True, reason=outcome.reason[:200])
+    )
+    return None
 
 
 def _record_fee_accepted(
@@ -264,6 +354,8 @@ RECORDERS: dict[type, tuple[Recorder, str]] = {
     Renewal: (_record_renewal, "renewal"),
     Refused: (_record_refused, "refusal"),
     FeeAccepted: (_record_fee_accepted, "fee acceptance"),
+    ItemIntentNotDone: (_record_item_not_done, "unfinished return or renewal"),
+    ItemIntentUnanswered: (_record_item_unanswered, "unanswered return or renewal"),
 }
 
 

@@ -21,7 +21,7 @@ import pytest
 from flows.harness import FlowKiosk
 from sqlalchemy import text
 
-from kiosk.core.model import CheckinAnswer
+from kiosk.core.model import CheckinAnswer, ItemStatus
 from kiosk.core.ports import IlsBackend, IlsUnavailable, StorageFailed
 from kiosk.ils.local import demo_data as demo
 
@@ -240,6 +240,9 @@ def test_an_unknown_barcode_is_explained_and_its_refusal_stored(kiosk: FlowKiosk
 class DownIls:
     """A library system that cannot be reached."""
 
+    def item_status(self, item_barcode: str) -> ItemStatus | None:
+        raise IlsUnavailable("connection refused")
+
     def checkin(self, item_barcode: str, now: dt.datetime) -> CheckinAnswer:
         raise IlsUnavailable("connection refused")
 
@@ -268,6 +271,9 @@ class SlowIls:
         self.real = real
         self.entered: queue.Queue[str] = queue.Queue()
         self.gate = threading.Event()
+
+    def item_status(self, item_barcode: str) -> ItemStatus | None:
+        return self.real.item_status(item_barcode)
 
     def checkin(self, item_barcode: str, now: dt.datetime) -> CheckinAnswer:
         self.entered.put(item_barcode)

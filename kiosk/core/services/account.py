@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kiosk.core.events import (
@@ -42,12 +43,15 @@ from kiosk.core.i18n import rupiah
 from kiosk.core.model import (
     Account,
     BarcodeKind,
+    ItemAction,
+    ItemIntentUnanswered,
     Refusal,
     Refused,
     Renewal,
     RenewAnswer,
 )
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
+from kiosk.core.ports import StorageFailed
 from kiosk.core.services import feedback, receipt, recording, signin
 from kiosk.core.services.account_view import (
     KEY,
@@ -87,10 +91,16 @@ class AccountLoaded(Answer):
 
 @dataclass(frozen=True)
 class Renew(Command):
-    """Renew one loan (``item_barcode``) or, with ``item_barcode`` empty, every loan."""
+    """Renew one loan (``item_barcode``) or, with ``item_barcode`` empty, every loan.
+
+    ``dues`` are the loans it is for as the patron was shown them (item, due date): each
+    becomes a renewal intent, so that a renewal whose answer is lost can be told later by
+    its due date having moved.
+    """
 
     card: str
     item_barcode: str = ""
+    dues: tuple[tuple[str, dt.date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,11 @@ class RenewResult:
 @dataclass(frozen=True)
 class Renewed(Answer):
     results: tuple[RenewResult, ...]
+
+    @property
+    def leaves_intent_open(self) -> bool:
+        """A renewal the ILS granted but the store did not: reconciliation should run soon."""
+        return any(not result.stored for result in self.results if result.answer.ok)
 
 
 # ----- entering ------------------------------------------------------------------------------
@@ -147,14 +162,16 @@ def _action(session: Session, event: ActionChosen) -> list[Command]:
             if line.loan.item_barcode == event.key and can_try(line):
                 line.state = LoanState.PENDING
                 session.notice = None
-                return [Renew(session.session_no, card, line.loan.item_barcode)]
+                item = line.loan.item_barcode
+                return [Renew(session.session_no, card, item, ((item, line.due or line.loan.due),))]
     elif event.action == "renew_all":
         waiting = [line for line in shown.loans if can_try(line)]
         if waiting and not session.busy:
             for line in waiting:
                 line.state = LoanState.PENDING
             session.notice = None
-            return [Renew(session.session_no, card)]
+            dues = tuple((line.loan.item_barcode, line.due or line.loan.due) for line in waiting)
+            return [Renew(session.session_no, card, dues=dues)]
     return []
 
 
@@ -266,34 +283,61 @@ def run_load_account(ports: Ports, command: LoadAccount) -> Event:
 def run_renew(ports: Ports, command: Renew) -> Event:
     """Renew one loan or all, storing each renewal before the patron sees it.
 
-    A renewal the ILS granted is stored with its outbox report, retried a few times; if
-    that stays impossible its row still says renewed (it is, at the library) and asks
-    the patron to tell a librarian. Each refusal is stored as ``Refused`` with the item.
+    Each loan's renewal intent (its due date as shown) is committed first; without them
+    the ILS is not asked and every row says why (``KIOSK_FAULT``). A renewal the ILS
+    granted is stored with its outbox report, resolving its intent, retried a few times;
+    if that stays impossible its row still says renewed (it is, at the library) and asks
+    the patron to tell a librarian, and reconciliation stores it later. Each refusal is
+    stored as ``Refused`` with the item. A call that ended without an answer, and a loan
+    the ILS's answer left out, leave their intents to reconciliation.
     """
     at = ports.clock.now()
-    if command.item_barcode:
-        answers = [ports.ils.renew(command.card, command.item_barcode, at)]
-    else:
-        answers = ports.ils.renew_all(command.card, at)
+    wanted = [(item, True, due) for item, due in command.dues]
+    try:
+        intents = ports.log.begin_items(ItemAction.RENEWAL, wanted, at, command.card)
+    except StorageFailed as err:
+        log.error("renewal not attempted, the kiosk could not store its intent: %s", err)
+        faults = (RenewAnswer(item, refusal=Refusal.KIOSK_FAULT) for item, _due in command.dues)
+        return Renewed(command.session_no, tuple(RenewResult(answer) for answer in faults))
+    open_intents = {intent.item_barcode: intent.intent_id for intent in intents}
+    try:
+        if command.item_barcode:
+            answers = [ports.ils.renew(command.card, command.item_barcode, at)]
+        else:
+            answers = ports.ils.renew_all(command.card, at)
+    except Exception as err:
+        _leave_open(ports, open_intents.values(), type(err).__name__)
+        raise
     results = []
     for answer in answers:
+        intent_id = open_intents.pop(answer.item_barcode, "")
         if answer.ok:
-            results.append(RenewResult(answer, _store_renewal(ports, answer, at)))
+            results.append(RenewResult(answer, _store_renewal(ports, answer, at, intent_id)))
         else:
             refusal = answer.refusal or Refusal.KIOSK_FAULT
-            refused = Refused(NAME, refusal, at, answer.item_barcode)
+            refused = Refused(NAME, refusal, at, answer.item_barcode, intent_id=intent_id)
             recording.record_quietly(ports, refused, f"a refused renewal ({refusal.value})")
             results.append(RenewResult(answer))
+    _leave_open(ports, open_intents.values(), "the ILS's answer did not name this loan")
     return Renewed(command.session_no, tuple(results))
 
 
-def _store_renewal(ports: Ports, answer: RenewAnswer, at: dt.datetime) -> bool:
+def _leave_open(ports: Ports, intent_ids: Iterable[str], reason: str) -> None:
+    """Mark renewal intents whose outcome is unknown as answered: reconciliation asks."""
+    for intent_id in intent_ids:
+        unanswered = ItemIntentUnanswered(intent_id, reason)
+        recording.record_quietly(
+            ports, unanswered, f"how renewal intent {intent_id} ended (reconciliation asks)"
+        )
+
+
+def _store_renewal(ports: Ports, answer: RenewAnswer, at: dt.datetime, intent_id: str) -> bool:
     """Store a renewal the ILS granted, retrying; False when it stayed impossible."""
     if answer.due is None:
         log.error("renewal of item %s granted without a new due date; not stored",
                   answer.item_barcode[-4:])  # fmt: skip
         return False
-    renewal = Renewal(answer.item_barcode, answer.title, answer.due, at)
+    renewal = Renewal(answer.item_barcode, answer.title, answer.due, at, intent_id=intent_id)
     return recording.store_or_tell(ports, renewal, "renewal", answer.item_barcode)
 
 

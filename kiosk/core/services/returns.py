@@ -14,11 +14,15 @@ who scans their card here most often thinks returning needs one, and jumping to 
 screen would take away the list they are reading. To borrow next, Finish, then scan the
 card on the summary, which starts their borrowing at once.)
 
-Command: :class:`Checkin` (one item), run by :func:`run_checkin`: a return the ILS took is
-stored with its outbox report *before* the line shows it as returned; a store that keeps
-failing still shows it returned, with "please tell a librarian" (``NOT_RECORDED``). A
-refusal is stored as :class:`~kiosk.core.model.Refused`; an ILS that is down or too slow
-is no refusal and is not stored: the line says the book was not returned and what to do.
+Command: :class:`Checkin` (one item), run by :func:`run_checkin`: the kiosk asks the ILS
+about the item, commits an :class:`~kiosk.core.model.ItemIntent` (what it knew of the
+loan), then asks the ILS to take it back. A return the ILS took is stored with its outbox
+report, resolving the intent, *before* the line shows it as returned; a store that keeps
+failing still shows it returned, with "please tell a librarian" (``NOT_RECORDED``), and
+the open intent lets reconciliation store it later. A refusal is stored as
+:class:`~kiosk.core.model.Refused`; an ILS that is down or too slow is no refusal and is
+not stored: the line says the book was not returned (yet) and what to do, and
+reconciliation finds out later what the ILS did.
 """
 
 from __future__ import annotations
@@ -37,8 +41,18 @@ from kiosk.core.events import (
     FinishPressed,
 )
 from kiosk.core.i18n import rupiah
-from kiosk.core.model import BarcodeKind, CheckinAnswer, Refusal, Refused, Return, SortBin
+from kiosk.core.model import (
+    BarcodeKind,
+    CheckinAnswer,
+    ItemAction,
+    ItemIntentUnanswered,
+    Refusal,
+    Refused,
+    Return,
+    SortBin,
+)
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
+from kiosk.core.ports import StorageFailed
 from kiosk.core.services import feedback, receipt, recording
 from kiosk.core.session import ItemLine, LineStatus, Notice, Ports, Session, failure_refusal
 
@@ -66,6 +80,11 @@ class CheckinDone(Answer):
 
     answer: CheckinAnswer
     recorded: bool = True
+
+    @property
+    def leaves_intent_open(self) -> bool:
+        """A return the ILS took but the store did not: reconciliation should run soon."""
+        return not self.recorded
 
 
 # ----- what a line says -----------------------------------------------------------------------
@@ -251,24 +270,52 @@ def _receipt_content(session: Session) -> receipt.ReceiptContent:
 def run_checkin(ports: Ports, command: Checkin) -> Event:
     """Return one item: ask the ILS, then store what happened before the patron sees it.
 
-    A return the ILS took is stored (:class:`~kiosk.core.model.Return` with its outbox
-    report), retried a few times; if that stays impossible the answer says so and the line
-    asks the patron to tell a librarian (the book *is* returned in the library's system).
-    A refusal is stored as :class:`~kiosk.core.model.Refused`; if that fails it is only
-    logged, since the patron's line says "not returned" either way. ``IlsUnavailable`` is
-    turned into an answer by the runner.
+    First the item's status (was it on loan, due when) is asked and committed as the
+    return's intent; without the intent the ILS is not asked and the patron takes the
+    book to the desk (``KIOSK_FAULT``). A return the ILS took is stored
+    (:class:`~kiosk.core.model.Return` with its outbox report, resolving the intent),
+    retried a few times; if that stays impossible the answer says so and the line asks the
+    patron to tell a librarian (the book *is* returned in the library's system), and
+    reconciliation stores it later. A refusal is stored as
+    :class:`~kiosk.core.model.Refused`; if that fails it is only logged, since the patron's
+    line says "not returned" either way. ``IlsUnavailable`` is turned into an answer by the
+    runner; a call that ended without an answer leaves the intent to reconciliation.
     """
     at = ports.clock.now()
-    answer = ports.ils.checkin(command.item_barcode, at)
+    barcode = command.item_barcode
+    before = ports.ils.item_status(barcode)
+    on_loan = before is not None and before.on_loan
+    try:
+        (intent,) = ports.log.begin_items(
+            ItemAction.RETURN, [(barcode, on_loan, before.due if before else None)], at
+        )
+    except StorageFailed as err:
+        log.error("return not attempted, the kiosk could not store its intent: %s", err)
+        return CheckinDone(command.session_no, CheckinAnswer(barcode, refusal=Refusal.KIOSK_FAULT))
+    try:
+        answer = ports.ils.checkin(barcode, at)
+    except Exception as err:
+        unanswered = ItemIntentUnanswered(intent.intent_id, type(err).__name__)
+        recording.record_quietly(
+            ports, unanswered, f"how return intent {intent.intent_id} ended (reconciliation asks)"
+        )
+        raise
     if answer.ok:
         returned = Return(
-            answer.item_barcode, answer.title, at, answer.fine, answer.sort, answer.destination
+            answer.item_barcode,
+            answer.title,
+            at,
+            answer.fine,
+            answer.sort,
+            answer.destination,
+            intent_id=intent.intent_id,
         )
         stored = recording.store_or_tell(ports, returned, "return", answer.item_barcode)
         return CheckinDone(command.session_no, answer, stored)
-    refused = Refused(SERVICE, answer.refusal or Refusal.KIOSK_FAULT, at, command.item_barcode)
+    refusal = answer.refusal or Refusal.KIOSK_FAULT
+    refused = Refused(SERVICE, refusal, at, barcode, intent_id=intent.intent_id)
     # The patron is told "not returned" either way.
-    recording.record_quietly(ports, refused, f"a refused return ({refused.reason.value})")
+    recording.record_quietly(ports, refused, f"a refused return ({refusal.value})")
     return CheckinDone(command.session_no, answer)
 
 

@@ -18,6 +18,9 @@ from kiosk.core import wire
 from kiosk.core.model import (
     CheckoutNotLent,
     FeeAccepted,
+    ItemAction,
+    ItemIntentNotDone,
+    ItemIntentUnanswered,
     Outcome,
     Refusal,
     Refused,
@@ -204,3 +207,44 @@ def test_a_malformed_report_is_refused_by_the_wire_schema(
     wire.decode(data)  # the good one reads
     with pytest.raises(wire.WireError, match=field):
         wire.decode({**data, field: value})
+
+
+# ----- return and renewal intents ------------------------------------------------------------
+
+
+def test_item_intents_are_committed_open_and_listed_oldest_first(engine: Engine) -> None:
+    log = SqlCirculationLog(engine, "kiosk-1", new_event_id=_ids())
+    due = dt.date(2026, 11, 28)
+    log.begin_items(ItemAction.RETURN, [("33171000000018", True, due)], AT)
+    log.begin_items(ItemAction.RENEWAL, [("33171000000026", True, due)], AT, CARD)
+    first, second = log.open_items()
+    assert (first.action, first.item_barcode, first.due_before, first.patron_barcode) == (
+        ItemAction.RETURN,
+        "33171000000018",
+        due,
+        None,  # a return names no patron
+    )
+    assert (second.action, second.patron_barcode) == (ItemAction.RENEWAL, CARD)
+    assert not first.answered and first.created_at == AT
+    log.record(ItemIntentUnanswered(first.intent_id, "IlsUnavailable"))
+    assert [intent.answered for intent in log.open_items()] == [True, False]
+
+
+def test_a_refusal_after_the_return_was_recorded_adds_nothing(engine: Engine) -> None:
+    log = SqlCirculationLog(engine, "kiosk-1", new_event_id=_ids())
+    [intent] = log.begin_items(ItemAction.RETURN, [("33171000000018", True, None)], AT)
+    log.record(Return("33171000000018", "Laskar Pelangi", AT, intent_id=intent.intent_id))
+    refused = Refused("return", Refusal.NOT_ON_LOAN, AT, "33171000000018", intent.intent_id)
+    log.record(refused)
+    assert _rows(engine, "SELECT count(*) FROM refusals") == [(0,)]
+    assert [event.kind for event in log.pending_outbox()] == ["return"]
+
+
+def test_the_ils_answer_stored_late_corrects_reconciliations_not_done(engine: Engine) -> None:
+    """Reconciliation asked too early and found nothing; the worker's answer then wins."""
+    log = SqlCirculationLog(engine, "kiosk-1", new_event_id=_ids())
+    [intent] = log.begin_items(ItemAction.RETURN, [("33171000000018", True, None)], AT)
+    log.record(ItemIntentNotDone(intent.intent_id, "reconciled: still on loan"))
+    log.record(Return("33171000000018", "Laskar Pelangi", AT, intent_id=intent.intent_id))
+    assert _rows(engine, "SELECT resolution, reason FROM item_intents") == [("done", None)]
+    assert _rows(engine, "SELECT count(*) FROM returns") == [(1,)]
