@@ -1,7 +1,8 @@
 """Refresh the README's screenshots from the screenshot tour.
 
 Runs the tour (``tests/ui/screen_probe.py tour``, the real screens offscreen) for the
-attract screen, borrowing and the summary, and copies its 1280x800 pictures at normal
+attract screen, borrowing, the summary, my account after a renewal and returning, and
+copies its 1280x800 pictures at normal
 text size, in Indonesian and English, to ``docs/screenshots/<state>-<language>.png``:
 
     python tools/readme_screenshots.py
@@ -21,7 +22,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "screenshots"
-SHOWN = {"idle": "attract", "borrow.scanning": "scanning", "borrow.summary": "summary"}
+SHOWN = {
+    "idle": "attract",
+    "borrow.scanning": "scanning",
+    "borrow.summary": "summary",
+    "account.overview-renewed": "account",
+    "return.scanning": "returning",
+}
 VARIANT = "normal-1280x800"  # the kiosk's default window ([display] in the config)
 LANGUAGES = ("id", "en")
 
