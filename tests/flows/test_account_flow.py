@@ -189,11 +189,33 @@ def test_renew_one_is_stored_with_its_report_before_the_row_says_renewed(
 
     kiosk.vm.finish()
     assert kiosk.vm.screen == "account.summary"
-    assert kiosk.vm.state_texts["count"] == "1 buku diperpanjang:"
-    [line] = kiosk.vm.state_rows["renewed"]
+    assert kiosk.vm.state_texts["count"] == "1 buku diperpanjang."
+    assert kiosk.vm.state_texts["totals"].startswith(
+        "Anda sekarang meminjam 1 buku. Jatuh tempo terdekat: "
+    )
+    [line] = [row for row in kiosk.vm.state_rows["loans"] if row["key"] == NEGERI]
     assert (line["title"], line["detail"]) == ("Negeri Para Bedebah", row["detail"])
     kiosk.vm.finish()  # Done: then the rating, with nothing of Yohana's
     assert kiosk.vm.screen == "rate"
+
+
+def test_the_summary_lists_every_loan_and_what_is_owed_even_with_nothing_renewed(
+    kiosk: FlowKiosk,
+) -> None:
+    """A patron who only looked at their account leaves with the same list on screen as on
+    the receipt: every loan with its word and date, the nearest due date, the fines."""
+    sign_in(kiosk, DEWI, DEWI_PIN)
+    act(kiosk, "renew_all")  # each of Dewi's loans is refused, each with its reason
+    kiosk.vm.finish()
+    assert kiosk.vm.screen == "account.summary"
+    assert kiosk.vm.state_texts["count"] == "Tidak ada buku yang diperpanjang."
+    totals = kiosk.vm.state_texts["totals"]
+    assert totals.startswith("Anda sekarang meminjam 4 buku. Jatuh tempo terdekat: ")
+    assert totals.endswith("Denda Anda saat ini: Rp 20.000.")
+    rows = kiosk.vm.state_rows["loans"]
+    assert [row["key"] for row in rows] == [HUJAN, SANG_PEMIMPI, BUMI, MATAHARI]
+    assert {row["label"] for row in rows} == {"Tidak diperpanjang"}
+    assert all(row["action"] == "" for row in rows)  # nothing to press on a summary
 
 
 def test_renew_all_gives_each_loan_its_own_answer_and_stores_each_refusal(

@@ -427,6 +427,28 @@ def test_an_account_receipt_lists_each_renewal_answer_the_loans_and_the_fines(
     assert demo.DEWI.barcode not in printed
 
 
+def test_an_account_receipt_without_renewals_lists_every_loan_with_its_date(
+    kiosk: FlowKiosk, printer: PrinterSimulator
+) -> None:
+    """GIVEN Dewi only looked at her account WHEN she prints the receipt THEN each loan is
+    on it with its due date, the late ones with how late they are."""
+    from kiosk.ils.local import demo_data as demo
+
+    kiosk.vm.choose("account")
+    kiosk.scan(demo.DEWI.barcode)
+    kiosk.type(demo.DEWI.pin)
+    kiosk.settle()
+    kiosk.vm.finish()
+    kiosk.vm.print_receipt()
+    kiosk.settle()
+    [receipt] = printer.wait_for_receipts(1)
+    texts = [text for text in receipt.texts if text]
+    after = {texts[i]: texts[i + 1] for i in range(len(texts) - 1)}
+    assert after["Sang Pemimpi"] == ("Seharusnya kembali 16 November 2026. Sudah terlambat 5 hari.")
+    assert after["Bumi"] == "Kembalikan paling lambat 27 November 2026."
+    assert "Tidak ada buku yang diperpanjang." in texts
+
+
 def test_a_loan_fee_accepted_is_on_the_receipt(kiosk: FlowKiosk, printer: PrinterSimulator) -> None:
     """GIVEN Sutrisno accepted the DVD's loan fee WHEN he prints the receipt THEN the DVD's
     line and the totals say the fee to pay at the desk."""

@@ -59,8 +59,10 @@ from kiosk.core.services.account_view import (
     LoanLine,
     LoanState,
     can_try,
+    next_due,
     overview_rows,
     overview_texts,
+    renewed_count,
     summary_rows,
     summary_texts,
     view,
@@ -238,8 +240,9 @@ def _end_session(session: Session, _event: Event) -> list[Command]:
 
 
 def _receipt_content(session: Session) -> receipt.ReceiptContent:
-    """The account receipt: each loan renewed (its new due date) or refused (why), the
-    loans now, the nearest due date and the fines owed."""
+    """The account receipt: every loan (renewed with its new due date, refused and why,
+    or its due date), how many were renewed, the loans now, the nearest due date and the
+    fines owed: what the summary screen shows."""
     shown = view(session)
     items = []
     for line in shown.loans:
@@ -249,22 +252,22 @@ def _receipt_content(session: Session) -> receipt.ReceiptContent:
             detail = Notice("receipt.not_renewed").followed_by(
                 Notice(f"refusal.{line.refusal.value}")
             )
+        elif line.loan.overdue_days:
+            detail = Notice.of("account.was_due", date=line.loan.due).followed_by(
+                Notice.counted(
+                    "account.overdue_for", "account.overdue_for_plural", line.loan.overdue_days
+                )
+            )
         else:
-            continue
+            detail = Notice.of("line.due_sentence", date=line.loan.due)
         items.append(receipt.ReceiptItem(line.loan.title, detail))
-    renewed = len(shown.renewed())
-    totals = [
-        Notice.counted("account.summary_count", "account.summary_count_plural", renewed)
-        if renewed
-        else Notice("account.summary_none", is_error=False)
-    ]
+    totals = [renewed_count(session)]
     if shown.loans:
         count = len(shown.loans)
         totals.append(Notice.counted("receipt.loans_total", "receipt.loans_total_plural", count))
-        today = session.clock.now().date()
-        dues = [due for line in shown.loans if (due := line.due or line.loan.due) >= today]
-        if dues:  # the next date to come; overdue loans say so on their own lines
-            totals.append(Notice.of("receipt.next_due", date=min(dues)))
+        due = next_due(session)
+        if due is not None:
+            totals.append(Notice.of("receipt.next_due", date=due))
     if shown.account is not None and shown.account.fines_total:
         owed = rupiah(shown.account.fines_total)
         totals.append(Notice.of("receipt.fines_owed", amount=owed))

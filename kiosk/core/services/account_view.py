@@ -236,20 +236,54 @@ def _fine_row(n: int, fine: Fine) -> Row:
 
 
 def summary_texts(session: Session) -> Mapping[str, Notice]:
+    """The account summary's texts: thanks, how many were renewed, and the loans now."""
     name = session.patron.name if session.patron else ""
-    renewed = len(view(session).renewed())
-    count = (
-        Notice.counted("account.summary_count", "account.summary_count_plural", renewed)
-        if renewed
-        else Notice("account.summary_none", is_error=False)
-    )
-    slots = {"title": Notice.of("account.summary_title", is_error=False, name=name), "count": count}
+    slots = {
+        "title": Notice.of("account.summary_title", is_error=False, name=name),
+        "count": renewed_count(session),
+    }
+    now = loans_now(session)
+    if now is not None:
+        slots["totals"] = now
     left = session.seconds_left
     if left is not None:
         slots["closing"] = Notice.of("summary.closing", seconds=round(left))
     return slots
 
 
+def renewed_count(session: Session) -> Notice:
+    """ "You renewed 2 books." or "No books were renewed."."""
+    renewed = len(view(session).renewed())
+    if renewed:
+        return Notice.counted("account.summary_count", "account.summary_count_plural", renewed)
+    return Notice("account.summary_none", is_error=False)
+
+
+def next_due(session: Session) -> dt.date | None:
+    """The nearest due date still to come (overdue loans say so on their own rows)."""
+    today = session.clock.now().date()
+    dues = [due for line in view(session).loans if (due := line.due or line.loan.due) >= today]
+    return min(dues) if dues else None
+
+
+def loans_now(session: Session) -> Notice | None:
+    """ "You now have 4 books on loan. The next one is due on ... Fines you owe now: ..."."""
+    shown = view(session)
+    said: Notice | None = None
+    if shown.loans:
+        said = Notice.counted(
+            "account.summary_loans", "account.summary_loans_plural", len(shown.loans)
+        )
+        due = next_due(session)
+        if due is not None:
+            said = said.followed_by(Notice.of("account.summary_next_due", date=due))
+    if shown.account is not None and shown.account.fines_total:
+        fines = Notice.of("account.summary_fines", amount=rupiah(shown.account.fines_total))
+        said = fines if said is None else said.followed_by(fines)
+    return said
+
+
 def summary_rows(session: Session) -> Mapping[str, Sequence[Row]]:
-    rows = [_loan_row(line) for line in view(session).renewed()]
-    return {"renewed": [Row(r.key, r.title, r.label, r.details, r.tone) for r in rows]}
+    """Every loan as it stands now: renewed, not renewed and why, or as it was."""
+    rows = [_loan_row(line) for line in view(session).loans]
+    return {"loans": [Row(r.key, r.title, r.label, r.details, r.tone) for r in rows]}
