@@ -218,9 +218,14 @@ class FollowScrollView(ScrollView):
     It follows while the patron has not scrolled away; a patron who scrolls up to read
     an earlier line is left there until the next line arrives. With ``follow`` off (the
     summary, read from the top once scanning is over) it stays at the top.
+
+    ``can_scroll`` says its content is taller than it: the kv rule then shows large Up and
+    Down buttons beside it (:meth:`scroll_step`), so every line can be read with taps,
+    never by dragging.
     """
 
     follow = BooleanProperty(True)
+    can_scroll = BooleanProperty(False)
 
     def _get_vbar(self) -> tuple[float, float]:
         # Kivy's bar shrinks with the content down to 1 % of the view: a 10 px sliver in a
@@ -239,7 +244,21 @@ class FollowScrollView(ScrollView):
         super().__init__(**kwargs)
         self._follow = Clock.create_trigger(self._to_newest, -1)
         self._content_height = 0.0
-        self.bind(height=lambda *_args: self._follow())  # laid out (again): place anew
+        # Laid out again (the Up/Down buttons beside it come and go): place anew.
+        self.bind(size=lambda *_args: self._follow())
+        self.bind(height=self._check_overflow, viewport_size=self._check_overflow)
+
+    def _check_overflow(self, *_args: object) -> None:
+        self.can_scroll = self.viewport_size[1] > self.height + 1
+
+    def scroll_step(self, direction: int) -> None:
+        """One tap's scroll: up (+1) or down (-1) by most of the view's height, so the line
+        at the edge stays in sight."""
+        hidden = self.viewport_size[1] - self.height
+        if hidden <= 0:
+            return
+        step = 0.8 * self.height / hidden
+        self.scroll_y = min(1.0, max(0.0, self.scroll_y + direction * step))
 
     def add_widget(self, widget: Widget, *args: Any, **kwargs: Any) -> None:
         super().add_widget(widget, *args, **kwargs)

@@ -69,6 +69,10 @@ def test_borrow_two_books_and_finish(kiosk: Kiosk) -> None:
         "Terima kasih, Sutrisno!",
         "Anda meminjam 2 buku.",
     )
+    # What the receipt's totals say, on the screen too (the printer may have no paper).
+    assert vm.state_texts["totals"] == (
+        "Anda sekarang meminjam 2 buku. Jatuh tempo terdekat: 5 Desember 2026."
+    )
 
     kiosk.wait(11)
     assert vm.screen == "idle"

@@ -352,13 +352,18 @@ def flood(p: Probe) -> Iterator[None]:
     yield
     (item_list,) = p.widgets("ItemList")
     first_row = item_list.children[-1]
-    first_texture = first_row.ids.box.children[-1].texture
+    first_texture = None
     count = int(os.environ.get("PROBE_FLOOD", "60"))
     for serial in range(count):
         p.vm.scan(item_barcode(serial))
         if serial % 10 == 9:
             p.kiosk.settle()
             yield
+            if first_texture is None:
+                # Taken once the list overflows: its Up/Down buttons then appear beside it
+                # and every row is laid out once at the new width. From then on no scan
+                # may touch the first row again.
+                first_texture = first_row.ids.box.children[-1].texture
     p.kiosk.settle()
     yield
     yield
@@ -421,6 +426,23 @@ def summary(p: Probe) -> Iterator[None]:
     (item_list,) = p.widgets("ItemList")
     p.found["drawn"] = [row.canvas in item_list.canvas.children for row in rows]
     p.shot("summary")
+    # A list longer than its view is read with taps on Down, never by dragging.
+    p.found["can_scroll"] = view.can_scroll
+    if view.can_scroll:
+        (buttons,) = [w for w in view.parent.children if type(w).__name__ == "ScrollButtons"]
+        up, down = buttons.children[1], buttons.children[0]  # children are bottom-first
+        p.found["scroll_buttons"] = [p.box(up), p.box(down)]
+        for _tap in range(20):
+            if view.scroll_y <= 0.0:
+                break
+            p.tap(down)
+            yield
+        last = rows[-1]
+        _x, last_y, _w, last_h = p.box(last)
+        p.found["last_row_in_sight_after_taps"] = (
+            view_y - 1 <= last_y and last_y + last_h <= view_y + view_h + 1
+        )
+        p.shot("summary-scrolled")
 
 
 def _inside(inner: list[float], outer: list[float]) -> bool:

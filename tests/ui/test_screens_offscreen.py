@@ -125,6 +125,11 @@ def test_a_summary_longer_than_the_screen_starts_at_the_first_book() -> None:
     found = run_probe("summary", "--language", "en", "--large")
     assert found["screen"] == "borrow.summary"
     assert abs(found["gap_above_rows"]) <= 1
+    # ... and the rest is read with taps on large Up and Down buttons, not by dragging.
+    assert found["can_scroll"]
+    for _x, _y, width, height in found["scroll_buttons"]:
+        assert width >= 44 and height >= 44
+    assert found["last_row_in_sight_after_taps"]
 
 
 def test_keypad_words_and_finish_stand_apart_from_ok(banners: dict[str, Any]) -> None:

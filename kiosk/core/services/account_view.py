@@ -271,14 +271,12 @@ def loans_now(session: Session) -> Notice | None:
     shown = view(session)
     said: Notice | None = None
     if shown.loans:
-        said = Notice.counted(
-            "account.summary_loans", "account.summary_loans_plural", len(shown.loans)
-        )
+        said = Notice.counted("summary.loans_now", "summary.loans_now_plural", len(shown.loans))
         due = next_due(session)
         if due is not None:
-            said = said.followed_by(Notice.of("account.summary_next_due", date=due))
+            said = said.followed_by(Notice.of("summary.next_due", date=due))
     if shown.account is not None and shown.account.fines_total:
-        fines = Notice.of("account.summary_fines", amount=rupiah(shown.account.fines_total))
+        fines = Notice.of("summary.fines_owed", amount=rupiah(shown.account.fines_total))
         said = fines if said is None else said.followed_by(fines)
     return said
 

@@ -291,6 +291,14 @@ def _summary_texts(session: Session) -> Mapping[str, Notice]:
     fees = sum(line.fee for line in session.lines_with(LineStatus.DONE))
     if fees:
         slots["fees"] = Notice.of("summary.fees", amount=loan_fee.rupiah(fees), is_error=False)
+    lent = session.lines_with(LineStatus.DONE)
+    if session.patron is not None and lent:  # what the receipt's totals say too
+        on_card = session.patron.loans_count + len(lent)
+        totals = Notice.counted("summary.loans_now", "summary.loans_now_plural", on_card)
+        dues = [line.due for line in lent if line.due is not None]
+        if dues:
+            totals = totals.followed_by(Notice.of("summary.next_due", date=min(dues)))
+        slots["totals"] = totals
     left = session.seconds_left
     if left is not None:
         slots["closing"] = Notice.of("summary.closing", seconds=round(left))
