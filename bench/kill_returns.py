@@ -80,6 +80,7 @@ LOANS_EACH = 6  # loans per bench patron: Renew all renews at most this many at 
 BURST = 4  # books scanned per return round
 TARGETED = 0.4  # share of rounds killed just after the ILS commits
 STRAY = 0.2  # share of return rounds that also scan a book already returned
+SHOWN = 10  # mismatched items listed by name
 OPEN_SQL = "SELECT count(*) FROM item_intents WHERE resolution IS NULL"
 
 Loans = dict[str, tuple[str, int, str]]
@@ -295,8 +296,10 @@ def report(data: Path, start: Loans, renewals_seen: dict[str, int]) -> int:
     print(f"open intents:                  {open_intents}")
     found = ", ".join(f"{kind} {count}" for kind, count in kinds.items() if count) or "none"
     print(f"mismatches:                    {mismatches}  ({found})")
-    for line in details:
+    for line in details[:SHOWN]:
         print(f"  {line}")
+    if len(details) > SHOWN:
+        print(f"  ... and {len(details) - SHOWN} more")
     return mismatches
 
 
