@@ -26,14 +26,8 @@ Exits 1 on any mismatch. About 2-4 minutes on a 2-core machine.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import os
 import random
-import shutil
-import signal
-import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,77 +37,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench._kiosk_process import Kiosk, first_start, query, wait_settled  # noqa: E402
 from devices.sim import PtyScannerSimulator  # noqa: E402
 from kiosk.ils.local import demo_data  # noqa: E402
 
-WAIT = 60.0  # seconds to wait for a screen; generous for a loaded machine
 BURST = 4  # books scanned per patron per round
 TARGETED = 0.4  # share of rounds killed just after the ILS commits a loan
-
-
-class Kiosk:
-    """One ``kiosk run --headless`` process on ``data_dir``, scanning from ``scanner``."""
-
-    def __init__(self, data_dir: Path, scanner: PtyScannerSimulator, log: Path) -> None:
-        self.screens = data_dir / "screens"
-        shutil.rmtree(self.screens, ignore_errors=True)  # a killed kiosk leaves its last screen
-        env = {**os.environ, "KIVY_HOME": str(data_dir.parent / "kivy-home")}
-        env.pop("KIOSK_CONFIG", None)
-        self._log = log.open("a", encoding="utf-8")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kiosk.cli", "run", "--headless", "--data-dir", str(data_dir),
-             "--screenshot-dir", str(self.screens), "--scanner", scanner.port_path],
-            stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT, text=True,
-            env=env, cwd=REPO,
-        )  # fmt: skip
-
-    def type(self, line: str) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(line + "\n")
-        self.process.stdin.flush()
-
-    def wait_for(self, screen: str) -> bool:
-        """Wait until the named screen shows; False if the process ended or time ran out."""
-        deadline = time.monotonic() + WAIT
-        path = self.screens / "current-screen.txt"
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if f"screen: {screen}\n" in path.read_text(encoding="utf-8"):
-                    return True
-            except FileNotFoundError:
-                pass
-            time.sleep(0.02)
-        return False
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self._finish()
-
-    def stop(self) -> int:
-        self.process.terminate()
-        return self._finish()
-
-    def _finish(self) -> int:
-        try:
-            code = self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            code = self.process.wait()
-        if self.process.stdin is not None:
-            with contextlib.suppress(BrokenPipeError):
-                self.process.stdin.close()
-        self._log.close()
-        return code
-
-
-def query(path: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
-    """A read on a database the kiosk may be writing (WAL or rollback journal).
-
-    Read-write mode although it only reads: after a kill -9 the demo library's hot journal
-    must be rolled back by the first reader, as the ILS itself would on its next open.
-    """
-    with sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=30) as db:
-        return db.execute(sql, args).fetchall()
 
 
 def ils_loans(ils: Path) -> set[tuple[str, str]]:
@@ -208,11 +137,8 @@ def settle(data: Path, scanner: PtyScannerSimulator, log: Path) -> int:
     """Start the kiosk without killing it, let it reconcile, stop it. Returns its exit code."""
     kiosk = Kiosk(data, scanner, log)
     kiosk.wait_for("idle")
-    store = data / "kiosk.sqlite3"
-    deadline = time.monotonic() + WAIT
     open_sql = "SELECT count(*) FROM checkout_intents WHERE resolution IS NULL"
-    while time.monotonic() < deadline and query(store, open_sql)[0][0]:
-        time.sleep(0.1)
+    wait_settled(kiosk, data / "kiosk.sqlite3", open_sql)
     return kiosk.stop()
 
 
@@ -259,12 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         PtyScannerSimulator() as scanner,
     ):
         data, log = Path(tmp) / "data", Path(tmp) / "kiosk.log"
-        kiosk = Kiosk(data, scanner, log)  # creates and seeds the demo library
-        if not kiosk.wait_for("idle"):
-            print(f"the kiosk did not start; log:\n{log.read_text()[-3000:]}", file=sys.stderr)
-            kiosk.kill()
+        if not first_start(data, scanner, log):  # creates and seeds the demo library
             return 2
-        kiosk.stop()
         before = ils_loans(data / "demo-library.sqlite3")
         rounds = kills = 0
         window: set[str] = set()

@@ -26,12 +26,14 @@ from flows.harness import FlowKiosk
 from kiosk.core.model import (
     CheckinAnswer,
     ItemAction,
+    Renewal,
     RenewAnswer,
     Return,
 )
 from kiosk.core.ports import IlsBackend, IlsUnavailable, StorageFailed
 from kiosk.core.services import recording
 from kiosk.ils.local import demo_data as demo
+from kiosk.ils.local.demo_data import DemoItem, DemoLibrary, DemoLoan
 from kiosk.storage import SqlCirculationLog, open_store, recorders
 
 LATE_5 = demo.OVERDUE_5_DAYS.barcode  # Dewi's, 5 days late
@@ -381,6 +383,42 @@ def test_a_loan_left_out_of_renew_all_is_settled_by_asking(tmp_path: Path) -> No
         assert left_out.answered  # nothing runs for it: reconciliation may ask at once
         result = kiosk.parts.reconciler.reconcile_once()
         assert result.settled == 1 and kiosk.store.open_items() == []
+    finally:
+        kiosk.close()
+
+
+def test_renew_all_after_renewing_one_loses_neither_renewal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Renew all renews at the library every loan, also one renewed a moment ago in this
+    session: that second renewal needs its intent too, or a kill (here: a store that
+    fails) between the ILS's commit and the store's loses it for good."""
+    kiosk = FlowKiosk(tmp_path)
+    try:
+        second = DemoItem(demo.item_barcode(990_001), "Pulang", "Tere Liye")
+        due = demo.SEED_DATE + dt.timedelta(days=10)
+        loan = DemoLoan(second.barcode, YOHANA, demo.SEED_DATE, due)
+        kiosk.ils.add(DemoLibrary(patrons=(), items=(second,), loans=(loan,), holds=()))  # type: ignore[attr-defined]
+        open_account(kiosk)
+        assert renew_one(kiosk, NEGERI)["label"] == "Diperpanjang"
+        broken = dict(recorders.RECORDERS)
+
+        def fails(*_args: object) -> object:
+            raise RuntimeError("disk I/O error")
+
+        broken[Renewal] = (fails, "renewal")
+        monkeypatch.setattr(recorders, "RECORDERS", broken)
+        kiosk.vm.act("renew_all", "")
+        kiosk.settle()
+        monkeypatch.undo()
+        kiosk.clock.advance(kiosk.parts.reconciler.settle_after)
+        assert kiosk.parts.reconciler.reconcile_once().renewed == 2
+        status = kiosk.ils.item_status(NEGERI)
+        assert status is not None and status.due is not None
+        dues = table(tmp_path, f"SELECT due FROM renewals WHERE item_barcode = '{NEGERI}'")
+        assert len(dues) == 2 and dues[-1] == (status.due.isoformat(),)  # twice, as the ILS
+        assert kiosk.store.open_items() == []
+        assert kinds(kiosk) == ["renewal"] * 3
     finally:
         kiosk.close()
 

@@ -172,7 +172,11 @@ def _action(session: Session, event: ActionChosen) -> list[Command]:
             for line in waiting:
                 line.state = LoanState.PENDING
             session.notice = None
-            dues = tuple((line.loan.item_barcode, line.due or line.loan.due) for line in waiting)
+            # The ILS's Renew All tries every loan, also one renewed a moment ago: each
+            # needs its intent, or a kill after the ILS's commit loses that renewal.
+            dues = tuple(
+                (line.loan.item_barcode, line.due or line.loan.due) for line in shown.loans
+            )
             return [Renew(session.session_no, card, dues=dues)]
     return []
 
