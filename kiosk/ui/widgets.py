@@ -258,7 +258,8 @@ class FollowScrollView(ScrollView):
         if hidden <= 0:
             return
         step = 0.8 * self.height / hidden
-        self.scroll_y = min(1.0, max(0.0, self.scroll_y + direction * step))
+        view: ScrollView = self  # (mypy cannot see scroll_y's type through the subclass)
+        view.scroll_y = min(1.0, max(0.0, view.scroll_y + direction * step))
 
     def add_widget(self, widget: Widget, *args: Any, **kwargs: Any) -> None:
         super().add_widget(widget, *args, **kwargs)
