@@ -81,7 +81,9 @@ class ItemList(RelativeLayout):
         # The view moving or changing size changes what is in sight, while our own
         # position (in the view's coordinates) may stay the same.
         if view is not None:
-            view.bind(pos=self._cull_later, size=self._cull_later)
+            # A ScrollView scrolls by a canvas translation, not by moving its content:
+            # our position stays the same, so its scroll_y is what says we moved.
+            view.bind(pos=self._cull_later, size=self._cull_later, scroll_y=self._cull_later)
 
     def _move_top(self, *_args: object) -> None:
         self._to_top.xy = (0, self.height)

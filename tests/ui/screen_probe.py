@@ -445,6 +445,41 @@ def summary(p: Probe) -> Iterator[None]:
         p.shot("summary-scrolled")
 
 
+def summary_long(p: Probe) -> Iterator[None]:
+    """A summary longer than its view, read to its end with taps on Down: is every row
+    that comes into sight drawn (not only those in sight when the list was laid out)?"""
+    p.log_in()
+    p.kiosk.scan(BOOKS[0])
+    for serial in range(1, 9):
+        p.kiosk.scan(item_barcode(serial))
+    p.vm.finish()
+    yield
+    yield
+    (view,) = p.widgets("FollowScrollView")
+    (item_list,) = p.widgets("ItemList")
+    p.found["can_scroll"] = view.can_scroll
+    (buttons,) = [w for w in view.parent.children if type(w).__name__ == "ScrollButtons"]
+    down = buttons.children[0]  # children are bottom-first
+    _vx, view_y, _vw, view_h = p.box(view)
+    undrawn_in_sight: list[str] = []
+    for _tap in range(30):
+        p.tap(down)
+        yield
+        for row in p.widgets("ItemRow"):
+            _x, y, _w, h = p.box(row)
+            in_sight = y < view_y + view_h and y + h > view_y
+            if in_sight and row.canvas not in item_list.canvas.children:
+                undrawn_in_sight.append(row.title)
+        if view.scroll_y <= 0.0:
+            break
+    p.found["undrawn_in_sight"] = sorted(set(undrawn_in_sight))
+    last = p.widgets("ItemRow")[-1]
+    p.found["last_title"] = last.title
+    p.found["last_drawn"] = last.canvas in item_list.canvas.children
+    p.found["at_bottom"] = view.scroll_y <= 0.0
+    p.shot("summary-long-end")
+
+
 def _inside(inner: list[float], outer: list[float]) -> bool:
     x, y, w, h = inner
     ox, oy, ow, oh = outer
@@ -875,6 +910,7 @@ SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "text_size": text_size,
     "flood": flood,
     "summary": summary,
+    "summary_long": summary_long,
     "returns": returns,
     "keys": keys,
     "receipt": receipt,

@@ -132,6 +132,19 @@ def test_a_summary_longer_than_the_screen_starts_at_the_first_book() -> None:
     assert found["last_row_in_sight_after_taps"]
 
 
+@pytest.mark.parametrize("options", [(), ("--large",)], ids=["normal", "large"])
+def test_every_row_of_a_long_summary_is_drawn_when_tapped_into_sight(
+    options: tuple[str, ...],
+) -> None:
+    """GIVEN a summary of 9 books, longer than its view WHEN the patron taps Down to its
+    end THEN every row that comes into sight is drawn, the last one included (rows out of
+    sight are not drawn, and scrolling must bring them back)."""
+    found = run_probe("summary_long", "--language", "en", *options)
+    assert found["can_scroll"] and found["at_bottom"]
+    assert found["undrawn_in_sight"] == []
+    assert found["last_title"] == "Barcode 39999900000082" and found["last_drawn"]
+
+
 def test_keypad_words_and_finish_stand_apart_from_ok(banners: dict[str, Any]) -> None:
     """GIVEN the scanning screen in Indonesian THEN the backspace key says it deletes
     ('Hapus', not 'Mundur'), the send key is 'OK' (not the English 'Enter'), and Finish
