@@ -190,6 +190,9 @@ class Session:
         self.language = "id"
         """The patron's language, kept up to date by the view-model (receipts are in it)."""
         self.session_no = 0
+        self.handovers = 0
+        """Times the next patron took over from the last one's screen without the attract
+        screen in between (their card on a summary): the screen then starts afresh too."""
         self.state = Navigation.IDLE
         self.service: Service | None = None
         self.card: str | None = None
@@ -366,6 +369,7 @@ class Session:
     def restart_with(self, event: Event) -> list[Command]:
         """End this session and handle ``event`` on the attract screen (the next patron)."""
         self.end()
+        self.handovers += 1
         return self.handle(event)
 
     def _sent(self, commands: Iterable[Command]) -> list[Command]:

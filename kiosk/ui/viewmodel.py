@@ -116,6 +116,7 @@ class KioskViewModel(EventDispatcher):
         self._burst_entry = ""  # what the entry was before the run began
         self._last_key_at: float | None = None
         self._entry_epoch = driver.session.entry_epoch
+        self._handovers = driver.session.handovers
         self._busy_since: float | None = None
         self._rows = ItemRows()
         self.theme = theme
@@ -358,6 +359,12 @@ class KioskViewModel(EventDispatcher):
             # A new state or a new card: nothing typed for the last one may carry over.
             self._entry_epoch = session.entry_epoch
             self._forget_input()
+        if session.handovers != self._handovers:
+            # The next patron's card went straight to a new session from the last one's
+            # summary or rating screen (the attract screen never shown): they start from
+            # the library's default language and print size all the same.
+            self._handovers = session.handovers
+            self._reset_preferences()
         if session.screen != self.screen:
             self.screen = session.screen
             self.help_text = ""  # it explained the screen that is gone

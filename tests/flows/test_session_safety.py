@@ -148,6 +148,29 @@ def test_language_and_large_print_reset_after_the_attract_screen_idles(
     assert vm.texts["attract.title"] == "Selamat datang di perpustakaan"
 
 
+@pytest.mark.parametrize("screen", ["borrow.summary", "rate"])
+def test_the_next_card_on_the_last_patrons_screen_starts_in_the_default_language(
+    kiosk: FlowKiosk, screen: str
+) -> None:
+    """GIVEN a patron who chose English and large print WHEN the next patron scans their
+    card on the last patron's summary or rating screen (the attract screen never shows)
+    THEN the next patron starts in Indonesian and normal print, as from the start."""
+    vm = kiosk.vm
+    vm.toggle_language()
+    vm.toggle_large_print()
+    kiosk.scan(SUTRISNO)
+    kiosk.type(SUTRISNO_PIN)
+    kiosk.scan(LASKAR_PELANGI)
+    vm.finish()
+    if screen == "rate":
+        vm.no_receipt()
+    assert vm.screen == screen and vm.language == "en" and vm.large_print
+    kiosk.scan("23171000000036")  # the next patron's card
+    assert vm.screen == "borrow.pin"
+    assert vm.language == "id" and not vm.large_print
+    assert vm.texts["pin.title"] == "Masukkan PIN Anda"
+
+
 # ----- refusals and the summary --------------------------------------------------------------
 
 
