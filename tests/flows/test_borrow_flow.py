@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from flows.harness import FlowKiosk as Kiosk
 
+from kiosk.core.i18n import translators
 from kiosk.core.ports import StorageFailed
 from kiosk.ils.local.demo_data import DEMO_CARDS, DemoItemCard, DemoPatronCard
 from kiosk.ui.viewmodel import PIN_MASK_CHAR
@@ -71,7 +72,8 @@ def test_borrow_two_books_and_finish(kiosk: Kiosk) -> None:
     )
     # What the receipt's totals say, on the screen too (the printer may have no paper).
     assert vm.state_texts["totals"] == (
-        "Anda sekarang meminjam 2 buku. Jatuh tempo terdekat: 5 Desember 2026."
+        "Anda sekarang meminjam 2 buku. Dari buku di daftar ini, yang paling awal harus "
+        "kembali 5 Desember 2026."
     )
 
     kiosk.wait(11)
@@ -217,3 +219,19 @@ def test_ils_down_tells_the_patron_and_stores_nothing(tmp_path: Path) -> None:
         assert kiosk.store.loans() == []
     finally:
         kiosk.close()
+
+
+def test_a_book_already_on_the_card_counts_for_the_nearest_due_date(kiosk: Kiosk) -> None:
+    """GIVEN Siti scans a book she already has (due sooner) and borrows another WHEN she
+    finishes THEN the summary's nearest due date is her earlier one, not the new loan's."""
+    from kiosk.ils.local import demo_data as demo
+
+    status = kiosk.ils.item_status(demo.LENT_TO_SITI.barcode)
+    assert status is not None and status.due is not None and status.due < dt.date(2026, 12, 5)
+    sign_in(kiosk, demo.SITI.barcode, demo.SITI.pin)
+    kiosk.scan(demo.LENT_TO_SITI.barcode)  # already hers
+    kiosk.scan(LASKAR_PELANGI)
+    kiosk.vm.finish()
+    said = kiosk.vm.state_texts["totals"]
+    earlier = translators()["id"].date(status.due)
+    assert said.endswith(f"yang paling awal harus kembali {earlier}."), said

@@ -60,6 +60,7 @@ from kiosk.core.services.account_view import (
     LoanState,
     can_try,
     next_due,
+    overdue_count,
     overview_rows,
     overview_texts,
     renewed_count,
@@ -269,6 +270,10 @@ def _receipt_content(session: Session) -> receipt.ReceiptContent:
     if shown.loans:
         count = len(shown.loans)
         totals.append(Notice.counted("receipt.loans_total", "receipt.loans_total_plural", count))
+        late = overdue_count(session)
+        if late:
+            overdue = Notice.counted("receipt.overdue_count", "receipt.overdue_count_plural", late)
+            totals.append(overdue)
         due = next_due(session)
         if due is not None:
             totals.append(Notice.of("receipt.next_due", date=due))

@@ -266,12 +266,27 @@ def next_due(session: Session) -> dt.date | None:
     return min(dues) if dues else None
 
 
+def overdue_count(session: Session) -> int:
+    """Loans past their due date and not renewed in this session."""
+    return sum(
+        1
+        for line in view(session).loans
+        if line.loan.overdue_days and line.state != LoanState.RENEWED
+    )
+
+
 def loans_now(session: Session) -> Notice | None:
-    """ "You now have 4 books on loan. The next one is due on ... Fines you owe now: ..."."""
+    """What the patron has now: "You now have 4 books on loan. 2 of them are overdue. The
+    next one is due on ... Fines you owe now: ..."."""
     shown = view(session)
     said: Notice | None = None
     if shown.loans:
         said = Notice.counted("summary.loans_now", "summary.loans_now_plural", len(shown.loans))
+        late = overdue_count(session)
+        if late:
+            said = said.followed_by(
+                Notice.counted("summary.overdue", "summary.overdue_plural", late)
+            )
         due = next_due(session)
         if due is not None:
             said = said.followed_by(Notice.of("summary.next_due", date=due))

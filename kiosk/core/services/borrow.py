@@ -295,14 +295,24 @@ def _summary_texts(session: Session) -> Mapping[str, Notice]:
     if session.patron is not None and lent:  # what the receipt's totals say too
         on_card = session.patron.loans_count + len(lent)
         totals = Notice.counted("summary.loans_now", "summary.loans_now_plural", on_card)
-        dues = [line.due for line in lent if line.due is not None]
-        if dues:
-            totals = totals.followed_by(Notice.of("summary.next_due", date=min(dues)))
+        dues = _listed_dues(session)
+        if dues:  # the kiosk knows only the books listed here, not every loan on the card
+            totals = totals.followed_by(Notice.of("summary.listed_next_due", date=min(dues)))
         slots["totals"] = totals
     left = session.seconds_left
     if left is not None:
         slots["closing"] = Notice.of("summary.closing", seconds=round(left))
     return slots
+
+
+def _listed_dues(session: Session) -> list[dt.date]:
+    """Due dates of the books listed: those lent now and those already on the card."""
+    return [
+        line.due
+        for line in session.lines
+        if line.due is not None
+        and (line.status is LineStatus.DONE or line.refusal is Refusal.ALREADY_YOURS)
+    ]
 
 
 def _receipt_content(session: Session) -> receipt.ReceiptContent:
@@ -335,7 +345,7 @@ def _receipt_content(session: Session) -> receipt.ReceiptContent:
     fees = sum(line.fee for line in lent)
     if fees:
         totals.append(Notice.of("summary.fees", amount=loan_fee.rupiah(fees)))
-    dues = [line.due for line in lent if line.due is not None]
+    dues = _listed_dues(session)
     if dues:
         totals.append(Notice.of("receipt.next_due", date=min(dues)))
     return receipt.ReceiptContent(Notice("receipt.kind.borrow"), tuple(items), tuple(totals))
