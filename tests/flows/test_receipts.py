@@ -383,6 +383,7 @@ def test_a_return_receipt_lists_each_book_and_the_fine_charged(
     assert body[1] == "Dikembalikan. Denda keterlambatan Rp 5.000 telah dicatat di akun Anda."
     assert body[3] == "Tidak dikembalikan. Buku ini tidak tercatat sedang dipinjam."
     assert "1 buku dikembalikan." in texts
+    assert "Tidak dikembalikan: 1 buku" in texts
     assert "Denda keterlambatan yang dicatat: Rp 5.000" in texts
 
 
@@ -415,7 +416,9 @@ def test_an_account_receipt_lists_each_renewal_answer_the_loans_and_the_fines(
     assert texts[:2] == ["Perpustakaan Kota (demo)", "Struk perpanjangan"]
     assert f"Kartu: ****{demo.DEWI.barcode[-4:]}" in texts
     refused = [text for text in texts if text.startswith("Tidak diperpanjang. ")]
-    assert len(refused) == 4  # each of her four loans, each with its reason
+    assert len(refused) == 4  # each of her four loans, each with its reason ...
+    late = [text for text in refused if "Seharusnya kembali 16 November 2026." in text]
+    assert late and late[0].endswith("Sudah terlambat 5 hari.")  # ... and its date
     assert "Tidak ada buku yang diperpanjang." in texts
     assert "Jumlah pinjaman Anda sekarang: 4 buku" in texts
     [next_due] = [text for text in texts if text.startswith("Jatuh tempo terdekat: ")]

@@ -364,6 +364,10 @@ def test_finish_shows_the_summary_then_the_rating_without_any_title(kiosk: FlowK
         "2 buku dikembalikan.",
         "1 buku tidak dikembalikan: lihat alasannya di bawah.",
     )
+    # The fine charged, as on the receipt (a printer out of paper leaves this).
+    assert vm.state_texts["fines"] == (
+        "Denda keterlambatan yang dicatat: Rp 5.000. Bayar di meja layanan."
+    )
     # the same lines, without "scan the next book" now that scanning is over
     assert [(line["label"], line["detail"]) for line in vm.lines][1:] == [
         ("Dikembalikan", HOLDS_CART),

@@ -251,21 +251,22 @@ def _receipt_content(session: Session) -> receipt.ReceiptContent:
     shown = view(session)
     items = []
     for line in shown.loans:
+        loan = line.loan
         if line.state == LoanState.RENEWED and line.due is not None:
             detail = Notice.of("line.due_sentence", date=line.due)
-        elif line.state == LoanState.REFUSED and line.refusal is not None:
-            detail = Notice("receipt.not_renewed").followed_by(
-                Notice(f"refusal.{line.refusal.value}")
-            )
-        elif line.loan.overdue_days:
-            detail = Notice.of("account.was_due", date=line.loan.due).followed_by(
-                Notice.counted(
-                    "account.overdue_for", "account.overdue_for_plural", line.loan.overdue_days
+        else:  # its date, and how late it is, as the screen says
+            detail = Notice.of("line.due_sentence", date=loan.due)
+            if loan.overdue_days:
+                how_late = Notice.counted(
+                    "account.overdue_for", "account.overdue_for_plural", loan.overdue_days
                 )
-            )
-        else:
-            detail = Notice.of("line.due_sentence", date=line.loan.due)
-        items.append(receipt.ReceiptItem(line.loan.title, detail))
+                detail = Notice.of("account.was_due", date=loan.due).followed_by(how_late)
+            if line.state == LoanState.REFUSED and line.refusal is not None:
+                why = Notice("receipt.not_renewed").followed_by(
+                    Notice(f"refusal.{line.refusal.value}")
+                )
+                detail = why.followed_by(detail)
+        items.append(receipt.ReceiptItem(loan.title, detail))
     totals = [renewed_count(session)]
     if shown.loans:
         count = len(shown.loans)

@@ -230,6 +230,9 @@ def _summary_texts(session: Session) -> Mapping[str, Notice]:
         slots["not_returned"] = Notice.counted(
             "return.summary.not_returned", "return.summary.not_returned_plural", refused
         )
+    fines = sum(line.amount for line in session.lines_with(LineStatus.DONE))
+    if fines:  # what the receipt's totals say too
+        slots["fines"] = Notice.of("return.summary.fines", amount=rupiah(fines))
     left = session.seconds_left
     if left is not None:
         slots["closing"] = Notice.of("summary.closing", seconds=round(left))
@@ -258,6 +261,13 @@ def _receipt_content(session: Session) -> receipt.ReceiptContent:
         if returned
         else Notice("return.summary.none_returned", is_error=False)
     ]
+    not_returned = len(session.lines_with(LineStatus.REFUSED))
+    if not_returned:
+        totals.append(
+            Notice.counted(
+                "receipt.not_returned_count", "receipt.not_returned_count_plural", not_returned
+            )
+        )
     fines = sum(line.amount for line in returned)
     if fines:
         totals.append(Notice.of("receipt.fines_charged", amount=rupiah(fines)))
