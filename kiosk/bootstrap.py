@@ -345,7 +345,8 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
                 own_folder=_inside(screenshot_dir, options.data_dir),
             )
             print(HELP, file=out, flush=True)
-            start_console(kiosk.vm, stdin, scan=_simulated_scanning(out) if simulated else None)
+            scan = _simulated_scanning(out) if simulated else None
+            start_console(kiosk.vm, stdin, scan=scan, out=out)
         elif simulated:
             _start_simulator_console(stdin, out)
 

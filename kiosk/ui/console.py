@@ -16,6 +16,11 @@ A line longer than :data:`MAX_LINE` characters, with a control character, or wit
 that are not UTF-8 is refused with one printed line and never reaches the kiosk: typing a
 2 MB line into the window would hold the screen for many seconds. Only :data:`MAX_LINE`
 characters of a line are ever held in memory.
+
+On a terminal, the line the terminal echoed as it was typed is replaced once Enter is
+pressed (cursor up one line, erase it) by a masked copy (:func:`masked`): a PIN as dots,
+a card or book number by its last 4 digits, so neither stays in the scrollback, as
+nothing outside the kiosk's own screen may show them.
 """
 
 from __future__ import annotations
@@ -47,6 +52,23 @@ MAX_LINE = 256
 TOO_LONG = f"refused: a line may have at most {MAX_LINE} characters"
 NOT_TEXT = "refused: the line has control characters or bytes that are not UTF-8 text"
 _DISCARD = 64 * 1024  # bytes read at a time while skipping the rest of a refused line
+PIN_LENGTH_MAX = 8
+"""Typed lines of at most this many characters may be a PIN: shown as dots only."""
+MASK_DOT = "\u2022"
+REPLACE_ECHOED_LINE = "\x1b[1A\x1b[2K"  # VT100: cursor up one line, erase that line
+
+
+def masked(line: str) -> str:
+    """How a typed line may stay on a terminal: touches as typed, ``:keys`` digits as dots,
+    anything up to :data:`PIN_LENGTH_MAX` characters (a PIN) as dots, longer (a card or a
+    book) by its last 4 characters."""
+    if line.startswith(":keys "):
+        return ":keys " + MASK_DOT * len(line.removeprefix(":keys ").strip())
+    if line.startswith(":"):
+        return line
+    if len(line) <= PIN_LENGTH_MAX:
+        return MASK_DOT * len(line)
+    return "\u2026" + line[-4:]
 
 
 def type_line(text: str) -> None:
@@ -92,7 +114,10 @@ def handle_line(vm: KioskViewModel, line: str, scan: Callable[[str], bool] | Non
 
 
 def start_console(
-    vm: KioskViewModel, stdin: TextIO, scan: Callable[[str], bool] | None = None
+    vm: KioskViewModel,
+    stdin: TextIO,
+    scan: Callable[[str], bool] | None = None,
+    out: TextIO | None = None,
 ) -> threading.Thread:
     """Read ``stdin`` on a daemon thread and hand each line to the UI thread.
 
@@ -101,10 +126,15 @@ def start_console(
         stdin: where lines come from.
         scan: optional; offered each line first, returns True when it sent the line as a
             scan (bootstrap passes the in-process simulated scanner here).
+        out: the terminal the kiosk prints to; when it and ``stdin`` are both a terminal,
+            each typed line's echo is replaced by its :func:`masked` copy.
     """
+    mask_echo = out is not None and _is_terminal(stdin) and _is_terminal(out)
 
     def read() -> None:
         for line, refusal in console_lines(stdin):
+            if line and mask_echo and out is not None:
+                print(f"{REPLACE_ECHOED_LINE}> {masked(line)}", file=out, flush=True)
             if refusal:
                 print(refusal, flush=True)
             elif line:
@@ -114,6 +144,13 @@ def start_console(
     thread = threading.Thread(target=read, name="headless-console", daemon=True)
     thread.start()
     return thread
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (OSError, ValueError):  # closed, or no file underneath
+        return False
 
 
 def console_lines(stdin: TextIO) -> Iterator[tuple[str, str]]:
