@@ -129,7 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
         "reset",
         help="put the demo library back as the README describes it",
         description=(
-            "Remove the demo library file and the kiosk's own store in the data folder, so "
+            "Remove the demo library file, the kiosk's own store and the simulated "
+            "printer's receipts in the data folder, so "
             "the next `kiosk run` seeds the demo afresh and the README's demo tables hold "
             "again. The store goes too: with the demo library its loans and outbox events "
             "refer to demo loans that no longer exist. Stop the kiosk first. Refused when "
@@ -295,7 +296,7 @@ def resolve_data_dir(cli_value: Path | None, config_value: str) -> Path:
 def _demo_reset(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
     """``kiosk demo reset``: remove the demo library and the kiosk store it belongs with."""
     from kiosk import config as config_module
-    from kiosk.bootstrap import DEMO_LIBRARY_FILE, STORE_FILE
+    from kiosk.bootstrap import DEMO_LIBRARY_FILE, SIMULATED_RECEIPTS_FILE, STORE_FILE
 
     stdin = stdin or sys.stdin
     try:
@@ -316,6 +317,7 @@ def _demo_reset(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
     # into the fresh file.
     names = [f"{base}{suffix}" for base in (DEMO_LIBRARY_FILE, STORE_FILE)
              for suffix in ("", "-wal", "-shm", "-journal")]  # fmt: skip
+    names.append(SIMULATED_RECEIPTS_FILE)  # the demo printer's receipts: of demo loans gone
     present = [data_dir / name for name in names if (data_dir / name).is_file()]
     if not present:
         print(f"Nothing to reset in {shown}: the demo library is made at the next start.")

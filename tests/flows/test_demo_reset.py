@@ -46,9 +46,12 @@ def _borrow_five(data_dir: Path) -> None:
 
 def test_reset_after_a_demo_run_restores_the_readme_tables(tmp_path: Path) -> None:
     _borrow_five(tmp_path)
+    receipts = tmp_path / "receipts.txt"  # the demo printer's, of loans about to be gone
+    receipts.write_text("--- receipt 1\n", encoding="utf-8")
 
     assert cli.main(["demo", "reset", "--data-dir", str(tmp_path), "--yes"]) == 0
     assert not (tmp_path / DEMO_LIBRARY_FILE).exists() and not (tmp_path / STORE_FILE).exists()
+    assert not receipts.exists()
 
     kiosk = FlowKiosk(tmp_path)
     try:
