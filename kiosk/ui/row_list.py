@@ -99,12 +99,16 @@ class TapScroll(BoxLayout):
     """
 
     can_scroll = BooleanProperty(False)
+    bar_color = ListProperty([0.4, 0.4, 0.4, 1.0])
+    """The scroll bar's colour (the kv rule gives the theme's), handed to the view."""
+    bar_width = NumericProperty(8.0)
 
     def __init__(self, **kwargs: Any) -> None:
         from kivy.uix.scrollview import ScrollView
 
         # Made before the kv rules run, so the content they add goes into it.
         self.view = ScrollView(do_scroll_x=False, scroll_type=["bars"], always_overscroll=False)
+        self.bind(bar_color=self._paint_bar, bar_width=self._paint_bar)
         super().__init__(**kwargs)
         super().add_widget(self.view, index=len(self.children))  # left of the buttons
         self.view.bind(height=self._check, viewport_size=self._check)
@@ -114,6 +118,12 @@ class TapScroll(BoxLayout):
             super().add_widget(widget, *args, **kwargs)
         else:
             self.view.add_widget(widget, *args, **kwargs)
+
+    def _paint_bar(self, *_args: object) -> None:
+        # Kivy's default bar is a thin grey line a patron does not notice, and fades out.
+        self.view.bar_color = self.bar_color
+        self.view.bar_inactive_color = self.bar_color
+        self.view.bar_width = self.bar_width
 
     def _check(self, *_args: object) -> None:
         self.can_scroll = self.view.viewport_size[1] > self.view.height + 1

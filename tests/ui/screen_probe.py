@@ -817,6 +817,11 @@ def account(p: Probe) -> Iterator[None]:
     p.found["labels_after_all"] = sorted({row.label for row in loan_rows().values()})
     (loan_panel,) = [w for w in p.widgets("RowPanel") if w.rows and w.rows[0]["action_name"]]
     p.found["loans_scroll"] = loan_panel.can_scroll
+    p.found["loans_bar"] = [
+        loan_panel.view.bar_width,
+        list(loan_panel.view.bar_color),
+        list(loan_panel.view.bar_inactive_color),
+    ]
     if loan_panel.can_scroll:  # long texts: read with the Down button, a tap
         (buttons,) = [w for w in loan_panel.children if type(w).__name__ == "ScrollButtons"]
         up, down = buttons.children[1], buttons.children[0]  # children are bottom-first

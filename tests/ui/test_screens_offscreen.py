@@ -221,6 +221,10 @@ def test_account_screen_has_large_tap_targets_and_nothing_clipped(options: tuple
 def test_overdue_loans_say_so_in_words_on_the_drawn_screen() -> None:
     found = run_probe("account")
     assert found["loans_scroll"]  # at 1280x800 the refusals' texts need the Down button
+    # ... and its scroll bar is one a patron notices: wide, in the theme's colour, no fading.
+    width, colour, inactive = found["loans_bar"]
+    assert width >= 12 and colour == inactive and colour[3] == 1.0
+    assert len({round(channel, 2) for channel in colour[:3]}) > 1  # a colour, not a grey
     assert "Terlambat 12 hari" in found["visible"] and "Terlambat 5 hari" in found["visible"]
     assert "Jumlah: Rp 20.000" in found["visible"]
 
