@@ -130,12 +130,23 @@ class KeyFocus:
         target.trigger_action(duration=0)
         return True
 
+    @property
+    def shown(self) -> bool:
+        """Whether a ring is drawn."""
+        return bool(self._ring.children)
+
     def clear(self, *_args: object) -> None:
-        """No button ringed (the screen changed, a touch, Help)."""
+        """No button ringed (the screen changed, a touch, Help, the button was disabled)."""
         if self._target is not None:
-            self._target.unbind(pos=self._draw, size=self._draw)
+            self._target.unbind(pos=self._draw, size=self._draw, disabled=self._disabled)
         self._target = None
         self._ring.clear()
+
+    def _disabled(self, _widget: Widget, disabled: bool) -> None:
+        # A ring on a button that no longer works (Renew all, once pressed) would promise
+        # that Enter does something: take it away; Tab starts again from the first.
+        if disabled:
+            self.clear()
 
     def _ring_around(self, widget: Widget) -> None:
         self.clear()
@@ -144,7 +155,7 @@ class KeyFocus:
             if isinstance(node, ScrollView):
                 node.scroll_to(widget, padding=dp(8), animate=False)
                 break
-        widget.bind(pos=self._draw, size=self._draw)
+        widget.bind(pos=self._draw, size=self._draw, disabled=self._disabled)
         self._draw()
 
     def _draw(self, *_args: object) -> None:

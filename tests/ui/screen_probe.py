@@ -902,6 +902,8 @@ def keys(p: Probe) -> Iterator[None]:
     p.kiosk.settle()
     yield
     p.found["renewed_count"] = p.vm.state_texts.get("counts", "")
+    # Renew all is disabled once pressed: no ring left promising that Enter does something.
+    p.found["ring_on_a_dead_button"] = app_focus.shown and app_focus.target is None
     p.shot("keys-account")
 
 

@@ -240,3 +240,4 @@ def test_every_button_is_reached_and_pressed_by_keys() -> None:
     assert found["account_screen"] == "account.overview"
     assert found["ringed_renew_all"]
     assert "renewed" in found["renewed_count"], found["renewed_count"]
+    assert not found["ring_on_a_dead_button"]
