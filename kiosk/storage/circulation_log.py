@@ -96,6 +96,8 @@ class SqlCirculationLog:
         # reconciliation may settle them at once (see open_checkouts).
         self._unsettled: set[str] = set()
         self._unsettled_lock = threading.Lock()
+        self._reported: set[tuple[str, int]] = set()  # unreadable intent rows, said once
+        self._store_path = engine.url.database or "(in memory)"
 
     @property
     def kiosk_id(self) -> str:
@@ -191,21 +193,54 @@ class SqlCirculationLog:
         """Intents not resolved yet, oldest first.
 
         An intent is ``answered`` when its call ended without an answer, or when this
-        process could not store its outcome: either way nothing is running for it.
+        process could not store its outcome: either way nothing is running for it. A row
+        that cannot be read (a damaged store) is left aside with one technician line.
 
         Raises:
             StorageFailed: the store could not be read.
         """
-        query = select(CheckoutIntentRecord).where(CheckoutIntentRecord.resolution.is_(None))
+        return self._open(CheckoutIntentRecord, _checkout_intent, "check-outs")
+
+    def _open(self, model: Any, convert: Callable[[Any, bool], Any], what: str) -> list[Any]:
+        """The open intents of ``model``'s table, each row read on its own so that one
+        unreadable row (a bad date or action written by hand or by a broken disk) does not
+        stop the kiosk from starting or every other intent from being settled."""
+        open_ids = select(model.id).where(model.resolution.is_(None)).order_by(model.id)
         try:
             with self._sessions() as session:
-                rows = session.scalars(query.order_by(CheckoutIntentRecord.id)).all()
+                ids = session.scalars(open_ids).all()
                 with self._unsettled_lock:
                     unsettled = set(self._unsettled)
-                return [_checkout_intent(row, row.intent_id in unsettled) for row in rows]
+                found = []
+                for row_id in ids:
+                    try:
+                        row = session.scalars(select(model).where(model.id == row_id)).one()
+                        found.append(convert(row, row.intent_id in unsettled))
+                    except (ValueError, TypeError, AttributeError, KeyError) as err:
+                        self._unreadable(model.__tablename__, row_id, err)
+                return found
         except SQLAlchemyError as exc:
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-            raise StorageFailed(f"local store could not list open check-outs: {reason}") from exc
+            raise StorageFailed(f"local store could not list open {what}: {reason}") from exc
+
+    def _unreadable(self, table: str, row_id: int, err: Exception) -> None:
+        if (table, row_id) in self._reported:
+            return  # said once per run: reconciliation asks every two minutes
+        self._reported.add((table, row_id))
+        store = self._store_path
+        _log.error(
+            "%s row id=%d in the kiosk store %s cannot be read (%s: %s); it is left aside "
+            "and the others are settled: check that item at the library, then delete the "
+            'row (sqlite3 %s "DELETE FROM %s WHERE id=%d")',
+            table,
+            row_id,
+            store,
+            type(err).__name__,
+            " ".join(str(err).split())[:200],
+            store,
+            table,
+            row_id,
+        )
 
     def begin_items(
         self,
@@ -273,18 +308,7 @@ class SqlCirculationLog:
         Raises:
             StorageFailed: the store could not be read.
         """
-        query = select(ItemIntentRecord).where(ItemIntentRecord.resolution.is_(None))
-        try:
-            with self._sessions() as session:
-                rows = session.scalars(query.order_by(ItemIntentRecord.id)).all()
-                with self._unsettled_lock:
-                    unsettled = set(self._unsettled)
-                return [_item_intent(row, row.intent_id in unsettled) for row in rows]
-        except SQLAlchemyError as exc:
-            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-            raise StorageFailed(
-                f"local store could not list open returns and renewals: {reason}"
-            ) from exc
+        return self._open(ItemIntentRecord, _item_intent, "returns and renewals")
 
     def _mark_unsettled(self, outcome: Outcome, *, failed: bool) -> None:
         intent_id = getattr(outcome, "intent_id", "")

@@ -428,3 +428,40 @@ def test_renewal_the_ils_granted_carries_no_card_to_central(kiosk: FlowKiosk) ->
     assert renew_one(kiosk, NEGERI)["label"] == "Diperpanjang"
     [event] = kiosk.store.pending_outbox()
     assert event.kind == "renewal" and YOHANA not in str(event.payload)
+
+
+# ----- a damaged store -------------------------------------------------------------------
+
+
+def test_an_unreadable_intent_row_is_left_aside_and_the_others_are_settled(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """GIVEN an open return intent and, next to it, rows damaged by hand or by a disk
+    (an unknown action, a date that is no date) WHEN the kiosk starts THEN it starts, the
+    good intent is settled, and one technician line per bad row names its table and id."""
+    kiosk = FlowKiosk(tmp_path)
+    at = kiosk.clock.now()
+    kiosk.store.begin_items(ItemAction.RETURN, [(LATE_5, True, None)], at)
+    kiosk.store.begin_items(ItemAction.RETURN, [(ON_SHELF, False, None)], at)
+    kiosk.store.begin_checkout(YOHANA, NEGERI, at)
+    kiosk.close()
+    db = sqlite3.connect(tmp_path / "kiosk.sqlite3")
+    db.execute("UPDATE item_intents SET action = 'bogus' WHERE item_barcode = ?", (ON_SHELF,))
+    db.execute("UPDATE checkout_intents SET created_at = 'yesterday'")
+    db.commit()
+    db.close()
+
+    kiosk = FlowKiosk(tmp_path)  # starts: one bad row does not stop the kiosk
+    try:
+        [good] = kiosk.store.open_items()
+        assert good.item_barcode == LATE_5
+        assert kiosk.store.open_checkouts() == []
+        lines = [r.getMessage() for r in caplog.records if "cannot be read" in r.getMessage()]
+        assert len(lines) == 2, lines  # once per row, however often they are listed
+        assert any(line.startswith("item_intents row id=2 ") for line in lines)
+        assert any(line.startswith("checkout_intents row id=1 ") for line in lines)
+        assert all("DELETE FROM" in line and "\n" not in line for line in lines)
+        kiosk.clock.advance(kiosk.parts.reconciler.settle_after)
+        assert kiosk.parts.reconciler.reconcile_once().not_done == 1  # Dewi still has hers
+    finally:
+        kiosk.close()
