@@ -275,7 +275,7 @@ class Reconciler:
                     log.warning(
                         "reconciliation: ILS says item %s is on loan but gives no due date; "
                         "left open",
-                        intent.item_barcode,
+                        "…" + intent.item_barcode[-4:],
                     )
                     continue
                 try:
@@ -290,7 +290,7 @@ class Reconciler:
                     log.warning(
                         "reconciliation: the ILS %s item %s; recorded from intent %s",
                         found,
-                        intent.item_barcode,
+                        "…" + intent.item_barcode[-4:],
                         intent.intent_id,
                     )
             result = ReconcileResult(still_open=len(intents) - sum(counts.values()), **counts)

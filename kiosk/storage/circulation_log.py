@@ -185,7 +185,8 @@ class SqlCirculationLog:
         except SQLAlchemyError as exc:
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
             raise StorageFailed(
-                f"local store could not record the intent to lend item {item_barcode}: {reason}"
+                f"local store could not record the intent to lend item …{item_barcode[-4:]}: "
+                f"{reason}"
             ) from exc
         return intent
 

@@ -365,6 +365,6 @@ def describe(outcome: Outcome) -> str:
         outcome = outcome.loan
     item = getattr(outcome, "item_barcode", "")
     if item:
-        return f"item {item}"
+        return f"item …{item[-4:]}"  # which book a patron had stays out of the log
     intent = getattr(outcome, "intent_id", "")
     return f"intent {intent}" if intent else type(outcome).__name__

@@ -347,7 +347,7 @@ def _leave_open(ports: Ports, intent_ids: Iterable[str], reason: str) -> None:
 def _store_renewal(ports: Ports, answer: RenewAnswer, at: dt.datetime, intent_id: str) -> bool:
     """Store a renewal the ILS granted, retrying; False when it stayed impossible."""
     if answer.due is None:
-        log.error("renewal of item %s granted without a new due date; not stored",
+        log.error("renewal of item …%s granted without a new due date; not stored",
                   answer.item_barcode[-4:])  # fmt: skip
         return False
     renewal = Renewal(answer.item_barcode, answer.title, answer.due, at, intent_id=intent_id)
