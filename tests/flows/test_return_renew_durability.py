@@ -387,12 +387,13 @@ def test_a_loan_left_out_of_renew_all_is_settled_by_asking(tmp_path: Path) -> No
         kiosk.close()
 
 
-def test_renew_all_after_renewing_one_loses_neither_renewal(
+def test_renew_all_after_renewing_one_renews_only_the_others_each_with_its_intent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Renew all renews at the library every loan, also one renewed a moment ago in this
-    session: that second renewal needs its intent too, or a kill (here: a store that
-    fails) between the ILS's commit and the store's loses it for good."""
+    """GIVEN Yohana renewed one loan WHEN she presses Renew all THEN only her other loan is
+    renewed (the ILS's own Renew All would renew the first again, using up a renewal she
+    did not ask for), and it has its intent: a store that fails (as a kill would) between
+    the ILS's commit and the store's loses nothing."""
     kiosk = FlowKiosk(tmp_path)
     try:
         second = DemoItem(demo.item_barcode(990_001), "Pulang", "Tere Liye")
@@ -401,6 +402,7 @@ def test_renew_all_after_renewing_one_loses_neither_renewal(
         kiosk.ils.add(DemoLibrary(patrons=(), items=(second,), loans=(loan,), holds=()))  # type: ignore[attr-defined]
         open_account(kiosk)
         assert renew_one(kiosk, NEGERI)["label"] == "Diperpanjang"
+        negeri_due = kiosk.ils.item_status(NEGERI).due  # type: ignore[union-attr]
         broken = dict(recorders.RECORDERS)
 
         def fails(*_args: object) -> object:
@@ -411,14 +413,17 @@ def test_renew_all_after_renewing_one_loses_neither_renewal(
         kiosk.vm.act("renew_all", "")
         kiosk.settle()
         monkeypatch.undo()
+        assert kiosk.ils.item_status(NEGERI).due == negeri_due  # type: ignore[union-attr]
         kiosk.clock.advance(kiosk.parts.reconciler.settle_after)
-        assert kiosk.parts.reconciler.reconcile_once().renewed == 2
-        status = kiosk.ils.item_status(NEGERI)
-        assert status is not None and status.due is not None
-        dues = table(tmp_path, f"SELECT due FROM renewals WHERE item_barcode = '{NEGERI}'")
-        assert len(dues) == 2 and dues[-1] == (status.due.isoformat(),)  # twice, as the ILS
+        assert kiosk.parts.reconciler.reconcile_once().renewed == 1
+        status = kiosk.ils.item_status(second.barcode)
+        assert status is not None and status.due is not None and status.due > due
+        assert table(tmp_path, "SELECT item_barcode, due FROM renewals ORDER BY id") == [
+            (NEGERI, negeri_due.isoformat()),  # type: ignore[union-attr]
+            (second.barcode, status.due.isoformat()),
+        ]
         assert kiosk.store.open_items() == []
-        assert kinds(kiosk) == ["renewal"] * 3
+        assert kinds(kiosk) == ["renewal"] * 2
     finally:
         kiosk.close()
 
@@ -463,5 +468,48 @@ def test_an_unreadable_intent_row_is_left_aside_and_the_others_are_settled(
         assert all("DELETE FROM" in line and "\n" not in line for line in lines)
         kiosk.clock.advance(kiosk.parts.reconciler.settle_after)
         assert kiosk.parts.reconciler.reconcile_once().not_done == 1  # Dewi still has hers
+    finally:
+        kiosk.close()
+
+
+class SecondRenewalLost:
+    """The demo library; the second renewal of a request is sent but its answer lost."""
+
+    def __init__(self, real: IlsBackend) -> None:
+        self.real = real
+        self.renewals = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def renew(self, card: str, item: str, now: dt.datetime) -> RenewAnswer:
+        self.renewals += 1
+        answer = self.real.renew(card, item, now)
+        if self.renewals == 3:  # renew one, then renew all: its second call
+            raise IlsUnavailable("connection reset after the request was sent")
+        return answer
+
+
+def test_an_answer_lost_halfway_through_renewing_keeps_the_answers_before_it(
+    tmp_path: Path,
+) -> None:
+    kiosk = FlowKiosk(tmp_path, wrap_ils=SecondRenewalLost)  # type: ignore[arg-type]
+    try:
+        items = [DemoItem(demo.item_barcode(990_010 + n), f"Buku {n}", "Penulis") for n in (1, 2)]
+        due = demo.SEED_DATE + dt.timedelta(days=10)
+        loans = tuple(DemoLoan(item.barcode, YOHANA, demo.SEED_DATE, due) for item in items)
+        kiosk.ils.add(DemoLibrary(patrons=(), items=tuple(items), loans=loans, holds=()))  # type: ignore[attr-defined]
+        open_account(kiosk)
+        assert renew_one(kiosk, NEGERI)["label"] == "Diperpanjang"
+        kiosk.vm.act("renew_all", "")  # Buku 1 answered, Buku 2's answer lost
+        kiosk.settle()
+        rows = {row["key"]: row for row in kiosk.vm.state_rows["loans"]}
+        assert rows[items[0].barcode]["label"] == "Diperpanjang"
+        assert rows[items[1].barcode]["label"] == "Tidak diperpanjang"  # not claimed
+        assert len(table(tmp_path, "SELECT id FROM renewals")) == 2
+        [unknown] = kiosk.store.open_items()
+        assert unknown.item_barcode == items[1].barcode and unknown.answered
+        assert kiosk.parts.reconciler.reconcile_once().renewed == 1  # the ILS did renew it
+        assert len(table(tmp_path, "SELECT id FROM renewals")) == 3
     finally:
         kiosk.close()

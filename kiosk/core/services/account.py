@@ -51,7 +51,7 @@ from kiosk.core.model import (
     RenewAnswer,
 )
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
-from kiosk.core.ports import StorageFailed
+from kiosk.core.ports import IlsUnavailable, StorageFailed
 from kiosk.core.services import feedback, receipt, recording, signin
 from kiosk.core.services.account_view import (
     KEY,
@@ -94,16 +94,17 @@ class AccountLoaded(Answer):
 
 @dataclass(frozen=True)
 class Renew(Command):
-    """Renew one loan (``item_barcode``) or, with ``item_barcode`` empty, every loan.
+    """Renew the loans in ``dues`` (item, due date as the patron was shown it), one by one;
+    with ``every``, all the patron's loans in one request to the ILS (SIP2 Renew All),
+    sent only when ``dues`` are all of them.
 
-    ``dues`` are the loans it is for as the patron was shown them (item, due date): each
-    becomes a renewal intent, so that a renewal whose answer is lost can be told later by
-    its due date having moved.
+    Each of ``dues`` becomes a renewal intent, so that a renewal whose answer is lost can
+    be told later by its due date having moved.
     """
 
     card: str
-    item_barcode: str = ""
     dues: tuple[tuple[str, dt.date], ...] = ()
+    every: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,19 +167,18 @@ def _action(session: Session, event: ActionChosen) -> list[Command]:
                 line.state = LoanState.PENDING
                 session.notice = None
                 item = line.loan.item_barcode
-                return [Renew(session.session_no, card, item, ((item, line.due or line.loan.due),))]
+                return [Renew(session.session_no, card, ((item, line.due or line.loan.due),))]
     elif event.action == "renew_all":
         waiting = [line for line in shown.loans if can_try(line)]
         if waiting and not session.busy:
             for line in waiting:
                 line.state = LoanState.PENDING
             session.notice = None
-            # The ILS's Renew All tries every loan, also one renewed a moment ago: each
-            # needs its intent, or a kill after the ILS's commit loses that renewal.
-            dues = tuple(
-                (line.loan.item_barcode, line.due or line.loan.due) for line in shown.loans
-            )
-            return [Renew(session.session_no, card, dues=dues)]
+            dues = tuple((line.loan.item_barcode, line.due or line.loan.due) for line in waiting)
+            # The ILS's Renew All would renew again a loan renewed a moment ago (using up
+            # one of its renewals unasked): once one is renewed, the rest go one by one.
+            every = len(waiting) == len(shown.loans)
+            return [Renew(session.session_no, card, dues, every)]
     return []
 
 
@@ -313,16 +313,30 @@ def run_renew(ports: Ports, command: Renew) -> Event:
         faults = (RenewAnswer(item, refusal=Refusal.KIOSK_FAULT) for item, _due in command.dues)
         return Renewed(command.session_no, tuple(RenewResult(answer) for answer in faults))
     open_intents = {intent.item_barcode: intent.intent_id for intent in intents}
+    answers: list[RenewAnswer] = []
     try:
-        if command.item_barcode:
-            answers = [ports.ils.renew(command.card, command.item_barcode, at)]
-        else:
+        if command.every:
             answers = ports.ils.renew_all(command.card, at)
+        else:
+            for item, _due in command.dues:
+                answers.append(ports.ils.renew(command.card, item, at))
+    except IlsUnavailable as err:
+        if not answers:
+            _leave_open(ports, open_intents.values(), type(err).__name__)
+            raise  # nothing answered: the runner tells the patron the library is not there
+        # Some were answered: those are recorded below; the rest are unknown, asked later.
+        answered = {answer.item_barcode for answer in answers}
+        unknown = [item for item, _due in command.dues if item not in answered]
+        answers += [RenewAnswer(item, refusal=Refusal.ILS_UNAVAILABLE) for item in unknown]
+        _leave_open(ports, [open_intents.pop(item) for item in unknown], type(err).__name__)
     except Exception as err:
         _leave_open(ports, open_intents.values(), type(err).__name__)
         raise
     results = []
     for answer in answers:
+        if answer.refusal is Refusal.ILS_UNAVAILABLE and answer.item_barcode not in open_intents:
+            results.append(RenewResult(answer))  # unknown: its intent is left to reconciliation
+            continue
         intent_id = open_intents.pop(answer.item_barcode, "")
         if answer.ok:
             results.append(RenewResult(answer, _store_renewal(ports, answer, at, intent_id)))
