@@ -178,6 +178,15 @@ class CirculationLog(Protocol):
         """
         ...
 
+    def recorded_since(self, action: ItemAction, item_barcode: str, since: dt.datetime) -> bool:
+        """Whether a return (or renewal) of the item done at this kiosk after ``since`` is
+        recorded (reconciliation then does not record an older unsure one a second time).
+
+        Raises:
+            StorageFailed: the store could not be read.
+        """
+        ...
+
 
 class PinFailures(Protocol):
     """Wrong PINs per card across sessions, so rescanning a card does not buy more guesses.

@@ -270,7 +270,11 @@ class Reconciler:
                 if isinstance(intent, CheckoutIntent):
                     outcome = decide(intent, status)
                 else:
-                    outcome = decide_item(intent, status)
+                    try:
+                        outcome = self._unless_done_since(intent, decide_item(intent, status))
+                    except StorageFailed as err:
+                        log.error("reconciliation cannot read the store: %s", err)
+                        break
                 if outcome is None:
                     log.warning(
                         "reconciliation: ILS says item %s is on loan but gives no due date; "
@@ -306,6 +310,18 @@ class Reconciler:
                     result.still_open,
                 )
             return result
+
+    def _unless_done_since(self, intent: ItemIntent, outcome: Outcome | None) -> Outcome | None:
+        """Not a return or renewal when a later one of the same item at this kiosk is
+        recorded: the patron, told the first one was unsure, did it again, and the ILS's
+        status cannot say whether the first happened too (one is recorded, not two)."""
+        if not isinstance(outcome, Return | Renewal):
+            return outcome
+        if self._log.recorded_since(intent.action, intent.item_barcode, intent.created_at):
+            return ItemIntentNotDone(
+                intent.intent_id, f"reconciled: a later {intent.action.value} of it is recorded"
+            )
+        return outcome
 
     def observe(self, answer: Event) -> None:
         """Command-runner hook (worker thread): after a failed check-out, or an answer that

@@ -36,7 +36,14 @@ from kiosk.core import wire
 from kiosk.core.model import CheckoutIntent, ItemAction, ItemIntent, Loan, Outcome
 from kiosk.core.ports import StorageFailed
 from kiosk.storage import recorders
-from kiosk.storage.models import CheckoutIntentRecord, ItemIntentRecord, LoanRecord, OutboxEvent
+from kiosk.storage.models import (
+    CheckoutIntentRecord,
+    ItemIntentRecord,
+    LoanRecord,
+    OutboxEvent,
+    RenewalRecord,
+    ReturnRecord,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -310,6 +317,28 @@ class SqlCirculationLog:
             StorageFailed: the store could not be read.
         """
         return self._open(ItemIntentRecord, _item_intent, "returns and renewals")
+
+    def recorded_since(self, action: ItemAction, item_barcode: str, since: dt.datetime) -> bool:
+        """Whether a return (or renewal) of the item done at this kiosk after ``since`` is
+        recorded.
+
+        Raises:
+            StorageFailed: the store could not be read.
+        """
+        if action is ItemAction.RETURN:
+            query = select(ReturnRecord.id).where(
+                ReturnRecord.item_barcode == item_barcode, ReturnRecord.returned_at > since
+            )
+        else:
+            query = select(RenewalRecord.id).where(
+                RenewalRecord.item_barcode == item_barcode, RenewalRecord.renewed_at > since
+            )
+        try:
+            with self._sessions() as session:
+                return session.scalars(query.limit(1)).first() is not None
+        except SQLAlchemyError as exc:
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+            raise StorageFailed(f"local store could not be read: {reason}") from exc
 
     def _mark_unsettled(self, outcome: Outcome, *, failed: bool) -> None:
         intent_id = getattr(outcome, "intent_id", "")

@@ -513,3 +513,40 @@ def test_an_answer_lost_halfway_through_renewing_keeps_the_answers_before_it(
         assert len(table(tmp_path, "SELECT id FROM renewals")) == 3
     finally:
         kiosk.close()
+
+
+class FirstCheckinFails:
+    """The demo library, unreachable for the first return only (nothing done)."""
+
+    def __init__(self, real: IlsBackend) -> None:
+        self.real = real
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def checkin(self, item: str, now: dt.datetime) -> CheckinAnswer:
+        self.calls += 1
+        if self.calls == 1:
+            raise IlsUnavailable("database is locked")
+        return self.real.checkin(item, now)
+
+
+def test_a_return_scanned_again_after_an_unsure_one_is_recorded_once(tmp_path: Path) -> None:
+    """GIVEN a return the ILS did not answer (it did nothing) WHEN the patron scans the book
+    again, as the screen says, and it is returned THEN reconciliation of the first, unsure
+    intent does not record the same return a second time."""
+    kiosk = FlowKiosk(tmp_path, wrap_ils=FirstCheckinFails)  # type: ignore[arg-type]
+    try:
+        start_return(kiosk)
+        kiosk.scan(LATE_5)
+        assert kiosk.vm.lines[0]["label"] == "Tidak dikembalikan"
+        kiosk.clock.advance(1.0)
+        kiosk.scan(LATE_5)
+        assert kiosk.vm.lines[0]["label"] == "Dikembalikan"
+        result = kiosk.parts.reconciler.reconcile_once()
+        assert (result.returned, result.not_done) == (0, 1)
+        assert len(table(tmp_path, "SELECT id FROM returns")) == 1
+        assert kinds(kiosk) == ["return"]
+    finally:
+        kiosk.close()
