@@ -199,12 +199,11 @@ def run(
     from kivy.core.window import Window
 
     from kiosk.bootstrap import build
-    from kiosk.ui.app import KioskApp, post_to_ui
+    from kiosk.ui.app import KioskApp, connect_driver, post_to_ui
 
     kiosk = build(config, data, scanner_url=sim.port_path)
     vm = kiosk.vm
-    driver = kiosk.driver
-    driver.set_wake(lambda: post_to_ui(driver.drain))
+    connect_driver(kiosk.driver)  # as run_kiosk wires it
     watch = FrameWatch()
     card_times: list[float] = []
     seen_times: list[float] = []

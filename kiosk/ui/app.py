@@ -24,6 +24,7 @@ from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.uix.widget import Widget
 
+from kiosk.core.driver import SessionDriver
 from kiosk.ui import row_list, widgets  # noqa: F401  (registers ItemList, RowList with the Factory)
 from kiosk.ui.key_focus import KeyFocus
 from kiosk.ui.viewmodel import KioskViewModel
@@ -175,6 +176,15 @@ def screen_class(screen: str) -> Any:
         raise MissingScreen(
             f"no screen for state {screen!r}: define <{name}@Screen> in {SCREENS_DIR}/*.kv"
         ) from err
+
+
+def connect_driver(driver: SessionDriver) -> None:
+    """Run ``driver`` on the UI thread: what other threads post is applied at the next
+    frame, and commands reach the ILS worker at the next frame too, so the frame that
+    shows the patron's action ("checking…") is drawn before the ILS call competes with it
+    for the processor (with a software renderer that frame waits for it otherwise)."""
+    driver.set_wake(lambda: post_to_ui(driver.drain))
+    driver.set_dispatch(post_to_ui)
 
 
 def post_to_ui(action: Callable[[], object]) -> None:

@@ -404,6 +404,58 @@ def flood(p: Probe) -> Iterator[None]:
     )
 
 
+FRAMES: dict[str, Any] = {
+    "flips": 0,  # frames flipped so far (read on the ILS worker thread too)
+    "row_drawn_in": None,  # the flip that first showed the scanned book's row
+    "asked_after": [],  # flips done when the ILS was asked for a check-out
+}
+
+
+class CountingIls:
+    """The demo library; each check-out notes how many frames were flipped before it."""
+
+    def __init__(self, ils: Any) -> None:
+        self._ils = ils
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ils, name)
+
+    def checkout(self, *args: Any, **kwargs: Any) -> Any:
+        FRAMES["asked_after"].append(FRAMES["flips"])
+        return self._ils.checkout(*args, **kwargs)
+
+
+def row_before_ils(p: Probe) -> Iterator[None]:
+    """A book scanned with the UI wired as ``kiosk run`` wires it: is its "checking…" row
+    drawn (flipped) before the ILS is asked to lend it?"""
+    from kivy.core.window import Window
+
+    from kiosk.ui.app import connect_driver
+
+    p.log_in()
+    yield
+    connect_driver(p.kiosk.driver)  # answers and commands through the UI thread's frames
+    (item_list,) = p.widgets("ItemList")
+
+    def on_flip(*_args: object) -> None:
+        FRAMES["flips"] += 1
+        rows = [w for w in item_list.children if BOOKS[0] in getattr(w, "title", "")]
+        drawn = rows and rows[0].canvas in item_list.canvas.children
+        if drawn and FRAMES["row_drawn_in"] is None:
+            FRAMES["row_drawn_in"] = FRAMES["flips"]
+
+    Window.bind(on_flip=on_flip)
+    p.vm.scan(BOOKS[0])
+    p.found["status_at_scan"] = [line.status.value for line in p.kiosk.session.lines]
+    for _ in range(30):  # until the answer is applied (each step is two frames)
+        yield
+        if not p.kiosk.session.busy:
+            break
+    p.found["row_drawn_in"] = FRAMES["row_drawn_in"]
+    p.found["asked_after"] = FRAMES["asked_after"]
+    p.found["status"] = [line.status.value for line in p.kiosk.session.lines]
+
+
 def summary(p: Probe) -> Iterator[None]:
     """Finish with one book borrowed and one refused: every line on the summary."""
     p.log_in()
@@ -852,6 +904,7 @@ SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "banners": banners,
     "text_size": text_size,
     "flood": flood,
+    "row_before_ils": row_before_ils,
     "summary": summary,
     "returns": returns,
     "keys": keys,
@@ -876,6 +929,8 @@ def main() -> None:
         from tour_states import TourIls
 
         wrap_ils = TourIls
+    elif args.scenario == "row_before_ils":
+        wrap_ils = CountingIls
     probe = Probe(args.data, args.out, (width, height), args.language, args.large, wrap_ils)
 
     from kivy.clock import Clock

@@ -98,6 +98,17 @@ def test_a_new_row_moves_no_other_row_and_only_rows_in_sight_are_drawn() -> None
     assert 0 < found["rows_drawn"] < found["rows_shown"] / 2
 
 
+def test_a_scanned_book_is_shown_as_checking_before_the_ils_is_asked() -> None:
+    """GIVEN the UI wired as ``kiosk run`` wires it WHEN a book is scanned THEN the frame
+    showing its "checking…" row is drawn before the ILS is asked to lend it (the ILS call
+    no longer competes with that frame), and the book is then lent."""
+    found = run_probe("row_before_ils")
+    assert found["status_at_scan"] == ["pending"]
+    assert found["row_drawn_in"] is not None
+    assert found["asked_after"] and found["asked_after"][0] >= found["row_drawn_in"]
+    assert found["status"] == ["done"]
+
+
 def test_the_scroll_bar_stays_long_enough_to_see_in_a_long_large_print_list() -> None:
     """GIVEN large print and 60 lines (rows far taller than the view) THEN the scroll bar is
     still long enough to notice and grab, not Kivy's 1 % sliver."""
