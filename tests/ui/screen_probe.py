@@ -373,6 +373,7 @@ def flood(p: Probe) -> Iterator[None]:
     p.found["bar_width"] = view.bar_width
     p.found["bar_length"] = view.vbar[1] * view.height
     p.found["bar_colour_alpha"] = [view.bar_color[3], view.bar_inactive_color[3]]
+    p.found["bar_colour"] = list(view.bar_color)
     p.found["scrollable"] = item_list.height > view.height
     p.found["progress"] = p.vm.progress_text
     p.found["rows_shown"] = len(rows)
@@ -402,6 +403,22 @@ def flood(p: Probe) -> Iterator[None]:
     p.found["drawn_in_sight"] = all(
         w.y < view.top - item_list.top and w.top > view.y - item_list.top for w in drawn
     )
+    # Then nothing happens for a second and a half: is anything still being drawn?
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+
+    flips = [0]
+
+    def count(*_args: object) -> None:
+        flips[0] += 1
+
+    Window.bind(on_flip=count)
+    begin = Clock.get_boottime()
+    while Clock.get_boottime() - begin < 1.5:
+        yield
+    Window.unbind(on_flip=count)
+    p.found["frames_while_idle"] = flips[0]
+    p.found["bar_colour_idle"] = list(view._bar_color)  # what the bar is drawn in
 
 
 FRAMES: dict[str, Any] = {

@@ -98,6 +98,15 @@ def test_a_new_row_moves_no_other_row_and_only_rows_in_sight_are_drawn() -> None
     assert 0 < found["rows_drawn"] < found["rows_shown"] / 2
 
 
+def test_an_idle_list_is_not_redrawn_and_its_bar_keeps_its_colour() -> None:
+    """GIVEN a long list just scrolled to its newest row WHEN nothing happens for a second
+    and a half THEN no frame is drawn and the bar is still in its full colour (Kivy faded it
+    over 30 frames, each a full software redraw that the next scan's frame waited for)."""
+    found = run_probe("flood")
+    assert found["frames_while_idle"] <= 2
+    assert found["bar_colour_idle"] == found["bar_colour"]
+
+
 def test_a_scanned_book_is_shown_as_checking_before_the_ils_is_asked() -> None:
     """GIVEN the UI wired as ``kiosk run`` wires it WHEN a book is scanned THEN the frame
     showing its "checking…" row is drawn before the ILS is asked to lend it (the ILS call
