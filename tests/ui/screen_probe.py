@@ -471,6 +471,11 @@ def row_before_ils(p: Probe) -> Iterator[None]:
     p.found["row_drawn_in"] = FRAMES["row_drawn_in"]
     p.found["asked_after"] = FRAMES["asked_after"]
     p.found["status"] = [line.status.value for line in p.kiosk.session.lines]
+    import gc
+
+    from kiosk.ui.collector import NO_AUTOMATIC_FULL
+
+    p.found["collector"] = [gc.get_freeze_count() > 0, gc.get_threshold()[2] == NO_AUTOMATIC_FULL]
 
 
 def summary(p: Probe) -> Iterator[None]:

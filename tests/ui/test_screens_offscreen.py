@@ -116,6 +116,8 @@ def test_a_scanned_book_is_shown_as_checking_before_the_ils_is_asked() -> None:
     assert found["row_drawn_in"] is not None
     assert found["asked_after"] and found["asked_after"][0] >= found["row_drawn_in"]
     assert found["status"] == ["done"]
+    # The app started its collection policy: start-up frozen, no full collection in a scan.
+    assert found["collector"] == [True, True]
 
 
 def test_the_scroll_bar_stays_long_enough_to_see_in_a_long_large_print_list() -> None:
