@@ -7,7 +7,9 @@ a two-core kiosk, and CPython starts one whenever enough objects have survived, 
 landed on a random scan and held that scan's row off the screen. Hence:
 
 * after the first frame everything made at start-up is collected once and frozen
-  (``gc.freeze``): it lives as long as the process, and no later collection walks it;
+  (``gc.freeze``): it lives as long as the process, and no later collection walks it (a
+  start-up object that later ends up in a garbage cycle, such as a menu button rebuilt
+  for another language, is never freed: a bounded, one-time cost);
 * automatic full collections are off; the young generations still collect as usual, so
   short-lived cycles (most garbage) go at once;
 * a full collection runs when a session has ended and the attract screen is up, when no
