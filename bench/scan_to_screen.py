@@ -1,12 +1,13 @@
 """Scan to screen: from a scanner's write to the frame that shows it, in milliseconds.
 
-The real kiosk runs in this process as ``kiosk run`` builds it (``bootstrap.build``: the
-demo library, the local store with its fsync'd writes, the ILS worker thread, the
-serial reader, the view-model, ``KioskApp`` with the real kv screens), rendered
-offscreen. Its scanner is ``devices.sim.PtyScannerSimulator``: the kiosk opens the
-pseudo-terminal's ``/dev/pts/N`` like a USB scanner, and the bench writes barcodes on the
-other end from its own thread, one at a time, each after the last was shown (a patron's
-scanner, not a flood: ``bench/scan_flood.py`` measures floods).
+The real kiosk runs in this process as ``kiosk run`` builds and wires it
+(``bootstrap.build``: the demo library, the local store with its fsync'd writes, the ILS
+worker thread, the serial reader, the view-model; ``connect_driver``; ``KioskApp`` with
+the real kv screens), rendered offscreen. Its scanner is
+``devices.sim.PtyScannerSimulator``: the kiosk opens the pseudo-terminal's ``/dev/pts/N``
+like a USB scanner, and the bench writes barcodes on the other end from its own thread,
+one at a time, each after the last was shown (a patron's scanner, not a flood:
+``bench/scan_flood.py`` measures floods).
 
 The demo library is a private temporary copy, seeded by ``LocalIls.open`` and given, with
 ``LocalIls.add``, a patron whose loan limit is 500 and 500 books of their own, so every
@@ -38,6 +39,29 @@ default, 1280x800; ``--size 1920x1080`` for a full-HD screen.
 
     python bench/scan_to_screen.py [--scans 500] [--cards 200] [--gap 0.03]
                                    [--size WxH] [--profile F]
+
+What a scan's frame costs (1280x800, two cores, llvmpipe): the wait for Kivy's next frame
+(0-16 ms), the session and view-model (1-3 ms), the new row's kv rule and layout (2-5 ms),
+the draw calls (1-2 ms) and llvmpipe rasterizing the whole window (6-20 ms: the largest
+part, and the one that grows with the window and with any other load on the machine).
+Three things used to add to it, and no longer do: the ILS worker's check-out running
+while that frame was rasterized (~22 ms instead of ~6; commands now reach the worker at
+the next frame, ``kiosk.ui.app.connect_driver``); Kivy's scroll-bar fade, 30 full redraws
+after each scroll that the next scan's frame queued behind (the bar no longer fades); and
+CPython's full garbage collections, 100-260 ms at a few hundred rows on a random scan
+(now only between sessions, ``kiosk/ui/collector.py``).
+
+Figures (21 Nov 2026, the two-core build machine, each pair back to back while other
+test suites ran on it, load 2-4; p50 / p95 / p99 ms):
+
+    1280x800   before: row 57 / 188 / 281 (max 1095), card 59 / 101 / 120
+               after:  row 61 /  99 / 128 (max  178), card 94 / 118 / 136 (load 3.9)
+    1920x1080  before: row 118 / 347 / 476, card 134 / 187 / 201
+               after:  row  78 / 128 / 143, card 106 / 165 / 177
+    (on a quiet machine before the change: row 38 / 80 / 252, card 32 / 43; with it,
+    lightly loaded, 300 scans: row 35 / 67 / 81, card 37 / 73)
+
+Under load nearly all of what is left is llvmpipe's rasterization competing for the cores.
 
 Target (issue 7): p95 <= 50 ms from the write to the row drawn, and from the card to the
 PIN screen; the exit status is 1 when either is missed. ``--profile F`` writes a cProfile
@@ -199,12 +223,11 @@ def run(
     from kivy.core.window import Window
 
     from kiosk.bootstrap import build
-    from kiosk.ui.app import KioskApp, post_to_ui
+    from kiosk.ui.app import KioskApp, connect_driver, post_to_ui
 
     kiosk = build(config, data, scanner_url=sim.port_path)
     vm = kiosk.vm
-    driver = kiosk.driver
-    driver.set_wake(lambda: post_to_ui(driver.drain))
+    connect_driver(kiosk.driver)  # as run_kiosk wires it
     watch = FrameWatch()
     card_times: list[float] = []
     seen_times: list[float] = []

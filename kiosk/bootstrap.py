@@ -311,10 +311,10 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
 
     kiosk = build(config, options.data_dir, scanner_url=options.scanner_url, debug=options.debug)
 
-    from kiosk.ui.app import KioskApp, post_to_ui
+    from kiosk.ui.app import KioskApp, connect_driver, post_to_ui
 
     driver = kiosk.driver
-    driver.set_wake(lambda: post_to_ui(driver.drain))
+    connect_driver(driver)
     scanner_url = kiosk.scanner.url if kiosk.scanner is not None else ""
     simulated = scanner_url.startswith("sim://")
     screenshot_dir = options.screenshot_dir or (options.data_dir / "screens")

@@ -17,6 +17,11 @@ raises :class:`WrongThread` at once. Other threads (devices, the worker) hand ev
 with :meth:`post`, which queues them and calls ``wake`` so the owner drains soon (the
 Kivy app wakes with ``Clock.schedule_once``; tests call :meth:`drain` or :meth:`settle`).
 
+When commands reach the worker is the owner's choice (:meth:`SessionDriver.set_dispatch`):
+at once by default; the Kivy app hands them over at its next frame, after the frame that
+shows what the patron did ("checking…"), so the ILS call does not take the processor
+from drawing that frame (with a software renderer the two share the same few cores).
+
 Every command has a deadline, counted from when the patron's action sent it. When it
 passes, the session receives ``CommandFailed(TIMEOUT)`` at once (the patron is told, the
 idle clock runs on, the next patron can start). A command still waiting in the queue is
@@ -37,7 +42,7 @@ from dataclasses import dataclass, field
 from kiosk.core.events import Command, CommandFailed, Event, Failure
 from kiosk.core.ports import Clock
 from kiosk.core.session import Session
-from kiosk.core.worker import Worker
+from kiosk.core.worker import Worker, WorkerClosed
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +108,23 @@ class SessionDriver:
         self._next_id = 0
         self._listeners: list[Callable[[], None]] = []
         self._wake: Callable[[], None] = lambda: None
+        self._dispatch: Callable[[Callable[[], None]], None] = lambda release: release()
+        self._held: list[Callable[[], None]] = []  # jobs not yet handed to the worker
 
     # ----- wiring ----------------------------------------------------------------------------
 
     def set_wake(self, wake: Callable[[], None]) -> None:
         """Called (from any thread) after something is posted, to get :meth:`drain` run soon."""
         self._wake = wake
+
+    def set_dispatch(self, dispatch: Callable[[Callable[[], None]], None]) -> None:
+        """How commands reach the worker: ``dispatch(release)`` is called on the owner
+        thread when a command is sent and none is waiting to be handed over; the owner
+        calls ``release()`` (on its own thread) when the worker may have them. The default
+        calls it at once. Commands keep their order and their deadline, which counts from
+        when they were sent: one still held when it passes is never run.
+        """
+        self._dispatch = dispatch
 
     def add_listener(self, listener: Callable[[], None]) -> None:
         """Called on the owner thread after every change the driver applied to the session."""
@@ -248,7 +264,19 @@ class SessionDriver:
                 answer = _Crash(err)
             self._put(command_id, answer)
 
-        self._worker.submit(job)
+        self._held.append(job)
+        if len(self._held) == 1:
+            self._dispatch(self._release)
+
+    def _release(self) -> None:
+        """Hand the held commands to the worker, in the order they were sent."""
+        self.check_thread("SessionDriver release")
+        jobs, self._held = self._held, []
+        try:
+            for job in jobs:
+                self._worker.submit(job)
+        except WorkerClosed:
+            log.info("shutting down: commands still held were not sent")
 
     def _put(self, command_id: int | None, item: Event | _Crash) -> None:
         self._posted.put((command_id, item))

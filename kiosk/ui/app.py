@@ -24,7 +24,10 @@ from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.uix.widget import Widget
 
+from kiosk.core.driver import SessionDriver
+from kiosk.core.navigation import Navigation
 from kiosk.ui import row_list, widgets  # noqa: F401  (registers ItemList, RowList with the Factory)
+from kiosk.ui.collector import Collector
 from kiosk.ui.key_focus import KeyFocus
 from kiosk.ui.viewmodel import KioskViewModel
 
@@ -59,6 +62,7 @@ class KioskApp(App):
         self.screen_names = list(screens)
         self._on_first_frame = on_first_frame
         self._first_frame_seen = False
+        self.collector = Collector()
 
     def build(self) -> Widget:
         load_screen_rules()
@@ -76,7 +80,12 @@ class KioskApp(App):
         Window.bind(size=lambda _window, size: self.vm.set_window_size(*size))
         self.key_focus = KeyFocus(root, lambda: self.vm.theme.focus)
         self.vm.bind(screen=self.key_focus.clear, help_text=self.key_focus.clear)
+        self.vm.bind(screen=self._between_sessions)
         return root
+
+    def _between_sessions(self, _vm: object, screen: str) -> None:
+        if screen == Navigation.IDLE:  # after the attract screen's first frame
+            post_to_ui(self.collector.between_sessions)
 
     @staticmethod
     def _paint_background(_vm: object, theme: Any) -> None:
@@ -89,6 +98,7 @@ class KioskApp(App):
 
     def on_stop(self) -> None:
         Window.unbind(on_textinput=self._on_textinput, on_key_down=self._on_key_down)
+        self.collector.stop()
 
     # ----- input -------------------------------------------------------------------------
 
@@ -140,6 +150,7 @@ class KioskApp(App):
             return
         self._first_frame_seen = True
         Window.unbind(on_flip=self._on_flip)
+        self.collector.start()
         if self._on_first_frame is not None:
             self._on_first_frame(self)
 
@@ -175,6 +186,15 @@ def screen_class(screen: str) -> Any:
         raise MissingScreen(
             f"no screen for state {screen!r}: define <{name}@Screen> in {SCREENS_DIR}/*.kv"
         ) from err
+
+
+def connect_driver(driver: SessionDriver) -> None:
+    """Run ``driver`` on the UI thread: what other threads post is applied at the next
+    frame, and commands reach the ILS worker at the next frame too, so the frame that
+    shows the patron's action ("checking…") is drawn before the ILS call competes with it
+    for the processor (with a software renderer that frame waits for it otherwise)."""
+    driver.set_wake(lambda: post_to_ui(driver.drain))
+    driver.set_dispatch(post_to_ui)
 
 
 def post_to_ui(action: Callable[[], object]) -> None:

@@ -242,6 +242,13 @@ class FollowScrollView(ScrollView):
         _get_vbar, bind=("scroll_y", "_viewport", "viewport_size", "height"), cache=True
     )
 
+    def _bind_inactive_bar_color(self, *_args: object) -> None:
+        # Kivy fades the bar to ``bar_inactive_color`` half a second after each scroll,
+        # over half a second: some 30 frames, each a full redraw (~20 ms in software) that
+        # takes the processor from the next scan's frame and from the ILS call. The bar
+        # keeps its colour instead (a patron taps to scroll; a fade tells them nothing).
+        pass
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._follow = Clock.create_trigger(self._to_newest, -1)

@@ -378,6 +378,7 @@ def flood(p: Probe) -> Iterator[None]:
     p.found["bar_width"] = view.bar_width
     p.found["bar_length"] = view.vbar[1] * view.height
     p.found["bar_colour_alpha"] = [view.bar_color[3], view.bar_inactive_color[3]]
+    p.found["bar_colour"] = list(view.bar_color)
     p.found["scrollable"] = item_list.height > view.height
     p.found["progress"] = p.vm.progress_text
     p.found["rows_shown"] = len(rows)
@@ -407,6 +408,79 @@ def flood(p: Probe) -> Iterator[None]:
     p.found["drawn_in_sight"] = all(
         w.y < view.top - item_list.top and w.top > view.y - item_list.top for w in drawn
     )
+    # Then nothing happens for a second and a half: is anything still being drawn?
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+
+    flips = [0]
+
+    def count(*_args: object) -> None:
+        flips[0] += 1
+
+    Window.bind(on_flip=count)
+    begin = Clock.get_boottime()
+    while Clock.get_boottime() - begin < 1.5:
+        yield
+    Window.unbind(on_flip=count)
+    p.found["frames_while_idle"] = flips[0]
+    p.found["bar_colour_idle"] = list(view._bar_color)  # what the bar is drawn in
+
+
+FRAMES: dict[str, Any] = {
+    "flips": 0,  # frames flipped so far (read on the ILS worker thread too)
+    "row_drawn_in": None,  # the flip that first showed the scanned book's row
+    "asked_after": [],  # flips done when the ILS was asked for a check-out
+}
+
+
+class CountingIls:
+    """The demo library; each check-out notes how many frames were flipped before it."""
+
+    def __init__(self, ils: Any) -> None:
+        self._ils = ils
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ils, name)
+
+    def checkout(self, *args: Any, **kwargs: Any) -> Any:
+        FRAMES["asked_after"].append(FRAMES["flips"])
+        return self._ils.checkout(*args, **kwargs)
+
+
+def row_before_ils(p: Probe) -> Iterator[None]:
+    """A book scanned with the UI wired as ``kiosk run`` wires it: is its "checking…" row
+    drawn (flipped) before the ILS is asked to lend it?"""
+    from kivy.core.window import Window
+
+    from kiosk.ui.app import connect_driver
+
+    p.log_in()
+    yield
+    connect_driver(p.kiosk.driver)  # answers and commands through the UI thread's frames
+    (item_list,) = p.widgets("ItemList")
+
+    def on_flip(*_args: object) -> None:
+        FRAMES["flips"] += 1
+        rows = [w for w in item_list.children if BOOKS[0] in getattr(w, "title", "")]
+        drawn = rows and rows[0].canvas in item_list.canvas.children
+        if drawn and FRAMES["row_drawn_in"] is None:
+            FRAMES["row_drawn_in"] = FRAMES["flips"]
+
+    Window.bind(on_flip=on_flip)
+    p.vm.scan(BOOKS[0])
+    p.found["status_at_scan"] = [line.status.value for line in p.kiosk.session.lines]
+    for _ in range(30):  # until the answer is applied (each step is two frames)
+        yield
+        if not p.kiosk.session.busy:
+            break
+    p.found["row_drawn_in"] = FRAMES["row_drawn_in"]
+    p.found["asked_after"] = FRAMES["asked_after"]
+    p.found["status"] = [line.status.value for line in p.kiosk.session.lines]
+    import gc
+
+    from kiosk.ui.collector import NO_AUTOMATIC_FULL
+
+    p.found["collector"] = [gc.get_freeze_count() > 0, gc.get_threshold()[2] == NO_AUTOMATIC_FULL]
 
 
 def summary(p: Probe) -> Iterator[None]:
@@ -916,6 +990,7 @@ SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "banners": banners,
     "text_size": text_size,
     "flood": flood,
+    "row_before_ils": row_before_ils,
     "summary": summary,
     "summary_long": summary_long,
     "returns": returns,
@@ -941,6 +1016,8 @@ def main() -> None:
         from tour_states import TourIls
 
         wrap_ils = TourIls
+    elif args.scenario == "row_before_ils":
+        wrap_ils = CountingIls
     probe = Probe(args.data, args.out, (width, height), args.language, args.large, wrap_ils)
 
     from kivy.clock import Clock

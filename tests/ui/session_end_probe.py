@@ -75,6 +75,9 @@ def traces(p: Probe, secrets: tuple[str, ...] = SECRETS) -> list[str]:
                 if secret in text:
                     found.append(f"{where}{path}: {secret!r} in {text[:80]!r}")
 
+    # The app freezes what start-up made (kiosk/ui/collector.py), and gc.get_objects()
+    # does not list frozen objects: every screen's widgets would go unsearched.
+    gc.unfreeze()
     gc.collect()
     for widget in [obj for obj in gc.get_objects() if isinstance(obj, Widget)]:
         strings: list[tuple[str, str]] = []

@@ -98,6 +98,28 @@ def test_a_new_row_moves_no_other_row_and_only_rows_in_sight_are_drawn() -> None
     assert 0 < found["rows_drawn"] < found["rows_shown"] / 2
 
 
+def test_an_idle_list_is_not_redrawn_and_its_bar_keeps_its_colour() -> None:
+    """GIVEN a long list just scrolled to its newest row WHEN nothing happens for a second
+    and a half THEN no frame is drawn and the bar is still in its full colour (Kivy faded it
+    over 30 frames, each a full software redraw that the next scan's frame waited for)."""
+    found = run_probe("flood")
+    assert found["frames_while_idle"] <= 2
+    assert found["bar_colour_idle"] == found["bar_colour"]
+
+
+def test_a_scanned_book_is_shown_as_checking_before_the_ils_is_asked() -> None:
+    """GIVEN the UI wired as ``kiosk run`` wires it WHEN a book is scanned THEN the frame
+    showing its "checking…" row is drawn before the ILS is asked to lend it (the ILS call
+    no longer competes with that frame), and the book is then lent."""
+    found = run_probe("row_before_ils")
+    assert found["status_at_scan"] == ["pending"]
+    assert found["row_drawn_in"] is not None
+    assert found["asked_after"] and found["asked_after"][0] >= found["row_drawn_in"]
+    assert found["status"] == ["done"]
+    # The app started its collection policy: start-up frozen, no full collection in a scan.
+    assert found["collector"] == [True, True]
+
+
 def test_the_scroll_bar_stays_long_enough_to_see_in_a_long_large_print_list() -> None:
     """GIVEN large print and 60 lines (rows far taller than the view) THEN the scroll bar is
     still long enough to notice and grab, not Kivy's 1 % sliver."""

@@ -473,3 +473,69 @@ def test_a_command_still_queued_at_its_deadline_is_never_sent(
     assert sent == []  # the second check-out never reached the ILS
     assert sum("is stuck in a call" in record.message for record in caplog.records) == 1
     assert any("cancelled, never sent" in record.message for record in caplog.records)
+
+
+# ----- when commands reach the worker ----------------------------------------------------------
+
+
+def test_commands_reach_the_worker_only_when_the_owner_releases_them(rig: Rig) -> None:
+    """GIVEN a driver whose owner hands commands over later (as the app does at its next
+    frame, after the frame that shows "checking…")
+    WHEN two books are scanned
+    THEN both are listed as pending at once, the ILS is asked nothing until the owner
+    releases them, one release covers both, and they are then asked in scan order."""
+    other_item = "33171000000026"
+    rig.log_in()
+    releases: list[Callable[[], None]] = []
+    rig.driver.set_dispatch(releases.append)
+
+    rig.driver.handle(BarcodeScanned(ITEM))
+    rig.driver.handle(BarcodeScanned(other_item))
+    assert [(line.barcode, line.status) for line in rig.session.lines] == [
+        (ITEM, LineStatus.PENDING),
+        (other_item, LineStatus.PENDING),
+    ]
+    assert rig.session.busy and len(releases) == 1
+    rig.driver.shutdown(WAIT)  # a job handed to the worker would have run by now
+    assert rig.runner.entered.empty()
+
+
+def test_released_commands_are_asked_in_scan_order(rig: Rig) -> None:
+    """GIVEN commands held by the owner WHEN it releases them THEN the ILS is asked in the
+    order the books were scanned and both are lent."""
+    other_item = "33171000000026"
+    rig.log_in()
+    releases: list[Callable[[], None]] = []
+    rig.driver.set_dispatch(releases.append)
+    rig.driver.handle(BarcodeScanned(ITEM))
+    rig.driver.handle(BarcodeScanned(other_item))
+
+    releases.pop()()
+    rig.driver.settle(WAIT)
+    asked = [rig.runner.entered.get_nowait()[0] for _ in range(2)]
+    assert asked == ["Checkout", "Checkout"] and rig.runner.entered.empty()
+    assert [(line.barcode, line.status) for line in rig.session.lines] == [
+        (ITEM, LineStatus.DONE),
+        (other_item, LineStatus.DONE),
+    ]
+    rig.driver.handle(BarcodeScanned("33171000000034"))
+    assert len(releases) == 1  # a new command asks for a new release
+
+
+def test_a_command_held_past_its_deadline_is_never_sent(rig: Rig) -> None:
+    """GIVEN a check-out held by the owner (no frame came, say) WHEN its deadline passes
+    and it is released afterwards THEN the patron is told the library is slow and the ILS
+    is never asked (it would lend a book the patron was told was not lent)."""
+    rig.log_in()
+    releases: list[Callable[[], None]] = []
+    rig.driver.set_dispatch(releases.append)
+    rig.driver.handle(BarcodeScanned(ITEM))
+
+    rig.clock.advance(DEADLINE)
+    rig.driver.tick()
+    assert [(line.barcode, line.refusal) for line in rig.session.lines] == [
+        (ITEM, Refusal.ILS_TIMEOUT)
+    ]
+    releases.pop()()
+    rig.driver.shutdown(WAIT)
+    assert rig.runner.entered.empty()
