@@ -746,6 +746,30 @@ def layout_faults(p: Probe) -> Iterator[None]:
         p.root.add_widget(label)
     yield
     p.found["faults"] = layout_defects(p.root)
+    for label in faults:
+        p.root.remove_widget(label)
+    # Buttons of the screen: one half under the notice strip (a notice showing), one half
+    # off the window's right edge, one whose words touch its border.
+    from kivy.uix.button import Button
+
+    (manager,) = p.widgets("ScreenManager")
+    screen = manager.current_screen
+    p.kiosk.scan("33171000000018")  # a book on the attract screen: a notice shows
+    yield
+    assert p.vm.notice_text, "no notice to cover anything"
+    bottom = manager.y - screen.y  # the screen's bottom edge, in the screen's coordinates
+    buttons = [
+        Button(text="under the strip", size_hint=(None, None), size=(300, 80),
+               pos=(40, bottom - 40)),
+        Button(text="off the right edge", size_hint=(None, None), size=(300, 80),
+               pos=(screen.width - 150, bottom + 200)),
+        Button(text="touching its border", font_size=30, size_hint=(None, None),
+               size=(258, 80), pos=(400, bottom + 100)),
+    ]  # fmt: skip
+    for button in buttons:
+        screen.add_widget(button)
+    yield
+    p.found["button_faults"] = layout_defects(p.root)
 
 
 def overlay_drawing(p: Probe) -> Iterator[None]:
