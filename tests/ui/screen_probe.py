@@ -624,6 +624,7 @@ def receipt(p: Probe) -> Iterator[None]:
     p.found["failed_text_fits"] = said.texture_size[1] <= said.height + 1 and said.height > 0
     p.found["failed_rows"] = [row.title for row in p.widgets("ItemRow")]
     p.found["print_buttons_after"] = len(p.buttons(p.vm.texts["receipt.print"]))
+    p.found["hidden_receipt_widths"] = [w.width for w in p.widgets("ReceiptButton")]
     done = p.button(p.vm.texts["summary.done"])
     p.found["done_box"] = p.box(done)
     p.shot("summary-not-printed")
