@@ -42,7 +42,7 @@ from typing import Any
 
 Box = tuple[float, float, float, float]  # x, y, right, top in window coordinates
 TOLERANCE = 1.0  # pixels: rounding of texture sizes and positions
-MARGIN = 6.0  # pixels: a button's words keep at least this far from its edges
+MARGIN = 12.0  # pixels: a button's words keep this far from its edges (a border is 3)
 LIST_ROWS = 1.8  # an overflowing list shows at least this many (median) rows ...
 LIST_SHARE = 0.24  # ... or at least this share of the window's height (very tall rows)
 
