@@ -85,7 +85,8 @@ class ScreenRecorder:
         self._last_text = ""
         self._work: Path | None = None
         self._failing = False
-        self._trigger = Clock.create_trigger(self.capture, SETTLE)
+        self._trigger = Clock.create_trigger(self._after_next_frame, SETTLE)
+        self._waiting_for_frame = False
         # Every property of the view-model: a screen added later is recorded without a list.
         vm.bind(**{name: self._trigger for name in vm.properties()})
         self._trigger()
@@ -93,6 +94,26 @@ class ScreenRecorder:
     @property
     def png_path(self) -> Path:
         return self.folder / PNG_NAME
+
+    def _after_next_frame(self, *_args: object) -> None:
+        """Capture once the next frame has been drawn, not from inside this clock tick.
+
+        A timer fires in the middle of a tick: a screen placed earlier in the same tick
+        (the first time it is shown, or after the text size changed the strips around it)
+        has its new position, but Kivy moves its drawing (kv canvas expressions) and
+        lays out its text only before the frame. Drawn now, the picture showed the screen
+        a strip's height too low and cut off at the bottom. At the frame's end (on_flip,
+        before the buffers are swapped) all of that has been done.
+        """
+        if not self._waiting_for_frame:
+            self._waiting_for_frame = True
+            Window.fbind("on_flip", self._frame_drawn)
+        Window.canvas.ask_update()  # a frame even when nothing else changes
+
+    def _frame_drawn(self, *_args: object) -> None:
+        Window.funbind("on_flip", self._frame_drawn)
+        self._waiting_for_frame = False
+        self.capture()
 
     def capture(self, *_args: object) -> None:
         """Write the screenshot, then the text (tests wait for the text), then echo it.

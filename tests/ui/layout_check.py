@@ -15,6 +15,22 @@ Checked, for every visible label and button with text:
 * **outside**: a text box is not entirely inside the window;
 * **overlap**: the text boxes of two different labels intersect.
 
+And for every visible button and label of the screen (their whole box, not only the
+words: half a button is as bad as half a word):
+
+* **cut**: it is not entirely inside the window, or not inside the screen manager, which
+  clips the screen to the space between the top bar and the notice strip (a list's rows
+  in a scroll view are meant to be cut by the view and are not counted);
+* **covered**: a widget drawn after it (a sibling of it or of one of its parents that
+  draws something, e.g. the notice strip) lies over it;
+* **cramped**: a button's words come within :data:`MARGIN` pixels of its edge;
+
+and for every scroll view of a list whose rows do not all fit:
+
+* **short list**: it is less than :data:`LIST_ROWS` rows high (its rows' median height)
+  and less than :data:`LIST_SHARE` of the window high (the screen gives the list the
+  room that is left, which must be enough to read it).
+
 "Visible" follows the drawing: a zero opacity anywhere up the tree hides, and text in a
 scroll view counts only for the part inside the view. A shown ``Overlay`` (Help, the
 idle warning) covers what is beneath it, so its texts are compared with each other only.
@@ -26,6 +42,9 @@ from typing import Any
 
 Box = tuple[float, float, float, float]  # x, y, right, top in window coordinates
 TOLERANCE = 1.0  # pixels: rounding of texture sizes and positions
+MARGIN = 12.0  # pixels: a button's words keep this far from its edges (a border is 3)
+LIST_ROWS = 1.8  # an overflowing list shows at least this many (median) rows ...
+LIST_SHARE = 0.24  # ... or at least this share of the window's height (very tall rows)
 
 
 def _chain(widget: Any) -> list[Any]:
@@ -126,6 +145,7 @@ def layout_defects(root: Any) -> list[str]:
                     defects.append(f"outside the window: {text!r}")
                     break
         placed.append((text, overlay, boxes))
+    defects += _widget_defects(root, window)
     for index, (text, overlay, boxes) in enumerate(placed):
         for other_text, other_overlay, other_boxes in placed[index + 1 :]:
             if overlay is not other_overlay:
@@ -137,3 +157,118 @@ def layout_defects(root: Any) -> list[str]:
 
 def _area(box: Box) -> float:
     return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _draws(widget: Any) -> bool:
+    """The widget's own canvas draws something (a spacer ``Widget`` or a plain layout
+    does not; a label, a button or a strip with a background does)."""
+    from kivy.uix.label import Label
+
+    if isinstance(widget, Label):
+        return bool(widget.text.strip())
+    canvas = widget.canvas
+    parts = [canvas.before, canvas, canvas.after] if canvas is not None else []
+    for part in parts:
+        for ins in part.children:
+            name = type(ins).__name__
+            if name in ("Rectangle", "Line", "Ellipse", "RoundedRectangle", "BorderImage"):
+                return True
+    return False
+
+
+def _covering(widget: Any, chain: list[Any]) -> list[Any]:
+    """Widgets drawn after ``widget`` that may lie over it: later siblings of it and of
+    each of its parents (Kivy draws ``children`` last-first) that draw something, and
+    every widget inside those."""
+    from kiosk.ui.widgets import Overlay
+
+    found = []
+    for node in [widget, *chain[:-1]]:
+        parent = node.parent
+        if parent is None:
+            break
+        siblings = list(parent.children)
+        for later in siblings[: siblings.index(node)]:  # drawn after ``node``
+            if isinstance(later, Overlay) or later.opacity == 0:
+                continue  # a shown overlay covers on purpose; the check handles it apart
+            found.extend(w for w in later.walk(restrict=True) if _draws(w) and w.opacity)
+    return found
+
+
+def _drawn_box(widget: Any) -> Box | None:
+    """Where ``widget`` is drawn in the window: its box clipped by every stencil above it
+    (a scroll view, the screen manager); None when nothing of it is in sight."""
+    from kivy.uix.screenmanager import ScreenManager
+    from kivy.uix.stencilview import StencilView
+
+    box: Box | None = _window_box(widget)
+    for clip in (w for w in _chain(widget) if isinstance(w, (StencilView, ScreenManager))):
+        box = _intersect(box, _window_box(clip)) if box is not None else None
+    return box
+
+
+def _widget_defects(root: Any, window: Box) -> list[str]:
+    """Cut, covered and cramped buttons and labels; lists too short for their window."""
+    from kivy.uix.behaviors import ButtonBehavior
+    from kivy.uix.button import Button
+    from kivy.uix.label import Label
+    from kivy.uix.screenmanager import ScreenManager
+    from kivy.uix.scrollview import ScrollView
+
+    from kiosk.ui.widgets import FollowScrollView, Overlay
+
+    defects: list[str] = []
+    for widget in root.walk(restrict=True):
+        if not isinstance(widget, Label) or not widget.text.strip():
+            continue
+        chain = _chain(widget)
+        if any(w.opacity == 0 for w in [widget, *chain]) or widget.width <= 0:
+            continue
+        if any(isinstance(w, (ScrollView, Overlay)) for w in chain):
+            continue  # rows cut by their view; overlays are checked by their texts
+        text = " ".join(widget.text.split())
+        box = _window_box(widget)
+        inside = _intersect(box, window)
+        if inside is None or _area(inside) < _area(box) - 2 * TOLERANCE * box_size(box):
+            defects.append(f"cut by the window: {text!r}")
+            continue
+        for manager in (w for w in chain if isinstance(w, ScreenManager)):
+            room = _window_box(manager)
+            inside = _intersect(box, room)
+            if inside is None or _area(inside) < _area(box) - 2 * TOLERANCE * box_size(box):
+                defects.append(f"cut by the screen's edge: {text!r}")
+        for cover in _covering(widget, chain):
+            drawn = _drawn_box(cover)
+            if drawn is not None and _intersect(box, drawn) is not None:
+                name = getattr(cover, "text", "") or type(cover).__name__
+                defects.append(f"covered: {text!r} under {' '.join(str(name).split())!r}")
+                break
+        for button in (w for w in chain if isinstance(w, ButtonBehavior)):
+            room = _window_box(button)
+            if any(_intersect(line, room) != line for line in text_boxes(widget)):
+                defects.append(f"cut by its button: {text!r}")
+                break
+        if isinstance(widget, Button):
+            # A button's words are centred in it (the lines' own x is not offset for
+            # centred text): the margin is half of what its widest line leaves.
+            widths = [line.w for line in getattr(widget._label, "_cached_lines", [])]
+            gap = (widget.width - max(widths, default=0)) / 2
+            if widths and gap < MARGIN:
+                defects.append(f"cramped: {text!r} is {gap:.0f} px from its edge")
+    for view in (w for w in root.walk(restrict=True) if isinstance(w, FollowScrollView)):
+        if any(w.opacity == 0 for w in [view, *_chain(view)]) or not view.children:
+            continue
+        rows = sorted(row.height for row in view.children[0].children if row.height > 0)
+        if not rows or view.viewport_size[1] <= view.height + TOLERANCE:
+            continue  # every row in sight
+        wanted = min(LIST_ROWS * rows[len(rows) // 2], LIST_SHARE * (window[3] - window[1]))
+        if view.height < wanted - TOLERANCE:
+            defects.append(
+                f"short list: {view.height:.0f} px high, its rows {rows[len(rows) // 2]:.0f}"
+            )
+    return defects
+
+
+def box_size(box: Box) -> float:
+    """Half the perimeter of ``box``: an area tolerance of a pixel along its edges."""
+    return (box[2] - box[0]) + (box[3] - box[1])

@@ -150,3 +150,14 @@ def test_a_capture_during_a_screen_change_waits_for_the_new_screen_alone() -> No
     assert "Selamat datang di perpustakaan" not in found["text_after"]
     # and the picture is the screen as it is, not an older frame left in the back buffer
     assert found["png_is_the_screen"] is True
+
+
+def test_a_capture_as_a_new_screen_takes_its_place_shows_it_where_it_is() -> None:
+    """GIVEN large print (a taller bottom strip) WHEN the recorder's timer fires in the tick
+    a screen never shown before is placed (its drawing moves only before the next frame)
+    THEN the saved picture is the screen as drawn, not shifted down by the strip's height
+    and cut off at the bottom (the patron tester's fee and summary pictures)."""
+    found = run_probe("recorder_first_visit")
+    assert found["placed"] is True  # the race is staged: placed, drawing not yet moved
+    assert "screen: borrow.pin" in found["text"]
+    assert found["png_is_the_screen"] is True

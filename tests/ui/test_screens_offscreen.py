@@ -200,6 +200,8 @@ def test_the_receipt_is_one_tap_and_a_failed_print_keeps_the_summary(args: tuple
     assert "Laskar Pelangi" in receipt and "Sutrisno" not in " ".join(receipt)
     assert found["failed_screen"] == "borrow.summary"
     assert found["failed_rows"] == ["The Little Prince"]
+    # the hidden print / no-print buttons give their room back to the countdown and Done
+    assert found["hidden_receipt_widths"] == [0, 0]
     assert found["failed_text"].startswith(("Maaf, struk tidak", "Sorry, the receipt could not"))
     assert found["failed_text_fits"]
     assert found["print_buttons_after"] == 0

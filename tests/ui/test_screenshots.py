@@ -67,7 +67,8 @@ def test_every_state_and_variant_is_saved_as_a_picture(tour: dict[str, Any]) -> 
 
 def test_the_check_finds_each_kind_of_unreadable_text() -> None:
     """GIVEN labels made wrong on purpose (cut short, too tall, on top of each other, half
-    off the window) THEN the tour's check names each, and none on the clean screen."""
+    off the window) and buttons (half under the notice strip, half off the window, words
+    touching the border) THEN the tour's check names each, and none on the clean screen."""
     found = run_probe("layout_faults", "--language", "en")
     assert found["clean"] == []
     faults = "\n".join(found["faults"])
@@ -75,6 +76,11 @@ def test_the_check_finds_each_kind_of_unreadable_text() -> None:
     assert "clipped: 'taller than its box second line third line'" in faults
     assert "overlap: 'one on top' and 'of the other'" in faults
     assert "outside the window: 'half off the window'" in faults
+    buttons = "\n".join(found["button_faults"])
+    assert "covered: 'under the strip' under " in buttons
+    assert "cut by the screen's edge: 'under the strip'" in buttons
+    assert "cut by the window: 'off the right edge'" in buttons
+    assert "cramped: 'touching its border'" in buttons
 
 
 def test_a_hidden_overlay_is_not_drawn_and_a_shown_one_is_drawn_on_top() -> None:

@@ -243,6 +243,36 @@ def _fee(p: Any) -> None:
     scan_all(p, [FEE_DVD])  # a loan fee: the question, before anything is lent
 
 
+def _fee_long(p: Any) -> None:
+    """The loan fee asked with five books already in the list (one lent, four refused with
+    their long reasons) and a notice in the strip at the bottom: the tester's 1280x800
+    large-print screen, whose Yes/No buttons were cut by the notice strip."""
+    sign_in(p)
+    scan_all(p, [LASKAR, REFERENCE, UNKNOWN_ITEM, LENT_TO_SITI, HELD_FOR_SITI])
+    scan_all(p, [FEE_DVD])
+    p.kiosk.scan(SITI)  # another patron's card while the question is open: a notice
+    p.kiosk.settle()
+
+
+def _fee_siti(p: Any) -> None:
+    """Siti's fee question after a book already on her card and one held for her: rows
+    with long reasons beside the question (their text ran past the rows' left edge)."""
+    sign_in(p, SITI, SITI_PIN)
+    scan_all(p, [LENT_TO_SITI, HELD_FOR_SITI, FEE_DVD])
+
+
+def _summary_fee(p: Any) -> None:
+    """A summary with a loan fee accepted, five books lent and refusals: every summary line
+    (count, not borrowed, fees, totals) above the list, the receipt choice below it."""
+    sign_in(p)
+    scan_all(p, [LASKAR, LITTLE_PRINCE, LAUT, FEE_DVD])
+    p.vm.dismiss()  # yes, borrow it
+    p.kiosk.settle()
+    scan_all(p, [LENDABLE[0], REFERENCE, UNKNOWN_ITEM])
+    p.vm.finish()
+    p.kiosk.settle()
+
+
 def _printing(p: Any) -> None:
     _summary(p)
     p.vm.print_receipt()  # its answer waits for settle(): "printing" stays up
@@ -387,6 +417,24 @@ STATES: list[TourState] = [
         _fee,
         {"id": "dikenai biaya pinjam Rp 5.000", "en": "has a loan fee of Rp 5.000"},
         help=True,
+    ),
+    TourState(
+        "borrow.fee-long",
+        "borrow.fee",
+        _fee_long,
+        {"id": "dikenai biaya pinjam Rp 5.000", "en": "has a loan fee of Rp 5.000"},
+    ),
+    TourState(
+        "borrow.fee-siti",
+        "borrow.fee",
+        _fee_siti,
+        {"id": "Ronggeng Dukuh Paruk", "en": "Ronggeng Dukuh Paruk"},
+    ),
+    TourState(
+        "borrow.summary-fee",
+        "borrow.summary",
+        _summary_fee,
+        {"id": "Anda menyetujui biaya pinjam", "en": "You agreed to loan fees"},
     ),
     TourState(
         "printing",
