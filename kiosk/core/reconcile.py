@@ -155,7 +155,14 @@ def _decide_return(intent: ItemIntent, status: ItemStatus | None) -> Outcome:
         return ItemIntentNotDone(intent.intent_id, "reconciled: it was not on loan")
     if status is None:
         return ItemIntentNotDone(intent.intent_id, "reconciled: the ILS does not know the item")
-    lent_again = status.checked_out_at is not None and status.checked_out_at > intent.created_at
+    # Lent again since: a loan begun after the intent, and another loan than the one the
+    # intent saw (its due date differs), so that clocks that disagree cannot make the
+    # same loan look new.
+    lent_again = (
+        status.checked_out_at is not None
+        and status.checked_out_at > intent.created_at
+        and (intent.due_before is None or status.due != intent.due_before)
+    )
     if status.on_loan and not lent_again:
         return ItemIntentNotDone(intent.intent_id, "reconciled: still on loan")
     # The fine the ILS charged is not in an item's status (SIP2 Item Information has

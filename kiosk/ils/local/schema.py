@@ -288,7 +288,10 @@ def add_records(session: Session, library: DemoLibrary, today: dt.date, now: dt.
     shift = today - demo_data.SEED_DATE
     for loan in library.loans:
         day = loan.checked_out + shift
-        checked_out = dt.datetime.combine(day, dt.time(10, 0), dt.UTC)
+        # Never later than now: in the library's evening "today" may already be
+        # tomorrow in UTC, and a loan made in the future would look, to reconciliation,
+        # like one made after the kiosk's own request.
+        checked_out = min(dt.datetime.combine(day, dt.time(10, 0), dt.UTC), now)
         session.add(
             LoanRow(
                 item_id=item_ids[loan.item_barcode],

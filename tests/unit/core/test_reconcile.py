@@ -108,12 +108,15 @@ def test_a_return_is_recorded_at_the_intents_time_when_the_loan_ended(
         (RETURN, None),
         (RETURN, status(borrower_barcode=CARD, checked_out_at=AT - dt.timedelta(days=9))),
         (RETURN, status()),  # SIP2: on loan, nothing says it was lent since
+        # The same loan (its due date unchanged) with a check-out time after the intent:
+        # the ILS's clock is ahead, or its demo data dated the loan later that day.
+        (RETURN, status(due=OLD_DUE, checked_out_at=AT + dt.timedelta(hours=5))),
         (
             ItemIntent("intent-4", ItemAction.RETURN, ITEM, AT, on_loan_before=False),
             status(on_loan=False, due=None),  # it was on the shelf all along
         ),
     ],
-    ids=["unknown-item", "still-on-loan", "on-loan-sip2", "never-on-loan"],
+    ids=["unknown-item", "still-on-loan", "on-loan-sip2", "same-loan-clock-ahead", "never-on-loan"],
 )
 def test_a_return_is_never_invented(intent: ItemIntent, found: ItemStatus | None) -> None:
     assert isinstance(decide_item(intent, found), ItemIntentNotDone)
