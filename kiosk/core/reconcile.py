@@ -27,7 +27,8 @@ the ILS says now                                recorded
 ==============================================  =========================================
 return: not on loan (it was before)             the return + its outbox event, at the
                                                 intent's time (fine unknown: 0)
-return: on loan again, lent after the intent    the same
+return: lent again since (a later loan with     the same
+another due date than the intent saw)
 return: on loan as before, or it never was      not returned
 renewal: due later than the patron was shown    the renewal with the new due date
 renewal: anything else                          not renewed
