@@ -114,11 +114,14 @@ def ordinal_words(n: int) -> str:
 
 
 def year_words(year: int) -> str:
-    """A year in pairs (``twenty twenty-six``, ``nineteen oh five``); 2000..2009 and whole
-    hundreds in full (``two thousand five``), as English speakers say them."""
+    """A year in pairs (``twenty twenty-six``, ``nineteen oh five``, ``twenty-one hundred``);
+    whole thousands and 2001..2009 in full (``two thousand five``), as English speakers
+    say them."""
     century, rest = divmod(year, 100)
-    if rest == 0 or century < 10 or (century == 20 and rest < 10):
+    if year % 1000 == 0 or century < 10 or (century == 20 and rest < 10):
         return number_words(year)
+    if rest == 0:
+        return f"{number_words(century)} hundred"
     if rest < 10:
         return f"{number_words(century)} oh {DIGITS[rest]}"
     return f"{number_words(century)} {number_words(rest)}"
