@@ -15,6 +15,8 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
+from kiosk.ui.widgets import tap_scroll
+
 ROW_FIELDS = ("key", "title", "label", "detail", "tone", "action", "action_name")
 
 
@@ -132,8 +134,4 @@ class TapScroll(BoxLayout):
 
     def scroll(self, direction: int) -> None:
         """One step up (+1) or down (-1)."""
-        hidden = self.view.viewport_size[1] - self.view.height
-        if hidden <= 0:
-            return
-        step = 0.8 * self.view.height / hidden
-        self.view.scroll_y = min(1.0, max(0.0, self.view.scroll_y + direction * step))
+        tap_scroll(self.view, direction)

@@ -214,6 +214,16 @@ MIN_BAR_FRACTION = 0.15
 """The scroll bar is at least this part of the list's height, so it is seen and grabbed."""
 
 
+def tap_scroll(view: ScrollView, direction: int) -> None:
+    """Scroll ``view`` one tap up (+1) or down (-1): by most of its height, so the line at
+    the edge stays in sight. The Up and Down buttons of every list use it."""
+    hidden = view.viewport_size[1] - view.height
+    if hidden <= 0:
+        return
+    step = 0.8 * view.height / hidden
+    view.scroll_y = min(1.0, max(0.0, view.scroll_y + direction * step))
+
+
 class FollowScrollView(ScrollView):
     """A scroll view that shows its newest (bottom) content whenever a row is added.
 
@@ -261,14 +271,8 @@ class FollowScrollView(ScrollView):
         self.can_scroll = self.viewport_size[1] > self.height + 1
 
     def scroll_step(self, direction: int) -> None:
-        """One tap's scroll: up (+1) or down (-1) by most of the view's height, so the line
-        at the edge stays in sight."""
-        hidden = self.viewport_size[1] - self.height
-        if hidden <= 0:
-            return
-        step = 0.8 * self.height / hidden
-        view: ScrollView = self  # (mypy cannot see scroll_y's type through the subclass)
-        view.scroll_y = min(1.0, max(0.0, view.scroll_y + direction * step))
+        """One tap's scroll: up (+1) or down (-1); see :func:`tap_scroll`."""
+        tap_scroll(self, direction)
 
     def add_widget(self, widget: Widget, *args: Any, **kwargs: Any) -> None:
         super().add_widget(widget, *args, **kwargs)
