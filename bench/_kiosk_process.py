@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from devices.sim import PtyScannerSimulator
@@ -120,3 +122,18 @@ def wait_settled(kiosk: Kiosk, store: Path, open_sql: str) -> None:
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline and query(store, open_sql)[0][0]:
         time.sleep(0.1)
+
+
+KILL_SPANS = [(0.0, 0.05), (0.02, 0.3), (0.02, 0.3), (0.02, 0.3), (0.3, 1.0)]
+"""Seconds after the round's requests start, ranges a random kill lands in: most while the
+ILS calls run, a few before they start or after they end."""
+
+
+def kill_timer(rng: random.Random) -> Callable[[], float]:
+    """A random delay for each killed round, drawn from :data:`KILL_SPANS`."""
+
+    def kill_after() -> float:
+        low, high = rng.choice(KILL_SPANS)
+        return rng.uniform(low, high)
+
+    return kill_after

@@ -37,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench._kiosk_process import Kiosk, first_start, query, wait_settled  # noqa: E402
+from bench._kiosk_process import Kiosk, first_start, kill_timer, query, wait_settled  # noqa: E402
 from devices.sim import PtyScannerSimulator  # noqa: E402
 from kiosk.ils.local import demo_data  # noqa: E402
 
@@ -172,12 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     pins = {p.barcode: p.pin for p in demo_data.generate(demo_data.DEFAULT_SEED).patrons}
-    # Most kills land while the burst is being lent; a few before it starts or after it ends.
-    spans = [(0.0, 0.05), (0.02, 0.3), (0.02, 0.3), (0.02, 0.3), (0.3, 1.0)]
-
-    def kill_after() -> float:
-        low, high = rng.choice(spans)
-        return rng.uniform(low, high)
+    kill_after = kill_timer(rng)
 
     started = time.monotonic()
     with (

@@ -58,6 +58,7 @@ from bench._kiosk_process import (  # noqa: E402
     STORE_FILE,
     Kiosk,
     first_start,
+    kill_timer,
     query,
     wait_settled,
 )
@@ -314,12 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-rounds", type=int, default=120)
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
-    # Most kills land while the ILS calls run; a few before they start or after they end.
-    spans = [(0.0, 0.05), (0.02, 0.3), (0.02, 0.3), (0.02, 0.3), (0.3, 1.0)]
-
-    def kill_after() -> float:
-        low, high = rng.choice(spans)
-        return rng.uniform(low, high)
+    kill_after = kill_timer(rng)
 
     started = time.monotonic()
     with (

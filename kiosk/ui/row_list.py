@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
-from kiosk.ui.widgets import tap_scroll
+from kiosk.ui.widgets import show_empty_row, tap_scroll
 
 ROW_FIELDS = ("key", "title", "label", "detail", "tone", "action", "action_name")
 
@@ -78,14 +77,7 @@ class RowList(BoxLayout):
         self._show_empty(not self.rows and bool(self.empty_text))
 
     def _show_empty(self, empty: bool) -> None:
-        if empty and self._empty is None:
-            self._empty = Factory.EmptyRow(text=self.empty_text)
-            self.add_widget(self._empty)
-        elif empty and self._empty is not None:
-            self._empty.text = self.empty_text
-        elif not empty and self._empty is not None:
-            self.remove_widget(self._empty)
-            self._empty = None
+        self._empty = show_empty_row(self, self._empty, empty, self.empty_text)
 
 
 class ScrollButtons(BoxLayout):

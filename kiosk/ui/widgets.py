@@ -166,14 +166,7 @@ class ItemList(RelativeLayout):
         self.add_widget(widget, index=len(self.children) - position)
 
     def _show_empty(self, empty: bool) -> None:
-        if empty and self._empty is None:
-            self._empty = Factory.EmptyRow(text=self.empty_text)
-            self.add_widget(self._empty)
-        elif empty and self._empty is not None:
-            self._empty.text = self.empty_text
-        elif not empty and self._empty is not None:
-            self.remove_widget(self._empty)
-            self._empty = None
+        self._empty = show_empty_row(self, self._empty, empty, self.empty_text)
 
 
 class MenuButton(ButtonBehavior, BoxLayout):
@@ -212,6 +205,20 @@ class MenuGrid(GridLayout):
 
 MIN_BAR_FRACTION = 0.15
 """The scroll bar is at least this part of the list's height, so it is seen and grabbed."""
+
+
+def show_empty_row(list_: Widget, row: Widget | None, empty: bool, text: str) -> Widget | None:
+    """Add, update or remove a list's "nothing here" row (an ``EmptyRow``); returns the row
+    the list now has, or None. Both kinds of list (items, rows) use it."""
+    if empty and row is None:
+        row = Factory.EmptyRow(text=text)
+        list_.add_widget(row)
+    elif empty and row is not None:
+        row.text = text
+    elif not empty and row is not None:
+        list_.remove_widget(row)
+        row = None
+    return row
 
 
 def tap_scroll(view: ScrollView, direction: int) -> None:
