@@ -285,6 +285,15 @@ class Session:
             limit += self.warning_seconds - self.timeouts.warning  # a longer warning
         return max(0.0, limit - (self.clock.monotonic() - self._last_activity))
 
+    def timeout_seconds(self, name: str) -> float:
+        """The configured timeout ``name`` (a field of :class:`Timeouts`), for this session:
+        a summary or an error stays at least ``voice_warning`` while voice guidance is on,
+        as listening to a list takes far longer than reading it."""
+        seconds = float(getattr(self.timeouts, name))
+        if self.voice_mode and name in ("summary", "error"):
+            seconds = max(seconds, self.timeouts.voice_warning)
+        return seconds
+
     @property
     def warning_seconds(self) -> float:
         """How long the idle warning lasts: longer while voice guidance is on."""

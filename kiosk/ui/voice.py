@@ -47,6 +47,12 @@ class Control:
     position: int  # 1-based, among the controls of its group
     count: int
     state: str = ""  # a catalogue key ("voice.state.selected"), '' for none
+    row_title: str = ""  # the row a button acts on (Renew: which loan), said only
+    row_detail: str = ""  # with private audio; its detail (due date) always
+
+
+def _counts_down(notice: Notice) -> bool:
+    return any(name == "seconds" for name, _value in notice.params)
 
 
 class VoiceGuide:
@@ -82,6 +88,7 @@ class VoiceGuide:
         self._notice: Notice | None = None
         self._spoken_lines: dict[int, int] = {}  # id(line) -> revision spoken
         self._rows: dict[str, Row] = {}
+        self._texts: dict[str, Notice] = {}
         self._warning_said: int | None = None
         self._pin = 0
         self._entry = ""
@@ -105,13 +112,21 @@ class VoiceGuide:
         if not self.on:
             return
         t = self._vm.translator()
-        parts = [control.name, t("voice.role.button")]
+        parts = [control.name]
+        personal = False
+        if control.row_title and self.model.private_audio:
+            parts.append(control.row_title)
+            personal = True
+        if control.row_detail and (self.model.private_audio or "Rp" not in control.row_detail):
+            parts.append(control.row_detail.replace("\n", ", ").rstrip("."))
+        parts.append(t("voice.role.button"))
         if control.state:
             parts.append(t(control.state))
         if control.count > 1:
             parts.append(t("voice.position", index=control.position, count=control.count))
         self.voice.interrupt()
-        self._say(Spoken(", ".join(part for part in parts if part)), SpeechPriority.CONTROL)
+        said = ", ".join(part for part in parts if part)
+        self._say(Spoken(said, personal), SpeechPriority.CONTROL)
 
     def describe_text(self, text: str) -> None:
         """Say a text the finger is on (explore by touch)."""
@@ -183,6 +198,7 @@ class VoiceGuide:
             self._announce()  # the same screen again, in the voice of the new language
             return
         self._speak_entry()
+        self._speak_changed_texts()
         self._speak_new_lines(session.lines)
         self._speak_changed_rows()
         self._speak_notice(session.notice)
@@ -195,6 +211,7 @@ class VoiceGuide:
         self._language = vm.language
         self._notice = session.notice
         self._rows = self._current_rows()
+        self._texts = self._current_texts()
         self._warning_said = None
         self._pin, self._entry = vm.pin_length, vm.entry_text
         if not self.on:
@@ -251,12 +268,24 @@ class VoiceGuide:
         self._mark_spoken(lines)
 
     def _speak_changed_rows(self) -> None:
+        """Rows that arrived (the account, once loaded) or changed (a renewal's answer);
+        a row still waiting ("renewing…") is said when its answer comes."""
         rows = self._current_rows()
         t = self._vm.translator()
         for key, row in rows.items():
-            if key in self._rows and self._rows[key] != row:
+            if self._rows.get(key) != row and row.tone != "pending":
                 self._say(self.model.row(row, t), SpeechPriority.RESULT)
         self._rows = rows
+
+    def _speak_changed_texts(self) -> None:
+        """A state text that changed on the same screen (the account's counts once it is
+        loaded); countdowns ("closes in 9 seconds") are not read every second."""
+        texts = self._current_texts()
+        t = self._vm.translator()
+        for slot, notice in texts.items():
+            if self._texts.get(slot) != notice and not _counts_down(notice):
+                self._say(self.model.notice(notice, t), SpeechPriority.RESULT)
+        self._texts = texts
 
     def _speak_notice(self, notice: Notice | None) -> None:
         if notice is not None and notice is not self._notice:
@@ -291,6 +320,9 @@ class VoiceGuide:
     def _current_rows(self) -> dict[str, Row]:
         sections = self._vm.session.rows()
         return {f"{name}/{row.key}": row for name, rows in sections.items() for row in rows}
+
+    def _current_texts(self) -> dict[str, Notice]:
+        return dict(self._vm.session.texts())
 
     def _unspoken(self, lines: Sequence[ItemLine]) -> list[ItemLine]:
         return [line for line in lines if self._spoken_lines.get(id(line)) != line.revision]

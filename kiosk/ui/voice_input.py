@@ -220,7 +220,14 @@ def describe(widget: Widget, root: Widget) -> Control:
     group = _group(widget, root)
     position = group.index(widget) + 1 if widget in group else 1
     state = "voice.state.selected" if getattr(widget, "default", False) is True else ""
-    return Control(spoken_name(widget), position, max(1, len(group)), state)
+    return Control(
+        spoken_name(widget),
+        position,
+        max(1, len(group)),
+        state,
+        row_title=str(getattr(widget, "row_title", "") or ""),
+        row_detail=str(getattr(widget, "row_detail", "") or ""),
+    )
 
 
 def spoken_name(widget: Widget) -> str:
