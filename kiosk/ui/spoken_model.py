@@ -145,7 +145,11 @@ class SpokenModel:
             said.append(self.notice(not_printed, t))
         if session.notice is not None:
             said.append(self.notice(session.notice, t))
-        return [spoken for spoken in said if spoken.text]
+        unique: list[Spoken] = []
+        for spoken in said:  # an error's notice is also its text: say it once
+            if spoken.text and spoken.text not in (u.text for u in unique):
+                unique.append(spoken)
+        return unique
 
     def rows(self, sections: Mapping[str, Sequence[Row]], t: Translator) -> list[Spoken]:
         """Every row of every section, in order."""
