@@ -124,6 +124,8 @@ class VoiceInput:
     def _start_from_attract(self, key: int) -> bool:
         """Any key at the attract screen starts voice guidance; a printable one (a digit:
         maybe a card number) still types, and a keyboard-wedge scan is not a person."""
+        if self._vm.entry_text:
+            return False  # Enter (or Backspace) on a card number being typed or scanned
         if key in KEYPAD_TEXT:
             self._swallow = KEYPAD_TEXT[key]
         elif 32 <= key < 127 or 256 <= key <= 265:

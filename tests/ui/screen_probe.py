@@ -317,6 +317,7 @@ def banners(p: Probe) -> Iterator[None]:
 
     p.found["warning_before_enter"] = bool(p.vm.warning_text)
     Window.dispatch("on_key_down", KEY_ENTER, 40, None, [])  # Enter on "I need more time"
+    Window.dispatch("on_key_up", KEY_ENTER, 40)
     yield
     p.found["after_enter_warning"] = p.vm.warning_text
     p.found["after_enter_notice"] = p.vm.notice_text  # the "3" was not sent as a scan
