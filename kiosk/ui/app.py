@@ -96,6 +96,16 @@ class KioskApp(App):
         self.vm.bind(screen=self._between_sessions)
         return root
 
+    def adjust_voice(self, what: str, step: int) -> None:
+        """Help's voice buttons: ``what`` is "volume" or "rate", ``step`` +1 or -1."""
+        guide = self.voice_guide
+        if guide is None:
+            return
+        if what == "volume":
+            guide.change_volume(step)
+        else:
+            guide.change_rate(step)
+
     def _between_sessions(self, _vm: object, screen: str) -> None:
         if screen == Navigation.IDLE:  # after the attract screen's first frame
             post_to_ui(self.collector.between_sessions)

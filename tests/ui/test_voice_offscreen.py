@@ -189,8 +189,10 @@ def test_the_account_and_a_renewal_by_keys_then_rate_volume_and_help() -> None:
         "Perpanjang semua, tombol, 1 dari 2",
         "Kecepatan bicara 4 dari 5",
         "Volume 5 dari 5",
+        "Lebih pelan, tombol, 1 dari 4",
+        "Volume 4 dari 5",
     ])  # fmt: skip
-    assert found["rate_volume"] == [3, 4]
+    assert found["rate_volume"] == [3, 3]
     # Cancel ended the session: voice mode, rate and volume go back for the next patron.
     assert found["after_cancel"] == ["idle", False]
     assert found["rate_volume_after"] == [2, 3]

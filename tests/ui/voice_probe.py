@@ -146,6 +146,9 @@ def keys_account(p: Probe) -> Iterator[None]:
     press(F7)  # louder
     press(KP_DIVIDE)  # help
     yield
+    ring_to(p, t("voice.quieter"))  # Help's own buttons, for a keypad without F-keys
+    press(KEY_ENTER)
+    yield
     press(KEY_ESCAPE)  # closes help
     yield
     p.found["said"] = said(p)
