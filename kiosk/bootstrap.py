@@ -30,16 +30,18 @@ from kiosk.config import Config, ScannerSettings
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from accessibility.speech.output import SpeechOutput
     from devices.serial_reader import SerialReader
     from devices.sim.escpos_decoder import PrintedReceipt
     from kiosk.core.driver import SessionDriver
     from kiosk.core.model import BarcodeKind, PrintReport, ReceiptText
     from kiosk.core.navigation import Navigation, Service
-    from kiosk.core.ports import Clock, IlsBackend
+    from kiosk.core.ports import Clock, IlsBackend, SpeechPriority
     from kiosk.core.reconcile import Reconciler
     from kiosk.core.session import Session
     from kiosk.storage.circulation_log import SqlCirculationLog
     from kiosk.ui.viewmodel import KioskViewModel
+    from kiosk.ui.voice import VoiceGuide
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,8 @@ class Kiosk:
     scanner: SerialReader | None
     reconciler: Reconciler
     printer: ReceiptPrinterAdapter | None = None
+    voice_guide: VoiceGuide | None = None
+    speech: SpeechOutput | None = None
 
     def start_devices(self) -> None:
         """Start reading the devices; one that is missing is waited for by its reader."""
@@ -104,6 +108,58 @@ class Kiosk:
         if callable(close_ils):
             close_ils()
         self.store.dispose()
+
+
+class SpeechAdapter:
+    """The core's :class:`~kiosk.core.ports.Voice` on ``accessibility.speech``.
+
+    The core and the UI may not import ``accessibility`` (it is a library, and they stay
+    free of its types), so this adapter turns their plain calls into ``Utterance`` values.
+    Without an output (speech off) it says nothing and reports not working.
+    """
+
+    def __init__(self, output: SpeechOutput | None) -> None:
+        self._output = output
+
+    def say(self, text: str, language: str, priority: SpeechPriority, personal: bool) -> None:
+        from accessibility.speech.output import Priority, Utterance
+
+        if self._output is not None:
+            self._output.say(Utterance(text, language, Priority[priority.name], personal))
+
+    def interrupt(self) -> None:
+        if self._output is not None:
+            self._output.interrupt()
+
+    def repeat(self) -> None:
+        if self._output is not None:
+            self._output.repeat()
+
+    def change_rate(self, step: int) -> int:
+        if self._output is None:
+            return 1
+        self._output.rate_step = self._output.rate_step + step
+        return self._output.rate_step + 1
+
+    def change_volume(self, step: int) -> int:
+        if self._output is None:
+            return 1
+        self._output.volume_step = self._output.volume_step + step
+        return self._output.volume_step + 1
+
+    @property
+    def steps(self) -> int:
+        from accessibility.speech.output import RATE_STEPS
+
+        return len(RATE_STEPS)
+
+    def reset(self) -> None:
+        if self._output is not None:
+            self._output.reset()
+
+    @property
+    def working(self) -> bool:
+        return self._output is not None and self._output.status().working
 
 
 class ReceiptPrinterAdapter:
@@ -158,6 +214,7 @@ def build(
     services: Sequence[Service] | None = None,
     wrap_ils: Callable[[IlsBackend], IlsBackend] | None = None,
     debug: bool = False,
+    speech: SpeechOutput | None = None,
 ) -> Kiosk:
     """Make the kiosk's object graph from its config. Nothing is started.
 
@@ -169,6 +226,7 @@ def build(
         services: the patron services; :data:`kiosk.core.services.SERVICES` by default.
         wrap_ils: wraps the configured ILS backend (tests use it to delay or hang calls).
         debug: enforce the one-thread rule by raising, and surface command crashes.
+        speech: the voice (tests pass ``RecordingSpeech``); None: silent.
 
     Raises:
         kiosk.storage.db.StoreError: the local store (or its card-hash key) cannot be opened.
@@ -186,6 +244,7 @@ def build(
     from kiosk.storage.db import open_store
     from kiosk.storage.pin_failures import KEY_FILE, SqlPinFailures, load_or_create_key
     from kiosk.ui.viewmodel import KioskViewModel
+    from kiosk.ui.voice import VoiceGuide
 
     clock = clock or SystemClock()
     store = open_store(data_dir / STORE_FILE)
@@ -207,6 +266,7 @@ def build(
     timeouts = Timeouts(
         idle=config.session.idle_timeout,
         warning=config.session.warning,
+        voice_warning=config.session.voice_warning,
         summary=config.session.summary_timeout,
         error=config.session.error_timeout,
     )
@@ -238,6 +298,13 @@ def build(
         library_name=config.kiosk.library_name,
         monotonic=clock.monotonic,
     )
+    voice_guide = VoiceGuide(
+        vm,
+        SpeechAdapter(speech),
+        private_audio=config.accessibility.private_audio,
+        hint_every=config.accessibility.voice_hint_every * 60,
+        monotonic=clock.monotonic,
+    )
     url = config.scanner.url if scanner_url is None else scanner_url
     scanner = _scanner(url, config.scanner, driver) if url else None
     return Kiosk(
@@ -253,6 +320,8 @@ def build(
         scanner,
         reconciler,
         printer=printer,
+        voice_guide=voice_guide,
+        speech=speech,
     )
 
 
@@ -350,7 +419,13 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
         elif simulated:
             _start_simulator_console(stdin, out)
 
-    app = KioskApp(kiosk.vm, kiosk.navigation.screens, on_first_frame=on_first_frame)
+    app = KioskApp(
+        kiosk.vm,
+        kiosk.navigation.screens,
+        on_first_frame=on_first_frame,
+        voice_guide=kiosk.voice_guide,
+        repeat_guard=kiosk.config.accessibility.repeat_guard,
+    )
     # systemd and `kill` stop the kiosk with SIGTERM: close the window the normal way. The
     # UI thread never waits for the ILS, so this is prompt even with an ILS call hung.
     signal.signal(signal.SIGTERM, lambda _signo, _frame: post_to_ui(app.stop))

@@ -77,6 +77,9 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         # The "I need more time" countdown: at least 20 s to notice it, reach the screen
         # and press it (issue 7; a slow reader or a wheelchair user needs the time).
         "warning": _Key((int, float), 20, minimum=20, maximum=600),
+        # The same countdown while voice guidance is on: hearing it and finding the button
+        # by keys takes longer (issue 8: at least 60 s).
+        "voice_warning": _Key((int, float), 60, minimum=60, maximum=600),
         "summary_timeout": _Key((int, float), 10, minimum=2, maximum=600),
         "error_timeout": _Key((int, float), 15, minimum=2, maximum=600),
     },
@@ -94,6 +97,17 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
     "printer": {
         "url": _Key(str, "sim://printer", max_chars=_PATH_CHARS),
         "receipt": _Key(str, "printed", choices=("printed", "none")),
+    },
+    "accessibility": {
+        # A second press of the same key or button sooner than this is ignored (a tremor,
+        # a key held down, an accidental double tap); 0 turns the guard off.
+        "repeat_guard": _Key((int, float), 0.25, minimum=0, maximum=2),
+        # Minutes between the attract screen's spoken hint "press any key for voice
+        # guidance"; 0 (the default) never says it.
+        "voice_hint_every": _Key((int, float), 0, minimum=0, maximum=120),
+        # true only when patrons listen through headphones or a handset: then the voice
+        # says names, titles and amounts; otherwise it says they are on the screen.
+        "private_audio": _Key(bool, False),
     },
     "security": {
         "pin_failures": _Key(int, 5, minimum=1, maximum=100),
@@ -125,6 +139,7 @@ class DisplaySettings:
 class SessionSettings:
     idle_timeout: float
     warning: float
+    voice_warning: float
     summary_timeout: float
     error_timeout: float
 
@@ -155,6 +170,13 @@ class PrinterSettings:
 
 
 @dataclass(frozen=True)
+class AccessibilitySettings:
+    repeat_guard: float
+    voice_hint_every: float  # minutes; 0: never
+    private_audio: bool
+
+
+@dataclass(frozen=True)
 class SecuritySettings:
     pin_failures: int
     pin_window: float
@@ -170,6 +192,7 @@ class Config:
     ils: IlsSettings
     scanner: ScannerSettings
     printer: PrinterSettings
+    accessibility: AccessibilitySettings
     security: SecuritySettings
     source: Path | None = None
 
@@ -181,6 +204,7 @@ _SECTION_TYPES = {
     "ils": IlsSettings,
     "scanner": ScannerSettings,
     "printer": PrinterSettings,
+    "accessibility": AccessibilitySettings,
     "security": SecuritySettings,
 }
 

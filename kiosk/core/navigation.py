@@ -66,7 +66,7 @@ def after(timeout_name: str) -> TimeoutRule:
     """
 
     def rule(session: Session) -> float | None:
-        return float(getattr(session.timeouts, timeout_name))
+        return session.timeout_seconds(timeout_name)
 
     rule.__name__ = f"after_{timeout_name}"
     return rule

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -242,6 +243,58 @@ class ReceiptPrinter(Protocol):
             The outcome, with one line for a technician (what, where, what to do).
         """
         ...
+
+
+class SpeechPriority(enum.IntEnum):
+    """Which queued utterance a voice says first (higher first; equal ones in order).
+
+    A patron's action or a new screen interrupts everything anyway; priority orders what
+    arrives while the patron only listens (an outcome before the rest of a screen's text).
+    """
+
+    HINT = 0  # the attract screen's occasional "press any key for voice guidance"
+    SCREEN = 1  # what a screen is for and what to do there
+    CONTROL = 2  # the control just focused or touched
+    RESULT = 3  # an outcome or a notice
+    ALERT = 4  # the idle warning and its countdown, an error screen
+
+
+class Voice(Protocol):
+    """A voice the kiosk talks through (espeak-ng behind ``accessibility.speech``).
+
+    Every method returns at once and may be called from the UI thread: it queues or sets a
+    flag; synthesis and playback happen on the voice's own thread.
+    """
+
+    def say(self, text: str, language: str, priority: SpeechPriority, personal: bool) -> None:
+        """Queue ``text`` (as the screen shows it) in ``language``.
+
+        ``personal``: it holds a patron's data (a title, a name, a fine); its audio is
+        kept only until :meth:`reset` and it is never logged.
+        """
+
+    def interrupt(self) -> None:
+        """Stop speaking now and drop what is queued."""
+
+    def repeat(self) -> None:
+        """Say again the last utterance that began."""
+
+    def change_rate(self, step: int) -> int:
+        """Speak faster (+1) or slower (-1); returns the new step, 1 = slowest."""
+
+    def change_volume(self, step: int) -> int:
+        """Louder (+1) or quieter (-1); returns the new step, 1 = quietest."""
+
+    @property
+    def steps(self) -> int:
+        """How many rate steps and volume steps there are."""
+
+    def reset(self) -> None:
+        """The session ended: interrupt, default rate and volume, forget personal audio."""
+
+    @property
+    def working(self) -> bool:
+        """Whether anything can be heard (False: no synthesiser or no sound device)."""
 
 
 class Clock(Protocol):

@@ -125,6 +125,9 @@ class Timeouts:
 
     idle: float = 60.0
     warning: float = 20.0
+    voice_warning: float = 60.0
+    """The warning's length while voice guidance is on: listening to the screen and
+    finding "I need more time" by keys takes longer than seeing it (at least 60 s)."""
     summary: float = 10.0
     error: float = 15.0
 
@@ -209,6 +212,8 @@ class Session:
         self.devices: dict[str, DeviceState] = {}
         self.entry_epoch = 0
         """Changes whenever what is typed must be forgotten: a new state, a new card."""
+        self.voice_mode = False
+        """Voice guidance is on (kept by the view-model): the idle warning lasts longer."""
         self._last_activity = clock.monotonic()
 
     # ----- what is shown ---------------------------------------------------------------------
@@ -276,7 +281,25 @@ class Session:
         limit = rule(self) if rule is not None else None
         if limit is None or self.busy:
             return None
+        if self.spec.warn:
+            limit += self.warning_seconds - self.timeouts.warning  # a longer warning
         return max(0.0, limit - (self.clock.monotonic() - self._last_activity))
+
+    def timeout_seconds(self, name: str) -> float:
+        """The configured timeout ``name`` (a field of :class:`Timeouts`), for this session:
+        a summary or an error stays at least ``voice_warning`` while voice guidance is on,
+        as listening to a list takes far longer than reading it."""
+        seconds = float(getattr(self.timeouts, name))
+        if self.voice_mode and name in ("summary", "error"):
+            seconds = max(seconds, self.timeouts.voice_warning)
+        return seconds
+
+    @property
+    def warning_seconds(self) -> float:
+        """How long the idle warning lasts: longer while voice guidance is on."""
+        if self.voice_mode:
+            return max(self.timeouts.warning, self.timeouts.voice_warning)
+        return self.timeouts.warning
 
     @property
     def idle_seconds(self) -> float:
@@ -287,7 +310,7 @@ class Session:
     def timeout_warning(self) -> bool:
         """True when the patron should be asked whether they need more time."""
         left = self.seconds_left
-        return left is not None and self.spec.warn and left <= self.timeouts.warning
+        return left is not None and self.spec.warn and left <= self.warning_seconds
 
     # ----- driving ---------------------------------------------------------------------------
 

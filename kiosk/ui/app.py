@@ -7,7 +7,8 @@ rule ``<BorrowPinScreen@Screen>``, so a service's screens are one new kv file.
 
 Keys: digits and letters type (that is also how a keyboard-wedge scanner arrives), Enter
 submits, Backspace deletes, Escape cancels (or closes Help), F1 opens Help, F2 switches
-language, F3 switches large print.
+language, F3 switches large print. Voice guidance's keys and touches
+(``kiosk/ui/voice_input.py``) are asked first.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from kiosk.ui import row_list, widgets  # noqa: F401  (registers ItemList, RowLi
 from kiosk.ui.collector import Collector
 from kiosk.ui.key_focus import KeyFocus
 from kiosk.ui.viewmodel import KioskViewModel
+from kiosk.ui.voice import VoiceGuide
+from kiosk.ui.voice_input import VoiceInput
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +58,15 @@ class KioskApp(App):
         screens: Sequence[str],
         *,
         on_first_frame: Callable[[KioskApp], None] | None = None,
+        voice_guide: VoiceGuide | None = None,
+        repeat_guard: float = 0.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.vm = vm
+        self.voice_guide = voice_guide
+        self.voice_input: VoiceInput | None = None
+        self._repeat_guard = repeat_guard
         self.screen_names = list(screens)
         self._on_first_frame = on_first_frame
         self._first_frame_seen = False
@@ -80,8 +88,23 @@ class KioskApp(App):
         Window.bind(size=lambda _window, size: self.vm.set_window_size(*size))
         self.key_focus = KeyFocus(root, lambda: self.vm.theme.focus)
         self.vm.bind(screen=self.key_focus.clear, help_text=self.key_focus.clear)
+        if self.voice_guide is not None:
+            self.voice_input = VoiceInput(
+                self.vm, self.voice_guide, self.key_focus, root,
+                repeat_guard=self._repeat_guard, monotonic=Clock.get_boottime,
+            )  # fmt: skip
         self.vm.bind(screen=self._between_sessions)
         return root
+
+    def adjust_voice(self, what: str, step: int) -> None:
+        """Help's voice buttons: ``what`` is "volume" or "rate", ``step`` +1 or -1."""
+        guide = self.voice_guide
+        if guide is None:
+            return
+        if what == "volume":
+            guide.change_volume(step)
+        else:
+            guide.change_rate(step)
 
     def _between_sessions(self, _vm: object, screen: str) -> None:
         if screen == Navigation.IDLE:  # after the attract screen's first frame
@@ -93,6 +116,7 @@ class KioskApp(App):
 
     def on_start(self) -> None:
         Window.bind(on_textinput=self._on_textinput, on_key_down=self._on_key_down)
+        Window.bind(on_key_up=self._on_key_up, on_touch_up=self._on_touch_up)
         Window.bind(on_touch_down=self._on_touch_down, on_flip=self._on_flip)
         Clock.schedule_interval(self.vm.tick, TICK_INTERVAL)
 
@@ -103,14 +127,29 @@ class KioskApp(App):
     # ----- input -------------------------------------------------------------------------
 
     def _on_textinput(self, _window: object, text: str) -> bool:
+        voice = self.voice_input
         for char in text:
-            self.vm.type_char(char)
+            if voice is None or not voice.text(char):
+                self.vm.type_char(char)
         return True
+
+    def _on_key_up(self, _window: object, key: int, *_args: object) -> bool:
+        if self.voice_input is not None:
+            self.voice_input.key_up(key)
+        return False
+
+    def _on_touch_up(self, _window: object, touch: object) -> bool:
+        if self.voice_input is not None:
+            self.voice_input.touch_up(touch)
+        return False
 
     def _on_key_down(
         self, _window: object, key: int, _scancode: object = None, _text: object = None,
         modifiers: Sequence[str] = (), *_args: object,
     ) -> bool:  # fmt: skip
+        voice = self.voice_input
+        if voice is not None and voice.key_down(key, modifiers):
+            return True
         if self.vm.warning_text and key in (KEY_ENTER, KEY_NUMPAD_ENTER):
             self.vm.touched()  # Enter on "I need more time", not a submit of old input
             return True
@@ -118,6 +157,8 @@ class KioskApp(App):
         if step is not None:
             self.vm.touched()
             self.key_focus.move(-step if key == KEY_TAB and "shift" in modifiers else step)
+            if voice is not None:
+                voice.say_target()  # in voice mode: name, role, state and position
             return True
         # Enter presses the ringed button; with none ringed (or digits typed) it is OK.
         enter = key in (KEY_ENTER, KEY_NUMPAD_ENTER)
@@ -137,7 +178,10 @@ class KioskApp(App):
         action()
         return True
 
-    def _on_touch_down(self, _window: object, _touch: object) -> bool:
+    def _on_touch_down(self, _window: object, touch: object) -> bool:
+        if self.voice_input is not None and self.voice_input.touch_down(touch):
+            self.vm.touched()
+            return True  # explored, not pressed (voice mode), or a bounce ignored
         self.key_focus.clear()  # a finger: the ring is for keys
         warned = bool(self.vm.warning_text)
         self.vm.touched()

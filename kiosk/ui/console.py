@@ -76,6 +76,7 @@ def type_line(text: str) -> None:
     if text:
         Window.dispatch("on_textinput", text)
     Window.dispatch("on_key_down", KEY_ENTER, 40, None, [])
+    Window.dispatch("on_key_up", KEY_ENTER, 40)  # a key is let go: the next Enter is new
 
 
 def handle_line(vm: KioskViewModel, line: str, scan: Callable[[str], bool] | None) -> None:

@@ -58,22 +58,25 @@ def buttons(root: Widget) -> list[Widget]:
         Every visible, enabled button of the screen shown, or of the topmost layer shown
         over it (only the layer's buttons can be pressed then).
     """
-    layers = [w for w in root.walk(restrict=True) if isinstance(w, Overlay) and w.shown]
-    scope = layers[-1] if layers else root
-    found = [
-        w
-        for w in scope.walk(restrict=True)
-        if isinstance(w, ButtonBehavior) and w is not scope and _visible(w)
-    ]
-    if not layers:  # buttons of a hidden layer are not the screen's
-        hidden = [w for w in root.walk(restrict=True) if isinstance(w, Overlay)]
-        found = [w for w in found if not any(_inside(w, layer) for layer in hidden)]
+    found = reachable(root, lambda w: isinstance(w, ButtonBehavior))
 
     def reading_order(widget: Widget) -> tuple[float, float]:
         x, y, _w, h = _box(widget)
         return (-round(y + h), round(x))
 
     return sorted(found, key=reading_order)
+
+
+def reachable(root: Widget, wanted: Callable[[Widget], bool]) -> list[Widget]:
+    """The visible widgets ``wanted`` picks, of the topmost layer shown (Help, the idle
+    warning) or, with none shown, of the screen outside the hidden layers."""
+    layers = [w for w in root.walk(restrict=True) if isinstance(w, Overlay) and w.shown]
+    scope = layers[-1] if layers else root
+    found = [w for w in scope.walk(restrict=True) if w is not scope and wanted(w) and _visible(w)]
+    if not layers:  # a hidden layer's widgets are not the screen's
+        hidden = [w for w in root.walk(restrict=True) if isinstance(w, Overlay)]
+        found = [w for w in found if not any(_inside(w, layer) for layer in hidden)]
+    return found
 
 
 def _inside(widget: Widget, ancestor: Widget) -> bool:
@@ -119,7 +122,7 @@ class KeyFocus:
             index = (found.index(self._target) + step) % len(found)
         else:
             index = 0 if step > 0 else len(found) - 1
-        self._ring_around(found[index])
+        self.ring(found[index])
 
     def press(self) -> bool:
         """Press the ringed button. False when no button is ringed (Enter means OK then)."""
@@ -148,7 +151,8 @@ class KeyFocus:
         if disabled:
             self.clear()
 
-    def _ring_around(self, widget: Widget) -> None:
+    def ring(self, widget: Widget) -> None:
+        """Ring ``widget`` (a key moved there, or a finger explored it in voice mode)."""
         self.clear()
         self._target = widget
         for node in _ancestors(widget):

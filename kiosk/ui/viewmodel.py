@@ -31,7 +31,7 @@ from kiosk.core.i18n import Translator
 from kiosk.core.navigation import InputMode, Navigation
 from kiosk.core.services import receipt
 from kiosk.core.services.home import menu
-from kiosk.core.session import ItemLine, Row
+from kiosk.core.session import ItemLine, Row, Session
 from kiosk.ui.item_rows import ItemRows, row_words
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,9 @@ class KioskViewModel(EventDispatcher):
     input_mode = StringProperty(InputMode.BARCODE.value)
     language = StringProperty("id")
     large_print = BooleanProperty(False)
+    voice_mode = BooleanProperty(False)
+    """Voice guidance is on (``kiosk.ui.voice``): started at the attract screen by a key or
+    a long touch, ended with the session like the language and the print size."""
     font_scale = NumericProperty(1.0)  # text-size step x window_scale; kv sizes use it
     window_scale = NumericProperty(1.0)  # how much larger than DESIGN_SIZE the window is
     texts = ObjectProperty(None)
@@ -119,6 +122,7 @@ class KioskViewModel(EventDispatcher):
         self._handovers = driver.session.handovers
         self._busy_since: float | None = None
         self._rows = ItemRows()
+        self._refresh_listeners: list[Callable[[], None]] = []
         self.theme = theme
         self.library_name = library_name
         self._reset_preferences()
@@ -250,6 +254,21 @@ class KioskViewModel(EventDispatcher):
         # Setting the language refreshes every text (on_language).
         self.language = languages[(languages.index(self.language) + 1) % len(languages)]
 
+    def start_voice(self) -> None:
+        """Turn voice guidance on (a key or a long touch at the attract screen)."""
+        self._driver.check_thread("start_voice")
+        self._note_activity()
+        self.voice_mode = True
+
+    def toggle_voice(self) -> None:
+        """Voice guidance on or off (its key, for a helper or a patron who wants quiet)."""
+        self._driver.check_thread("toggle_voice")
+        self._note_activity()
+        self.voice_mode = not self.voice_mode
+
+    def on_voice_mode(self, _instance: object, on: bool) -> None:
+        self._session.voice_mode = on  # the idle warning lasts longer while it is on
+
     def toggle_large_print(self) -> None:
         self._driver.check_thread("toggle_large_print")
         self.large_print = not self.large_print
@@ -267,7 +286,7 @@ class KioskViewModel(EventDispatcher):
         if (
             session.state == Navigation.IDLE
             and session.idle_seconds >= session.timeouts.idle
-            and (self.language, self.large_print) != self._default_preferences
+            and self._preferences != self._default_preferences
         ):
             # The last person's language and print size are not the next person's.
             self._reset_preferences()
@@ -286,6 +305,12 @@ class KioskViewModel(EventDispatcher):
         if len(self._burst) < MAX_ENTRY:
             self._burst += char
         self._last_key_at = now
+
+    def typing_burst(self) -> bool:
+        """True while characters are arriving faster than a person types (a wedge scan)."""
+        if self._last_key_at is None or len(self._burst) < 2:
+            return False
+        return self._monotonic() - self._last_key_at <= BURST_GAP * 4
 
     def _end_burst(self) -> None:
         self._burst = ""
@@ -308,12 +333,35 @@ class KioskViewModel(EventDispatcher):
         self._session.handle(e.Activity())  # Activity never yields commands
 
     @property
-    def _default_preferences(self) -> tuple[str, bool]:
-        return self._default_language, self._default_large_print
+    def session(self) -> Session:
+        """The session (read by the voice guide, which speaks what the screens show)."""
+        return self._session
+
+    def translator(self) -> Translator:
+        """The catalogue in the current language."""
+        return self._translators[self.language]
+
+    @property
+    def pin_length(self) -> int:
+        """How many PIN digits are typed (the digits themselves never leave this object)."""
+        return len(self._pin)
+
+    def add_refresh_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every refresh, once every property is up to date."""
+        self._refresh_listeners.append(listener)
+
+    @property
+    def _default_preferences(self) -> tuple[str, bool, bool]:
+        return self._default_language, self._default_large_print, False
+
+    @property
+    def _preferences(self) -> tuple[str, bool, bool]:
+        return self.language, self.large_print, self.voice_mode
 
     def _reset_preferences(self) -> None:
         self.language = self._default_language
         self.large_print = self._default_large_print
+        self.voice_mode = False
 
     def on_language(self, _instance: object, language: str) -> None:
         self.texts = self._translators[language].texts()
@@ -396,6 +444,8 @@ class KioskViewModel(EventDispatcher):
             else ""
         )
         self.devices = {name: state.ready for name, state in session.devices.items()}
+        for listener in self._refresh_listeners:
+            listener()
 
     def _refresh_lines(self, lines: Sequence[ItemLine], t: Translator) -> None:
         service = self._session.service

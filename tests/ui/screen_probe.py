@@ -30,13 +30,16 @@ BOOKS = ("33171000000018", "33171000000067")  # Laskar Pelangi, The Little Princ
 MARKER = "PROBE-RESULT "
 
 
-def run_probe(scenario: str, *args: str, timeout: float = 180.0) -> dict[str, Any]:
-    """Run one scenario in a child process; its findings as a dict."""
+def run_probe(
+    scenario: str, *args: str, timeout: float = 180.0, script: str = __file__
+) -> dict[str, Any]:
+    """Run one scenario of ``script`` (this probe by default) in a child process; its
+    findings as a dict."""
     with tempfile.TemporaryDirectory(prefix="kiosk-probe-") as tmp:
         env = {**os.environ, "KIVY_HOME": str(Path(tmp) / "kivy")}
         env.pop("KIOSK_CONFIG", None)
         done = subprocess.run(
-            [sys.executable, __file__, scenario, "--data", tmp, *args],
+            [sys.executable, script, scenario, "--data", tmp, *args],
             capture_output=True, text=True, env=env, timeout=timeout, check=False,
         )  # fmt: skip
     for line in done.stdout.splitlines():
@@ -56,7 +59,8 @@ class Probe:
     """The kiosk under a Kivy app, with helpers the scenarios use."""
 
     def __init__(self, data: Path, out: Path | None, size: tuple[int, int], language: str,
-                 large: bool, wrap_ils: Callable[[Any], Any] | None = None) -> None:  # fmt: skip
+                 large: bool, wrap_ils: Callable[[Any], Any] | None = None,
+                 config: dict[str, Any] | None = None, **kiosk_options: Any) -> None:  # fmt: skip
         from kiosk import config as config_module
         from kiosk.bootstrap import prepare_kivy
 
@@ -64,6 +68,7 @@ class Probe:
             {
                 "display": {"width": size[0], "height": size[1]},
                 "kiosk": {"language": language, "text_size": "large" if large else "normal"},
+                **(config or {}),
             },
             None,
         )
@@ -71,7 +76,9 @@ class Probe:
         sys.path.insert(0, str(TESTS))
         from flows.harness import FlowKiosk
 
-        self.kiosk = FlowKiosk(data / "kiosk", config=self.config, wrap_ils=wrap_ils)
+        self.kiosk = FlowKiosk(
+            data / "kiosk", config=self.config, wrap_ils=wrap_ils, **kiosk_options
+        )
         self.vm = self.kiosk.vm
         self.out = out
         self.found: dict[str, Any] = {}
@@ -310,6 +317,7 @@ def banners(p: Probe) -> Iterator[None]:
 
     p.found["warning_before_enter"] = bool(p.vm.warning_text)
     Window.dispatch("on_key_down", KEY_ENTER, 40, None, [])  # Enter on "I need more time"
+    Window.dispatch("on_key_up", KEY_ENTER, 40)
     yield
     p.found["after_enter_warning"] = p.vm.warning_text
     p.found["after_enter_notice"] = p.vm.notice_text  # the "3" was not sent as a scan
@@ -759,7 +767,7 @@ def fee(p: Probe) -> Iterator[None]:
     yes, no = p.button(p.vm.texts["fee.accept"]), p.button(p.vm.texts["fee.decline"])
     p.found["yes_box"], p.found["no_box"] = p.box(yes), p.box(no)
     p.shot("fee")
-    yes.dispatch("on_press")
+    yes.dispatch("on_release")  # buttons act on release
     p.kiosk.settle()
     yield
     p.found["after_yes_screen"] = p.vm.screen
@@ -998,6 +1006,7 @@ def keys(p: Probe) -> Iterator[None]:
     def ring_to(wanted: str) -> bool:
         for _ in range(40):
             Window.dispatch("on_key_down", KEY_TAB, 0, None, [])
+            Window.dispatch("on_key_up", KEY_TAB, 0)
             target = app_focus.target
             said = getattr(target, "text", "") or getattr(target, "label", "")
             if said == wanted:
@@ -1006,6 +1015,7 @@ def keys(p: Probe) -> Iterator[None]:
 
     def enter() -> None:
         Window.dispatch("on_key_down", KEY_ENTER, 0, None, [])
+        Window.dispatch("on_key_up", KEY_ENTER, 0)
 
     yield
     p.found["ringed_return"] = ring_to(p.vm.texts["menu.return"])
@@ -1061,9 +1071,15 @@ SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
 }
 
 
-def main() -> None:
+def main(
+    scenarios: dict[str, Callable[[Probe], Iterator[None]]] | None = None,
+    make_probe: Callable[[argparse.Namespace], Probe] | None = None,
+) -> None:
+    """Run the scenario named on the command line (of ``scenarios``, this module's by
+    default) in a real window and print its findings."""
+    scenarios = SCENARIOS if scenarios is None else scenarios
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", choices=sorted(SCENARIOS))
+    parser.add_argument("scenario", choices=sorted(scenarios))
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--size", default="1280x800")
     parser.add_argument("--language", default="id")
@@ -1071,20 +1087,24 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     width, height = (int(n) for n in args.size.split("x"))
-    wrap_ils = None
-    if args.scenario == "tour":
-        from tour_states import TourIls
+    args.width, args.height = width, height
+    if make_probe is not None:
+        probe = make_probe(args)
+    else:
+        wrap_ils = None
+        if args.scenario == "tour":
+            from tour_states import TourIls
 
-        wrap_ils = TourIls
-    elif args.scenario == "row_before_ils":
-        wrap_ils = CountingIls
-    probe = Probe(args.data, args.out, (width, height), args.language, args.large, wrap_ils)
+            wrap_ils = TourIls
+        elif args.scenario == "row_before_ils":
+            wrap_ils = CountingIls
+        probe = Probe(args.data, args.out, (width, height), args.language, args.large, wrap_ils)
 
     from kivy.clock import Clock
 
     from kiosk.ui.app import KioskApp
 
-    steps = SCENARIOS[args.scenario](probe)
+    steps = scenarios[args.scenario](probe)
     failure: list[BaseException] = []
 
     def step(frames_left: int, app: KioskApp) -> None:
@@ -1103,7 +1123,8 @@ def main() -> None:
         step(2, app)
 
     app = KioskApp(probe.vm, probe.kiosk.parts.navigation.screens,
-                   on_first_frame=lambda app: step(2, app))  # fmt: skip
+                   on_first_frame=lambda app: step(2, app),
+                   voice_guide=probe.kiosk.parts.voice_guide)  # fmt: skip
     try:
         app.run()
     finally:

@@ -92,7 +92,7 @@ def _dismiss(session: Session, _event: object) -> list[Command]:
 
 def _idle_timeout(session: Session) -> float | None:
     # Nothing to time out on the attract screen, except a notice, which fades.
-    return session.timeouts.summary if session.notice else None
+    return session.timeout_seconds("summary") if session.notice else None
 
 
 def _error_texts(session: Session) -> Mapping[str, Notice]:

@@ -103,7 +103,7 @@ the list on screen is now the patron's record, and they may want to photograph i
 
 def summary_timeout(session: Session) -> float:
     """How long a summary with the receipt choice stays (a service's summary ``timeout``)."""
-    seconds = session.timeouts.summary
+    seconds = session.timeout_seconds("summary")
     return seconds * NOT_PRINTED_TIME if session.receipt_failed else seconds
 
 

@@ -191,6 +191,8 @@ def _keys_used_in_code() -> set[str]:
     }
     # KioskViewModel.show_help(): every screen explains itself
     used |= {f"help.{screen}" for screen in navigation().screens}
+    # SpokenModel.screen(): every screen says what it is for when voice guidance is on
+    used |= {f"voice.{screen}" for screen in navigation().screens}
     return used
 
 
