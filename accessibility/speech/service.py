@@ -1,0 +1,405 @@
+"""``SpeechService``: the real :class:`~accessibility.speech.output.SpeechOutput`.
+
+Threads and processes:
+
+* the callers (the UI thread) only queue, set a step or interrupt, and return at once;
+* one owner thread, ``speech``, takes the queue in priority order: normalise, find the WAV
+  in the cache or have the synthesiser process render it, play it with ``aplay``;
+* ``speech-prerender`` renders the fixed prompts into the cache with a second
+  synthesiser process of its own, niced, so a live utterance never queues behind
+  pre-rendering and its synthesis gets the CPU first; it ends its process when done.
+
+Interrupting: ``interrupt()`` kills and reaps the playing ``aplay`` itself, from the
+calling thread, under the service's lock (the owner starts players under the same lock,
+so none can slip past it), and drops the queue. Silence is therefore immediate, not
+one polling period away, and the owner thread never polls: it sleeps in a condition
+wait or in the player's ``wait``. An utterance being synthesised when interrupted is still
+cached (it is likely to be wanted again) but not played.
+
+Failures (no espeak-ng, a synthesiser that keeps dying, no sound device) never reach the
+callers: the utterance is skipped, :meth:`SpeechService.status` says what is wrong, and
+the log gets one warning per episode; playback is retried every
+:data:`PLAYER_RETRY` seconds and the synthesiser on its own backoff, so speakers plugged
+in later, or espeak-ng installed later, work without a restart. What is spoken is never
+logged above DEBUG, and a personal utterance's text never at all.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from accessibility.speech import cache as cache_module
+from accessibility.speech.cache import SpeechCache
+from accessibility.speech.output import (
+    DEFAULT_RATE_STEP,
+    DEFAULT_VOLUME_STEP,
+    RATE_STEPS,
+    VOLUME_STEPS,
+    SpeechStatus,
+    Utterance,
+    clamp_step,
+)
+from accessibility.speech.player import DEFAULT_DEVICE, Outcome, Player
+from accessibility.speech.synthesiser import Synthesiser, SynthesisError, one_line
+from accessibility.spoken import normalise
+
+log = logging.getLogger(__name__)
+
+VOICES = {"id": "poz/id", "en": "gmw/en"}
+"""espeak-ng voice per screen language (pyttsx3's voice ids on espeak-ng 1.51)."""
+PLAYER_RETRY = 30.0
+"""Seconds between tries of a sound device that failed (speakers may be plugged in)."""
+DEATH_LOG_INTERVAL = 600.0
+"""A synthesiser that died and came back is logged at most once per this many seconds."""
+PRERENDER_NICE = 10
+
+
+@dataclass
+class Prerendering:
+    """Progress of one :meth:`SpeechService.prerender` call."""
+
+    total: int
+    rendered: int = 0
+    cached: int = 0
+    failed: int = 0
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class _Health:
+    """What is broken now, one warning line per episode (from the first failure to a success)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._broken: dict[str, str] = {}
+
+    def fail(self, part: str, line: str) -> None:
+        with self._lock:
+            new = part not in self._broken
+            self._broken[part] = line
+        if new:
+            log.warning("%s", line)
+
+    def ok(self, part: str) -> None:
+        with self._lock:
+            line = self._broken.pop(part, None)
+        if line is not None:
+            log.info("speech: the %s works again", part)
+
+    def status(self) -> SpeechStatus:
+        with self._lock:
+            if not self._broken:
+                return SpeechStatus(working=True)
+            return SpeechStatus(working=False, reason=next(iter(self._broken.values())))
+
+
+class SpeechService:
+    """Speaks utterances in the patron's language; see the module docstring.
+
+    Args:
+        cache_dir: the cache folder (``speech-cache/`` in the data folder), made private.
+        device: the ALSA device for ``aplay`` (``[speech] device``).
+        cache_bytes: the lasting cache's cap (``[speech] cache_mb``).
+        player_env: the environment for ``aplay`` (the bench's simulated card).
+        synth_command: the synthesiser process's argv (tests give a broken one).
+        synth_env: the synthesiser process's environment.
+        monotonic: the clock retries are timed by (tests move a manual one).
+    """
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        *,
+        device: str = DEFAULT_DEVICE,
+        cache_bytes: int = 200 * 1024 * 1024,
+        player_env: dict[str, str] | None = None,
+        synth_command: list[str] | None = None,
+        synth_env: dict[str, str] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.cache = SpeechCache(cache_dir, cache_bytes)
+        self.synthesiser = Synthesiser(synth_command, env=synth_env, monotonic=monotonic)
+        self._synth_command = synth_command
+        self._synth_env = synth_env
+        self.player = Player(device, env=player_env)
+        self._monotonic = monotonic
+        self._health = _Health()
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._queue: list[tuple[int, int, Utterance]] = []
+        self._order = itertools.count()
+        self._generation = 0
+        self._busy = False
+        self._last: Utterance | None = None
+        self._rate_step = DEFAULT_RATE_STEP
+        self._volume_step = DEFAULT_VOLUME_STEP
+        self._player_retry_at = 0.0
+        self._death_logged_at: float | None = None
+        self._deaths_seen = 0
+        self._unknown_languages: set[str] = set()
+        self._jobs: list[tuple[list[Utterance], Prerendering]] = []
+        self._prerender_thread: threading.Thread | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="speech", daemon=True)
+        self._thread.start()
+
+    # ----- SpeechOutput: every call returns at once ------------------------------------------
+
+    def say(self, utterance: Utterance) -> None:
+        """Queue ``utterance`` by its priority, after what is queued at that priority."""
+        with self._wake:
+            if self._closed:
+                return
+            entry = (-int(utterance.priority), next(self._order), utterance)
+            heapq.heappush(self._queue, entry)
+            self._wake.notify()
+
+    def interrupt(self) -> None:
+        """Silence now (the playing aplay is killed and reaped) and drop the queue."""
+        with self._wake:
+            self._generation += 1
+            self._queue.clear()
+            self.player.stop()
+            self._wake.notify()
+
+    def repeat(self) -> None:
+        """Say again the last utterance that began playing."""
+        with self._wake:
+            last = self._last
+        if last is not None:
+            self.interrupt()
+            self.say(last)
+
+    @property
+    def rate_step(self) -> int:
+        """Index into ``RATE_STEPS``; a change applies from the next utterance."""
+        return self._rate_step
+
+    @rate_step.setter
+    def rate_step(self, step: int) -> None:
+        self._rate_step = clamp_step(step, RATE_STEPS)
+
+    @property
+    def volume_step(self) -> int:
+        """Index into ``VOLUME_STEPS``; a change applies from the next utterance."""
+        return self._volume_step
+
+    @volume_step.setter
+    def volume_step(self, step: int) -> None:
+        self._volume_step = clamp_step(step, VOLUME_STEPS)
+
+    def reset(self) -> None:
+        """The session ended: silence, default rate and volume, personal audio deleted."""
+        self.interrupt()
+        with self._wake:
+            self._last = None
+            self._rate_step = DEFAULT_RATE_STEP
+            self._volume_step = DEFAULT_VOLUME_STEP
+        self.cache.reset()
+
+    def status(self) -> SpeechStatus:
+        """Whether speech works now; if not, the technician's one line."""
+        return self._health.status()
+
+    # ----- beyond the port -------------------------------------------------------------------
+
+    def prerender(self, utterances: Iterable[Utterance]) -> Prerendering:
+        """Render ``utterances`` (personal ones are skipped) into the cache in the background,
+        at the default rate and volume. Returns at once; the result's ``done`` is set at the end.
+        """
+        job = [u for u in utterances if not u.personal]
+        progress = Prerendering(total=len(job))
+        with self._wake:
+            if self._closed:
+                progress.done.set()
+                return progress
+            self._jobs.append((job, progress))
+            if self._prerender_thread is None:
+                self._prerender_thread = threading.Thread(
+                    target=self._prerender_run, name="speech-prerender", daemon=True
+                )
+                self._prerender_thread.start()
+        return progress
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until the queue is empty and nothing plays (tests, the bench, shutdown)."""
+        with self._wake:
+            return self._wake.wait_for(lambda: not self._queue and not self._busy, timeout)
+
+    def close(self) -> None:
+        """Silence, stop the threads and the processes, delete personal audio."""
+        with self._wake:
+            self._closed = True
+        self.interrupt()
+        self._thread.join(2.0)
+        thread = self._prerender_thread
+        if thread is not None:
+            thread.join(2.0)
+        self.synthesiser.close()
+        self.player.close()
+        self.cache.clear_personal()
+
+    # ----- the owner thread -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        # The synthesiser starts with the kiosk, so the first utterance does not wait for
+        # pyttsx3's import, and a missing espeak-ng shows on the technician's side at once.
+        try:
+            self.synthesiser.start()
+        except SynthesisError as err:
+            self._health.fail("synthesiser", str(err))
+        while True:
+            with self._wake:
+                self._busy = False
+                self._wake.notify_all()
+                while not self._queue and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+                _, _, utterance = heapq.heappop(self._queue)
+                self._busy = True
+                generation = self._generation
+                rate = RATE_STEPS[self._rate_step]
+                volume = VOLUME_STEPS[self._volume_step]
+            try:
+                self._speak(utterance, generation, rate, volume)
+            except Exception:  # the voice must outlive any bug; no text in the log
+                log.exception("speech: unexpected error while speaking; the voice goes on")
+
+    def _speak(self, utterance: Utterance, generation: int, rate: int, volume: float) -> None:
+        voice = VOICES.get(utterance.language)
+        if voice is None:
+            if utterance.language not in self._unknown_languages:
+                self._unknown_languages.add(utterance.language)
+                log.warning(
+                    "speech: no voice for language %r; such utterances are not spoken; "
+                    "the kiosk's languages are %s",
+                    one_line(utterance.language, 20),
+                    ", ".join(VOICES),
+                )
+            return
+        if self._monotonic() < self._player_retry_at:
+            return  # the sound device failed a moment ago: silent until the next try
+        text = normalise(utterance.text, utterance.language)
+        if not text.strip():
+            return
+        if not utterance.personal:
+            log.debug("speech: saying %r", text)
+        path = self._render(text, voice, rate, volume, utterance.personal, generation)
+        if path is None:
+            return
+        with self._wake:
+            if generation != self._generation:
+                return  # interrupted while it was being rendered
+            failed = self.player.start(path)
+            if failed is None:
+                self._last = utterance
+        result = failed or self.player.wait()
+        if result.outcome is Outcome.FAILED:
+            self._player_retry_at = self._monotonic() + PLAYER_RETRY
+            self._health.fail(
+                "sound device",
+                f"speech: cannot play on sound device {one_line(self.player.device, 60)!r} "
+                f"(aplay: {result.problem}); the kiosk goes on silent; check [speech] device "
+                "in the config or plug in the speakers",
+            )
+        elif result.outcome is Outcome.FINISHED:
+            self._health.ok("sound device")
+
+    def _render(
+        self, text: str, voice: str, rate: int, volume: float, personal: bool, generation: int
+    ) -> Path | None:
+        """The WAV for ``text``: from the cache, or rendered now; None if it failed."""
+        key = cache_module.key(text, voice, rate, volume)
+        path = self.cache.lookup(key, personal=personal)
+        if path is not None:
+            return path
+        target = self.cache.target(key, personal=personal)
+        try:
+            self.synthesiser.synthesise(text, voice, rate, volume, target)
+        except SynthesisError as err:
+            with self._wake:
+                interrupted = generation != self._generation
+            if not (personal and interrupted):  # reset() took its folder away: no failure
+                self._health.fail("synthesiser", str(err))
+            return None
+        self._note_deaths()
+        self._health.ok("synthesiser")
+        self.cache.added(key, target)
+        return target
+
+    def _note_deaths(self) -> None:
+        """One line when the synthesiser died and was restarted (at most every 10 minutes)."""
+        deaths = self.synthesiser.deaths
+        if deaths == self._deaths_seen:
+            return
+        self._deaths_seen = deaths
+        now = self._monotonic()
+        if self._death_logged_at is None or now - self._death_logged_at >= DEATH_LOG_INTERVAL:
+            self._death_logged_at = now
+            log.warning(
+                "speech: the synthesiser process died and was restarted (%d time(s) so far); "
+                "nothing was lost; if this repeats, check the machine's memory and espeak-ng",
+                deaths,
+            )
+
+    # ----- pre-rendering ----------------------------------------------------------------------
+
+    def _prerender_run(self) -> None:
+        # Its own process for the thread's life: ended when the jobs are done (a kiosk
+        # pre-renders at start, then needs the memory no longer).
+        synthesiser = Synthesiser(
+            self._synth_command, env=self._synth_env, nice=PRERENDER_NICE, monotonic=self._monotonic
+        )
+        while True:
+            with self._wake:
+                if not self._jobs or self._closed:
+                    self._prerender_thread = None
+                    for _, progress in self._jobs:
+                        progress.done.set()
+                    self._jobs.clear()
+                    break
+                job, progress = self._jobs.pop(0)
+            try:
+                self._prerender_job(synthesiser, job, progress)
+            except Exception:
+                log.exception("speech: unexpected error while pre-rendering; it stops")
+            finally:
+                progress.done.set()
+        synthesiser.close()
+
+    def _prerender_job(
+        self, synthesiser: Synthesiser, job: list[Utterance], progress: Prerendering
+    ) -> None:
+        rate = RATE_STEPS[DEFAULT_RATE_STEP]
+        volume = VOLUME_STEPS[DEFAULT_VOLUME_STEP]
+        for utterance in job:
+            if self._closed:
+                return
+            voice = VOICES.get(utterance.language)
+            text = normalise(utterance.text, utterance.language) if voice else ""
+            if voice is None or not text.strip():
+                progress.failed += 1
+                continue
+            key = cache_module.key(text, voice, rate, volume)
+            if self.cache.lookup(key) is not None:
+                progress.cached += 1
+                continue
+            target = self.cache.target(key)
+            try:
+                synthesiser.synthesise(text, voice, rate, volume, target)
+            except SynthesisError as err:
+                progress.failed += 1
+                self._health.fail("synthesiser", str(err))
+                if synthesiser.pid is None:
+                    return  # it cannot start: the live one retries later
+                continue
+            self._health.ok("synthesiser")
+            self.cache.added(key, target)
+            progress.rendered += 1
