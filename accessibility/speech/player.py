@@ -145,4 +145,3 @@ class Player:
         self.stop()
         with contextlib.suppress(OSError):
             self._stderr.close()
-

@@ -31,6 +31,15 @@ pyttsx3 2.99 quirks this design works around (checked on Debian 12 with espeak-n
   ``stop()`` does not interrupt).
 * ``save_to_file`` prints "Audio saved to ..." on stdout: the protocol uses a duplicate of
   the original stdout and fd 1 goes to /dev/null, so the replies stay clean.
+* espeak-ng runs asynchronously (pyttsx3 initialises it with AUDIO_OUTPUT_RETRIEVAL): a
+  rate or volume set through pyttsx3 is queued, while a voice change is immediate and
+  undoes a rate still in the queue. Measured: rate then voice, or voice then rate, gave
+  audio at another request's rate for 7 to 11 of 12 parameter sets over 60 mixed requests.
+  So each request sets rate and volume, waits with ``espeak_Synchronize`` (through
+  pyttsx3's binding ``pyttsx3.drivers._espeak``, its only way to it), then sets the
+  voice: 0 of 12 in 8 runs of 60. ``runAndWait`` can also return before the file is
+  written (seen once in about 700 requests), so the child synchronises again before checking
+  the WAV.
 * The ``volume`` property scales the saved samples (measured: peak 22456 at 1.0, 8908 at
   0.4), so volume is synthesised, not applied afterwards.
 """
@@ -53,6 +62,12 @@ def _engine() -> Any:
     return pyttsx3.init("espeak")
 
 
+def _espeak() -> Any:
+    from pyttsx3.drivers import _espeak  # pyttsx3's own ctypes binding of libespeak-ng
+
+    return _espeak
+
+
 def _synthesise(engine: Any, request: dict[str, Any]) -> None:
     """One WAV for one request, complete under its final name, or an exception."""
     out = Path(request["out"])
@@ -60,12 +75,16 @@ def _synthesise(engine: Any, request: dict[str, Any]) -> None:
     if not isinstance(text, str) or not text.strip():
         raise ValueError("empty text")
     temp = out.with_name(f".{out.name}.{os.getpid()}.part")
-    engine.setProperty("voice", str(request["voice"]))
+    # Rate and volume first, then wait for espeak-ng to have applied them, then the voice:
+    # see the module docstring (without this, a rate is ignored about one time in two).
     engine.setProperty("rate", int(request["rate"]))
     engine.setProperty("volume", float(request["volume"]))
+    _espeak().Synchronize()
+    engine.setProperty("voice", str(request["voice"]))
     try:
         engine.save_to_file(text, str(temp))
         engine.runAndWait()
+        _espeak().Synchronize()  # runAndWait can return before the file is written
         # pyttsx3 swallows a failed write inside its callback: check what is on disk.
         with wave.open(str(temp), "rb") as wav:
             if wav.getnframes() == 0:
