@@ -113,6 +113,8 @@ class SpeechCache:
         with self._lock:
             path = self._path(wav_key, personal)
             if personal:
+                # One level at a time: mkdir(parents=True) gives the parents the umask's mode.
+                _private_dir(path.parent.parent)
                 _private_dir(path.parent)
             return path
 
