@@ -95,6 +95,19 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "url": _Key(str, "sim://printer", max_chars=_PATH_CHARS),
         "receipt": _Key(str, "printed", choices=("printed", "none")),
     },
+    "speech": {
+        "enabled": _Key(bool, True),
+        # An ALSA device as aplay -D takes it: default, plughw:CARD=Headset,DEV=0, hw:1,0.
+        "device": _Key(
+            str,
+            "default",
+            max_chars=100,
+            pattern=r"[A-Za-z0-9_][A-Za-z0-9_:,=.-]*",
+            pattern_hint="an ALSA device name such as default, hw:1,0 or plughw:CARD=Headset",
+        ),
+        "private_audio": _Key(bool, False),
+        "cache_mb": _Key(int, 200, minimum=10, maximum=10_000),
+    },
     "security": {
         "pin_failures": _Key(int, 5, minimum=1, maximum=100),
         "pin_window": _Key((int, float), 900, minimum=60, maximum=86400),
@@ -155,6 +168,14 @@ class PrinterSettings:
 
 
 @dataclass(frozen=True)
+class SpeechSettings:
+    enabled: bool
+    device: str  # the ALSA device aplay plays on
+    private_audio: bool  # headphones or a handset: personal data may be spoken
+    cache_mb: int
+
+
+@dataclass(frozen=True)
 class SecuritySettings:
     pin_failures: int
     pin_window: float
@@ -170,6 +191,7 @@ class Config:
     ils: IlsSettings
     scanner: ScannerSettings
     printer: PrinterSettings
+    speech: SpeechSettings
     security: SecuritySettings
     source: Path | None = None
 
@@ -181,6 +203,7 @@ _SECTION_TYPES = {
     "ils": IlsSettings,
     "scanner": ScannerSettings,
     "printer": PrinterSettings,
+    "speech": SpeechSettings,
     "security": SecuritySettings,
 }
 

@@ -72,6 +72,30 @@ class Prerendering:
     done: threading.Event = field(default_factory=threading.Event)
 
 
+class SilentSpeech:
+    """The :class:`SpeechOutput` of a kiosk whose ``[speech] enabled`` is false: it says nothing
+    and keeps nothing (unlike ``RecordingSpeech``, which a long-running kiosk would fill)."""
+
+    rate_step = DEFAULT_RATE_STEP
+    volume_step = DEFAULT_VOLUME_STEP
+
+    def say(self, utterance: Utterance) -> None:
+        """Nothing is said."""
+
+    def interrupt(self) -> None:
+        """Nothing plays."""
+
+    def repeat(self) -> None:
+        """Nothing was said."""
+
+    def reset(self) -> None:
+        """Nothing to forget."""
+
+    def status(self) -> SpeechStatus:
+        """Not working, by the config's choice."""
+        return SpeechStatus(False, "speech: off in the config ([speech] enabled = false)")
+
+
 class _Health:
     """What is broken now, one warning line per episode (from the first failure to a success)."""
 
@@ -146,6 +170,7 @@ class SpeechService:
         self._jobs: list[tuple[list[Utterance], Prerendering]] = []
         self._prerender_thread: threading.Thread | None = None
         self._closed = False
+        self._start_asked = False
         self._thread = threading.Thread(target=self._run, name="speech", daemon=True)
         self._thread.start()
 
@@ -209,6 +234,14 @@ class SpeechService:
 
     # ----- beyond the port -------------------------------------------------------------------
 
+    def start(self) -> None:
+        """Start the synthesiser process now, in the background, rather than at the first
+        utterance: the first one does not wait for pyttsx3's import, and a missing
+        espeak-ng shows on the technician's side at once."""
+        with self._wake:
+            self._start_asked = True
+            self._wake.notify()
+
     def prerender(self, utterances: Iterable[Utterance]) -> Prerendering:
         """Render ``utterances`` (personal ones are skipped) into the cache in the background,
         at the default rate and volume. Returns at once; the result's ``done`` is set at the end.
@@ -226,6 +259,13 @@ class SpeechService:
                 )
                 self._prerender_thread.start()
         return progress
+
+    def wait_prerendered(self, timeout: float = 60.0) -> bool:
+        """Wait until every :meth:`prerender` job so far is done (tests, the bench)."""
+        with self._wake:
+            return self._wake.wait_for(
+                lambda: not self._jobs and self._prerender_thread is None, timeout
+            )
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until the queue is empty and nothing plays (tests, the bench, shutdown)."""
@@ -248,29 +288,33 @@ class SpeechService:
     # ----- the owner thread -------------------------------------------------------------------
 
     def _run(self) -> None:
-        # The synthesiser starts with the kiosk, so the first utterance does not wait for
-        # pyttsx3's import, and a missing espeak-ng shows on the technician's side at once.
-        try:
-            self.synthesiser.start()
-        except SynthesisError as err:
-            self._health.fail("synthesiser", str(err))
         while True:
             with self._wake:
                 self._busy = False
                 self._wake.notify_all()
-                while not self._queue and not self._closed:
+                while not self._queue and not self._closed and not self._start_asked:
                     self._wake.wait()
                 if self._closed:
                     return
-                _, _, utterance = heapq.heappop(self._queue)
                 self._busy = True
+                warm_up, self._start_asked = self._start_asked, False
+                next_up = heapq.heappop(self._queue)[2] if self._queue and not warm_up else None
                 generation = self._generation
                 rate = RATE_STEPS[self._rate_step]
                 volume = VOLUME_STEPS[self._volume_step]
             try:
-                self._speak(utterance, generation, rate, volume)
+                if next_up is None:
+                    self._start_synthesiser()
+                else:
+                    self._speak(next_up, generation, rate, volume)
             except Exception:  # the voice must outlive any bug; no text in the log
                 log.exception("speech: unexpected error while speaking; the voice goes on")
+
+    def _start_synthesiser(self) -> None:
+        try:
+            self.synthesiser.start()
+        except SynthesisError as err:
+            self._health.fail("synthesiser", str(err))
 
     def _speak(self, utterance: Utterance, generation: int, rate: int, volume: float) -> None:
         voice = VOICES.get(utterance.language)
@@ -352,27 +396,36 @@ class SpeechService:
     # ----- pre-rendering ----------------------------------------------------------------------
 
     def _prerender_run(self) -> None:
-        # Its own process for the thread's life: ended when the jobs are done (a kiosk
-        # pre-renders at start, then needs the memory no longer).
-        synthesiser = Synthesiser(
-            self._synth_command, env=self._synth_env, nice=PRERENDER_NICE, monotonic=self._monotonic
-        )
+        # Its own process while there are jobs, ended after them: a kiosk pre-renders at
+        # start, then needs the memory no longer.
         while True:
+            synthesiser = Synthesiser(
+                self._synth_command,
+                env=self._synth_env,
+                nice=PRERENDER_NICE,
+                monotonic=self._monotonic,
+            )
+            while True:
+                with self._wake:
+                    if not self._jobs or self._closed:
+                        break
+                    job, progress = self._jobs.pop(0)
+                try:
+                    self._prerender_job(synthesiser, job, progress)
+                except Exception:
+                    log.exception("speech: unexpected error while pre-rendering; it stops")
+                finally:
+                    progress.done.set()
+            synthesiser.close()
             with self._wake:
-                if not self._jobs or self._closed:
-                    self._prerender_thread = None
-                    for _, progress in self._jobs:
-                        progress.done.set()
-                    self._jobs.clear()
-                    break
-                job, progress = self._jobs.pop(0)
-            try:
-                self._prerender_job(synthesiser, job, progress)
-            except Exception:
-                log.exception("speech: unexpected error while pre-rendering; it stops")
-            finally:
-                progress.done.set()
-        synthesiser.close()
+                if self._jobs and not self._closed:
+                    continue  # a job came while the process was being ended
+                for _, progress in self._jobs:
+                    progress.done.set()
+                self._jobs.clear()
+                self._prerender_thread = None
+                self._wake.notify_all()
+                return
 
     def _prerender_job(
         self, synthesiser: Synthesiser, job: list[Utterance], progress: Prerendering
