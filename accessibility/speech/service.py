@@ -311,6 +311,7 @@ class SpeechService:
                 log.exception("speech: unexpected error while speaking; the voice goes on")
 
     def _start_synthesiser(self) -> None:
+        self.player.prepare()
         try:
             self.synthesiser.start()
         except SynthesisError as err:
@@ -353,8 +354,10 @@ class SpeechService:
                 f"(aplay: {result.problem}); the kiosk goes on silent; check [speech] device "
                 "in the config or plug in the speakers",
             )
-        elif result.outcome is Outcome.FINISHED:
-            self._health.ok("sound device")
+        else:
+            if result.outcome is Outcome.FINISHED:
+                self._health.ok("sound device")
+            self.player.prepare()  # the next sound starts without starting a process
 
     def _render(
         self, text: str, voice: str, rate: int, volume: float, personal: bool, generation: int

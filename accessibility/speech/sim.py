@@ -118,6 +118,11 @@ class SimulatedCard:
                         self._ended(playback)
                     elif held:
                         continue
+            if playback is not None and playback.ended:
+                # The writer is gone: take what it left at once and end the stream before
+                # the next aplay opens the FIFO (its bytes must start a stream of their own).
+                self._drain(fd, playback)
+                break
             chunk = os.read(fd, CHUNK)
             if not chunk:
                 break
@@ -129,6 +134,13 @@ class SimulatedCard:
             playback.data += chunk
         if playback is not None and not playback.ended:
             self._ended(playback)
+
+    @staticmethod
+    def _drain(fd: int, playback: Playback) -> None:
+        os.set_blocking(fd, False)
+        with contextlib.suppress(BlockingIOError):
+            while chunk := os.read(fd, 65536):
+                playback.data += chunk
 
     def _ended(self, playback: Playback) -> None:
         with self._cond:
