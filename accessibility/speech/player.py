@@ -24,6 +24,7 @@ import contextlib
 import enum
 import io
 import os
+import re
 import select
 import subprocess
 import tempfile
@@ -260,6 +261,7 @@ def _complaint(child: _Child) -> str:
     # ALSA explains itself over several lines; the last says what failed, the one
     # naming the PCM (or the card) says where.
     where = next((ln for ln in lines if "Unknown PCM" in ln or "cannot find card" in ln), "")
-    last = lines[-1] if lines else f"exit status {code}"
-    shown = f"{last} ({where.split(')')[-1].strip()})" if where and where != last else last
+    # "aplay: main:831: audio open error: ..." -> "audio open error: ..." (our caller says aplay)
+    last = re.sub(r"^aplay: (\w+:\d+: )?", "", lines[-1]) if lines else f"exit status {code}"
+    shown = f"{last}; {where.split(')')[-1].strip()}" if where and where != last else last
     return "".join(c if c.isprintable() else " " for c in shown)[:240]

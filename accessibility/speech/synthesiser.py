@@ -267,8 +267,8 @@ class Synthesiser:
         self._kill()
         line = (
             f"speech: the synthesiser process (espeak-ng through pyttsx3) {what}; "
-            "the kiosk goes on silent until it works; check that espeak-ng is installed "
-            "(./dev installs it) and see the log above"
+            "the kiosk goes on silent until it works; check that espeak-ng and its data are "
+            "installed (./dev installs them) and that `espeak-ng hello` works as the kiosk's user"
         )
         if died:
             return SynthesisError(line, died=True)
