@@ -132,6 +132,13 @@ class SpeechCache:
             self._used[wav_key] = st.st_mtime
             self._evict()
 
+    def discard(self, wav_key: str, *, personal: bool = False) -> None:
+        """Delete a file found damaged, so that it is rendered again."""
+        with self._lock:
+            self._path(wav_key, personal).unlink(missing_ok=True)
+            if not personal:
+                self._forget(wav_key)
+
     def reset(self) -> None:
         """A session ended: its personal audio is deleted; the next session has a new folder.
 

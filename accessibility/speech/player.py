@@ -46,6 +46,7 @@ class Outcome(enum.Enum):
     FINISHED = "finished"
     STOPPED = "stopped"
     FAILED = "failed"
+    UNREADABLE = "unreadable"  # the WAV, not the device: deleted meanwhile, or damaged
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class Player:
             with wave.open(io.BytesIO(data), "rb") as wav:
                 frames, rate = wav.getnframes(), wav.getframerate()
         except (OSError, EOFError, wave.Error) as err:
-            return PlayResult(Outcome.FAILED, f"cannot read {path.name}: {err}")
+            return PlayResult(Outcome.UNREADABLE, f"cannot read {path.name}: {err}")
         with self._lock:
             self._stopped = False
             self._length = frames / max(1, rate)

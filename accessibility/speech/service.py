@@ -72,6 +72,16 @@ class Prerendering:
     done: threading.Event = field(default_factory=threading.Event)
 
 
+def _log_bug(doing: str, err: Exception) -> None:
+    """One line for the technician; the traceback at DEBUG only (its locals never: no text)."""
+    log.error(
+        "speech: unexpected %s while %s; the voice goes on; please report it with the log",
+        type(err).__name__,
+        doing,
+    )
+    log.debug("speech: %s while %s", type(err).__name__, doing, exc_info=True)
+
+
 class SilentSpeech:
     """The :class:`SpeechOutput` of a kiosk whose ``[speech] enabled`` is false: it says nothing
     and keeps nothing (unlike ``RecordingSpeech``, which a long-running kiosk would fill)."""
@@ -307,8 +317,8 @@ class SpeechService:
                     self._start_synthesiser()
                 else:
                     self._speak(next_up, generation, rate, volume)
-            except Exception:  # the voice must outlive any bug; no text in the log
-                log.exception("speech: unexpected error while speaking; the voice goes on")
+            except Exception as err:  # the voice must outlive any bug
+                _log_bug("speaking", err)
 
     def _start_synthesiser(self) -> None:
         self.player.prepare()
@@ -336,15 +346,23 @@ class SpeechService:
             return
         if not utterance.personal:
             log.debug("speech: saying %r", text)
-        path = self._render(text, voice, rate, volume, utterance.personal, generation)
-        if path is None:
+        key = cache_module.key(text, voice, rate, volume)
+        for _ in range(2):  # a cached file found damaged is rendered again, once
+            path = self._render(key, text, voice, rate, volume, utterance.personal, generation)
+            if path is None:
+                return
+            with self._wake:
+                if generation != self._generation:
+                    return  # interrupted while it was being rendered
+                failed = self.player.start(path)
+                if failed is None:
+                    self._last = utterance
+            if failed is None or failed.outcome is not Outcome.UNREADABLE:
+                break
+            log.debug("speech: %s; rendering it again", failed.problem)
+            self.cache.discard(key, personal=utterance.personal)
+        else:
             return
-        with self._wake:
-            if generation != self._generation:
-                return  # interrupted while it was being rendered
-            failed = self.player.start(path)
-            if failed is None:
-                self._last = utterance
         result = failed or self.player.wait()
         if result.outcome is Outcome.FAILED:
             self._player_retry_at = self._monotonic() + PLAYER_RETRY
@@ -360,10 +378,16 @@ class SpeechService:
             self.player.prepare()  # the next sound starts without starting a process
 
     def _render(
-        self, text: str, voice: str, rate: int, volume: float, personal: bool, generation: int
+        self,
+        key: str,
+        text: str,
+        voice: str,
+        rate: int,
+        volume: float,
+        personal: bool,
+        generation: int,
     ) -> Path | None:
-        """The WAV for ``text``: from the cache, or rendered now; None if it failed."""
-        key = cache_module.key(text, voice, rate, volume)
+        """The WAV for ``text`` (its cache ``key``): cached, or rendered now; None if failed."""
         path = self.cache.lookup(key, personal=personal)
         if path is not None:
             return path
@@ -415,8 +439,8 @@ class SpeechService:
                     job, progress = self._jobs.pop(0)
                 try:
                     self._prerender_job(synthesiser, job, progress)
-                except Exception:
-                    log.exception("speech: unexpected error while pre-rendering; it stops")
+                except Exception as err:
+                    _log_bug("pre-rendering", err)
                 finally:
                     progress.done.set()
             synthesiser.close()

@@ -73,12 +73,15 @@ def rendered(
     return frames(path)
 
 
-def heard(card: SimulatedCard, candidates: dict[str, bytes]) -> list[str]:
-    """Which of ``candidates`` (name -> samples) each playback on the card was, in order.
+def heard(card: SimulatedCard, candidates: dict[str, bytes], count: int) -> list[str]:
+    """Which of ``candidates`` (name -> samples) each of the ``count`` playbacks was, in order.
 
     aplay pads its last period with silence, so a playback is its WAV's samples and then
-    at most one period of zeros.
+    at most one period of zeros. The service is idle once aplay has exited, which can be
+    before the card has read all it wrote: this waits for the card.
     """
+    assert card.wait_for(count), f"fewer than {count} playbacks: {len(card.playbacks)}"
+    assert len(card.playbacks) == count, f"{len(card.playbacks)} playbacks, not {count}"
     names = []
     for playback in card.playbacks:
         data = bytes(playback.data)

@@ -119,7 +119,7 @@ def test_a_synthesiser_killed_mid_stream_is_restarted_and_nothing_is_lost(
         service.say(utterance)
     card.release()
     assert service.wait_idle()
-    assert len(card.playbacks) == 4, "an utterance was lost to the kill"
+    assert card.wait_for(4) and len(card.playbacks) == 4, "an utterance was lost to the kill"
     assert service.synthesiser.pid not in (None, pid)
     (line,) = lines_above_debug(speech_log)
     assert "died and was restarted" in line
@@ -151,7 +151,7 @@ def test_no_sound_device_logs_one_line_and_works_once_plugged_in(
         clock.advance(PLAYER_RETRY)
         service.say(SAYINGS[0])
         assert service.wait_idle()
-        assert len(card.playbacks) == 1
+        assert card.wait_for(1) and len(card.playbacks) == 1
         assert service.status().working
         assert lines_above_debug(speech_log)[1:] == ["speech: the sound device works again"]
     finally:
