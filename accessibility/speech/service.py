@@ -32,7 +32,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from accessibility.speech import cache as cache_module
@@ -47,39 +46,16 @@ from accessibility.speech.output import (
     clamp_step,
 )
 from accessibility.speech.player import DEFAULT_DEVICE, Outcome, Player
+from accessibility.speech.prerender import VOICES, Health, Prerenderer, Prerendering, log_bug
 from accessibility.speech.synthesiser import Synthesiser, SynthesisError, one_line
 from accessibility.spoken import normalise
 
 log = logging.getLogger(__name__)
 
-VOICES = {"id": "poz/id", "en": "gmw/en"}
-"""espeak-ng voice per screen language (pyttsx3's voice ids on espeak-ng 1.51)."""
 PLAYER_RETRY = 30.0
 """Seconds between tries of a sound device that failed (speakers may be plugged in)."""
 DEATH_LOG_INTERVAL = 600.0
 """A synthesiser that died and came back is logged at most once per this many seconds."""
-PRERENDER_NICE = 10
-
-
-@dataclass
-class Prerendering:
-    """Progress of one :meth:`SpeechService.prerender` call."""
-
-    total: int
-    rendered: int = 0
-    cached: int = 0
-    failed: int = 0
-    done: threading.Event = field(default_factory=threading.Event)
-
-
-def _log_bug(doing: str, err: Exception) -> None:
-    """One line for the technician; the traceback at DEBUG only (its locals never: no text)."""
-    log.error(
-        "speech: unexpected %s while %s; the voice goes on; please report it with the log",
-        type(err).__name__,
-        doing,
-    )
-    log.debug("speech: %s while %s", type(err).__name__, doing, exc_info=True)
 
 
 class SilentSpeech:
@@ -104,33 +80,6 @@ class SilentSpeech:
     def status(self) -> SpeechStatus:
         """Not working, by the config's choice."""
         return SpeechStatus(False, "speech: off in the config ([speech] enabled = false)")
-
-
-class _Health:
-    """What is broken now, one warning line per episode (from the first failure to a success)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._broken: dict[str, str] = {}
-
-    def fail(self, part: str, line: str) -> None:
-        with self._lock:
-            new = part not in self._broken
-            self._broken[part] = line
-        if new:
-            log.warning("%s", line)
-
-    def ok(self, part: str) -> None:
-        with self._lock:
-            line = self._broken.pop(part, None)
-        if line is not None:
-            log.info("speech: the %s works again", part)
-
-    def status(self) -> SpeechStatus:
-        with self._lock:
-            if not self._broken:
-                return SpeechStatus(working=True)
-            return SpeechStatus(working=False, reason=next(iter(self._broken.values())))
 
 
 class SpeechService:
@@ -159,11 +108,9 @@ class SpeechService:
     ) -> None:
         self.cache = SpeechCache(cache_dir, cache_bytes)
         self.synthesiser = Synthesiser(synth_command, env=synth_env, monotonic=monotonic)
-        self._synth_command = synth_command
-        self._synth_env = synth_env
         self.player = Player(device, env=player_env)
         self._monotonic = monotonic
-        self._health = _Health()
+        self._health = Health()
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._queue: list[tuple[int, int, Utterance]] = []
@@ -177,8 +124,9 @@ class SpeechService:
         self._death_logged_at: float | None = None
         self._deaths_seen = 0
         self._unknown_languages: set[str] = set()
-        self._jobs: list[tuple[list[Utterance], Prerendering]] = []
-        self._prerender_thread: threading.Thread | None = None
+        self._prerenderer = Prerenderer(
+            self.cache, self._health, synth_command, synth_env, monotonic
+        )
         self._closed = False
         self._start_asked = False
         self._thread = threading.Thread(target=self._run, name="speech", daemon=True)
@@ -254,28 +202,14 @@ class SpeechService:
 
     def prerender(self, utterances: Iterable[Utterance]) -> Prerendering:
         """Render ``utterances`` (personal ones are skipped) into the cache in the background,
-        at the default rate and volume. Returns at once; the result's ``done`` is set at the end.
+        at the default rate and volume, with a niced synthesiser process of its own. Returns
+        at once; the result's ``done`` is set at the end.
         """
-        job = [u for u in utterances if not u.personal]
-        progress = Prerendering(total=len(job))
-        with self._wake:
-            if self._closed:
-                progress.done.set()
-                return progress
-            self._jobs.append((job, progress))
-            if self._prerender_thread is None:
-                self._prerender_thread = threading.Thread(
-                    target=self._prerender_run, name="speech-prerender", daemon=True
-                )
-                self._prerender_thread.start()
-        return progress
+        return self._prerenderer.add(utterances)
 
     def wait_prerendered(self, timeout: float = 60.0) -> bool:
         """Wait until every :meth:`prerender` job so far is done (tests, the bench)."""
-        with self._wake:
-            return self._wake.wait_for(
-                lambda: not self._jobs and self._prerender_thread is None, timeout
-            )
+        return self._prerenderer.wait(timeout)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until the queue is empty and nothing plays (tests, the bench, shutdown)."""
@@ -288,9 +222,7 @@ class SpeechService:
             self._closed = True
         self.interrupt()
         self._thread.join(2.0)
-        thread = self._prerender_thread
-        if thread is not None:
-            thread.join(2.0)
+        self._prerenderer.close()
         self.synthesiser.close()
         self.player.close()
         self.cache.clear_personal()
@@ -318,7 +250,7 @@ class SpeechService:
                 else:
                     self._speak(next_up, generation, rate, volume)
             except Exception as err:  # the voice must outlive any bug
-                _log_bug("speaking", err)
+                log_bug("speaking", err)
 
     def _start_synthesiser(self) -> None:
         self.player.prepare()
@@ -419,67 +351,3 @@ class SpeechService:
                 "nothing was lost; if this repeats, check the machine's memory and espeak-ng",
                 deaths,
             )
-
-    # ----- pre-rendering ----------------------------------------------------------------------
-
-    def _prerender_run(self) -> None:
-        # Its own process while there are jobs, ended after them: a kiosk pre-renders at
-        # start, then needs the memory no longer.
-        while True:
-            synthesiser = Synthesiser(
-                self._synth_command,
-                env=self._synth_env,
-                nice=PRERENDER_NICE,
-                monotonic=self._monotonic,
-            )
-            while True:
-                with self._wake:
-                    if not self._jobs or self._closed:
-                        break
-                    job, progress = self._jobs.pop(0)
-                try:
-                    self._prerender_job(synthesiser, job, progress)
-                except Exception as err:
-                    _log_bug("pre-rendering", err)
-                finally:
-                    progress.done.set()
-            synthesiser.close()
-            with self._wake:
-                if self._jobs and not self._closed:
-                    continue  # a job came while the process was being ended
-                for _, progress in self._jobs:
-                    progress.done.set()
-                self._jobs.clear()
-                self._prerender_thread = None
-                self._wake.notify_all()
-                return
-
-    def _prerender_job(
-        self, synthesiser: Synthesiser, job: list[Utterance], progress: Prerendering
-    ) -> None:
-        rate = RATE_STEPS[DEFAULT_RATE_STEP]
-        volume = VOLUME_STEPS[DEFAULT_VOLUME_STEP]
-        for utterance in job:
-            if self._closed:
-                return
-            voice = VOICES.get(utterance.language)
-            text = normalise(utterance.text, utterance.language) if voice else ""
-            if voice is None or not text.strip():
-                progress.failed += 1
-                continue
-            key = cache_module.key(text, voice, rate, volume)
-            if self.cache.lookup(key) is not None:
-                progress.cached += 1
-                continue
-            target = self.cache.target(key)
-            try:
-                synthesiser.synthesise(text, voice, rate, volume, target)
-            except SynthesisError as err:
-                progress.failed += 1
-                self._health.fail("synthesiser", str(err))
-                if synthesiser.pid is None:
-                    return  # it cannot start: the live one retries later
-                continue
-            self._health.ok("synthesiser")
-            self.cache.added(key, target)
-            progress.rendered += 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,24 @@ def test_speech_disabled_is_silent_and_leaves_no_cache(tmp_path: Path) -> None:
     finally:
         kiosk.close(grace=1.0)
     assert not (tmp_path / SPEECH_CACHE_DIR).exists()
+
+
+def test_pyttsx3_is_loaded_only_in_the_synthesiser_process(tmp_path: Path) -> None:
+    """espeak-ng's library can kill the process that loads it: never the kiosk's."""
+    script = f"""
+import sys
+from pathlib import Path
+from accessibility.speech.output import Utterance
+from accessibility.speech.service import SpeechService
+speech = SpeechService(Path({str(tmp_path / "cache")!r}), device="null")
+speech.start()
+speech.say(Utterance("Halo", "id"))
+assert speech.wait_idle(30)
+assert speech.synthesiser.requests == 1 and speech.status().working, speech.status()
+speech.close()
+print(sorted(m for m in sys.modules if "pyttsx3" in m or "espeak" in m))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "[]"
