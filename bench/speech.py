@@ -18,17 +18,25 @@ interrupted ``--listen`` seconds into its playback and the time to silence is me
 Then, in a second fresh cache, every fixed prompt (catalogue texts without placeholders,
 both languages) is pre-rendered as ``Kiosk.start_devices`` does, and timed.
 
-Figures (21 Nov 2026, the two-core build machine, other test suites running on it):
+Figures (21 Nov 2026, the two-core build machine shared with other test suites; p50 /
+p95 / max ms, 200 prompts):
 
-    (filled in from the run pasted in the commit that added this bench)
+    load 1.0-1.1  uncached 12.3 / 19.3 / 104.5  cached 2.0 / 3.2 / 8.3   interrupt 0.5 / 1.5 / 4.2
+    load 1.1-2.1  uncached 11.8 / 19.4 /  69.3  cached 1.4 / 2.7 / 14.3  interrupt 0.4 / 2.4 / 5.8
+    pre-render: 440 fixed prompts (420 distinct) in 4.9-5.2 s, 12 ms each
+    (load 3.6, 60 prompts: uncached 12.4 / 33.5, cached 1.9 / 2.8, interrupt 0.5 / 2.4)
+
+Before the standby aplay (one started per sound): cached 3.4 / 6.5 (load 1.7); before
+espeak-ng's 20 ms synchronisation was limited to rate or volume changes: uncached 36 / 55.
 
 Targets (issue 8, acceptance 6): p95 request to playback start <= 50 ms uncached and
 <= 5 ms cached; p95 interrupt to silence <= 20 ms. The exit status is 1 when one is missed.
 
 Where the time goes: uncached, the synthesis (espeak-ng renders a sentence in a few ms;
-pyttsx3's event loop then sleeps 10 ms per request) and the JSON round trip; cached and
-uncached alike, fork/exec of ``aplay`` and ALSA's opening of the device (2-4 ms).
-Interrupting kills and reaps ``aplay`` in the calling thread (well under 1 ms).
+pyttsx3's event loop sleeps 10 ms per request) and the JSON round trip; cached, the
+speech thread waking, the cache lookup and writing the WAV to the standby ``aplay``, which
+then opens the device (the ALSA ``file`` plugin's FIFO here). Interrupting kills and reaps
+``aplay`` in the calling thread (well under 1 ms).
 """
 
 from __future__ import annotations
