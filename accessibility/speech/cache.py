@@ -77,13 +77,15 @@ class SpeechCache:
         self._used: dict[str, float] = {}
         for entry in os.scandir(folder):
             name = entry.name
+            if name.startswith("."):  # the sound check, renderings cut short by a kill
+                if name.endswith(".part"):
+                    Path(entry.path).unlink(missing_ok=True)
+                continue
             if entry.is_file(follow_symlinks=False) and name.endswith(SUFFIX):
                 _tighten(Path(entry.path), FILE_MODE)
                 st = entry.stat(follow_symlinks=False)
                 self._sizes[name[: -len(SUFFIX)]] = st.st_size
                 self._used[name[: -len(SUFFIX)]] = st.st_mtime
-            elif entry.is_file(follow_symlinks=False) and name.endswith(".part"):
-                Path(entry.path).unlink(missing_ok=True)  # a rendering cut short by a kill
         self._total = sum(self._sizes.values())
         self._evict()
 

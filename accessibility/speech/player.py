@@ -266,3 +266,15 @@ def _complaint(child: _Child) -> str:
     last = re.sub(r"^aplay: (\w+:\d+: )?", "", lines[-1]) if lines else f"exit status {code}"
     shown = f"{last}; {where.split(')')[-1].strip()}" if where and where != last else last
     return "".join(c if c.isprintable() else " " for c in shown)[:240]
+
+
+def write_silence(path: Path, seconds: float) -> None:
+    """A WAV of ``seconds`` of silence in espeak-ng's format (22 050 Hz, 16-bit mono), 0600."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as file, wave.open(file, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(22050)
+        wav.writeframes(bytes(2 * int(22050 * seconds)))
+    os.replace(temp, path)

@@ -45,7 +45,13 @@ from accessibility.speech.output import (
     Utterance,
     clamp_step,
 )
-from accessibility.speech.player import DEFAULT_DEVICE, Outcome, Player
+from accessibility.speech.player import (
+    DEFAULT_DEVICE,
+    Outcome,
+    Player,
+    PlayResult,
+    write_silence,
+)
 from accessibility.speech.prerender import VOICES, Health, Prerenderer, Prerendering, log_bug
 from accessibility.speech.synthesiser import Synthesiser, SynthesisError, one_line
 from accessibility.spoken import normalise
@@ -54,6 +60,8 @@ log = logging.getLogger(__name__)
 
 PLAYER_RETRY = 30.0
 """Seconds between tries of a sound device that failed (speakers may be plugged in)."""
+PROBE_FILE, PROBE_SECONDS = ".sound-check.wav", 0.05
+"""The silence played at start to find out whether the sound device works (inaudible)."""
 DEATH_LOG_INTERVAL = 600.0
 """A synthesiser that died and came back is logged at most once per this many seconds."""
 
@@ -193,9 +201,10 @@ class SpeechService:
     # ----- beyond the port -------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the synthesiser process now, in the background, rather than at the first
-        utterance: the first one does not wait for pyttsx3's import, and a missing
-        espeak-ng shows on the technician's side at once."""
+        """Start the synthesiser process and check the sound device now, in the background,
+        rather than at the first utterance: the first one does not wait for pyttsx3's
+        import, and a missing espeak-ng or sound device shows on the technician's side (and
+        in the log) at start."""
         with self._wake:
             self._start_asked = True
             self._wake.notify()
@@ -214,7 +223,9 @@ class SpeechService:
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until the queue is empty and nothing plays (tests, the bench, shutdown)."""
         with self._wake:
-            return self._wake.wait_for(lambda: not self._queue and not self._busy, timeout)
+            return self._wake.wait_for(
+                lambda: not self._queue and not self._busy and not self._start_asked, timeout
+            )
 
     def close(self) -> None:
         """Silence, stop the threads and the processes, delete personal audio."""
@@ -246,18 +257,27 @@ class SpeechService:
                 volume = VOLUME_STEPS[self._volume_step]
             try:
                 if next_up is None:
-                    self._start_synthesiser()
+                    self._start_up()
                 else:
                     self._speak(next_up, generation, rate, volume)
             except Exception as err:  # the voice must outlive any bug
                 log_bug("speaking", err)
 
-    def _start_synthesiser(self) -> None:
-        self.player.prepare()
+    def _start_up(self) -> None:
+        """Start the synthesiser and try the sound device with a moment of silence, so a
+        missing espeak-ng or sound card is on the technician's side before anyone listens."""
         try:
             self.synthesiser.start()
         except SynthesisError as err:
             self._health.fail("synthesiser", str(err))
+        probe = self.cache.folder / PROBE_FILE
+        try:
+            write_silence(probe, PROBE_SECONDS)
+        except OSError as err:
+            log.debug("speech: no sound check (%s)", err)
+            return
+        failed = self.player.start(probe)
+        self._played(failed or self.player.wait())
 
     def _speak(self, utterance: Utterance, generation: int, rate: int, volume: float) -> None:
         voice = VOICES.get(utterance.language)
@@ -295,7 +315,10 @@ class SpeechService:
             self.cache.discard(key, personal=utterance.personal)
         else:
             return
-        result = failed or self.player.wait()
+        self._played(failed or self.player.wait())
+
+    def _played(self, result: PlayResult) -> None:
+        """Note how a playback ended; after a good one, ready the next player."""
         if result.outcome is Outcome.FAILED:
             self._player_retry_at = self._monotonic() + PLAYER_RETRY
             self._health.fail(

@@ -157,3 +157,33 @@ def test_no_sound_device_logs_one_line_and_works_once_plugged_in(
     finally:
         service.close()
         card.close()
+
+
+def test_a_missing_sound_device_is_found_at_start_before_anyone_listens(
+    tmp_path: Path, speech_log: pytest.LogCaptureFixture
+) -> None:
+    service = SpeechService(tmp_path / "cache", device="nosuchcard")
+    try:
+        service.start()  # as Kiosk.start_devices does: no utterance yet
+        assert service.wait_idle()
+        status = service.status()
+    finally:
+        service.close()
+    (line,) = lines_above_debug(speech_log)
+    assert line.startswith("speech: cannot play on sound device 'nosuchcard'")
+    assert "Unknown PCM nosuchcard" in line
+    assert not status.working and status.reason == line
+
+
+def test_the_sound_check_at_start_is_silent_and_short(card: SimulatedCard, tmp_path: Path) -> None:
+    service = SpeechService(tmp_path / "cache", device=card.device, player_env=card.env)
+    try:
+        service.start()
+        assert service.wait_idle()
+        assert service.status().working
+    finally:
+        service.close()
+    assert card.wait_for(1)
+    (check,) = card.playbacks
+    # 50 ms of silence; aplay pads its last period (here to 0.125 s) with more.
+    assert set(check.data) == {0} and len(check.data) <= 22050 * 2 // 4

@@ -39,7 +39,8 @@ def test_the_kiosk_prerenders_every_fixed_prompt_and_closes_its_voice(tmp_path: 
             for language, translator in translators().items()
             for text in translator.fixed_texts()
         }
-        assert len(list(speech.cache.folder.glob("*.wav"))) == len(expected) > 400
+        cached = [p for p in speech.cache.folder.glob("*.wav") if not p.name.startswith(".")]
+        assert len(cached) == len(expected) > 400  # the sound check's silence is not cached
         # The screens' texts are now spoken without the synthesiser.
         before = speech.synthesiser.requests
         speech.say(Utterance(translators()["en"]("attract.title"), "en"))
