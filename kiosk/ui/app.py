@@ -7,7 +7,8 @@ rule ``<BorrowPinScreen@Screen>``, so a service's screens are one new kv file.
 
 Keys: digits and letters type (that is also how a keyboard-wedge scanner arrives), Enter
 submits, Backspace deletes, Escape cancels (or closes Help), F1 opens Help, F2 switches
-language, F3 switches large print.
+language, F3 cycles the text size (100, 150, 200 %), F4 the colours (F5-F10 are kept for
+the voice).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ COMMON_KV = "common.kv"
 TICK_INTERVAL = 0.5
 
 KEY_ENTER, KEY_NUMPAD_ENTER, KEY_BACKSPACE, KEY_ESCAPE = 13, 271, 8, 27
-KEY_F1, KEY_F2, KEY_F3 = 282, 283, 284
+KEY_F1, KEY_F2, KEY_F3, KEY_F4 = 282, 283, 284, 285
 KEY_TAB, KEY_UP, KEY_DOWN, KEY_RIGHT, KEY_LEFT = 9, 273, 274, 275, 276
 _RING_STEPS = {KEY_TAB: 1, KEY_DOWN: 1, KEY_RIGHT: 1, KEY_UP: -1, KEY_LEFT: -1}
 
@@ -78,7 +79,8 @@ class KioskApp(App):
         self._paint_background(self.vm, self.vm.theme)
         self.vm.bind(theme=self._paint_background)
         Window.bind(size=lambda _window, size: self.vm.set_window_size(*size))
-        self.key_focus = KeyFocus(root, lambda: self.vm.theme.focus)
+        self.key_focus = KeyFocus(root, lambda: self.vm.theme)
+        self.vm.bind(theme=self.key_focus.redraw)
         self.vm.bind(screen=self.key_focus.clear, help_text=self.key_focus.clear)
         self.vm.bind(screen=self._between_sessions)
         return root
@@ -130,7 +132,8 @@ class KioskApp(App):
             KEY_ESCAPE: self.vm.cancel_or_close_help,
             KEY_F1: self.vm.show_help,
             KEY_F2: self.vm.toggle_language,
-            KEY_F3: self.vm.toggle_large_print,
+            KEY_F3: self.vm.cycle_text_size,
+            KEY_F4: self.vm.cycle_theme,
         }.get(key)
         if action is None:
             return False
