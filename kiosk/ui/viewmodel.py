@@ -49,6 +49,7 @@ MIN_SCAN_LENGTH = 8
 """Shorter bursts are typing: library barcodes are longer (14 digits here), PINs shorter."""
 PIN_MASK_CHAR = "\u2022"  # BULLET: the bundled font (Roboto) has it; U+25CF it has not
 DESIGN_SIZE = (1280, 800)  # the window the sizes in the kv files were chosen for
+CAPPED_STEP = 1.5  # the text step beyond which titles and the keypad stop growing
 
 
 class KioskViewModel(EventDispatcher):
@@ -61,6 +62,10 @@ class KioskViewModel(EventDispatcher):
     """Index of the text-size step (0: 100 %, 1: 150 %, 2: 200 %); kv layouts read it."""
     text_percent = NumericProperty(100)  # the step as the top bar's button shows it
     font_scale = NumericProperty(1.0)  # text-size step x window_scale; kv sizes use it
+    capped_scale = NumericProperty(1.0)
+    """font_scale, but no more than 150 %: for what is large already (titles, the keypad,
+    the typed entry, the list's Up and Down buttons), which stops growing there, so that
+    at 200 % a 1280x800 screen keeps room for the text that grows."""
     window_scale = NumericProperty(1.0)  # how much larger than DESIGN_SIZE the window is
     texts = ObjectProperty(None)
     state_texts = ObjectProperty(None)
@@ -386,6 +391,7 @@ class KioskViewModel(EventDispatcher):
 
     def _update_font_scale(self) -> None:
         self.font_scale = self._scales[self.text_step] * self.window_scale
+        self.capped_scale = min(self._scales[self.text_step], CAPPED_STEP) * self.window_scale
 
     def refresh(self) -> None:
         """Copy the session into the display properties. Cheap; called after every change."""

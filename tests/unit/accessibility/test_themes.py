@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from dataclasses import fields, replace
+
+import pytest
 
 from accessibility.themes import (
     DEFAULT,
