@@ -104,6 +104,7 @@ class KeyFocus:
         self._root = root
         self._theme = theme
         self._target: Widget | None = None
+        self._watched: list[Widget] = []  # the target and its ancestors (_ring_around)
         self._ring = InstructionGroup()
         Window.canvas.after.add(self._ring)
 
@@ -144,7 +145,10 @@ class KeyFocus:
     def clear(self, *_args: object) -> None:
         """No button ringed (the screen changed, a touch, Help, the button was disabled)."""
         if self._target is not None:
-            self._target.unbind(pos=self._draw, size=self._draw, disabled=self._disabled)
+            self._target.unbind(disabled=self._disabled)
+        for node in self._watched:
+            node.unbind(pos=self._draw, size=self._draw)
+        self._watched = []
         self._target = None
         self._ring.clear()
 
@@ -161,7 +165,13 @@ class KeyFocus:
             if isinstance(node, ScrollView):
                 node.scroll_to(widget, padding=dp(8), animate=False)
                 break
-        widget.bind(pos=self._draw, size=self._draw, disabled=self._disabled)
+        widget.bind(disabled=self._disabled)
+        # The button and every widget above it: a screen (a RelativeLayout) that moves, as
+        # when the text size changes the top bar's height, moves the button in the window
+        # without changing its own position, and the ring must follow.
+        self._watched = [widget, *_ancestors(widget)]
+        for node in self._watched:
+            node.bind(pos=self._draw, size=self._draw)
         self._draw()
 
     def redraw(self, *_args: object) -> None:

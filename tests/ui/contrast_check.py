@@ -132,9 +132,15 @@ def ring_contrast_defects(
         def at(out: int, px: int = px, py: int = py, dx: int = dx, dy: int = dy) -> Pixel | None:
             return picture.at(px + dx * out, py + dy * out)
 
-        # In the button, then the inner band's first pixel, the outer band's last, beyond.
-        inside, inner = at(-1), at(1)
-        outer, outside = at(2 * span), at(2 * span + 1)
+        # Kivy places the ring to a fraction of a pixel: find where it starts, within a
+        # pixel of the button's edge, by its two boundaries (button -> ring -> beyond).
+        # A band the colour of its neighbour shows no boundary: then the nominal place.
+        def bounded(o: int) -> bool:
+            return at(o) != at(o + 1) and at(o + 2 * span) != at(o + 2 * span + 1)
+
+        start = next((o for o in (0, -1, 1) if bounded(o)), 0)
+        inside, inner = at(start), at(start + 1)
+        outer, outside = at(start + 2 * span), at(start + 2 * span + 1)
         for name, ring, neighbour in (("inside", inner, inside), ("outside", outer, outside)):
             if ring is None or neighbour is None:
                 continue  # the window's edge

@@ -259,6 +259,9 @@ def look_at_colours(
 
     variant = f"{theme}-{p.size[0]}x{p.size[1]}"
     found = text_contrast_defects(p.root)
+    if found:  # maybe still settling after the switch: look again after one more frame
+        yield
+        found = text_contrast_defects(p.root)
     p.shot(name, variant)
     app = _app()
     for step in (1, -1):  # the first button in reading order, then the last
@@ -266,8 +269,12 @@ def look_at_colours(
         app.key_focus.move(step)
         yield
         box = app.key_focus.ring_box()
-        if box is not None:
-            found += ring_contrast_defects(box, dp(KeyFocus.BAND))
+        ring = ring_contrast_defects(box, dp(KeyFocus.BAND)) if box is not None else []
+        if ring:  # the same: a layout settling moves the button under the ring
+            yield
+            box = app.key_focus.ring_box()
+            ring = ring_contrast_defects(box, dp(KeyFocus.BAND)) if box is not None else []
+        found += ring
     app.key_focus.clear()
     if with_help:
         p.vm.show_help()
@@ -783,7 +790,12 @@ def receipt(p: Probe) -> Iterator[None]:
     p.kiosk.scan(BOOKS[0])
     p.vm.finish()
     yield
-    printed, none = p.button(p.vm.texts["receipt.print"]), p.button(p.vm.texts["receipt.no_print"])
+    ok = p.vm.texts["receipt.ok_mark"]  # the default says it is what OK does
+    printed, none = (
+        p.button(p.vm.texts["receipt.print"] + ok),
+        p.button(p.vm.texts["receipt.no_print"]),
+    )
+    p.found["receipt_words"] = [printed.text, none.text]
     p.found["offer"] = p.vm.receipt_offer
     p.found["print_box"], p.found["none_box"] = p.box(printed), p.box(none)
     p.found["colours"] = [list(printed.background_color), list(none.background_color)]
@@ -805,7 +817,7 @@ def receipt(p: Probe) -> Iterator[None]:
     p.kiosk.scan(BOOKS[1])
     p.vm.finish()
     yield
-    p.tap(p.button(p.vm.texts["receipt.print"]))
+    p.tap(p.button(p.vm.texts["receipt.print"] + ok))
     yield
     p.kiosk.settle()
     yield
@@ -815,7 +827,9 @@ def receipt(p: Probe) -> Iterator[None]:
     said = p.label(p.vm.receipt_text)
     p.found["failed_text_fits"] = said.texture_size[1] <= said.height + 1 and said.height > 0
     p.found["failed_rows"] = [row.title for row in p.widgets("ItemRow")]
-    p.found["print_buttons_after"] = len(p.buttons(p.vm.texts["receipt.print"]))
+    p.found["print_buttons_after"] = len(
+        p.buttons(p.vm.texts["receipt.print"]) + p.buttons(p.vm.texts["receipt.print"] + ok)
+    )
     p.found["hidden_receipt_widths"] = [w.width for w in p.widgets("ReceiptButton")]
     done = p.button(p.vm.texts["summary.done"])
     p.found["done_box"] = p.box(done)

@@ -192,6 +192,11 @@ def test_the_receipt_is_one_tap_and_a_failed_print_keeps_the_summary(args: tuple
     assert none_box[0] - (print_box[0] + print_box[2]) >= 16  # apart, not touching
     filled, plain = found["colours"]
     assert sum(abs(a - b) for a, b in zip(filled[:3], plain[:3], strict=True)) >= 0.3
+    # ... and not by colour alone: the default's words say it is what OK does.
+    assert found["receipt_words"] in (
+        ["Cetak struk (OK)", "Tanpa struk"],
+        ["Print receipt (OK)", "No receipt"],
+    )
     assert found["after_tap"] == "printing" and found["printing_text"]
     assert found["after_print"] == "rate"
     for trace in ("Sutrisno", "Laskar", "0010"):  # nothing of the patron after printing
