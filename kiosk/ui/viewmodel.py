@@ -391,7 +391,15 @@ class KioskViewModel(EventDispatcher):
 
     def _update_font_scale(self) -> None:
         self.font_scale = self._scales[self.text_step] * self.window_scale
-        self.capped_scale = min(self._scales[self.text_step], CAPPED_STEP) * self.window_scale
+        capped = min(self._scales[self.text_step], CAPPED_STEP) * self.window_scale
+        if capped != self.capped_scale:
+            self.capped_scale = capped
+        else:
+            # A kv rule that gives a size by capped_scale over its base rule's font_scale
+            # (a summary's line over KLabel's) keeps both bindings; whichever fires last
+            # wins. From 150 % to 200 % capped_scale does not change, so it is sent anyway,
+            # after font_scale, for the capped size to win.
+            self.property("capped_scale").dispatch(self)
 
     def refresh(self) -> None:
         """Copy the session into the display properties. Cheap; called after every change."""
