@@ -1083,6 +1083,46 @@ def account(p: Probe) -> Iterator[None]:
     p.found["pages_clipped"] = clipped_texts(p.root)
 
 
+def ring_follows(p: Probe) -> Iterator[None]:
+    """The focus ring on the return screen's Cancel at 150 %, then 200 % and other colours:
+    the notice strip grows and the screen above it moves, while Cancel keeps its size and
+    its place within the screen. Is the ring still around it, in the new theme's colours?
+    Findings: the ringed button's box and the ring's inner band box in window coordinates,
+    before and after, and the bands' colours after."""
+    from kivy.graphics import Color, Rectangle
+
+    app = _app()
+    p.vm.choose("return")
+    p.vm.text_step = 1
+    yield
+    cancel = p.button(p.vm.texts["common.cancel"])
+    while app.key_focus.target is not cancel:
+        app.key_focus.move(1)
+    yield
+
+    def drawn() -> dict[str, Any]:
+        parts = app.key_focus._ring.children
+        rects = [r for r in parts if isinstance(r, Rectangle)]
+        colours = [list(c.rgba) for c in parts if isinstance(c, Color)]
+        # The inner band's four sides: below, above, left, right (KeyFocus._draw).
+        below, above = rects[0], rects[1]
+        band = [
+            below.pos[0],
+            below.pos[1],
+            above.pos[0] + above.size[0],
+            above.pos[1] + above.size[1],
+        ]
+        return {"button": list(app.key_focus.ring_box() or []), "band": band, "colours": colours}
+
+    p.found["before"] = drawn()
+    p.vm.cycle_text_size()  # 200 %
+    p.vm.cycle_theme()
+    for _frame in range(3):
+        yield
+    p.found["after"] = drawn()
+    p.found["theme"] = {"focus": list(p.vm.theme.focus), "edge": list(p.vm.theme.focus_edge)}
+
+
 def keys(p: Probe) -> Iterator[None]:
     """Keys only: Tab to a button, Enter to press it, through a return and an account."""
     from kivy.app import App
@@ -1151,6 +1191,7 @@ SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "summary_long": summary_long,
     "returns": returns,
     "keys": keys,
+    "ring_follows": ring_follows,
     "receipt": receipt,
     "fee": fee,
     "recorder_switch": recorder_switch,

@@ -270,3 +270,21 @@ def test_every_button_is_reached_and_pressed_by_keys() -> None:
     assert found["ringed_renew_all"]
     assert "renewed" in found["renewed_count"], found["renewed_count"]
     assert not found["ring_on_a_dead_button"]
+
+
+def test_the_focus_ring_follows_its_button_when_text_size_and_colours_change() -> None:
+    """GIVEN Return's Cancel ringed by keys at 150 % WHEN the patron goes to 200 % (the notice strip
+    grows and the screen moves; Cancel keeps its size and its place within the screen) and
+    changes the colours THEN the ring is around Cancel where it is now, in the new theme's
+    ring colours."""
+    found = run_probe("ring_follows")
+    for moment in ("before", "after"):
+        x, y, width, height = found[moment]["button"]
+        left, bottom, right, top = found[moment]["band"]
+        # The inner band hugs the button: 2 dp (2 px here) outside each edge.
+        assert left == pytest.approx(x - 2, abs=0.5) and bottom == pytest.approx(y - 2, abs=0.5)
+        assert right == pytest.approx(x + width + 2, abs=0.5), moment
+        assert top == pytest.approx(y + height + 2, abs=0.5), moment
+    assert found["before"]["button"] != found["after"]["button"]  # it did move
+    theme = found["theme"]
+    assert all(c in (theme["focus"], theme["edge"]) for c in found["after"]["colours"])
