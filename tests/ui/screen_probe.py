@@ -1123,6 +1123,20 @@ def ring_follows(p: Probe) -> Iterator[None]:
     p.found["theme"] = {"focus": list(p.vm.theme.focus), "edge": list(p.vm.theme.focus_edge)}
 
 
+def f_keys(p: Probe) -> Iterator[None]:
+    """F3 and F4 pressed on the window: text size and colours as the top bar shows them."""
+    from kivy.core.window import Window
+
+    from kiosk.ui.app import KEY_F3, KEY_F4
+
+    seen = []
+    for key in (KEY_F3, KEY_F3, KEY_F4, KEY_F3):
+        Window.dispatch("on_key_down", key, 0, None, [])
+        yield
+        seen.append([p.vm.text_percent, p.vm.theme.name, p.button(p.vm.text_size_label).text])
+    p.found["seen"] = seen
+
+
 def keys(p: Probe) -> Iterator[None]:
     """Keys only: Tab to a button, Enter to press it, through a return and an account."""
     from kivy.app import App
@@ -1192,6 +1206,7 @@ SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "returns": returns,
     "keys": keys,
     "ring_follows": ring_follows,
+    "f_keys": f_keys,
     "receipt": receipt,
     "fee": fee,
     "recorder_switch": recorder_switch,

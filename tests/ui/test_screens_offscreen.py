@@ -288,3 +288,15 @@ def test_the_focus_ring_follows_its_button_when_text_size_and_colours_change() -
     assert found["before"]["button"] != found["after"]["button"]  # it did move
     theme = found["theme"]
     assert all(c in (theme["focus"], theme["edge"]) for c in found["after"]["colours"])
+
+
+def test_f3_cycles_the_text_size_and_f4_the_colours() -> None:
+    """GIVEN the attract screen WHEN F3, F3, F4, F3 are pressed THEN 150 %, 200 %, yellow on
+    black, 100 %, each shown on the top bar's text-size button."""
+    found = run_probe("f_keys")
+    assert found["seen"] == [
+        [150, "default", "Teks 150 %"],
+        [200, "default", "Teks 200 %"],
+        [200, "yellow_black", "Teks 200 %"],
+        [100, "yellow_black", "Teks 100 %"],
+    ]
