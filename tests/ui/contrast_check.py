@@ -3,8 +3,8 @@
 Runs inside the probe's Kivy process, after a frame is drawn. The window's pixels are
 read back (``glReadPixels``, what ``Window.screenshot`` saves), and for every visible
 label with text (the labels :mod:`layout_check` finds: an open overlay hides what is under
-it, a scroll view hides what is out of its sight; disabled buttons are left out, as WCAG
-leaves out inactive controls):
+it, a scroll view hides what is out of its sight; a disabled one is drawn, and checked, in
+its ``disabled_color``):
 
 * **text**: the label's text colour against the background actually drawn behind its
   words, taken as the most common pixel colour in the boxes of its lines of text once the
@@ -86,14 +86,14 @@ def text_contrast_defects(root: Any, picture: Picture | None = None) -> list[str
     shown_overlays = {id(overlay) for _l, overlay, _c in _labels(root) if overlay is not None}
     defects = []
     for label, overlay, clip in _labels(root):
-        if label.disabled or (shown_overlays and overlay is None):
-            continue  # inactive, or under an open overlay's dimming
+        if shown_overlays and overlay is None:
+            continue  # under an open overlay's dimming
         boxes = text_boxes(label)
         if clip is not None:
             boxes = [b for b in (_intersect(b, clip) for b in boxes) if b is not None]
         if not boxes:
             continue
-        ink = _pixel(label.color)
+        ink = _pixel(label.disabled_color if label.disabled else label.color)
         x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
         x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
         behind = picture.most_common((x0, y0, x1, y1), unlike=ink)
