@@ -93,17 +93,20 @@ def text_contrast_defects(root: Any, picture: Picture | None = None) -> list[str
             boxes = [b for b in (_intersect(b, clip) for b in boxes) if b is not None]
         if not boxes:
             continue
-        ink = _pixel(label.disabled_color if label.disabled else label.color)
+        colour = list(label.disabled_color if label.disabled else label.color)
+        ink = _pixel(colour)
         x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
         x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
         behind = picture.most_common((x0, y0, x1, y1), unlike=ink)
         if behind is None:
             continue
-        ratio = contrast_ratio(_rgba(ink), _rgba(behind))
+        alpha = float(colour[3]) * float(label.opacity)  # a translucent text is blended
+        shown = tuple(round(alpha * i + (1 - alpha) * b) for i, b in zip(ink, behind, strict=True))
+        ratio = contrast_ratio(_rgba(shown), _rgba(behind))  # type: ignore[arg-type]
         if ratio < TEXT_RATIO:
             text = " ".join(label.text.split())
             defects.append(
-                f"contrast: {text!r} is {ratio:.2f}:1 (#{_hex(ink)} on #{_hex(behind)}), "
+                f"contrast: {text!r} is {ratio:.2f}:1 (#{_hex(shown)} on #{_hex(behind)}), "
                 f"needs {TEXT_RATIO:g}:1"
             )
     return defects
