@@ -244,7 +244,7 @@ def build(
         kiosk.storage.db.StoreError: the local store (or its card-hash key) cannot be opened.
         kiosk.core.ports.IlsUnavailable: the ILS backend cannot be opened.
     """
-    from accessibility.themes import DEFAULT, TEXT_STEPS
+    from accessibility.themes import TEXT_STEPS, THEMES, text_step
     from kiosk.core.circulation import CommandRunner
     from kiosk.core.clock import SystemClock
     from kiosk.core.driver import SessionDriver
@@ -303,10 +303,11 @@ def build(
     vm = KioskViewModel(
         driver,
         translators(),
-        theme=DEFAULT,
+        themes=THEMES,
         text_scales=[step.scale for step in TEXT_STEPS],
         default_language=config.kiosk.language,
-        default_large_print=config.kiosk.text_size == "large",
+        default_text_step=TEXT_STEPS.index(text_step(config.kiosk.text_size)),
+        default_theme=config.kiosk.theme,
         library_name=config.kiosk.library_name,
         monotonic=clock.monotonic,
     )
