@@ -206,6 +206,14 @@ def test_a_touch_says_a_button_without_pressing_it_and_a_double_tap_presses_it()
     assert "Borrow, Key 1, Borrow books with your card and PIN, button, 1 of 3" in rang(found)
 
 
+def test_a_held_key_a_bounce_and_a_double_tap_count_once() -> None:
+    found = run_probe("guard", script=SCRIPT)
+    assert found["held"] == 150  # F3 held down: one step, not one per repeat
+    assert found["twice"] == 200  # F3 twice at once: one step
+    assert found["theme"] == "yellow_black"  # F4 right after: not held back
+    assert found["typed"] == "7"  # the keypad's 7 tapped twice at once: one digit
+
+
 def test_every_control_on_every_screen_has_a_spoken_name_in_both_languages() -> None:
     found = run_probe("controls", script=SCRIPT, timeout=400)
     assert len(found["visited"]) >= 30
