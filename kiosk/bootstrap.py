@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from kiosk.core.driver import SessionDriver
     from kiosk.core.model import BarcodeKind, PrintReport, ReceiptText
     from kiosk.core.navigation import Navigation, Service
-    from kiosk.core.ports import Clock, IlsBackend, SpeechPriority
+    from kiosk.core.ports import Clock, IlsBackend, SpeechPriority, Voice
     from kiosk.core.reconcile import Reconciler
     from kiosk.core.session import Session
     from kiosk.storage.circulation_log import SqlCirculationLog
@@ -170,6 +170,53 @@ class SpeechAdapter:
     @property
     def working(self) -> bool:
         return self._output is not None and self._output.status().working
+
+
+class EchoingVoice:
+    """A :class:`~kiosk.core.ports.Voice` that also prints what it is asked to say.
+
+    For the headless demo and a technician without speakers: each utterance is echoed as
+    ``voice: ...`` with card numbers cut to their last 4 digits and the patron's names
+    left out, as the screen's echo is; a personal one (private audio) is not shown at all.
+    """
+
+    def __init__(
+        self, inner: Voice, echo: Callable[[str], None], names: Callable[[], Sequence[str]]
+    ) -> None:
+        self._inner = inner
+        self._echo = echo
+        self._names = names
+
+    def say(self, text: str, language: str, priority: SpeechPriority, personal: bool) -> None:
+        from kiosk.core.privacy import mask_personal
+
+        shown = "(personal, not shown)" if personal else mask_personal(text, self._names())
+        self._echo(f"voice: {shown}")
+        self._inner.say(text, language, priority, personal)
+
+    def interrupt(self) -> None:
+        self._inner.interrupt()
+
+    def repeat(self) -> None:
+        self._echo("voice: (repeats the last)")
+        self._inner.repeat()
+
+    def change_rate(self, step: int) -> int:
+        return self._inner.change_rate(step)
+
+    def change_volume(self, step: int) -> int:
+        return self._inner.change_volume(step)
+
+    @property
+    def steps(self) -> int:
+        return self._inner.steps
+
+    def reset(self) -> None:
+        self._inner.reset()
+
+    @property
+    def working(self) -> bool:
+        return self._inner.working
 
 
 class ReceiptPrinterAdapter:
@@ -473,7 +520,16 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
                 # A --screenshot-dir outside the data folder may be shared: not re-moded.
                 own_folder=_inside(screenshot_dir, options.data_dir),
             )
+            # The voice's sound check logs its one line (no speakers) now, not in the middle
+            # of a typed line, whose echo the console is about to replace by a masked copy.
+            wait_idle = getattr(kiosk.speech, "wait_idle", None)
+            if callable(wait_idle):
+                wait_idle(2.0)
             print(HELP, file=out, flush=True)
+            if kiosk.voice_guide is not None:  # no loudspeaker to hear: show what it says
+                kiosk.voice_guide.voice = EchoingVoice(
+                    kiosk.voice_guide.voice, _echo(out), _patron_names(kiosk)
+                )
             scan = _simulated_scanning(out) if simulated else None
             start_console(kiosk.vm, stdin, scan=scan, out=out)
         elif simulated:

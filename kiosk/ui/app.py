@@ -14,6 +14,7 @@ keys and touches (``kiosk/ui/voice_input.py``: F5-F10, the keypad) are asked fir
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,7 @@ class KioskApp(App):
         if self.voice_guide is not None:
             self.voice_input = VoiceInput(
                 self.vm, self.voice_guide, self.key_focus, root,
-                repeat_guard=self._repeat_guard, monotonic=Clock.get_boottime,
+                repeat_guard=self._repeat_guard, monotonic=time.monotonic,
             )  # fmt: skip
         self.vm.bind(screen=self._between_sessions)
         return root

@@ -10,6 +10,9 @@ buttons instead, for what a finger would do on the screen:
     :ok      dismiss an error message :touch   touch the screen (e.g. "I need more time")
     :receipt press "Print receipt"    :noreceipt  press "No receipt" (on a summary)
     :keys 12 press keypad keys 1 and 2 without OK (what is typed so far stays on screen)
+    :key down  press one key by name (up, down, left, right, tab, enter, escape,
+             backspace, f1-f10, kp+ kp- kp* kp/ kp. kpenter, kp0-kp9): voice guidance's
+             keys, as a keyboard or a USB keypad sends them (down, its text, up)
     :ping    touch the screen, then print "pong" once the kiosk has handled it (benches
              measure how long a touch waits while the kiosk is busy)
 
@@ -43,7 +46,9 @@ HELP = (
     "Type a card or book barcode, or a PIN, then Enter. "
     "Touches: :lang :large :theme :finish :cancel :ok :touch :receipt :noreceipt :keys <digits>, "
     ":choose <service> (a menu button: borrow, return, account), :act <action> [<key>] "
-    "(a screen's button: :act renew_all, :act renew <book>, :act page next). "
+    "(a screen's button: :act renew_all, :act renew <book>, :act page next), "
+    ":key <name> (one key: up down left right tab enter escape backspace f1-f10 "
+    "kp+ kp- kp* kp/ kp. kpenter kp0-kp9). "
     "Ctrl-D stops reading."
 )
 
@@ -80,6 +85,30 @@ def type_line(text: str) -> None:
     Window.dispatch("on_key_up", KEY_ENTER, 40)  # a key is let go: the next Enter is new
 
 
+NAMED_KEYS: dict[str, tuple[int, str]] = {
+    "up": (273, ""), "down": (274, ""), "right": (275, ""), "left": (276, ""),
+    "tab": (9, ""), "enter": (KEY_ENTER, ""), "escape": (27, ""), "backspace": (8, ""),
+    **{f"f{n}": (281 + n, "") for n in range(1, 11)},
+    "kp.": (266, "."), "kp/": (267, "/"), "kp*": (268, "*"), "kp-": (269, "-"),
+    "kp+": (270, "+"), "kpenter": (271, ""),
+    **{f"kp{n}": (256 + n, str(n)) for n in range(10)},
+}  # fmt: skip
+"""Kivy's key codes (``kivy.core.window.Keyboard.keycodes``) and the text a key types."""
+
+
+def press_key(name: str) -> bool:
+    """Press and let go of the key ``name`` (see :data:`NAMED_KEYS`); False if unknown."""
+    known = NAMED_KEYS.get(name.lower())
+    if known is None:
+        return False
+    code, text = known
+    Window.dispatch("on_key_down", code, 0, text or None, [])
+    if text:
+        Window.dispatch("on_textinput", text)
+    Window.dispatch("on_key_up", code, 0)
+    return True
+
+
 def handle_line(vm: KioskViewModel, line: str, scan: Callable[[str], bool] | None) -> None:
     """Act on one console line (UI thread only)."""
     touches = {
@@ -97,6 +126,9 @@ def handle_line(vm: KioskViewModel, line: str, scan: Callable[[str], bool] | Non
         touches[line]()
     elif line.startswith(":keys "):
         Window.dispatch("on_textinput", line.removeprefix(":keys ").strip())
+    elif line.startswith(":key "):
+        if not press_key(line.removeprefix(":key ").strip()):
+            print(f"refused: no key named {line.removeprefix(':key ').strip()!r}", flush=True)
     elif line.startswith(":choose "):
         try:
             vm.choose(line.removeprefix(":choose ").strip())

@@ -206,6 +206,14 @@ def test_a_touch_says_a_button_without_pressing_it_and_a_double_tap_presses_it()
     assert "Borrow, Key 1, Borrow books with your card and PIN, button, 1 of 3" in rang(found)
 
 
+def test_a_held_key_a_bounce_and_a_double_tap_count_once() -> None:
+    found = run_probe("guard", script=SCRIPT)
+    assert found["held"] == 150  # F3 held down: one step, not one per repeat
+    assert found["twice"] == 200  # F3 twice at once: one step
+    assert found["theme"] == "yellow_black"  # F4 right after: not held back
+    assert found["typed"] == "7"  # the keypad's 7 tapped twice at once: one digit
+
+
 def test_every_control_on_every_screen_has_a_spoken_name_in_both_languages() -> None:
     found = run_probe("controls", script=SCRIPT, timeout=400)
     assert len(found["visited"]) >= 30
@@ -219,3 +227,62 @@ def _in_order(items: list[str], wanted: list[str]) -> bool:
         if position < len(wanted) and item == wanted[position]:
             position += 1
     return position == len(wanted)
+
+
+def test_returning_by_keys_in_indonesian() -> None:
+    found = voice("keys_return", "id")
+    assert heard(found) == [
+        VOICE_ON_ID,
+        *ATTRACT_ID,
+        "Mengembalikan buku. Tidak perlu kartu. Pindai buku satu per satu; setiap hasil dan "
+        "tempat menaruh buku akan diucapkan. Setelah selesai, pilih Selesai mengembalikan.",
+        "Dikembalikan. Letakkan buku ini di troli pengembalian.",
+        "Dikembalikan. Letakkan buku ini di troli pengembalian.",  # * : repeat
+        "Ringkasan pengembalian. Daftarnya dibacakan, lalu pilih struk atau Selesai.",
+        "1 buku dikembalikan.",
+        "Layar kembali ke awal dalam 60 detik",
+        "1 dari 1 buku dikembalikan",
+        "Dikembalikan. Letakkan buku ini di troli pengembalian.",
+    ]
+    assert rang(found)[-1] == "Selesai mengembalikan, tombol, 14 dari 14"
+
+
+def test_the_account_and_a_renewal_by_keys_in_english() -> None:
+    found = voice("keys_account", "en")
+    assert heard(found) == [
+        VOICE_ON_EN,
+        *ATTRACT_EN,
+        "My account and renew. Scan your library card, or type its number and press Enter.",
+        "My account and renew",
+        "Type your card's PIN, then press Enter. The digits are not spoken.",
+        "My account and renew",
+        "Card ending in 0027",
+        "Your account. Your loans, holds and fines are read out. To renew, move to the Renew "
+        "button of a book, or to Renew all. When you are done, choose Finish.",
+        "My account:",
+        "Opening your account…",
+        "1 book on loan.",
+        "1 ready to pick up, 1 still in the queue.",
+        "You owe nothing.",
+        "Renew all",
+        "On loan. Due back by 29 November 2026.",
+        "Ready to pick up. Pick it up from the holds shelf by 28 November 2026.",
+        "In the queue. Number 1 in the queue.",
+        "1 book on loan. 1 renewed just now.",
+        "Renewed. Renewed until 13 December 2026.",
+        "On the left are the books you have borrowed with their due dates; overdue books say "
+        "so in words. Press Renew beside a book to renew it, or Renew all. The result appears "
+        "on the book's row. If the list is long, press Up and Down beside it, or Next and "
+        "Previous where they are shown. On the right are your holds and fines. Press Finish "
+        "when you are done, or Cancel to leave.",
+        "Help closed.",
+    ]
+    assert _in_order(rang(found), [
+        "Renew, Due back by 29 November 2026, button, 1 of 2",
+        "Renew all, button, 1 of 2",
+        "Speaking rate 4 of 5",
+        "Volume 5 of 5",
+        "Quieter, button, 1 of 4",
+        "Volume 4 of 5",
+    ])  # fmt: skip
+    assert found["after_cancel"] == ["idle", False]

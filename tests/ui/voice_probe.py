@@ -226,7 +226,45 @@ def controls(p: Probe) -> Iterator[None]:
     p.found["visited"] = visited
 
 
+def guard(p: Probe) -> Iterator[None]:
+    """The repeat guard (0.25 s, the default): a key held down, the same key twice at
+    once, a second tap at the same place at once, each counts once; another key does not
+    wait."""
+    import time
+
+    from kivy.app import App
+    from kivy.core.window import Window
+
+    app = App.get_running_app()
+    assert app.voice_input is not None
+    app.voice_input._guard = 0.25
+    F3, F4 = 284, 285
+    yield
+    Window.dispatch("on_key_down", F3, 0, None, [])
+    Window.dispatch("on_key_down", F3, 0, None, [])  # held: the system repeats it
+    Window.dispatch("on_key_up", F3, 0)
+    yield
+    p.found["held"] = p.vm.text_percent
+    time.sleep(0.3)  # the guard runs on real time: the next press is a new one
+    press(F3)
+    press(F3)  # a bounce: the same key again at once
+    yield
+    p.found["twice"] = p.vm.text_percent
+    press(F4)  # another key is not held back
+    yield
+    p.found["theme"] = p.vm.theme_name
+    time.sleep(0.3)
+    p.vm.choose("return")
+    yield
+    digit = p.button("7")
+    p.tap(digit)
+    p.tap(digit)  # a double tap by accident
+    yield
+    p.found["typed"] = p.vm.entry_text
+
+
 SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
+    "guard": guard,
     "keys_borrow": keys_borrow,
     "keys_return": keys_return,
     "keys_account": keys_account,
