@@ -28,6 +28,7 @@ from kivy.properties import (
 from kiosk.core import events as e
 from kiosk.core.driver import SessionDriver
 from kiosk.core.i18n import Translator
+from kiosk.core.model import Preferences
 from kiosk.core.navigation import InputMode, Navigation
 from kiosk.core.services import receipt
 from kiosk.core.services.home import menu
@@ -49,6 +50,9 @@ MIN_SCAN_LENGTH = 8
 """Shorter bursts are typing: library barcodes are longer (14 digits here), PINs shorter."""
 PIN_MASK_CHAR = "\u2022"  # BULLET: the bundled font (Roboto) has it; U+25CF it has not
 DESIGN_SIZE = (1280, 800)  # the window the sizes in the kv files were chosen for
+TEXT_SIZE_NAMES = ("normal", "large")
+"""The text-size steps' names (``accessibility.themes.TEXT_STEPS``), as saved settings
+keep them: normal print and large print."""
 
 
 class KioskViewModel(EventDispatcher):
@@ -61,6 +65,10 @@ class KioskViewModel(EventDispatcher):
     voice_mode = BooleanProperty(False)
     """Voice guidance is on (``kiosk.ui.voice``): started at the attract screen by a key or
     a long touch, ended with the session like the language and the print size."""
+    voice_rate = NumericProperty(3)
+    """The voice's speaking rate step (1 = slowest); the voice guide follows it."""
+    voice_volume = NumericProperty(4)
+    """The voice's volume step (1 = quietest); the voice guide follows it."""
     font_scale = NumericProperty(1.0)  # text-size step x window_scale; kv sizes use it
     window_scale = NumericProperty(1.0)  # how much larger than DESIGN_SIZE the window is
     texts = ObjectProperty(None)
@@ -103,6 +111,9 @@ class KioskViewModel(EventDispatcher):
         default_language: str = "id",
         default_large_print: bool = False,
         library_name: str = "",
+        voice_steps: int = 5,
+        default_voice_rate: int = 3,
+        default_voice_volume: int = 4,
         monotonic: Callable[[], float],
     ) -> None:
         super().__init__()
@@ -112,6 +123,9 @@ class KioskViewModel(EventDispatcher):
         self._scales = tuple(text_scales)
         self._default_language = default_language
         self._default_large_print = default_large_print
+        self.voice_steps = voice_steps
+        self._default_voice = (default_voice_rate, default_voice_volume)
+        self._preferences_loaded = driver.session.preferences_loaded
         self._monotonic = monotonic
         self._pin = ""
         self._burst = ""  # the characters of the current fast run (a wedge scan, maybe)
@@ -269,6 +283,12 @@ class KioskViewModel(EventDispatcher):
     def on_voice_mode(self, _instance: object, on: bool) -> None:
         self._session.voice_mode = on  # the idle warning lasts longer while it is on
 
+    def on_voice_rate(self, _instance: object, _step: int) -> None:
+        self.refresh()  # the settings screen lists it
+
+    def on_voice_volume(self, _instance: object, _step: int) -> None:
+        self.refresh()
+
     def toggle_large_print(self) -> None:
         self._driver.check_thread("toggle_large_print")
         self.large_print = not self.large_print
@@ -351,17 +371,62 @@ class KioskViewModel(EventDispatcher):
         self._refresh_listeners.append(listener)
 
     @property
-    def _default_preferences(self) -> tuple[str, bool, bool]:
-        return self._default_language, self._default_large_print, False
+    def _default_preferences(self) -> tuple[object, ...]:
+        return self._default_language, self._default_large_print, False, *self._default_voice
 
     @property
-    def _preferences(self) -> tuple[str, bool, bool]:
-        return self.language, self.large_print, self.voice_mode
+    def _preferences(self) -> tuple[object, ...]:
+        return self.language, self.large_print, self.voice_mode, self.voice_rate, self.voice_volume
 
     def _reset_preferences(self) -> None:
+        self._applied_saved = False
         self.language = self._default_language
         self.large_print = self._default_large_print
         self.voice_mode = False
+        self.voice_rate, self.voice_volume = self._default_voice
+
+    def _apply_saved(self) -> None:
+        """The settings saved for the card just identified (``session.preferences``), once.
+
+        What this kiosk does not know (a language, text size or theme of a newer kiosk, a
+        step out of range) is left as it is. A saved "voice off" never silences a voice the
+        patron turned on at this visit.
+        """
+        session = self._session
+        if session.preferences_loaded == self._preferences_loaded:
+            return
+        self._preferences_loaded = session.preferences_loaded
+        if self._applied_saved:
+            self._reset_preferences()  # another card: the last one's settings are not theirs
+        saved = session.preferences
+        if saved is None:
+            return
+        self._applied_saved = True
+        if saved.language in self._translators:
+            self.language = saved.language
+        self._apply_display(saved)
+        if 1 <= saved.rate <= self.voice_steps:
+            self.voice_rate = saved.rate
+        if 1 <= saved.volume <= self.voice_steps:
+            self.voice_volume = saved.volume
+        if saved.voice:
+            self.voice_mode = True  # last: it speaks the screen in the language just set
+
+    def _apply_display(self, saved: Preferences) -> None:
+        """Text size and colours from saved settings (names this kiosk knows only)."""
+        if saved.text_size in TEXT_SIZE_NAMES:
+            self.large_print = saved.text_size == TEXT_SIZE_NAMES[-1]
+
+    def _display(self) -> Preferences:
+        """The settings the screen shows now, as "Save for my card" would keep them."""
+        return Preferences(
+            language=self.language,
+            text_size=TEXT_SIZE_NAMES[-1] if self.large_print else TEXT_SIZE_NAMES[0],
+            theme=str(getattr(self.theme, "name", "")),
+            voice=self.voice_mode,
+            rate=int(self.voice_rate),
+            volume=int(self.voice_volume),
+        )
 
     def on_language(self, _instance: object, language: str) -> None:
         self.texts = self._translators[language].texts()
@@ -418,6 +483,9 @@ class KioskViewModel(EventDispatcher):
             self.help_text = ""  # it explained the screen that is gone
             if session.state == Navigation.IDLE:
                 self._reset_preferences()  # the next patron starts from the library default
+        self._apply_saved()  # a card just identified: its saved settings, before the PIN
+        session.display = self._display()
+        session.voice_steps = self.voice_steps
         self.input_mode = session.input_mode.value
         t = self._translators[self.language]
         self.pin_mask = PIN_MASK_CHAR * len(self._pin)
