@@ -12,6 +12,7 @@ from kiosk.core.model import BarcodeKind, CheckoutAnswer, Loan, Patron, PatronCh
 from kiosk.core.navigation import Navigation
 from kiosk.core.services import navigation
 from kiosk.core.services.borrow import PIN, SCANNING, SUMMARY
+from kiosk.core.services.preferences import LoadPreferences
 from kiosk.core.session import LineStatus, Notice, Session, Timeouts, transitions
 
 IDLE, ERROR = Navigation.IDLE, Navigation.ERROR
@@ -92,7 +93,9 @@ def borrow(session: Session, item: str = ITEM) -> None:
 )
 def test_idle_scan(session: Session, text: str, state: str, notice: str | None) -> None:
     commands = session.handle(s.BarcodeScanned(text))
-    assert commands == []
+    # A card: its saved settings are asked for at once, in the background (not busy).
+    assert commands == ([LoadPreferences(session.session_no, CARD)] if state == PIN else [])
+    assert not session.busy
     assert session.state == state
     assert (session.notice.key if session.notice else None) == notice
 
