@@ -360,3 +360,23 @@ def test_a_load_past_its_deadline_is_no_library_failure(
     finally:
         store.released.set()
         kiosk.close()
+
+
+def test_what_this_kiosk_does_not_know_is_left_as_it_is(
+    tmp_path: Path, speech: RecordingSpeech
+) -> None:
+    """Settings saved by a newer kiosk (a language, text size and theme this one lacks,
+    steps beyond its five) never break it: the rest is applied."""
+    kiosk, store = failing_kiosk(tmp_path, speech, set())
+    try:
+        newer = Preferences("jv", "300", "sepia", voice=True, rate=9, volume=2)
+        store.real.save(SUTRISNO, newer, dt.datetime(2026, 11, 21, 2, 0, tzinfo=dt.UTC))
+        kiosk.scan(SUTRISNO)
+        vm = kiosk.vm
+        assert vm.screen == "borrow.pin" and vm.notice_text == ""
+        assert (vm.language, vm.large_print, vm.voice_mode) == ("id", False, True)
+        assert (vm.voice_rate, vm.voice_volume) == (DEFAULT_RATE_STEP + 1, 2)
+        kiosk.type(SUTRISNO_PIN)
+        assert vm.screen == "borrow.scanning"
+    finally:
+        kiosk.close()
