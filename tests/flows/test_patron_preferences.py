@@ -26,6 +26,7 @@ from kiosk.core.ports import PreferenceStore, StorageFailed
 
 SUTRISNO, SUTRISNO_PIN = "23171000000010", "1234"
 DEWI, DEWI_PIN = "23171000010019", "3141"
+LASKAR_PELANGI = "33171000000018"
 DEADLINE = 8.0  # the configured default
 ENGLISH_PIN_PROMPT = "Type your card's PIN, then press Enter. The digits are not spoken."
 
@@ -200,6 +201,22 @@ def test_the_next_patron_starts_from_the_defaults(
     assert_sutrisnos_settings(kiosk, speech)
     kiosk.scan(DEWI)
     assert kiosk.vm.state_texts["card"] == "Kartu berakhiran 0019"
+    assert_defaults(kiosk, speech)
+
+
+def test_the_next_patron_at_the_last_ones_summary_starts_from_the_defaults(
+    kiosk: FlowKiosk, speech: RecordingSpeech
+) -> None:
+    save_english_large_voice(kiosk)
+    kiosk.scan(SUTRISNO)
+    kiosk.type(SUTRISNO_PIN)
+    kiosk.scan(LASKAR_PELANGI)
+    kiosk.vm.finish()
+    kiosk.settle()
+    assert kiosk.vm.screen == "borrow.summary"
+    assert_sutrisnos_settings(kiosk, speech)
+    kiosk.scan(DEWI)  # Dewi's card on Sutrisno's summary: her session at once
+    assert kiosk.vm.screen == "borrow.pin"
     assert_defaults(kiosk, speech)
 
 
