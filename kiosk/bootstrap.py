@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 STORE_FILE = "kiosk.sqlite3"
 DEMO_LIBRARY_FILE = "demo-library.sqlite3"
+SPEECH_CACHE_DIR = "speech-cache"  # synthesised speech, in the data folder
 SIMULATED_RECEIPTS_FILE = "receipts.txt"  # where the demo's simulated printer's receipts go
 SHUTDOWN_GRACE = 2.0  # seconds a check-out in flight may take to finish when the kiosk stops
 PATRON_TYPE_DIGIT, ITEM_TYPE_DIGIT = "2", "3"  # the library's numbering of cards and items
@@ -87,12 +88,18 @@ class Kiosk:
     reconciler: Reconciler
     printer: ReceiptPrinterAdapter | None = None
     voice_guide: VoiceGuide | None = None
-    speech: SpeechOutput | None = None
+    speech: SpeechOutput = field(default_factory=lambda: _silent_speech())
 
     def start_devices(self) -> None:
-        """Start reading the devices; one that is missing is waited for by its reader."""
+        """Start reading the devices; one that is missing is waited for by its reader.
+
+        The voice starts its synthesiser and pre-renders every fixed prompt of both
+        languages in the background (a few seconds), so the screens' own texts are spoken
+        from the cache.
+        """
         if self.scanner is not None:
             self.scanner.start(wait_for_device=True)
+        _start_speech(self.speech, self.config.kiosk.language)
 
     def close(self, grace: float = SHUTDOWN_GRACE) -> None:
         """Stop devices and the worker (waiting at most ``grace`` s), release the databases."""
@@ -102,6 +109,9 @@ class Kiosk:
         # next start settles them, so shutting down never waits on a slow ILS here.
         self.reconciler.stop(min(grace, 0.2))
         self.driver.shutdown(grace)
+        close_speech = getattr(self.speech, "close", None)
+        if callable(close_speech):
+            close_speech()  # silence, end its processes, delete personal audio
         if self.printer is not None:
             self.printer.close()
         close_ils = getattr(self.ils, "close", None)
@@ -228,7 +238,9 @@ def build(
         wrap_ils: wraps the configured ILS backend (tests use it to delay or hang calls).
         wrap_preferences: wraps the store of patrons' settings (tests make it fail).
         debug: enforce the one-thread rule by raising, and surface command crashes.
-        speech: the voice (tests pass ``RecordingSpeech``); None: silent.
+        speech: the voice; None makes the real one from ``[speech]`` (its cache in
+            ``speech-cache/`` in the data folder), or a silent one when it is disabled.
+            Its synthesiser starts with :meth:`Kiosk.start_devices`.
 
     Raises:
         kiosk.storage.db.StoreError: the local store (or its card-hash key) cannot be opened.
@@ -310,6 +322,8 @@ def build(
         default_voice_volume=DEFAULT_VOLUME_STEP + 1,
         monotonic=clock.monotonic,
     )
+    if speech is None:
+        speech = _speech(config, data_dir)
     voice_guide = VoiceGuide(
         vm,
         SpeechAdapter(speech),
@@ -334,6 +348,51 @@ def build(
         printer=printer,
         voice_guide=voice_guide,
         speech=speech,
+    )
+
+
+def _speech(config: Config, data_dir: Path) -> SpeechOutput:
+    """The voice ``[speech]`` asks for: the real service, or silence when it is disabled."""
+    from accessibility.speech.service import SpeechService
+
+    if not config.speech.enabled:
+        return _silent_speech()
+    try:
+        return SpeechService(
+            data_dir / SPEECH_CACHE_DIR,
+            device=config.speech.device,
+            cache_bytes=config.speech.cache_mb * 1024 * 1024,
+        )
+    except OSError as err:  # the cache folder: the kiosk still runs, silent
+        log.warning(
+            "speech: cannot use the folder %s (%s); the kiosk goes on silent; "
+            "check the data folder's owner and free space",
+            data_dir / SPEECH_CACHE_DIR,
+            err.strerror or err,
+        )
+        return _silent_speech()
+
+
+def _silent_speech() -> SpeechOutput:
+    from accessibility.speech.service import SilentSpeech
+
+    return SilentSpeech()
+
+
+def _start_speech(speech: SpeechOutput, first_language: str) -> None:
+    """Start the real voice's synthesiser and pre-render the fixed prompts (background)."""
+    from accessibility.speech.output import Priority, Utterance
+    from accessibility.speech.service import SpeechService
+    from kiosk.core.i18n import translators
+
+    if not isinstance(speech, SpeechService):
+        return
+    speech.start()
+    languages = sorted(translators().items(), key=lambda item: item[0] != first_language)
+    speech.prerender(
+        Utterance(text, language, Priority.SCREEN)
+        for language, translator in languages
+        for text in translator.fixed_texts()
     )
 
 

@@ -109,6 +109,18 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         # says names, titles and amounts; otherwise it says they are on the screen.
         "private_audio": _Key(bool, False),
     },
+    "speech": {
+        "enabled": _Key(bool, True),
+        # An ALSA device as aplay -D takes it: default, plughw:CARD=Headset,DEV=0, hw:1,0.
+        "device": _Key(
+            str,
+            "default",
+            max_chars=100,
+            pattern=r"[A-Za-z0-9_][A-Za-z0-9_:,=.-]*",
+            pattern_hint="an ALSA device name such as default, hw:1,0 or plughw:CARD=Headset",
+        ),
+        "cache_mb": _Key(int, 200, minimum=10, maximum=10_000),
+    },
     "security": {
         "pin_failures": _Key(int, 5, minimum=1, maximum=100),
         "pin_window": _Key((int, float), 900, minimum=60, maximum=86400),
@@ -173,7 +185,14 @@ class PrinterSettings:
 class AccessibilitySettings:
     repeat_guard: float
     voice_hint_every: float  # minutes; 0: never
-    private_audio: bool
+    private_audio: bool  # headphones or a handset: personal data may be spoken
+
+
+@dataclass(frozen=True)
+class SpeechSettings:
+    enabled: bool
+    device: str  # the ALSA device aplay plays on
+    cache_mb: int
 
 
 @dataclass(frozen=True)
@@ -193,6 +212,7 @@ class Config:
     scanner: ScannerSettings
     printer: PrinterSettings
     accessibility: AccessibilitySettings
+    speech: SpeechSettings
     security: SecuritySettings
     source: Path | None = None
 
@@ -205,6 +225,7 @@ _SECTION_TYPES = {
     "scanner": ScannerSettings,
     "printer": PrinterSettings,
     "accessibility": AccessibilitySettings,
+    "speech": SpeechSettings,
     "security": SecuritySettings,
 }
 

@@ -56,6 +56,15 @@ class Translator:
         """A read-only view ``texts[key] -> text`` in this language, for kv screens."""
         return Texts(self)
 
+    def fixed_texts(self) -> list[str]:
+        """Every text of this language's catalogue that has no ``{placeholder}``, in key order.
+
+        What the kiosk can say before any patron arrives: the voice pre-renders these.
+        """
+        catalogue: dict[object, str] = getattr(self._catalogue, "_catalog", {})
+        keys = sorted(k for k in catalogue if isinstance(k, str) and k)  # "" is the header
+        return [catalogue[k] for k in keys if catalogue[k].strip() and "{" not in catalogue[k]]
+
     def date(self, day: dt.date) -> str:
         """A date the way patrons read it: ``5 Desember 2026`` / ``5 December 2026``."""
         month = self(f"month.{day.month}")

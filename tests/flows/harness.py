@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from accessibility.speech.output import RecordingSpeech
 from kiosk import config as config_module
 from kiosk.bootstrap import Kiosk, build
 from kiosk.core.clock import ManualClock
@@ -34,6 +35,8 @@ class FlowKiosk:
         **build_options: Any,
     ) -> None:
         self.clock = ManualClock()
+        # The voice a patron would hear, recorded: no synthesiser or sound device in flows.
+        build_options.setdefault("speech", RecordingSpeech())
         self.parts: Kiosk = build(
             config or config_module.defaults(),
             data_dir,

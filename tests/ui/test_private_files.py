@@ -26,7 +26,10 @@ def loose(*roots: Path) -> list[str]:
     for root in roots:
         paths = [root, *root.rglob("*")]
         for path in paths:
-            mode = stat.S_IMODE(path.lstat().st_mode)
+            try:
+                mode = stat.S_IMODE(path.lstat().st_mode)
+            except FileNotFoundError:
+                continue  # a transient file (the voice's half-written WAV) already renamed
             wanted = 0o700 if path.is_dir() else 0o600
             if mode != wanted:
                 found.append(f"{path.relative_to(root.parent)} {mode:o}")

@@ -269,6 +269,21 @@ BAD_FILES = [
         ["[printer] url", "empty for no printer"],
         id="printer-url-blank",
     ),
+    pytest.param(
+        '[speech]\ndevice = "hw:1,0; rm -rf"\n',
+        ["[speech] device", "an ALSA device name", "'hw:1,0; rm -rf'"],
+        id="speech-device-not-an-alsa-name",
+    ),
+    pytest.param(
+        '[speech]\ndevice = ""\n',
+        ["[speech] device", "must not be empty"],
+        id="speech-device-empty",
+    ),
+    pytest.param(
+        "[speech]\ncache_mb = 1\n",
+        ["[speech] cache_mb", "at least 10", "got 1"],
+        id="speech-cache-too-small",
+    ),
     pytest.param('[kiosk]\nid = "   "\n', ["[kiosk] id", "empty"], id="blank-id"),
     pytest.param("[kiosk\nid = 1\n", ["not valid TOML"], id="invalid-toml"),
     pytest.param('[kiosk]\nid = "a"\nid = "b"\n', ["not valid TOML"], id="duplicate-key"),
@@ -595,3 +610,11 @@ def test_cli_help_exits_0(tmp_path: Path, args: tuple[str, ...], expected: str) 
 def test_printer_urls_the_printer_opens_are_accepted(url: str) -> None:
     cfg = config.from_mapping({"printer": {"url": url, "receipt": "none"}}, source=None)
     assert (cfg.printer.url, cfg.printer.receipt) == (url, "none")
+
+
+@pytest.mark.parametrize("device", ["default", "null", "hw:1,0", "plughw:CARD=Headset,DEV=0"])
+def test_speech_device_takes_alsa_names(device: str) -> None:
+    cfg = config.from_mapping({"speech": {"device": device}}, source=None)
+    assert cfg.speech.device == device
+    assert (cfg.speech.enabled, cfg.speech.cache_mb) == (True, 200)
+    assert cfg.accessibility.private_audio is False  # a loudspeaker unless said otherwise

@@ -104,6 +104,19 @@ def test_no_message_is_empty_or_its_own_key(language: str) -> None:
             assert form not in keys, f"{language}: {key} is untranslated"
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_fixed_texts_are_the_catalogue_without_placeholders(language: str) -> None:
+    translator = Translator(language)
+    fixed = translator.fixed_texts()
+    assert translator("attract.title") in fixed
+    assert all("{" not in text and text.strip() for text in fixed)
+    assert not any(text.startswith("Project-Id-Version") for text in fixed)
+    # Every key, placeholder or not, is either pre-renderable or needs its parameters.
+    catalogue = read_po((LOCALE_DIR / language / "LC_MESSAGES" / "kiosk.po").open("rb"))
+    plain = [m for m in catalogue if m.id and isinstance(m.id, str) and "{" not in m.string]
+    assert len(fixed) == len(plain)
+
+
 def test_languages_differ_except_where_the_words_are_the_same() -> None:
     en = _messages(CATALOGS["en"])
     same = {key for key, text in _messages(CATALOGS["id"]).items() if en.get(key) == text}
