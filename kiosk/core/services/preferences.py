@@ -231,7 +231,11 @@ def run_load_preferences(ports: Ports, command: LoadPreferences) -> Event:
     try:
         found = store.load(command.card)
     except StorageFailed as err:
-        log.error("a card's saved settings could not be read, the kiosk's own apply: %s", err)
+        log.error(
+            "a card's saved settings could not be read, the kiosk's defaults apply: %s; "
+            "check the data folder's disk and permissions",
+            err,
+        )
         return PreferencesLoaded(command.session_no, command.card, None, known=False)
     return PreferencesLoaded(command.session_no, command.card, found)
 
@@ -264,7 +268,12 @@ def _store(
     try:
         act(store)
     except StorageFailed as err:
-        log.error("a patron's settings were not %s: %s", what, err)
+        log.error(
+            "a patron's settings were not %s (they were told): %s; check the data folder's "
+            "disk and permissions",
+            what,
+            err,
+        )
         return PreferencesStored(command.session_no, saved=saving, ok=False)
     return PreferencesStored(command.session_no, saved=saving, ok=True)
 
