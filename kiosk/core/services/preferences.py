@@ -136,11 +136,11 @@ def settings_state(back: str, also: Mapping[type[Event], Handler]) -> StateSpec:
 
     def action(session: Session, event: ActionChosen) -> list[Command]:
         card = session.patron.barcode if session.patron else session.card
-        if event.action == "back":
+        if session.busy or not card:
+            pass  # a save or delete is on its way: its answer is shown here first
+        elif event.action == "back":
             session.notice = None
             session.go(back)
-        elif session.busy or not card:
-            pass  # the last save or delete is still on its way
         elif event.action == "save_settings" and session.display is not None:
             session.notice = None
             return [SavePreferences(session.session_no, card, session.display)]
