@@ -247,7 +247,7 @@ def build(
         kiosk.core.ports.IlsUnavailable: the ILS backend cannot be opened.
     """
     from accessibility.speech.output import DEFAULT_RATE_STEP, DEFAULT_VOLUME_STEP, RATE_STEPS
-    from accessibility.themes import DEFAULT, TEXT_STEPS
+    from accessibility.themes import TEXT_STEPS, THEMES, text_step
     from kiosk.core.circulation import CommandRunner
     from kiosk.core.clock import SystemClock
     from kiosk.core.driver import SessionDriver
@@ -312,10 +312,12 @@ def build(
     vm = KioskViewModel(
         driver,
         translators(),
-        theme=DEFAULT,
+        themes=THEMES,
         text_scales=[step.scale for step in TEXT_STEPS],
         default_language=config.kiosk.language,
-        default_large_print=config.kiosk.text_size == "large",
+        default_text_step=TEXT_STEPS.index(text_step(config.kiosk.text_size)),
+        default_theme=config.kiosk.theme,
+        text_step_names=[step.name for step in TEXT_STEPS],
         library_name=config.kiosk.library_name,
         voice_steps=len(RATE_STEPS),
         default_voice_rate=DEFAULT_RATE_STEP + 1,

@@ -63,7 +63,12 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         ),
         "library_name": _Key(str, "Perpustakaan Kota (demo)", max_chars=80),
         "language": _Key(str, "id", choices=("id", "en")),
-        "text_size": _Key(str, "normal", choices=("normal", "large")),
+        # Text size and colours each session starts with (accessibility.themes); "normal"
+        # and "large", from before the three steps, are 100 and 150.
+        "text_size": _Key(str, "100", choices=("100", "150", "200", "normal", "large")),
+        "theme": _Key(
+            str, "default", choices=("default", "yellow_black", "white_black", "black_cream")
+        ),
         "timezone": _Key(str, "Asia/Jakarta", max_chars=64),
         "data_dir": _Key(str, "", max_chars=_PATH_CHARS),
     },
@@ -136,6 +141,7 @@ class KioskSettings:
     library_name: str
     language: str
     text_size: str
+    theme: str
     timezone: str
     data_dir: str
 

@@ -2,12 +2,12 @@
 
 Runs the tour (``tests/ui/screen_probe.py tour``, the real screens offscreen) for the
 attract screen, borrowing, the summary, my account after a renewal and returning, and
-copies its 1280x800 pictures at normal
+copies its 1280x800 pictures at 100 %
 text size, in Indonesian and English, to ``docs/screenshots/<state>-<language>.png``:
 
     python tools/readme_screenshots.py
 
-The full tour (every state, both sizes and text sizes) is ``./dev test tests/ui/
+The full tour (every state, both sizes, every text size and theme) is ``./dev test tests/ui/
 test_screenshots.py``; this is the small set the README shows.
 """
 
@@ -29,7 +29,7 @@ SHOWN = {
     "account.overview-renewed": "account",
     "return.scanning": "returning",
 }
-VARIANT = "normal-1280x800"  # the kiosk's default window ([display] in the config)
+VARIANT = "100-1280x800"  # 100 % text at the kiosk's default window ([display] in the config)
 LANGUAGES = ("id", "en")
 
 

@@ -7,8 +7,8 @@ rule ``<BorrowPinScreen@Screen>``, so a service's screens are one new kv file.
 
 Keys: digits and letters type (that is also how a keyboard-wedge scanner arrives), Enter
 submits, Backspace deletes, Escape cancels (or closes Help), F1 opens Help, F2 switches
-language, F3 switches large print. Voice guidance's keys and touches
-(``kiosk/ui/voice_input.py``) are asked first.
+language, F3 cycles the text size (100, 150, 200 %), F4 the colours. Voice guidance's
+keys and touches (``kiosk/ui/voice_input.py``: F5-F10, the keypad) are asked first.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ COMMON_KV = "common.kv"
 TICK_INTERVAL = 0.5
 
 KEY_ENTER, KEY_NUMPAD_ENTER, KEY_BACKSPACE, KEY_ESCAPE = 13, 271, 8, 27
-KEY_F1, KEY_F2, KEY_F3 = 282, 283, 284
+KEY_F1, KEY_F2, KEY_F3, KEY_F4 = 282, 283, 284, 285
 KEY_TAB, KEY_UP, KEY_DOWN, KEY_RIGHT, KEY_LEFT = 9, 273, 274, 275, 276
 _RING_STEPS = {KEY_TAB: 1, KEY_DOWN: 1, KEY_RIGHT: 1, KEY_UP: -1, KEY_LEFT: -1}
 
@@ -86,7 +86,8 @@ class KioskApp(App):
         self._paint_background(self.vm, self.vm.theme)
         self.vm.bind(theme=self._paint_background)
         Window.bind(size=lambda _window, size: self.vm.set_window_size(*size))
-        self.key_focus = KeyFocus(root, lambda: self.vm.theme.focus)
+        self.key_focus = KeyFocus(root, lambda: self.vm.theme)
+        self.vm.bind(theme=self.key_focus.redraw)
         self.vm.bind(screen=self.key_focus.clear, help_text=self.key_focus.clear)
         if self.voice_guide is not None:
             self.voice_input = VoiceInput(
@@ -162,8 +163,13 @@ class KioskApp(App):
             return True
         # Enter presses the ringed button; with none ringed (or digits typed) it is OK.
         enter = key in (KEY_ENTER, KEY_NUMPAD_ENTER)
-        if enter and not self.vm.entry_text and self.key_focus.press():
-            return True
+        if enter and not self.vm.entry_text:
+            target = self.key_focus.target
+            if self.key_focus.press():
+                if voice is not None and target is not None:
+                    # A button that changes its own words (Text 150 %, Colours) says them.
+                    post_to_ui(lambda: voice.say_if_renamed(target))
+                return True
         action = {
             KEY_ENTER: self.vm.submit,
             KEY_NUMPAD_ENTER: self.vm.submit,
@@ -171,7 +177,8 @@ class KioskApp(App):
             KEY_ESCAPE: self.vm.cancel_or_close_help,
             KEY_F1: self.vm.show_help,
             KEY_F2: self.vm.toggle_language,
-            KEY_F3: self.vm.toggle_large_print,
+            KEY_F3: self.vm.cycle_text_size,
+            KEY_F4: self.vm.cycle_theme,
         }.get(key)
         if action is None:
             return False

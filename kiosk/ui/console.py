@@ -4,7 +4,8 @@ Lines are delivered as real window key events (text, then Enter), exactly as a
 keyboard-wedge scanner or a keyboard would deliver them. A few lines are touches on named
 buttons instead, for what a finger would do on the screen:
 
-    :lang    switch language          :large   switch large print
+    :lang    switch language          :large   next text size (100, 150, 200 %)
+    :theme   next colours (default, yellow on black, white on black, black on cream)
     :finish  press Finish / Done      :cancel  press Cancel
     :ok      dismiss an error message :touch   touch the screen (e.g. "I need more time")
     :receipt press "Print receipt"    :noreceipt  press "No receipt" (on a summary)
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 
 HELP = (
     "Type a card or book barcode, or a PIN, then Enter. "
-    "Touches: :lang :large :finish :cancel :ok :touch :receipt :noreceipt :keys <digits>, "
+    "Touches: :lang :large :theme :finish :cancel :ok :touch :receipt :noreceipt :keys <digits>, "
     ":choose <service> (a menu button: borrow, return, account), :act <action> [<key>] "
     "(a screen's button: :act renew_all, :act renew <book>, :act page next). "
     "Ctrl-D stops reading."
@@ -83,7 +84,8 @@ def handle_line(vm: KioskViewModel, line: str, scan: Callable[[str], bool] | Non
     """Act on one console line (UI thread only)."""
     touches = {
         ":lang": vm.toggle_language,
-        ":large": vm.toggle_large_print,
+        ":large": vm.cycle_text_size,  # its name from when it was on/off; kept for scripts
+        ":theme": vm.cycle_theme,
         ":finish": vm.finish,
         ":cancel": vm.cancel,
         ":ok": vm.dismiss,

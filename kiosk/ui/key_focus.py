@@ -11,9 +11,13 @@ handling, which would need every button rule in every kv file to opt in; one rin
 the window, driven by the app's own key handler, works for every screen, including a
 service added later, without touching its kv.
 
-The ring is one ``Line`` on the window's ``canvas.after`` in the theme's focus colour,
-3 dp wide, so it is drawn over everything and never moves a widget. It goes when the
-screen changes, when Help opens or closes, and at any touch.
+The ring is drawn on the window's ``canvas.after``, so it is over everything and never
+moves a widget: two bands 2 dp wide each around the button, the inner one in the theme's
+ring colour that contrasts with the button's fill, the outer one in the one that contrasts
+with what lies around the button (``Theme.ring_band``: the screen's background, or the
+``backdrop`` of the nearest widget that declares one, such as the top bar or a row), so
+it reaches 3:1 against both on every surface of every theme. It goes when the screen
+changes, when Help opens or closes, and at any touch.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from kivy.core.window import Window
-from kivy.graphics import Color, InstructionGroup, Line
+from kivy.graphics import Color, InstructionGroup, Rectangle
 from kivy.metrics import dp
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.scrollview import ScrollView
@@ -94,13 +98,16 @@ class KeyFocus:
     Args:
         root: the kiosk's root widget (its buttons are searched each time a key moves the
             ring, so screens and rows that appear later are included).
-        colour: the theme's focus colour, read each time the ring is drawn.
+        theme: the current theme (``ring_band``, ``background``), read at each drawing.
     """
 
-    def __init__(self, root: Widget, colour: Callable[[], Sequence[float]]) -> None:
+    BAND = 2.0  # dp: each of the ring's two bands (4 dp in all: inside a top bar's padding)
+
+    def __init__(self, root: Widget, theme: Callable[[], Any]) -> None:
         self._root = root
-        self._colour = colour
+        self._theme = theme
         self._target: Widget | None = None
+        self._watched: list[Widget] = []  # the target and its ancestors (_ring_around)
         self._ring = InstructionGroup()
         Window.canvas.after.add(self._ring)
 
@@ -141,7 +148,10 @@ class KeyFocus:
     def clear(self, *_args: object) -> None:
         """No button ringed (the screen changed, a touch, Help, the button was disabled)."""
         if self._target is not None:
-            self._target.unbind(pos=self._draw, size=self._draw, disabled=self._disabled)
+            self._target.unbind(disabled=self._disabled)
+        for node in self._watched:
+            node.unbind(pos=self._draw, size=self._draw)
+        self._watched = []
         self._target = None
         self._ring.clear()
 
@@ -159,19 +169,66 @@ class KeyFocus:
             if isinstance(node, ScrollView):
                 node.scroll_to(widget, padding=dp(8), animate=False)
                 break
-        widget.bind(pos=self._draw, size=self._draw, disabled=self._disabled)
+        widget.bind(disabled=self._disabled)
+        # The button and every widget above it: a screen (a RelativeLayout) that moves, as
+        # when the text size changes the top bar's height, moves the button in the window
+        # without changing its own position, and the ring must follow.
+        self._watched = [widget, *_ancestors(widget)]
+        for node in self._watched:
+            node.bind(pos=self._draw, size=self._draw)
+        self._draw()
+
+    def redraw(self, *_args: object) -> None:
+        """Draw the ring again (the theme changed: its bands follow the new colours)."""
         self._draw()
 
     def _draw(self, *_args: object) -> None:
         self._ring.clear()
         if self._target is None:
             return
-        x, y, width, height = _box(self._target)
-        gap = dp(4)
-        self._ring.add(Color(*self._colour()))
-        self._ring.add(
-            Line(rectangle=(x - gap, y - gap, width + 2 * gap, height + 2 * gap), width=dp(3))
-        )
+        target = self._target
+        theme = self._theme()
+        x, y, width, height = _box(target)
+        band = dp(self.BAND)
+        inner = theme.ring_band(_fill(target, theme))
+        outer = theme.ring_band(_backdrop(target, theme))
+        for offset, colour in ((0.0, inner), (band, outer)):
+            self._ring.add(Color(*colour))
+            left, bottom = x - offset - band, y - offset - band
+            side_w, side_h = width + 2 * (offset + band), height + 2 * (offset + band)
+            for pos, size in (
+                ((left, bottom), (side_w, band)),  # below
+                ((left, bottom + side_h - band), (side_w, band)),  # above
+                ((left, bottom + band), (band, side_h - 2 * band)),  # left
+                ((left + side_w - band, bottom + band), (band, side_h - 2 * band)),  # right
+            ):
+                self._ring.add(Rectangle(pos=pos, size=size))
+
+    def ring_box(self) -> tuple[float, float, float, float] | None:
+        """The ringed button's box in the window (x, y, width, height), or None; the
+        bands lie just outside it."""
+        return _box(self._target) if self._target is not None else None
+
+
+def _fill(button: Widget, theme: Any) -> Sequence[float]:
+    """The colour at a button's edge, next to the ring: its ``edge`` (a drawn border), its
+    ``fill`` (buttons that draw their own), its ``background_color`` (Button), else the
+    surface."""
+    for name in ("edge", "fill", "background_color"):
+        colour = getattr(button, name, None)
+        if colour is not None and len(colour) == 4 and colour[3] > 0:
+            return tuple(colour)
+    return tuple(theme.surface)
+
+
+def _backdrop(button: Widget, theme: Any) -> Sequence[float]:
+    """What lies around a button: the ``backdrop`` of its nearest ancestor that declares
+    one (the top bar, a row, an overlay's card), else the screen's background."""
+    for node in _ancestors(button):
+        colour = getattr(node, "backdrop", None)
+        if colour is not None and len(colour) == 4:
+            return tuple(colour)
+    return tuple(theme.background)
 
 
 def _ancestors(widget: Widget) -> list[Widget]:

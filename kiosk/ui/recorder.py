@@ -129,7 +129,8 @@ class ScreenRecorder:
         lines = [
             f"screen: {self._vm.screen}",
             f"language: {self._vm.language}",
-            f"large_print: {'on' if self._vm.large_print else 'off'}",
+            f"text_size: {self._vm.text_percent} %",
+            f"theme: {self._vm.theme_name}",
             "",
             *visible_texts(self._root),
             *(f"clipped: {text}" for text in clipped_texts(self._root)),

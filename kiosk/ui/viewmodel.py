@@ -12,7 +12,7 @@ threads reach the session through :meth:`SessionDriver.post`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kivy.event import EventDispatcher
@@ -50,9 +50,7 @@ MIN_SCAN_LENGTH = 8
 """Shorter bursts are typing: library barcodes are longer (14 digits here), PINs shorter."""
 PIN_MASK_CHAR = "\u2022"  # BULLET: the bundled font (Roboto) has it; U+25CF it has not
 DESIGN_SIZE = (1280, 800)  # the window the sizes in the kv files were chosen for
-TEXT_SIZE_NAMES = ("normal", "large")
-"""The text-size steps' names (``accessibility.themes.TEXT_STEPS``), as saved settings
-keep them: normal print and large print."""
+CAPPED_STEP = 1.5  # the text step beyond which titles and the keypad stop growing
 
 
 class KioskViewModel(EventDispatcher):
@@ -61,22 +59,34 @@ class KioskViewModel(EventDispatcher):
     screen = StringProperty(Navigation.IDLE)
     input_mode = StringProperty(InputMode.BARCODE.value)
     language = StringProperty("id")
-    large_print = BooleanProperty(False)
+    text_step = NumericProperty(0)
+    """Index of the text-size step (0: 100 %, 1: 150 %, 2: 200 %); kv layouts read it."""
+    text_percent = NumericProperty(100)  # the step as the top bar's button shows it
     voice_mode = BooleanProperty(False)
     """Voice guidance is on (``kiosk.ui.voice``): started at the attract screen by a key or
-    a long touch, ended with the session like the language and the print size."""
+    a long touch, ended with the session like the language and the text size."""
     voice_rate = NumericProperty(3)
     """The voice's speaking rate step (1 = slowest); the voice guide follows it."""
     voice_volume = NumericProperty(4)
     """The voice's volume step (1 = quietest); the voice guide follows it."""
     font_scale = NumericProperty(1.0)  # text-size step x window_scale; kv sizes use it
+    capped_scale = NumericProperty(1.0)
+    """font_scale, but no more than 150 %: for what is large already (titles, the keypad,
+    the typed entry, the list's Up and Down buttons), which stops growing there, so that
+    at 200 % a 1280x800 screen keeps room for the text that grows."""
     window_scale = NumericProperty(1.0)  # how much larger than DESIGN_SIZE the window is
     texts = ObjectProperty(None)
     state_texts = ObjectProperty(None)
     state_rows = ObjectProperty(None)
     """The state's lists by section (``state_rows['loans']``): dicts with key, title,
     label, detail, tone, action (a button's text, '' for none) and action_name."""
-    theme = ObjectProperty(None)
+    theme = ObjectProperty(None, rebind=True)
+    """The colours of every role (``accessibility.themes.Theme``). ``rebind``: kv rules read
+    ``app.vm.theme.text``, where the theme is an intermediate; without it they would keep
+    the first theme's colours."""
+    theme_name = StringProperty("")
+    text_size_label = StringProperty("")  # the top bar's text-size button: "Teks 150 %"
+    theme_label = StringProperty("")  # the top bar's colours button: "Warna: ..."
     library_name = StringProperty("")
     entry_text = StringProperty("")
     pin_mask = StringProperty("")
@@ -106,10 +116,12 @@ class KioskViewModel(EventDispatcher):
         driver: SessionDriver,
         translators: dict[str, Translator],
         *,
-        theme: Any,
-        text_scales: Sequence[float] = (1.0, 1.5),
+        themes: Mapping[str, Any],
+        text_scales: Sequence[float] = (1.0, 1.5, 2.0),
         default_language: str = "id",
-        default_large_print: bool = False,
+        default_text_step: int = 0,
+        default_theme: str = "",
+        text_step_names: Sequence[str] = (),
         library_name: str = "",
         voice_steps: int = 5,
         default_voice_rate: int = 3,
@@ -121,8 +133,13 @@ class KioskViewModel(EventDispatcher):
         self._session = driver.session
         self._translators = translators
         self._scales = tuple(text_scales)
+        self._themes = dict(themes)
         self._default_language = default_language
-        self._default_large_print = default_large_print
+        self._default_text_step = default_text_step
+        self._default_theme = default_theme or next(iter(self._themes))
+        self._text_step_names = tuple(text_step_names) or tuple(
+            str(round(scale * 100)) for scale in self._scales
+        )
         self.voice_steps = voice_steps
         self._default_voice = (default_voice_rate, default_voice_volume)
         self._preferences_loaded = driver.session.preferences_loaded
@@ -137,11 +154,11 @@ class KioskViewModel(EventDispatcher):
         self._busy_since: float | None = None
         self._rows = ItemRows()
         self._refresh_listeners: list[Callable[[], None]] = []
-        self.theme = theme
         self.library_name = library_name
         self._reset_preferences()
         self.texts = translators[self.language].texts()
         self._update_menu()
+        self._update_display_labels()
         self._update_font_scale()
         driver.add_listener(self.refresh)
         self.refresh()
@@ -289,9 +306,17 @@ class KioskViewModel(EventDispatcher):
     def on_voice_volume(self, _instance: object, _step: int) -> None:
         self.refresh()
 
-    def toggle_large_print(self) -> None:
-        self._driver.check_thread("toggle_large_print")
-        self.large_print = not self.large_print
+    def cycle_text_size(self) -> None:
+        """The text-size button (F3): 100 % -> 150 % -> 200 % -> 100 %."""
+        self._driver.check_thread("cycle_text_size")
+        self.text_step = (self.text_step + 1) % len(self._scales)
+        self._driver.handle(e.Activity())
+
+    def cycle_theme(self) -> None:
+        """The colours button (F4): the next theme, back to the first after the last."""
+        self._driver.check_thread("cycle_theme")
+        names = list(self._themes)
+        self.theme_name = names[(names.index(self.theme_name) + 1) % len(names)]
         self._driver.handle(e.Activity())
 
     def tick(self, *_args: object) -> None:
@@ -308,7 +333,7 @@ class KioskViewModel(EventDispatcher):
             and session.idle_seconds >= session.timeouts.idle
             and self._preferences != self._default_preferences
         ):
-            # The last person's language and print size are not the next person's.
+            # The last person's language, text size and colours are not the next person's.
             self._reset_preferences()
 
     # ----- plumbing ----------------------------------------------------------------------
@@ -371,17 +396,20 @@ class KioskViewModel(EventDispatcher):
         self._refresh_listeners.append(listener)
 
     @property
-    def _default_preferences(self) -> tuple[object, ...]:
-        return self._default_language, self._default_large_print, False, *self._default_voice
+    def _preferences(self) -> tuple[object, ...]:
+        return (self.language, self.text_step, self.theme_name, self.voice_mode,
+                self.voice_rate, self.voice_volume)  # fmt: skip
 
     @property
-    def _preferences(self) -> tuple[object, ...]:
-        return self.language, self.large_print, self.voice_mode, self.voice_rate, self.voice_volume
+    def _default_preferences(self) -> tuple[object, ...]:
+        return (self._default_language, self._default_text_step, self._default_theme, False,
+                *self._default_voice)  # fmt: skip
 
     def _reset_preferences(self) -> None:
         self._applied_saved = False
         self.language = self._default_language
-        self.large_print = self._default_large_print
+        self.text_step = self._default_text_step
+        self.theme_name = self._default_theme
         self.voice_mode = False
         self.voice_rate, self.voice_volume = self._default_voice
 
@@ -414,15 +442,17 @@ class KioskViewModel(EventDispatcher):
 
     def _apply_display(self, saved: Preferences) -> None:
         """Text size and colours from saved settings (names this kiosk knows only)."""
-        if saved.text_size in TEXT_SIZE_NAMES:
-            self.large_print = saved.text_size == TEXT_SIZE_NAMES[-1]
+        if saved.text_size in self._text_step_names:
+            self.text_step = self._text_step_names.index(saved.text_size)
+        if saved.theme in self._themes:
+            self.theme_name = saved.theme
 
     def _display(self) -> Preferences:
         """The settings the screen shows now, as "Save for my card" would keep them."""
         return Preferences(
             language=self.language,
-            text_size=TEXT_SIZE_NAMES[-1] if self.large_print else TEXT_SIZE_NAMES[0],
-            theme=str(getattr(self.theme, "name", "")),
+            text_size=self._text_step_names[int(self.text_step)],
+            theme=self.theme_name,
             voice=self.voice_mode,
             rate=int(self.voice_rate),
             volume=int(self.voice_volume),
@@ -431,6 +461,7 @@ class KioskViewModel(EventDispatcher):
     def on_language(self, _instance: object, language: str) -> None:
         self.texts = self._translators[language].texts()
         self._update_menu()
+        self._update_display_labels()
         if self.help_text:
             self.help_text = self._translators[language](f"help.{self.screen}")
         self._rows.forget()  # every row is in the old language
@@ -444,8 +475,22 @@ class KioskViewModel(EventDispatcher):
             for number, entry in enumerate(menu(self._session.navigation), start=1)
         ]  # fmt: skip
 
-    def on_large_print(self, _instance: object, _large: bool) -> None:
+    def on_text_step(self, _instance: object, step: int) -> None:
+        self.text_percent = round(self._scales[step] * 100)
         self._update_font_scale()
+        self._update_display_labels()
+
+    def on_theme_name(self, _instance: object, name: str) -> None:
+        self.theme = self._themes[name]
+        self._update_display_labels()
+
+    def _update_display_labels(self) -> None:
+        """The words on the text-size and colours buttons: what each does, and the choice."""
+        if not self.theme_name:
+            return  # still constructing: the theme comes next
+        t = self._translators[self.language]
+        self.text_size_label = t("common.text_size", percent=self.text_percent)
+        self.theme_label = t("common.theme", theme=t(f"theme.{self.theme_name}"))
 
     def set_window_size(self, width: float, height: float) -> None:
         """The window was made or resized: scale every size so text stays readable.
@@ -459,8 +504,16 @@ class KioskViewModel(EventDispatcher):
         self._update_font_scale()
 
     def _update_font_scale(self) -> None:
-        step = self._scales[-1] if self.large_print else self._scales[0]
-        self.font_scale = step * self.window_scale
+        self.font_scale = self._scales[self.text_step] * self.window_scale
+        capped = min(self._scales[self.text_step], CAPPED_STEP) * self.window_scale
+        if capped != self.capped_scale:
+            self.capped_scale = capped
+        else:
+            # A kv rule that gives a size by capped_scale over its base rule's font_scale
+            # (a summary's line over KLabel's) keeps both bindings; whichever fires last
+            # wins. From 150 % to 200 % capped_scale does not change, so it is sent anyway,
+            # after font_scale, for the capped size to win.
+            self.property("capped_scale").dispatch(self)
 
     def refresh(self) -> None:
         """Copy the session into the display properties. Cheap; called after every change."""
@@ -475,7 +528,7 @@ class KioskViewModel(EventDispatcher):
         if session.handovers != self._handovers:
             # The next patron's card went straight to a new session from the last one's
             # summary or rating screen (the attract screen never shown): they start from
-            # the library's default language and print size all the same.
+            # the library's default language, text size and colours all the same.
             self._handovers = session.handovers
             self._reset_preferences()
         if session.screen != self.screen:

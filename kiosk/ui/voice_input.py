@@ -49,6 +49,9 @@ KEY_KP_DECIMAL, KEY_KP_DIVIDE, KEY_KP_MULTIPLY, KEY_KP_MINUS, KEY_KP_PLUS = 266,
 KEYPAD_TEXT = {KEY_KP_DECIMAL: ".", KEY_KP_DIVIDE: "/", KEY_KP_MULTIPLY: "*",
                KEY_KP_MINUS: "-", KEY_KP_PLUS: "+"}  # fmt: skip
 """Keypad keys that are voice commands; their typed character must not reach the entry."""
+SIGHTED_KEYS = frozenset({283, 284, 285})
+"""F2 language, F3 text size, F4 colours: at the attract screen they do their own job
+(a low-vision patron sets the screen up) without starting voice guidance."""
 HOLD_TO_START = 2.0  # seconds a finger rests anywhere to start voice guidance
 SAME_PLACE = 30  # px: a second tap this close to the first is the same tap
 _MARKUP = re.compile(r"\[/?[a-z_]+(=[^\]]*)?\]")
@@ -86,6 +89,7 @@ class VoiceInput:
         self._last_tap: tuple[float, float, float] | None = None
         self._swallow = ""
         self._hold: Any = None
+        self._said_name = ""
 
     # ----- keys --------------------------------------------------------------------------
 
@@ -105,7 +109,7 @@ class VoiceInput:
             vm.toggle_voice()
             return True
         if not vm.voice_mode:
-            if vm.screen == Navigation.IDLE and not vm.warning_text:
+            if vm.screen == Navigation.IDLE and not vm.warning_text and key not in SIGHTED_KEYS:
                 return self._start_from_attract(key)
             return False
         return self._voice_key(key)
@@ -119,6 +123,7 @@ class VoiceInput:
             self._swallow = ""
             return True
         self._swallow = ""
+        self._last_key = None  # Enter after typing is not a second press of the last Enter
         return False
 
     def _start_from_attract(self, key: int) -> bool:
@@ -168,11 +173,19 @@ class VoiceInput:
         self._focus.move(step)
         self.say_target()
 
+    def say_if_renamed(self, widget: Widget) -> None:
+        """After ``widget`` was pressed: if it is still ringed and its words changed (a
+        toggle: text size, colours), say it again with its new words."""
+        if self._focus.target is widget and spoken_name(widget) != self._said_name:
+            self.say_target()
+
     def say_target(self) -> None:
         """Say the ringed control (after a key moved the ring)."""
         target = self._focus.target
         if target is not None:
-            self._guide.describe_control(describe(target, self._root))
+            control = describe(target, self._root)
+            self._said_name = control.name
+            self._guide.describe_control(control)
 
     # ----- touches -----------------------------------------------------------------------
 
@@ -193,7 +206,7 @@ class VoiceInput:
         target = _button_at(self._root, x, y)
         if target is not None:
             self._focus.ring(target)
-            self._guide.describe_control(describe(target, self._root))
+            self.say_target()
         else:
             self._guide.describe_text(_text_at(self._root, x, y))
         return True

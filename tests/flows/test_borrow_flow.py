@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from flows.harness import FlowKiosk as Kiosk
 
+from kiosk import config as config_module
 from kiosk.core.i18n import translators
 from kiosk.core.ports import StorageFailed
 from kiosk.ils.local.demo_data import DEMO_CARDS, DemoItemCard, DemoPatronCard
@@ -149,13 +150,59 @@ def test_english_toggle_changes_every_text_and_resets_after_session(kiosk: Kiosk
     assert vm.screen == "idle" and vm.language == "id"
 
 
-def test_large_print_scales_text_and_resets_after_session(kiosk: Kiosk) -> None:
+def test_text_size_cycles_100_150_200_and_resets_after_session(kiosk: Kiosk) -> None:
     vm = kiosk.vm
-    vm.toggle_large_print()
-    assert vm.large_print and vm.font_scale == 1.5
+    seen = []
+    for _ in range(4):
+        vm.cycle_text_size()
+        seen.append((vm.font_scale, vm.text_size_label))
+    assert seen == [(1.5, "Teks 150 %"), (2.0, "Teks 200 %"), (1.0, "Teks 100 %"),
+                    (1.5, "Teks 150 %")]  # fmt: skip
     sign_in(kiosk)
     vm.cancel()
-    assert vm.screen == "idle" and vm.font_scale == 1.0
+    assert vm.screen == "idle" and vm.font_scale == 1.0 and vm.text_size_label == "Teks 100 %"
+
+
+def test_colours_cycle_through_four_themes_and_reset_after_session(kiosk: Kiosk) -> None:
+    vm = kiosk.vm
+    seen = []
+    for _ in range(4):
+        vm.cycle_theme()
+        seen.append((vm.theme.name, vm.theme_label))
+    assert seen == [
+        ("yellow_black", "Warna:\nkuning-hitam"),
+        ("white_black", "Warna:\nputih-hitam"),
+        ("black_cream", "Warna:\nhitam-krem"),
+        ("default", "Warna:\nstandar"),
+    ]
+    vm.cycle_theme()
+    vm.toggle_language()
+    assert vm.theme_label == "Colours:\nyellow on black" and vm.text_size_label == "Text 100 %"
+    sign_in(kiosk)
+    vm.cancel()
+    assert vm.screen == "idle" and vm.theme.name == "default" and vm.language == "id"
+
+
+@pytest.mark.parametrize(("configured", "scale"), [("large", 1.5), ("normal", 1.0), ("200", 2.0)])
+def test_the_configured_text_size_and_theme_are_each_sessions_start(
+    tmp_path: Path, configured: str, scale: float
+) -> None:
+    """GIVEN [kiosk] text_size (also the older "normal" / "large") and theme WHEN a
+    session ends THEN the next one starts at them again."""
+    cfg = config_module.from_mapping(
+        {"kiosk": {"text_size": configured, "theme": "black_cream"}}, None
+    )
+    kiosk = Kiosk(tmp_path / "kiosk", config=cfg)
+    try:
+        vm = kiosk.vm
+        assert (vm.font_scale, vm.theme.name) == (scale, "black_cream")
+        vm.cycle_text_size()
+        vm.cycle_theme()
+        sign_in(kiosk)
+        vm.cancel()
+        assert (vm.font_scale, vm.theme.name) == (scale, "black_cream")
+    finally:
+        kiosk.close()
 
 
 def test_item_scanned_on_attract_screen_explains(kiosk: Kiosk) -> None:

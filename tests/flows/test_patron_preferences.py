@@ -2,8 +2,8 @@
 
 GIVEN the kiosk as ``bootstrap.build`` wires it (the real demo library and local store, the
 worker thread, the view-model, the voice guide speaking into ``RecordingSpeech``), WHEN a
-patron sets the language, text size and voice on My account's settings screen and saves
-them for their card, THEN the next time that card is identified (scanned at the attract
+patron sets the language, text size, colours and voice on My account's settings screen
+and saves them for their card, THEN the next time that card is identified (scanned at the attract
 screen, typed at the card step, or put on the PIN screen after another one) they are in
 force before the PIN is typed, no other card gets them, deleting them brings back the
 library's defaults, and a store that fails changes nothing the patron sees but a notice.
@@ -57,12 +57,15 @@ def act(kiosk: FlowKiosk, action: str) -> None:
 
 
 def save_english_large_voice(kiosk: FlowKiosk) -> None:
-    """Sutrisno sets English, large print, voice on, rate 5 and volume 3, and saves them."""
+    """Sutrisno sets English, text at 200 %, yellow on black, voice on, rate 5 and volume 3,
+    and saves them."""
     sign_in_to_account(kiosk, SUTRISNO, SUTRISNO_PIN)
     act(kiosk, "settings")
     assert kiosk.vm.screen == "account.settings"
     kiosk.vm.toggle_language()
-    kiosk.vm.toggle_large_print()
+    kiosk.vm.cycle_text_size()
+    kiosk.vm.cycle_text_size()  # 200 %
+    kiosk.vm.cycle_theme()  # yellow on black
     kiosk.vm.toggle_voice()
     guide = kiosk.parts.voice_guide
     assert guide is not None
@@ -79,14 +82,15 @@ def save_english_large_voice(kiosk: FlowKiosk) -> None:
 
 def assert_defaults(kiosk: FlowKiosk, speech: RecordingSpeech) -> None:
     vm = kiosk.vm
-    assert (vm.language, vm.large_print, vm.voice_mode) == ("id", False, False)
+    assert (vm.language, vm.text_step, vm.theme_name, vm.voice_mode) == ("id", 0, "default", False)
     assert (vm.voice_rate, vm.voice_volume) == (DEFAULT_RATE_STEP + 1, DEFAULT_VOLUME_STEP + 1)
     assert (speech.rate_step, speech.volume_step) == (DEFAULT_RATE_STEP, DEFAULT_VOLUME_STEP)
 
 
 def assert_sutrisnos_settings(kiosk: FlowKiosk, speech: RecordingSpeech) -> None:
     vm = kiosk.vm
-    assert (vm.language, vm.large_print, vm.voice_mode) == ("en", True, True)
+    assert (vm.language, vm.text_step, vm.theme_name) == ("en", 2, "yellow_black")
+    assert vm.voice_mode and vm.text_percent == 200
     assert (vm.voice_rate, vm.voice_volume) == (5, 3)
     assert (speech.rate_step, speech.volume_step) == (4, 2)  # the voice follows (0-based)
 
@@ -103,7 +107,7 @@ def test_settings_screen_lists_the_settings_live_and_whether_they_are_saved(
     assert dict(vm.state_texts) == {
         "title": "Pengaturan saya",
         "language": "Bahasa: Bahasa Indonesia",
-        "text_size": "Ukuran teks: biasa (100 %)",
+        "text_size": "Ukuran teks: 100 %",
         "theme": "Warna: standar",
         "voice": "Panduan suara: mati",
         "rate": "Kecepatan bicara: 3 dari 5",
@@ -111,13 +115,15 @@ def test_settings_screen_lists_the_settings_live_and_whether_they_are_saved(
         "saved": "Belum ada pengaturan yang tersimpan untuk kartu Anda.",
     }  # no "forget": nothing to delete, no Delete button
     vm.toggle_language()
-    vm.toggle_large_print()
+    vm.cycle_text_size()
+    vm.cycle_theme()
     vm.toggle_voice()
     guide = kiosk.parts.voice_guide
     assert guide is not None
     guide.change_rate(-1)
     assert vm.state_texts["language"] == "Language: English"
-    assert vm.state_texts["text_size"] == "Text size: large (150 %)"
+    assert vm.state_texts["text_size"] == "Text size: 150 %"
+    assert vm.state_texts["theme"] == "Colours: yellow on black"
     assert vm.state_texts["voice"] == "Voice guidance: on"
     assert vm.state_texts["rate"] == "Speaking rate: 2 of 5"
 
@@ -391,7 +397,8 @@ def test_what_this_kiosk_does_not_know_is_left_as_it_is(
         kiosk.scan(SUTRISNO)
         vm = kiosk.vm
         assert vm.screen == "borrow.pin" and vm.notice_text == ""
-        assert (vm.language, vm.large_print, vm.voice_mode) == ("id", False, True)
+        assert (vm.language, vm.text_step, vm.theme_name) == ("id", 0, "default")
+        assert vm.voice_mode
         assert (vm.voice_rate, vm.voice_volume) == (DEFAULT_RATE_STEP + 1, 2)
         kiosk.type(SUTRISNO_PIN)
         assert vm.screen == "borrow.scanning"

@@ -135,16 +135,18 @@ def test_walking_away_after_borrowing_goes_straight_to_the_start_screen(
     assert [stored.loan.item_barcode for stored in kiosk.store.loans()] == [LASKAR_PELANGI]
 
 
-def test_language_and_large_print_reset_after_the_attract_screen_idles(
+def test_language_text_size_and_colours_reset_after_the_attract_screen_idles(
     kiosk: FlowKiosk,
 ) -> None:
     vm = kiosk.vm
     vm.toggle_language()
-    vm.toggle_large_print()
+    vm.cycle_text_size()
+    vm.cycle_theme()
     kiosk.wait(IDLE_TIMEOUT - 5)
-    assert vm.language == "en" and vm.large_print  # still the same person, maybe
+    # still the same person, maybe
+    assert (vm.language, vm.text_step, vm.theme_name) == ("en", 1, "yellow_black")
     kiosk.wait(6)
-    assert vm.language == "id" and not vm.large_print
+    assert (vm.language, vm.text_step, vm.theme_name) == ("id", 0, "default")
     assert vm.texts["attract.title"] == "Selamat datang di perpustakaan"
 
 
@@ -152,22 +154,25 @@ def test_language_and_large_print_reset_after_the_attract_screen_idles(
 def test_the_next_card_on_the_last_patrons_screen_starts_in_the_default_language(
     kiosk: FlowKiosk, screen: str
 ) -> None:
-    """GIVEN a patron who chose English and large print WHEN the next patron scans their
-    card on the last patron's summary or rating screen (the attract screen never shows)
-    THEN the next patron starts in Indonesian and normal print, as from the start."""
+    """GIVEN a patron who chose English, 150 % text and yellow on black WHEN the next
+    patron scans their card on the last patron's summary or rating screen (the attract
+    screen never shows) THEN the next patron starts in Indonesian, 100 % and the default
+    colours, as from the start."""
     vm = kiosk.vm
     vm.toggle_language()
-    vm.toggle_large_print()
+    vm.cycle_text_size()
+    vm.cycle_theme()
     kiosk.scan(SUTRISNO)
     kiosk.type(SUTRISNO_PIN)
     kiosk.scan(LASKAR_PELANGI)
     vm.finish()
     if screen == "rate":
         vm.no_receipt()
-    assert vm.screen == screen and vm.language == "en" and vm.large_print
+    assert vm.screen == screen and vm.language == "en" and vm.text_step == 1
+    assert vm.theme_name == "yellow_black"
     kiosk.scan("23171000000036")  # the next patron's card
     assert vm.screen == "borrow.pin"
-    assert vm.language == "id" and not vm.large_print
+    assert (vm.language, vm.text_step, vm.theme_name) == ("id", 0, "default")
     assert vm.texts["pin.title"] == "Masukkan PIN Anda"
 
 

@@ -6,7 +6,7 @@ process (:func:`run_probe`) and read the JSON it prints last. The kiosk is the o
 clock, as in the flow tests; the screens are the real kv files drawn by the real window.
 
     python tests/ui/screen_probe.py SCENARIO [--size 1280x800] [--language en] [--large]
-                                             [--out DIR]
+                                             [--text-size 200] [--themes a,b] [--out DIR]
 
 Each scenario is a generator: every ``yield`` lets the window lay out and draw two
 frames before the next step.
@@ -20,7 +20,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,15 +59,16 @@ class Probe:
     """The kiosk under a Kivy app, with helpers the scenarios use."""
 
     def __init__(self, data: Path, out: Path | None, size: tuple[int, int], language: str,
-                 large: bool, wrap_ils: Callable[[Any], Any] | None = None,
-                 config: dict[str, Any] | None = None, **kiosk_options: Any) -> None:  # fmt: skip
+                 text_size: str, wrap_ils: Callable[[Any], Any] | None = None,
+                 themes: Sequence[str] = (), config: dict[str, Any] | None = None,
+                 **kiosk_options: Any) -> None:  # fmt: skip
         from kiosk import config as config_module
         from kiosk.bootstrap import prepare_kivy
 
         self.config = config_module.from_mapping(
             {
                 "display": {"width": size[0], "height": size[1]},
-                "kiosk": {"language": language, "text_size": "large" if large else "normal"},
+                "kiosk": {"language": language, "text_size": text_size},
                 **(config or {}),
             },
             None,
@@ -83,7 +84,8 @@ class Probe:
         self.out = out
         self.found: dict[str, Any] = {}
         self.size = size
-        self.tag = f"{language}-{'large' if large else 'normal'}-{size[0]}x{size[1]}"
+        self.themes = tuple(themes)  # the tour's contrast check: these themes
+        self.tag = f"{language}-{text_size}-{size[0]}x{size[1]}"
 
     # ----- helpers for scenarios ----------------------------------------------------------
 
@@ -175,26 +177,45 @@ class Probe:
 
 TOUR_SIZES = ((1920, 1080), (1280, 800))
 TOUR_LANGUAGES = ("id", "en")
+TOUR_STEPS = (0, 1, 2)  # text-size steps: 100, 150, 200 %
+TOUR_THEMES = {
+    (1920, 1080): ("default", "yellow_black"),
+    (1280, 800): ("white_black", "black_cream"),
+}
+"""Colours do not depend on the window's size: each size's probe checks two themes."""
+CONTRAST_LANGUAGE, CONTRAST_STEP = "id", 0
 
 
 def tour(p: Probe) -> Iterator[None]:
-    """Every state of ``tour_states.STATES`` in every language and text size, at this
-    probe's window size (``--size``; ``test_screenshots`` runs one probe per size).
+    """Every state of ``tour_states.STATES`` at this probe's window size (``--size``;
+    ``test_screenshots`` runs one probe per size): its layout in every language and text
+    step (default colours), and its contrast in each of the probe's ``--themes``
+    (Indonesian, 100 %).
 
-    One window: each state is reached once from a fresh attract screen, then the language
-    and text size are switched around it. (Not the window size: the offscreen window keeps
-    the framebuffer it was created with, so pictures after a resize come out torn.) Findings:
-    ``visited`` (state names), ``defects`` (one line each: state, variant, what is wrong).
-    With ``--out``, one PNG per state and variant. ``PROBE_STATES`` (comma-separated
-    names) limits the tour, for working on one screen.
+    Theme does not change layout (same fonts, same sizes) and the text step does not
+    change colour, so the two are checked apart: layout per (state, step, language, size),
+    contrast per (state, theme), which keeps the tour's frames to about half of the full
+    product. Contrast at a state: every text against what is drawn behind it
+    (``contrast_check``), and the focus ring around the first and the last button in
+    reading order (the top bar's, and one of the screen's).
+
+    One window: each state is reached once from a fresh attract screen, then the language,
+    text step and theme are switched around it. (Not the window size: the offscreen window
+    keeps the framebuffer it was created with, so pictures after a resize come out torn.)
+    Findings: ``visited`` (state names), ``defects`` (layout) and ``contrast`` (one line
+    each: state, variant, what is wrong). With ``--out``, one PNG per state and layout
+    variant, and one per state and theme. ``PROBE_STATES`` (comma-separated names) limits
+    the tour, for working on one screen; ``PROBE_STEPS`` (e.g. ``2``) and
+    ``PROBE_LANGUAGES`` the layout variants.
     """
     from tour_states import STATES
 
     wanted = set(filter(None, os.environ.get("PROBE_STATES", "").split(",")))
     states = [state for state in STATES if not wanted or state.name in wanted]
     defects: list[str] = []
+    contrast: list[str] = []
     visited: list[str] = []
-    p.found["defects"], p.found["visited"] = defects, visited
+    p.found["defects"], p.found["visited"], p.found["contrast"] = defects, visited, contrast
     for state in states:
         p.home()
         state.reach(p)
@@ -204,9 +225,9 @@ def tour(p: Probe) -> Iterator[None]:
             defects.append(f"{state.name}: reached {p.vm.screen!r}, not {state.screen!r}")
             continue
         visited.append(state.name)
-        for (width, height), language, large in tour_variants(p.size):
-            p.vm.language, p.vm.large_print = language, large
-            variant = f"{language}-{'large' if large else 'normal'}-{width}x{height}"
+        for language, step in tour_variants():
+            p.vm.language, p.vm.text_step = language, step
+            variant = f"{language}-{p.vm.text_percent}-{p.size[0]}x{p.size[1]}"
             yield
             yield from look(p, state.name, variant, state.expect.get(language), defects)
             if state.help:
@@ -216,13 +237,78 @@ def tour(p: Probe) -> Iterator[None]:
                     defects.append(f"{state.name}-help {variant}: no help text")
                 yield from look(p, f"{state.name}-help", variant, None, defects)
                 p.vm.close_help()
+        p.vm.language, p.vm.text_step = CONTRAST_LANGUAGE, CONTRAST_STEP
+        for theme in p.themes:
+            p.vm.theme_name = theme
+            yield
+            yield from look_at_colours(p, state.name, state.help, theme, contrast)
+        p.vm.theme_name = "default"
 
 
-def tour_variants(size: tuple[int, int]) -> Iterator[tuple[tuple[int, int], str, bool]]:
-    """(window size, language, large print) for a window of ``size``."""
-    for language in TOUR_LANGUAGES:
-        for large in (False, True):
-            yield size, language, large
+def tour_variants() -> Iterator[tuple[str, int]]:
+    """(language, text step) of the layout check; ``PROBE_LANGUAGES`` / ``PROBE_STEPS``
+    (comma-separated) narrow them while working on one case."""
+    languages = os.environ.get("PROBE_LANGUAGES", "") or ",".join(TOUR_LANGUAGES)
+    steps = os.environ.get("PROBE_STEPS", "") or ",".join(str(s) for s in TOUR_STEPS)
+    for language in languages.split(","):
+        for step in steps.split(","):
+            yield language, int(step)
+
+
+def look_at_colours(
+    p: Probe, name: str, with_help: bool, theme: str, defects: list[str]
+) -> Iterator[None]:
+    """Contrast of every text, and of the focus ring around the first and last button."""
+    from contrast_check import ring_contrast_defects, text_contrast_defects
+    from kivy.metrics import dp
+
+    from kiosk.ui.key_focus import KeyFocus
+
+    variant = f"{theme}-{p.size[0]}x{p.size[1]}"
+    found = text_contrast_defects(p.root)
+    if found:  # maybe still settling after the switch: look again after one more frame
+        yield
+        found = text_contrast_defects(p.root)
+    p.shot(name, variant)
+    app = _app()
+    for step in (1, -1):  # the first button in reading order, then the last
+        app.key_focus.clear()
+        app.key_focus.move(step)
+        yield
+        box = app.key_focus.ring_box()
+        ring = ring_contrast_defects(box, dp(KeyFocus.BAND)) if box is not None else []
+        if ring:  # the same: a layout settling moves the button under the ring
+            yield
+            box = app.key_focus.ring_box()
+            ring = ring_contrast_defects(box, dp(KeyFocus.BAND)) if box is not None else []
+        found += ring
+    app.key_focus.clear()
+    if with_help:
+        p.vm.show_help()
+        yield
+        found += [f"(help) {defect}" for defect in text_contrast_defects(p.root)]
+        p.vm.close_help()
+    defects.extend(f"{name} {variant}: {defect}" for defect in dict.fromkeys(found))
+
+
+def _scrolled_texts(root: Any) -> list[str]:
+    """Texts of the screen's lists that are out of the view but reachable by its Up and Down
+    buttons (at 200 % a list shows few rows; the state's proof may be scrolled away)."""
+    from kivy.uix.label import Label
+    from kivy.uix.scrollview import ScrollView
+
+    texts = []
+    for view in (w for w in root.walk(restrict=True) if isinstance(w, ScrollView)):
+        if view.viewport_size[1] <= view.height + 1:
+            continue  # nothing to scroll to
+        texts += [w.text for w in view.walk(restrict=True) if isinstance(w, Label)]
+    return texts
+
+
+def _app() -> Any:
+    from kivy.app import App
+
+    return App.get_running_app()
 
 
 def look(
@@ -239,7 +325,11 @@ def look(
         yield
         found = layout_defects(p.root)
     defects.extend(f"{name} {variant}: {defect}" for defect in found)
-    if expected and expected not in "\n".join(visible_texts(p.root)):
+    if (
+        expected
+        and expected not in "\n".join(visible_texts(p.root))
+        and expected not in "\n".join(_scrolled_texts(p.root))
+    ):
         defects.append(f"{name} {variant}: {expected!r} not on screen")
     p.shot(name, variant)
 
@@ -708,7 +798,12 @@ def receipt(p: Probe) -> Iterator[None]:
     p.kiosk.scan(BOOKS[0])
     p.vm.finish()
     yield
-    printed, none = p.button(p.vm.texts["receipt.print"]), p.button(p.vm.texts["receipt.no_print"])
+    ok = p.vm.texts["receipt.ok_mark"]  # the default says it is what OK does
+    printed, none = (
+        p.button(p.vm.texts["receipt.print"] + ok),
+        p.button(p.vm.texts["receipt.no_print"]),
+    )
+    p.found["receipt_words"] = [printed.text, none.text]
     p.found["offer"] = p.vm.receipt_offer
     p.found["print_box"], p.found["none_box"] = p.box(printed), p.box(none)
     p.found["colours"] = [list(printed.background_color), list(none.background_color)]
@@ -730,7 +825,7 @@ def receipt(p: Probe) -> Iterator[None]:
     p.kiosk.scan(BOOKS[1])
     p.vm.finish()
     yield
-    p.tap(p.button(p.vm.texts["receipt.print"]))
+    p.tap(p.button(p.vm.texts["receipt.print"] + ok))
     yield
     p.kiosk.settle()
     yield
@@ -740,7 +835,9 @@ def receipt(p: Probe) -> Iterator[None]:
     said = p.label(p.vm.receipt_text)
     p.found["failed_text_fits"] = said.texture_size[1] <= said.height + 1 and said.height > 0
     p.found["failed_rows"] = [row.title for row in p.widgets("ItemRow")]
-    p.found["print_buttons_after"] = len(p.buttons(p.vm.texts["receipt.print"]))
+    p.found["print_buttons_after"] = len(
+        p.buttons(p.vm.texts["receipt.print"]) + p.buttons(p.vm.texts["receipt.print"] + ok)
+    )
     p.found["hidden_receipt_widths"] = [w.width for w in p.widgets("ReceiptButton")]
     done = p.button(p.vm.texts["summary.done"])
     p.found["done_box"] = p.box(done)
@@ -810,7 +907,7 @@ def recorder_switch(p: Probe) -> Iterator[None]:
 def recorder_first_visit(p: Probe) -> Iterator[None]:
     """The recorder's timer firing in the tick a screen first shown gets its place.
 
-    In large print the strip at the bottom is taller, so the screen manager sits higher
+    At 150 % the strip at the bottom is taller, so the screen manager sits higher
     than a screen never shown yet (at 0, 0). The screen gets its place when the switch
     completes, but Kivy moves its drawing (a kv canvas expression) only before the next
     frame: a picture drawn in between showed the screen a strip's height too low, cut off
@@ -821,7 +918,7 @@ def recorder_first_visit(p: Probe) -> Iterator[None]:
     from kiosk.ui.recorder import ScreenRecorder
 
     folder = Path(tempfile.mkdtemp(prefix="kiosk-recorder-"))
-    p.vm.large_print = True
+    p.vm.text_step = 1  # 150 %
     yield
     recorder = ScreenRecorder(p.vm, p.root, folder, echo=None)
     for _frame in range(30):  # the first capture (the attract screen) is done
@@ -994,6 +1091,61 @@ def account(p: Probe) -> Iterator[None]:
     p.found["pages_clipped"] = clipped_texts(p.root)
 
 
+def ring_follows(p: Probe) -> Iterator[None]:
+    """The focus ring on the return screen's Cancel at 150 %, then 200 % and other colours:
+    the notice strip grows and the screen above it moves, while Cancel keeps its size and
+    its place within the screen. Is the ring still around it, in the new theme's colours?
+    Findings: the ringed button's box and the ring's inner band box in window coordinates,
+    before and after, and the bands' colours after."""
+    from kivy.graphics import Color, Rectangle
+
+    app = _app()
+    p.vm.choose("return")
+    p.vm.text_step = 1
+    yield
+    cancel = p.button(p.vm.texts["common.cancel"])
+    while app.key_focus.target is not cancel:
+        app.key_focus.move(1)
+    yield
+
+    def drawn() -> dict[str, Any]:
+        parts = app.key_focus._ring.children
+        rects = [r for r in parts if isinstance(r, Rectangle)]
+        colours = [list(c.rgba) for c in parts if isinstance(c, Color)]
+        # The inner band's four sides: below, above, left, right (KeyFocus._draw).
+        below, above = rects[0], rects[1]
+        band = [
+            below.pos[0],
+            below.pos[1],
+            above.pos[0] + above.size[0],
+            above.pos[1] + above.size[1],
+        ]
+        return {"button": list(app.key_focus.ring_box() or []), "band": band, "colours": colours}
+
+    p.found["before"] = drawn()
+    p.vm.cycle_text_size()  # 200 %
+    p.vm.cycle_theme()
+    for _frame in range(3):
+        yield
+    p.found["after"] = drawn()
+    p.found["theme"] = {"focus": list(p.vm.theme.focus), "edge": list(p.vm.theme.focus_edge)}
+
+
+def f_keys(p: Probe) -> Iterator[None]:
+    """F3 and F4 pressed on the window: text size and colours as the top bar shows them."""
+    from kivy.core.window import Window
+
+    from kiosk.ui.app import KEY_F3, KEY_F4
+
+    seen = []
+    for key in (KEY_F3, KEY_F3, KEY_F4, KEY_F3):
+        Window.dispatch("on_key_down", key, 0, None, [])
+        Window.dispatch("on_key_up", key, 0)  # let go: a key held down counts once
+        yield
+        seen.append([p.vm.text_percent, p.vm.theme.name, p.button(p.vm.text_size_label).text])
+    p.found["seen"] = seen
+
+
 def keys(p: Probe) -> Iterator[None]:
     """Keys only: Tab to a button, Enter to press it, through a return and an account."""
     from kivy.app import App
@@ -1064,6 +1216,8 @@ SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "summary_long": summary_long,
     "returns": returns,
     "keys": keys,
+    "ring_follows": ring_follows,
+    "f_keys": f_keys,
     "receipt": receipt,
     "fee": fee,
     "recorder_switch": recorder_switch,
@@ -1083,7 +1237,9 @@ def main(
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--size", default="1280x800")
     parser.add_argument("--language", default="id")
-    parser.add_argument("--large", action="store_true")
+    parser.add_argument("--large", action="store_true", help="--text-size 150")
+    parser.add_argument("--text-size", default="100", choices=("100", "150", "200"))
+    parser.add_argument("--themes", default="", help="the tour checks contrast in these")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     width, height = (int(n) for n in args.size.split("x"))
@@ -1098,7 +1254,11 @@ def main(
             wrap_ils = TourIls
         elif args.scenario == "row_before_ils":
             wrap_ils = CountingIls
-        probe = Probe(args.data, args.out, (width, height), args.language, args.large, wrap_ils)
+        text_size = "150" if args.large else args.text_size
+        themes = [name for name in args.themes.split(",") if name]
+        probe = Probe(
+            args.data, args.out, (width, height), args.language, text_size, wrap_ils, themes
+        )
 
     from kivy.clock import Clock
 

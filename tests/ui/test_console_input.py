@@ -59,3 +59,21 @@ def test_control_characters_and_bytes_not_utf8_are_refused(tmp_path: Path) -> No
     output = kiosk.output()
     assert output.count(NOT_TEXT) == 2, output
     assert "Traceback" not in output
+
+
+def test_large_cycles_the_text_size_and_theme_the_colours(tmp_path: Path) -> None:
+    """GIVEN the headless console WHEN ':large' is typed twice and ':theme' once THEN the
+    screen is at 200 % in yellow on black (the top bar's buttons say so)."""
+    kiosk = PipedKiosk(tmp_path)
+    try:
+        kiosk.wait_for_output("Type a card or book barcode")
+        kiosk.type(":large")
+        kiosk.wait_for_output("Teks 150 %")
+        kiosk.type(":large")
+        kiosk.wait_for_output("Teks 200 %")
+        kiosk.type(":theme")
+        kiosk.wait_for_output("kuning-hitam")
+        screen = kiosk.screen_text()
+        assert "text_size: 200 %\n" in screen and "theme: yellow_black\n" in screen, screen
+    finally:
+        assert kiosk.stop() == 0, kiosk.output()

@@ -192,6 +192,11 @@ def test_the_receipt_is_one_tap_and_a_failed_print_keeps_the_summary(args: tuple
     assert none_box[0] - (print_box[0] + print_box[2]) >= 16  # apart, not touching
     filled, plain = found["colours"]
     assert sum(abs(a - b) for a, b in zip(filled[:3], plain[:3], strict=True)) >= 0.3
+    # ... and not by colour alone: the default's words say it is what OK does.
+    assert found["receipt_words"] in (
+        ["Cetak struk (OK)", "Tanpa struk"],
+        ["Print receipt (OK)", "No receipt"],
+    )
     assert found["after_tap"] == "printing" and found["printing_text"]
     assert found["after_print"] == "rate"
     for trace in ("Sutrisno", "Laskar", "0010"):  # nothing of the patron after printing
@@ -265,3 +270,33 @@ def test_every_button_is_reached_and_pressed_by_keys() -> None:
     assert found["ringed_renew_all"]
     assert "renewed" in found["renewed_count"], found["renewed_count"]
     assert not found["ring_on_a_dead_button"]
+
+
+def test_the_focus_ring_follows_its_button_when_text_size_and_colours_change() -> None:
+    """GIVEN Return's Cancel ringed by keys at 150 % WHEN the patron goes to 200 % (the notice strip
+    grows and the screen moves; Cancel keeps its size and its place within the screen) and
+    changes the colours THEN the ring is around Cancel where it is now, in the new theme's
+    ring colours."""
+    found = run_probe("ring_follows")
+    for moment in ("before", "after"):
+        x, y, width, height = found[moment]["button"]
+        left, bottom, right, top = found[moment]["band"]
+        # The inner band hugs the button: 2 dp (2 px here) outside each edge.
+        assert left == pytest.approx(x - 2, abs=0.5) and bottom == pytest.approx(y - 2, abs=0.5)
+        assert right == pytest.approx(x + width + 2, abs=0.5), moment
+        assert top == pytest.approx(y + height + 2, abs=0.5), moment
+    assert found["before"]["button"] != found["after"]["button"]  # it did move
+    theme = found["theme"]
+    assert all(c in (theme["focus"], theme["edge"]) for c in found["after"]["colours"])
+
+
+def test_f3_cycles_the_text_size_and_f4_the_colours() -> None:
+    """GIVEN the attract screen WHEN F3, F3, F4, F3 are pressed THEN 150 %, 200 %, yellow on
+    black, 100 %, each shown on the top bar's text-size button."""
+    found = run_probe("f_keys")
+    assert found["seen"] == [
+        [150, "default", "Teks 150 %"],
+        [200, "default", "Teks 200 %"],
+        [200, "yellow_black", "Teks 200 %"],
+        [100, "yellow_black", "Teks 100 %"],
+    ]

@@ -108,7 +108,7 @@ def test_borrowing_by_keys_in_indonesian_is_heard_step_by_step() -> None:
         "Pinjam, Tombol 1, Pinjam buku dengan kartu dan PIN Anda, tombol, 1 dari 3",
         *card, *pin,
         "Selesai meminjam, tombol, 14 dari 14",
-        "Cetak struk, tombol, terpilih, 1 dari 2",
+        "Cetak struk (OK), tombol, terpilih, 1 dari 2",
         "Tanpa struk, tombol, 2 dari 2",
     ])  # fmt: skip
     assert "1234" not in " ".join(controls + heard(found))

@@ -248,7 +248,8 @@ def make_probe(args: argparse.Namespace) -> Probe:
         if os.environ.get("VOICE_PROBE_PRIVATE") == "1"
         else {}
     )
-    return Probe(args.data, args.out, (args.width, args.height), args.language, args.large,
+    text_size = "150" if args.large else args.text_size
+    return Probe(args.data, args.out, (args.width, args.height), args.language, text_size,
                  wrap_ils, config=private, speech=RecordingSpeech())  # fmt: skip
 
 

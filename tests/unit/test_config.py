@@ -35,7 +35,8 @@ def test_no_file_gives_the_demo_defaults() -> None:
     assert cfg.source is None
     assert cfg.kiosk.id == "demo-kiosk-1"
     assert cfg.kiosk.language == "id"
-    assert cfg.kiosk.text_size == "normal"
+    assert cfg.kiosk.text_size == "100"
+    assert cfg.kiosk.theme == "default"
     assert cfg.kiosk.timezone == "Asia/Jakarta"
     assert cfg.display.fullscreen is False
     assert (cfg.display.width, cfg.display.height) == (1280, 800)
@@ -118,7 +119,7 @@ BAD_FILES = [
         '[kiosk]\nlangauge = "en"\n',
         [
             "[kiosk] langauge",
-            "allowed keys: id, library_name, language, text_size, timezone, data_dir",
+            "allowed keys: id, library_name, language, text_size, theme, timezone, data_dir",
         ],
         id="unknown-key",
     ),

@@ -16,8 +16,8 @@ from kiosk.storage.preferences import SqlPreferences
 
 CARD, OTHER = "23171000000010", "23171000010019"
 T0 = dt.datetime(2026, 11, 21, 2, 0, tzinfo=dt.UTC)
-LARGE_ENGLISH = Preferences("en", "large", "default", voice=True, rate=5, volume=2)
-PLAIN = Preferences("id", "normal", "default", voice=False, rate=3, volume=4)
+LARGE_ENGLISH = Preferences("en", "200", "yellow_black", voice=True, rate=5, volume=2)
+PLAIN = Preferences("id", "100", "default", voice=False, rate=3, volume=4)
 
 
 def preferences(tmp_path: Path) -> SqlPreferences:

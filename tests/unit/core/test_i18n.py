@@ -27,6 +27,7 @@ PACKAGE = REPO / "kiosk"
 # The same text in both languages is right for these (and never equal to the key).
 SAME_IN_BOTH = {
     "common.ok",  # "OK"
+    "receipt.ok_mark",  # " (OK)": the keypad's OK key, after the choice OK picks
     "keypad.enter",  # "Enter", the key's label
     "date.long",  # "{day} {month} {year}"
     "line.unknown_title",  # "Barcode {barcode}": the catalogue uses "barcode" in Indonesian

@@ -122,7 +122,7 @@ def test_a_cards_saved_settings_are_read_in_the_background(session: Session) -> 
     session.handle(s.CancelPressed())
     (load,) = session.handle(s.BarcodeScanned(CARD))
     (other,) = session.handle(s.BarcodeScanned(OTHER_CARD))  # somebody else steps up
-    saved = Preferences("en", "large", "default", voice=True, rate=4, volume=4)
+    saved = Preferences("en", "150", "default", voice=True, rate=4, volume=4)
     session.handle(PreferencesLoaded(load.session_no, CARD, saved))
     assert session.preferences is None and session.preferences_saved is None
     session.handle(PreferencesLoaded(other.session_no, OTHER_CARD, saved))
