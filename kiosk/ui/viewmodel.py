@@ -160,6 +160,7 @@ class KioskViewModel(EventDispatcher):
         self._update_menu()
         self._update_display_labels()
         self._update_font_scale()
+        self.bind(text_step=self._display_changed, theme_name=self._display_changed)
         driver.add_listener(self.refresh)
         self.refresh()
 
@@ -305,6 +306,9 @@ class KioskViewModel(EventDispatcher):
 
     def on_voice_volume(self, _instance: object, _step: int) -> None:
         self.refresh()
+
+    def _display_changed(self, *_args: object) -> None:
+        self.refresh()  # the settings screen lists the text size and colours, however set
 
     def cycle_text_size(self) -> None:
         """The text-size button (F3): 100 % -> 150 % -> 200 % -> 100 %."""

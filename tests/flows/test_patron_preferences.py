@@ -124,6 +124,8 @@ def test_settings_screen_lists_the_settings_live_and_whether_they_are_saved(
     assert vm.state_texts["language"] == "Language: English"
     assert vm.state_texts["text_size"] == "Text size: 150 %"
     assert vm.state_texts["theme"] == "Colours: yellow on black"
+    vm.text_step = 2  # however it is set (the console, a test), the screen follows
+    assert vm.state_texts["text_size"] == "Text size: 200 %"
     assert vm.state_texts["voice"] == "Voice guidance: on"
     assert vm.state_texts["rate"] == "Speaking rate: 2 of 5"
 
