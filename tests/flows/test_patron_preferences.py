@@ -138,6 +138,18 @@ def test_settings_screen_lists_the_settings_live_and_whether_they_are_saved(
     assert vm.screen == "account.overview"
 
 
+def test_back_waits_for_a_save_on_its_way_so_its_answer_is_seen(kiosk: FlowKiosk) -> None:
+    sign_in_to_account(kiosk, SUTRISNO, SUTRISNO_PIN)
+    act(kiosk, "settings")
+    kiosk.vm.act("save_settings")  # on the worker; its answer is not applied yet
+    kiosk.vm.act("back")
+    kiosk.settle()
+    assert kiosk.vm.screen == "account.settings"
+    assert kiosk.vm.notice_text.startswith("Tersimpan.")
+    act(kiosk, "back")
+    assert kiosk.vm.screen == "account.overview"
+
+
 @pytest.mark.parametrize("identified", ["scanned at the attract screen", "typed at the card step",
                                         "put on the PIN screen after another card"])  # fmt: skip
 def test_saved_settings_are_in_force_before_the_pin_is_typed(
