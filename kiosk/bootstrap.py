@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from kiosk.core.driver import SessionDriver
     from kiosk.core.model import BarcodeKind, PrintReport, ReceiptText
     from kiosk.core.navigation import Navigation, Service
-    from kiosk.core.ports import Clock, IlsBackend, SpeechPriority, Voice
+    from kiosk.core.ports import Clock, IlsBackend, PreferenceStore, SpeechPriority, Voice
     from kiosk.core.reconcile import Reconciler
     from kiosk.core.session import Session
     from kiosk.storage.circulation_log import SqlCirculationLog
@@ -270,6 +270,7 @@ def build(
     scanner_url: str | None = None,
     services: Sequence[Service] | None = None,
     wrap_ils: Callable[[IlsBackend], IlsBackend] | None = None,
+    wrap_preferences: Callable[[PreferenceStore], PreferenceStore] | None = None,
     debug: bool = False,
     speech: SpeechOutput | None = None,
 ) -> Kiosk:
@@ -282,6 +283,7 @@ def build(
         scanner_url: overrides ``[scanner] url`` ('' for none).
         services: the patron services; :data:`kiosk.core.services.SERVICES` by default.
         wrap_ils: wraps the configured ILS backend (tests use it to delay or hang calls).
+        wrap_preferences: wraps the store of patrons' settings (tests make it fail).
         debug: enforce the one-thread rule by raising, and surface command crashes.
         speech: the voice; None makes the real one from ``[speech]`` (its cache in
             ``speech-cache/`` in the data folder), or a silent one when it is disabled.
@@ -291,6 +293,7 @@ def build(
         kiosk.storage.db.StoreError: the local store (or its card-hash key) cannot be opened.
         kiosk.core.ports.IlsUnavailable: the ILS backend cannot be opened.
     """
+    from accessibility.speech.output import DEFAULT_RATE_STEP, DEFAULT_VOLUME_STEP, RATE_STEPS
     from accessibility.themes import TEXT_STEPS, THEMES, text_step
     from kiosk.core.circulation import CommandRunner
     from kiosk.core.clock import SystemClock
@@ -302,6 +305,7 @@ def build(
     from kiosk.storage.circulation_log import SqlCirculationLog
     from kiosk.storage.db import open_store
     from kiosk.storage.pin_failures import KEY_FILE, SqlPinFailures, load_or_create_key
+    from kiosk.storage.preferences import SqlPreferences
     from kiosk.ui.viewmodel import KioskViewModel
     from kiosk.ui.voice import VoiceGuide
 
@@ -309,18 +313,23 @@ def build(
     store = open_store(data_dir / STORE_FILE)
     try:
         circulation_log = SqlCirculationLog(store, config.kiosk.id)
+        card_key = load_or_create_key(data_dir / KEY_FILE)
         pin_failures = SqlPinFailures(
             store,
-            load_or_create_key(data_dir / KEY_FILE),
+            card_key,
             limit=config.security.pin_failures,
             window=config.security.pin_window,
         )
+        preferences = SqlPreferences(store, card_key)
         ils = ILS_BACKENDS[config.ils.backend](config, data_dir, clock)
     except BaseException:
         store.dispose()
         raise
     if wrap_ils is not None:
         ils = wrap_ils(ils)
+    saved_settings: PreferenceStore = preferences
+    if wrap_preferences is not None:
+        saved_settings = wrap_preferences(saved_settings)
     nav = navigation(SERVICES if services is None else services)
     timeouts = Timeouts(
         idle=config.session.idle_timeout,
@@ -342,7 +351,7 @@ def build(
     reconciler = Reconciler(ils, circulation_log, clock)
     reconciler.note_interrupted()
     runner = CommandRunner(
-        Ports(ils, circulation_log, clock, pin_failures, printer),
+        Ports(ils, circulation_log, clock, pin_failures, printer, saved_settings),
         nav.commands,
         after=reconciler.observe,
     )
@@ -355,7 +364,11 @@ def build(
         default_language=config.kiosk.language,
         default_text_step=TEXT_STEPS.index(text_step(config.kiosk.text_size)),
         default_theme=config.kiosk.theme,
+        text_step_names=[step.name for step in TEXT_STEPS],
         library_name=config.kiosk.library_name,
+        voice_steps=len(RATE_STEPS),
+        default_voice_rate=DEFAULT_RATE_STEP + 1,
+        default_voice_volume=DEFAULT_VOLUME_STEP + 1,
         monotonic=clock.monotonic,
     )
     if speech is None:

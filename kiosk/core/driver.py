@@ -199,7 +199,8 @@ class SessionDriver:
                 )
             else:
                 stuck = True
-                log.warning("%s got no answer within %g s; telling the patron", name, self.deadline)
+                then = "going on without it" if flight.command.background else "telling the patron"
+                log.warning("%s got no answer within %g s; %s", name, self.deadline, then)
             self._apply(
                 CommandFailed(
                     flight.command.session_no,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import ClassVar
 
 from kiosk.core.model import CheckoutAnswer, PatronCheck, PrintOutcome, ReceiptText, Refusal
 
@@ -116,6 +117,9 @@ class Answer(Event):
 
     session_no: int
 
+    background: ClassVar[bool] = False
+    """The answer to a background command (see :attr:`Command.background`)."""
+
     @property
     def leaves_intent_open(self) -> bool:
         """True when the ILS did something this answer's command could not store: its
@@ -172,6 +176,12 @@ class Command:
     """Base of the work the session asks the shell to do off the UI thread."""
 
     session_no: int
+
+    background: ClassVar[bool] = False
+    """Work the patron did not ask for and need not wait for (a card's saved settings):
+    it does not make the session busy (no spinner, the PIN can be sent), and its answer
+    or failure goes to the navigation's ``background`` handlers in whatever state the
+    session is, never to the state's own ``CommandFailed`` handler."""
 
 
 @dataclass(frozen=True)

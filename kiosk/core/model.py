@@ -487,3 +487,30 @@ class PrintReport:
 
     outcome: PrintOutcome
     technician: str
+
+
+# ----- a patron's saved settings -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    """How a patron likes the kiosk: saved for their card, applied when it is identified.
+
+    Plain values, so a preference saved by a newer kiosk (a theme this one does not have, a
+    sixth rate step) never breaks an older one: what it does not know it leaves as it is.
+
+    Attributes:
+        language: a catalogue's language code (``"id"``, ``"en"``).
+        text_size: a text-size step's name (``accessibility.themes``).
+        theme: a colour theme's name.
+        voice: voice guidance on.
+        rate: speaking rate step, 1 = slowest.
+        volume: volume step, 1 = quietest.
+    """
+
+    language: str
+    text_size: str
+    theme: str
+    voice: bool
+    rate: int
+    volume: int

@@ -135,6 +135,8 @@ class Navigation:
         home: the kiosk's own states; must define ``idle`` and ``error``.
         services: the patron services, in the order the menu offers them.
         home_commands: commands the kiosk's own states send (a rating, from any service).
+        background: handlers of background answers (``Answer.background``, and a
+            ``CommandFailed`` of a background command), the same in every state.
 
     Raises:
         NavigationError: colliding or badly named states, two card services, unknown
@@ -149,6 +151,7 @@ class Navigation:
         home: Mapping[str, StateSpec],
         services: Iterable[Service],
         home_commands: Mapping[type[Command], CommandHandler] | None = None,
+        background: Mapping[type[Event], Handler] | None = None,
     ) -> None:
         states: dict[str, StateSpec] = {}
         for name, spec in home.items():
@@ -185,6 +188,7 @@ class Navigation:
                 commands[command_type] = handler
         self.states: Mapping[str, StateSpec] = MappingProxyType(states)
         self.commands: Mapping[type[Command], CommandHandler] = MappingProxyType(commands)
+        self.background: Mapping[type[Event], Handler] = MappingProxyType(dict(background or {}))
 
     @property
     def screens(self) -> list[str]:

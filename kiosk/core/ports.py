@@ -17,6 +17,7 @@ from kiosk.core.model import (
     ItemStatus,
     Outcome,
     PatronCheck,
+    Preferences,
     PrintReport,
     ReceiptText,
     RenewAnswer,
@@ -225,6 +226,36 @@ class PinFailures(Protocol):
 
         Raises:
             StorageFailed: the store could not be read.
+        """
+        ...
+
+
+class PreferenceStore(Protocol):
+    """Patrons' saved settings (language, text size, colours, voice), kept at this kiosk
+    under a keyed hash of the card number, never the number. Called on the worker thread.
+    """
+
+    def load(self, card: str) -> Preferences | None:
+        """The settings saved for ``card``, or None when there are none.
+
+        Raises:
+            StorageFailed: the store could not be read.
+        """
+        ...
+
+    def save(self, card: str, preferences: Preferences, now: dt.datetime) -> None:
+        """Store ``preferences`` for ``card`` (replacing any saved before); return after commit.
+
+        Raises:
+            StorageFailed: nothing was stored.
+        """
+        ...
+
+    def forget(self, card: str) -> bool:
+        """Delete what is saved for ``card``; return whether anything was.
+
+        Raises:
+            StorageFailed: nothing was deleted.
         """
         ...
 

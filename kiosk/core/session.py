@@ -22,10 +22,25 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from kiosk.core.events import Activity, Answer, Command, DeviceChanged, Event, Failure
-from kiosk.core.model import BarcodeKind, Patron, Refusal
+from kiosk.core.events import (
+    Activity,
+    Answer,
+    Command,
+    CommandFailed,
+    DeviceChanged,
+    Event,
+    Failure,
+)
+from kiosk.core.model import BarcodeKind, Patron, Preferences, Refusal
 from kiosk.core.navigation import InputMode, Navigation, Service, StateSpec
-from kiosk.core.ports import CirculationLog, Clock, IlsBackend, PinFailures, ReceiptPrinter
+from kiosk.core.ports import (
+    CirculationLog,
+    Clock,
+    IlsBackend,
+    PinFailures,
+    PreferenceStore,
+    ReceiptPrinter,
+)
 
 BarcodeClassifier = Callable[[str], tuple[str, BarcodeKind | None]]
 """Takes raw scanned or typed text; returns (normalised code, kind or None when invalid)."""
@@ -158,6 +173,7 @@ class Ports:
     clock: Clock
     pin_failures: PinFailures
     printer: ReceiptPrinter | None = None  # None: no printer configured
+    preferences: PreferenceStore | None = None  # None: patrons' settings are not kept
 
 
 @dataclass
@@ -214,6 +230,18 @@ class Session:
         """Changes whenever what is typed must be forgotten: a new state, a new card."""
         self.voice_mode = False
         """Voice guidance is on (kept by the view-model): the idle warning lasts longer."""
+        self.display: Preferences | None = None
+        """The settings the screen shows now (kept by the view-model): what "Save for my
+        card" saves and the settings screen lists."""
+        self.voice_steps = 5
+        """How many speaking rate and volume steps there are (kept by the view-model)."""
+        self.preferences: Preferences | None = None
+        """The settings saved for this card, loaded when it was identified, to apply."""
+        self.preferences_saved: bool | None = None
+        """Whether settings are saved for this card: None while not known (not loaded yet,
+        or the store could not be read)."""
+        self.preferences_loaded = 0
+        """Goes up each time a card's saved settings arrive: the view-model applies them."""
         self._last_activity = clock.monotonic()
 
     # ----- what is shown ---------------------------------------------------------------------
@@ -319,6 +347,9 @@ class Session:
         if isinstance(event, Answer):
             if event.session_no != self.session_no:
                 return []  # answer for a session that has already ended
+            if _in_background(event):
+                background = self.navigation.background.get(type(event))
+                return self._sent(background(self, event)) if background else []
             self.in_flight = max(0, self.in_flight - 1)
         elif isinstance(event, DeviceChanged):
             self.devices[event.device] = DeviceState(event.ready, event.detail)
@@ -379,6 +410,8 @@ class Session:
         self.receipt_from = None
         self.receipt_failed = False
         self.service_data = {}
+        self.preferences = None
+        self.preferences_saved = None
 
     def end(self) -> None:
         """Back to the attract screen, forgetting everything about the patron."""
@@ -397,8 +430,15 @@ class Session:
 
     def _sent(self, commands: Iterable[Command]) -> list[Command]:
         sent = list(commands)
-        self.in_flight += len(sent)
+        self.in_flight += sum(1 for command in sent if not command.background)
         return sent
+
+
+def _in_background(answer: Answer) -> bool:
+    """An answer to a background command: it neither ends a wait nor fails the state."""
+    if isinstance(answer, CommandFailed):
+        return answer.command.background
+    return answer.background
 
 
 _FAILURE_REFUSALS = {

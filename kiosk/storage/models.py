@@ -116,6 +116,24 @@ class PinFailure(Base):
     failed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
+class PatronPreferencesRecord(Base):
+    """A patron's saved settings (see storage.preferences): one row per card.
+
+    ``card_hash`` is HMAC-SHA256 of the card number under the kiosk's secret, never the number.
+    """
+
+    __tablename__ = "patron_preferences"
+
+    card_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16))
+    text_size: Mapped[str] = mapped_column(String(32))
+    theme: Mapped[str] = mapped_column(String(32))
+    voice: Mapped[bool] = mapped_column(Boolean)
+    rate: Mapped[int] = mapped_column(Integer)
+    volume: Mapped[int] = mapped_column(Integer)
+    saved_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
 class CheckoutIntentRecord(Base):
     """A check-out the kiosk was about to ask the ILS for, committed before asking.
 

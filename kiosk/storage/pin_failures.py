@@ -85,6 +85,15 @@ def load_or_create_key(path: Path) -> bytes:
     return key
 
 
+def card_hash(key: bytes, card: str) -> str:
+    """What the store keeps instead of a card number: hex HMAC-SHA256 under ``key``.
+
+    Wrong PINs and saved settings (``storage.preferences``) share it, so there is one
+    secret to keep and one rule: no card number in the store.
+    """
+    return hmac.new(key, card.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 class SqlPinFailures:
     """:class:`kiosk.core.ports.PinFailures` on the kiosk's store.
 
@@ -103,7 +112,7 @@ class SqlPinFailures:
 
     def card_hash(self, card: str) -> str:
         """The key a card's rows are stored under (hex HMAC-SHA256)."""
-        return hmac.new(self._key, card.encode("utf-8"), hashlib.sha256).hexdigest()
+        return card_hash(self._key, card)
 
     def locked(self, card: str, now: dt.datetime) -> bool:
         """True when ``card`` has ``limit`` wrong PINs within the window before ``now``.

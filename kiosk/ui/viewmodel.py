@@ -28,6 +28,7 @@ from kivy.properties import (
 from kiosk.core import events as e
 from kiosk.core.driver import SessionDriver
 from kiosk.core.i18n import Translator
+from kiosk.core.model import Preferences
 from kiosk.core.navigation import InputMode, Navigation
 from kiosk.core.services import receipt
 from kiosk.core.services.home import menu
@@ -64,6 +65,10 @@ class KioskViewModel(EventDispatcher):
     voice_mode = BooleanProperty(False)
     """Voice guidance is on (``kiosk.ui.voice``): started at the attract screen by a key or
     a long touch, ended with the session like the language and the text size."""
+    voice_rate = NumericProperty(3)
+    """The voice's speaking rate step (1 = slowest); the voice guide follows it."""
+    voice_volume = NumericProperty(4)
+    """The voice's volume step (1 = quietest); the voice guide follows it."""
     font_scale = NumericProperty(1.0)  # text-size step x window_scale; kv sizes use it
     capped_scale = NumericProperty(1.0)
     """font_scale, but no more than 150 %: for what is large already (titles, the keypad,
@@ -116,7 +121,11 @@ class KioskViewModel(EventDispatcher):
         default_language: str = "id",
         default_text_step: int = 0,
         default_theme: str = "",
+        text_step_names: Sequence[str] = (),
         library_name: str = "",
+        voice_steps: int = 5,
+        default_voice_rate: int = 3,
+        default_voice_volume: int = 4,
         monotonic: Callable[[], float],
     ) -> None:
         super().__init__()
@@ -128,6 +137,12 @@ class KioskViewModel(EventDispatcher):
         self._default_language = default_language
         self._default_text_step = default_text_step
         self._default_theme = default_theme or next(iter(self._themes))
+        self._text_step_names = tuple(text_step_names) or tuple(
+            str(round(scale * 100)) for scale in self._scales
+        )
+        self.voice_steps = voice_steps
+        self._default_voice = (default_voice_rate, default_voice_volume)
+        self._preferences_loaded = driver.session.preferences_loaded
         self._monotonic = monotonic
         self._pin = ""
         self._burst = ""  # the characters of the current fast run (a wedge scan, maybe)
@@ -145,6 +160,7 @@ class KioskViewModel(EventDispatcher):
         self._update_menu()
         self._update_display_labels()
         self._update_font_scale()
+        self.bind(text_step=self._display_changed, theme_name=self._display_changed)
         driver.add_listener(self.refresh)
         self.refresh()
 
@@ -285,6 +301,15 @@ class KioskViewModel(EventDispatcher):
     def on_voice_mode(self, _instance: object, on: bool) -> None:
         self._session.voice_mode = on  # the idle warning lasts longer while it is on
 
+    def on_voice_rate(self, _instance: object, _step: int) -> None:
+        self.refresh()  # the settings screen lists it
+
+    def on_voice_volume(self, _instance: object, _step: int) -> None:
+        self.refresh()
+
+    def _display_changed(self, *_args: object) -> None:
+        self.refresh()  # the settings screen lists the text size and colours, however set
+
     def cycle_text_size(self) -> None:
         """The text-size button (F3): 100 % -> 150 % -> 200 % -> 100 %."""
         self._driver.check_thread("cycle_text_size")
@@ -375,18 +400,67 @@ class KioskViewModel(EventDispatcher):
         self._refresh_listeners.append(listener)
 
     @property
-    def _preferences(self) -> tuple[str, int, str, bool]:
-        return self.language, self.text_step, self.theme_name, self.voice_mode
+    def _preferences(self) -> tuple[object, ...]:
+        return (self.language, self.text_step, self.theme_name, self.voice_mode,
+                self.voice_rate, self.voice_volume)  # fmt: skip
 
     @property
-    def _default_preferences(self) -> tuple[str, int, str, bool]:
-        return self._default_language, self._default_text_step, self._default_theme, False
+    def _default_preferences(self) -> tuple[object, ...]:
+        return (self._default_language, self._default_text_step, self._default_theme, False,
+                *self._default_voice)  # fmt: skip
 
     def _reset_preferences(self) -> None:
+        self._applied_saved = False
         self.language = self._default_language
         self.text_step = self._default_text_step
         self.theme_name = self._default_theme
         self.voice_mode = False
+        self.voice_rate, self.voice_volume = self._default_voice
+
+    def _apply_saved(self) -> None:
+        """The settings saved for the card just identified (``session.preferences``), once.
+
+        What this kiosk does not know (a language, text size or theme of a newer kiosk, a
+        step out of range) is left as it is. A saved "voice off" never silences a voice the
+        patron turned on at this visit.
+        """
+        session = self._session
+        if session.preferences_loaded == self._preferences_loaded:
+            return
+        self._preferences_loaded = session.preferences_loaded
+        if self._applied_saved:
+            self._reset_preferences()  # another card: the last one's settings are not theirs
+        saved = session.preferences
+        if saved is None:
+            return
+        self._applied_saved = True
+        if saved.language in self._translators:
+            self.language = saved.language
+        self._apply_display(saved)
+        if 1 <= saved.rate <= self.voice_steps:
+            self.voice_rate = saved.rate
+        if 1 <= saved.volume <= self.voice_steps:
+            self.voice_volume = saved.volume
+        if saved.voice:
+            self.voice_mode = True  # last: it speaks the screen in the language just set
+
+    def _apply_display(self, saved: Preferences) -> None:
+        """Text size and colours from saved settings (names this kiosk knows only)."""
+        if saved.text_size in self._text_step_names:
+            self.text_step = self._text_step_names.index(saved.text_size)
+        if saved.theme in self._themes:
+            self.theme_name = saved.theme
+
+    def _display(self) -> Preferences:
+        """The settings the screen shows now, as "Save for my card" would keep them."""
+        return Preferences(
+            language=self.language,
+            text_size=self._text_step_names[int(self.text_step)],
+            theme=self.theme_name,
+            voice=self.voice_mode,
+            rate=int(self.voice_rate),
+            volume=int(self.voice_volume),
+        )
 
     def on_language(self, _instance: object, language: str) -> None:
         self.texts = self._translators[language].texts()
@@ -466,6 +540,9 @@ class KioskViewModel(EventDispatcher):
             self.help_text = ""  # it explained the screen that is gone
             if session.state == Navigation.IDLE:
                 self._reset_preferences()  # the next patron starts from the library default
+        self._apply_saved()  # a card just identified: its saved settings, before the PIN
+        session.display = self._display()
+        session.voice_steps = self.voice_steps
         self.input_mode = session.input_mode.value
         t = self._translators[self.language]
         self.pin_mask = PIN_MASK_CHAR * len(self._pin)

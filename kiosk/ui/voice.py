@@ -95,6 +95,7 @@ class VoiceGuide:
         self._receipt: Notice | None = None
         vm.add_refresh_listener(self._refreshed)
         vm.bind(voice_mode=self._voice_mode_changed, help_text=self._help_changed)
+        vm.bind(voice_rate=self._follow_steps, voice_volume=self._follow_steps)
 
     @property
     def on(self) -> bool:
@@ -139,20 +140,34 @@ class VoiceGuide:
             self.voice.repeat()
 
     def change_rate(self, step: int) -> None:
+        """Faster (+1) or slower (-1): the view-model's ``voice_rate``, which the voice follows."""
         if self.on:
-            new = self.voice.change_rate(step)
+            steps = self.voice.steps
+            self._vm.voice_rate = max(1, min(steps, int(self._vm.voice_rate) + step))
             self.voice.interrupt()
             t = self._vm.translator()
-            said = t("voice.speech_rate", step=new, steps=self.voice.steps)
+            said = t("voice.speech_rate", step=self._vm.voice_rate, steps=steps)
             self._say(Spoken(said), SpeechPriority.CONTROL)
 
     def change_volume(self, step: int) -> None:
+        """Louder (+1) or quieter (-1): the view-model's ``voice_volume``."""
         if self.on:
-            new = self.voice.change_volume(step)
+            steps = self.voice.steps
+            self._vm.voice_volume = max(1, min(steps, int(self._vm.voice_volume) + step))
             self.voice.interrupt()
             t = self._vm.translator()
-            said = t("voice.volume", step=new, steps=self.voice.steps)
+            said = t("voice.volume", step=self._vm.voice_volume, steps=steps)
             self._say(Spoken(said), SpeechPriority.CONTROL)
+
+    def _follow_steps(self, *_args: object) -> None:
+        """Give the voice the view-model's rate and volume (a key, saved settings, a reset)."""
+        for change, wanted in (
+            (self.voice.change_rate, int(self._vm.voice_rate)),
+            (self.voice.change_volume, int(self._vm.voice_volume)),
+        ):
+            now = change(0)
+            if now != wanted:
+                change(wanted - now)
 
     def _hint(self) -> None:
         """The attract screen's occasional hint (off unless the library enables it). Every
@@ -171,6 +186,7 @@ class VoiceGuide:
         if not on:
             self.voice.reset()  # the next patron starts from the default rate and volume
             return
+        self._follow_steps()  # the patron's rate and volume, which the reset forgot
         self._say(Spoken(self._vm.t("voice.on")), SpeechPriority.SCREEN)
         self._announce(interrupt=False)
 

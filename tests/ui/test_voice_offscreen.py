@@ -186,7 +186,7 @@ def test_the_account_and_a_renewal_by_keys_then_rate_volume_and_help() -> None:
     ]
     assert _in_order(rang(found), [
         "Perpanjang, Kembalikan paling lambat 29 November 2026, tombol, 1 dari 2",
-        "Perpanjang semua, tombol, 1 dari 2",
+        "Perpanjang semua, tombol, 1 dari 3",  # then My settings, then Finish
         "Kecepatan bicara 4 dari 5",
         "Volume 5 dari 5",
         "Lebih pelan, tombol, 1 dari 4",

@@ -322,6 +322,20 @@ def _account_summary(p: Any) -> None:
     p.kiosk.settle()
 
 
+def _account_settings(p: Any) -> None:
+    _account(p)
+    p.vm.act("settings")
+    p.kiosk.settle()
+
+
+def _account_settings_saved(p: Any) -> None:
+    # Dewi saves the kiosk's defaults (what the screen shows when it is reached), so her
+    # card in a later state of the tour looks just as it would have without them.
+    _account_settings(p)
+    p.vm.act("save_settings")
+    p.kiosk.settle()
+
+
 def _returning(p: Any) -> None:
     from kiosk.ils.local import demo_data as demo
 
@@ -496,6 +510,19 @@ STATES: list[TourState] = [
         _account_summary,
         {"id": "Tidak ada buku yang diperpanjang.", "en": "No books were renewed."},
         help=True,
+    ),
+    TourState(
+        "account.settings",
+        "account.settings",
+        _account_settings,
+        {"id": "Simpan untuk kartu saya", "en": "Save for my card"},
+        help=True,
+    ),
+    TourState(
+        "account.settings-saved",
+        "account.settings",
+        _account_settings_saved,
+        {"id": "Hapus yang tersimpan", "en": "Delete saved settings"},
     ),
     # Last: returning takes Dewi's and Yohana's demo books back for good.
     TourState(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kiosk.core.navigation import Navigation, Service
-from kiosk.core.services import feedback, receipt, signin
+from kiosk.core.services import feedback, preferences, receipt, signin
 from kiosk.core.services.account import ACCOUNT
 from kiosk.core.services.borrow import BORROW
 from kiosk.core.services.home import HOME
@@ -23,9 +23,11 @@ SERVICES: tuple[Service, ...] = (BORROW, RETURN, ACCOUNT)
 
 def navigation(services: Iterable[Service] = SERVICES) -> Navigation:
     """The home table merged with ``services``; the rating, the receipt and the sign-in
-    (card and PIN, shared by every service) are the kiosk's own commands."""
+    (card and PIN, shared by every service, with the card's saved settings) are the
+    kiosk's own commands."""
     commands = {**feedback.COMMANDS, **receipt.COMMANDS, **signin.COMMANDS}
-    return Navigation(HOME, services, home_commands=commands)
+    commands.update(preferences.COMMANDS)  # a card's saved settings, loaded by the sign-in
+    return Navigation(HOME, services, home_commands=commands, background=preferences.BACKGROUND)
 
 
 __all__ = ["HOME", "SERVICES", "navigation"]

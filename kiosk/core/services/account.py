@@ -6,6 +6,9 @@ States::
             (signin)           | refused, ILS down     | Cancel, timeout,      | Done -> rating
                                v                       v new card -> idle      v
                              error                    idle                    idle
+                                          My settings |  ^ Back
+                                                      v  |
+                                                account.settings (services/preferences.py)
 
 On ``account.overview`` the patron's account (:class:`~kiosk.core.model.Account`, asked
 with :class:`LoadAccount`) is listed: loans with due dates (overdue ones say so in words),
@@ -52,7 +55,7 @@ from kiosk.core.model import (
 )
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
 from kiosk.core.ports import IlsUnavailable, StorageFailed
-from kiosk.core.services import feedback, receipt, recording, signin
+from kiosk.core.services import feedback, preferences, receipt, recording, signin
 from kiosk.core.services.account_view import (
     KEY,
     AccountView,
@@ -77,6 +80,7 @@ CARD = "account.card"
 PIN = "account.pin"
 OVERVIEW = "account.overview"
 SUMMARY = "account.summary"
+SETTINGS = "account.settings"
 
 
 # ----- commands and answers ------------------------------------------------------------------
@@ -158,7 +162,9 @@ def _action(session: Session, event: ActionChosen) -> list[Command]:
     if shown.account is None or session.patron is None:
         return []  # still loading: the buttons are not there yet
     card = session.patron.barcode
-    if event.action == "page":
+    if event.action == "settings":
+        preferences.go_to_settings(session, SETTINGS)
+    elif event.action == "page":
         step = 1 if event.key == "next" else -1
         shown.page = min(shown.pages - 1, max(0, shown.page + step))
     elif event.action == "renew":
@@ -389,6 +395,9 @@ ACCOUNT = Service(
             texts=overview_texts,
             rows=overview_rows,
         ),
+        SETTINGS: preferences.settings_state(
+            OVERVIEW, {BarcodeScanned: _scan, CancelPressed: _end_session}
+        ),
         SUMMARY: StateSpec(
             input=InputMode.BARCODE,
             on={
@@ -401,5 +410,10 @@ ACCOUNT = Service(
             rows=summary_rows,
         ),
     },
-    commands={LoadAccount: run_load_account, Renew: run_renew},
+    commands={
+        LoadAccount: run_load_account,
+        Renew: run_renew,
+        preferences.SavePreferences: preferences.run_save_preferences,
+        preferences.ForgetPreferences: preferences.run_forget_preferences,
+    },
 )

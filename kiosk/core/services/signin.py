@@ -37,7 +37,7 @@ from kiosk.core.events import (
 from kiosk.core.model import BarcodeKind, PatronCheck, Refusal, Refused
 from kiosk.core.navigation import CommandHandler, InputMode, StateSpec, after
 from kiosk.core.ports import IlsUnavailable, PinFailures, StorageFailed
-from kiosk.core.services import recording
+from kiosk.core.services import preferences, recording
 from kiosk.core.session import Notice, Ports, Session, failure_refusal
 
 log = logging.getLogger(__name__)
@@ -104,10 +104,10 @@ def start(session: Session, card: str | None, service: str) -> list[Command]:
     else at its card step (chosen from the menu)."""
     if card is None:
         session.go(f"{service}.card")
-    else:
-        session.card = card
-        session.go(f"{service}.pin")
-    return []
+        return []
+    session.card = card
+    session.go(f"{service}.pin")
+    return preferences.load(session)  # applied before the PIN is typed
 
 
 def sign_in_states(
@@ -134,6 +134,7 @@ def sign_in_states(
             session.pin_attempts = 0
             session.notice = None
             session.go(pin_state)
+            return preferences.load(session)
         elif kind is BarcodeKind.ITEM:
             session.notice = Notice("notice.scan_card_first")
         elif code:
@@ -143,13 +144,16 @@ def sign_in_states(
     def pin_scan(session: Session, event: BarcodeScanned) -> list[Command]:
         code, kind = session.classify(event.text)
         if kind is BarcodeKind.PATRON and not session.busy:
+            load: list[Command] = []
             if code != session.card:
                 # Somebody else stepped up with their card: start over with it. (The same
                 # card scanned again keeps its count of wrong PINs.)
                 session.card = code
                 session.pin_attempts = 0
+                load = preferences.load(session)
             session.notice = None
             session.go(pin_state)  # forget any digits typed for the previous card
+            return load
         elif kind is BarcodeKind.ITEM:
             session.notice = Notice("notice.enter_pin_first")
         return []

@@ -32,7 +32,7 @@ from kiosk.core.events import (
 from kiosk.core.model import CheckoutAnswer, Outcome, Patron, PatronCheck
 from kiosk.core.navigation import CommandHandler, Navigation, NavigationError, Service, StateSpec
 from kiosk.core.ports import IlsUnavailable
-from kiosk.core.services import HOME, account, navigation
+from kiosk.core.services import HOME, account, navigation, preferences
 from kiosk.core.services.borrow import BORROW
 from kiosk.core.services.loan_fee import AcceptFee, DeclineFee
 from kiosk.core.services.returns import Checkin
@@ -202,8 +202,9 @@ def test_the_default_navigation_runs_exactly_its_services_commands_and_the_ratin
     """GIVEN the kiosk's services
     WHEN they are merged
     THEN the commands it can run are exactly borrowing's Checkout, AcceptFee and
-    DeclineFee, returning's Checkin, the account's LoadAccount and Renew, and the kiosk's
-    own CheckPatron (every service's sign-in), RecordRating and PrintReceipt."""
+    DeclineFee, returning's Checkin, the account's LoadAccount, Renew and saving and
+    deleting a patron's settings, and the kiosk's own CheckPatron (every service's
+    sign-in), LoadPreferences (the card's saved settings), RecordRating and PrintReceipt."""
     expected = {
         CheckPatron,
         Checkout,
@@ -212,6 +213,9 @@ def test_the_default_navigation_runs_exactly_its_services_commands_and_the_ratin
         Checkin,
         account.LoadAccount,
         account.Renew,
+        preferences.SavePreferences,
+        preferences.ForgetPreferences,
+        preferences.LoadPreferences,
         RecordRating,
         PrintReceipt,
     }

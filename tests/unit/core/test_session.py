@@ -8,10 +8,19 @@ import pytest
 
 from kiosk.core import events as s
 from kiosk.core.clock import ManualClock
-from kiosk.core.model import BarcodeKind, CheckoutAnswer, Loan, Patron, PatronCheck, Refusal
+from kiosk.core.model import (
+    BarcodeKind,
+    CheckoutAnswer,
+    Loan,
+    Patron,
+    PatronCheck,
+    Preferences,
+    Refusal,
+)
 from kiosk.core.navigation import Navigation
 from kiosk.core.services import navigation
 from kiosk.core.services.borrow import PIN, SCANNING, SUMMARY
+from kiosk.core.services.preferences import LoadPreferences, PreferencesLoaded
 from kiosk.core.session import LineStatus, Notice, Session, Timeouts, transitions
 
 IDLE, ERROR = Navigation.IDLE, Navigation.ERROR
@@ -92,9 +101,34 @@ def borrow(session: Session, item: str = ITEM) -> None:
 )
 def test_idle_scan(session: Session, text: str, state: str, notice: str | None) -> None:
     commands = session.handle(s.BarcodeScanned(text))
-    assert commands == []
+    # A card: its saved settings are asked for at once, in the background (not busy).
+    assert commands == ([LoadPreferences(session.session_no, CARD)] if state == PIN else [])
+    assert not session.busy
     assert session.state == state
     assert (session.notice.key if session.notice else None) == notice
+
+
+def test_a_cards_saved_settings_are_read_in_the_background(session: Session) -> None:
+    """GIVEN a card scanned at the attract screen (its saved settings asked for)
+    WHEN the read times out, and then another read's late answer arrives
+    THEN the PIN screen never becomes busy or an error, a PIN can be sent meanwhile, and
+    an answer for a card no longer on the screen is not applied."""
+    (load,) = session.handle(s.BarcodeScanned(CARD))
+    assert not session.busy
+    assert session.handle(s.PinEntered("1234")) != []  # the PIN check goes out at once
+    session.handle(failed(load, "no answer within 8 s", s.Failure.TIMEOUT))
+    assert session.state == PIN and session.notice is None and session.busy  # the PIN's
+
+    session.handle(s.CancelPressed())
+    (load,) = session.handle(s.BarcodeScanned(CARD))
+    (other,) = session.handle(s.BarcodeScanned(OTHER_CARD))  # somebody else steps up
+    saved = Preferences("en", "150", "default", voice=True, rate=4, volume=4)
+    session.handle(PreferencesLoaded(load.session_no, CARD, saved))
+    assert session.preferences is None and session.preferences_saved is None
+    session.handle(PreferencesLoaded(other.session_no, OTHER_CARD, saved))
+    assert session.preferences == saved and session.preferences_saved is True
+    session.end()
+    assert session.preferences is None  # forgotten with the patron
 
 
 @pytest.mark.parametrize(
