@@ -279,7 +279,7 @@ def test_the_account_and_a_renewal_by_keys_in_english() -> None:
     ]
     assert _in_order(rang(found), [
         "Renew, Due back by 29 November 2026, button, 1 of 2",
-        "Renew all, button, 1 of 2",
+        "Renew all, button, 1 of 3",
         "Speaking rate 4 of 5",
         "Volume 5 of 5",
         "Quieter, button, 1 of 4",
