@@ -214,6 +214,12 @@ def test_a_held_key_a_bounce_and_a_double_tap_count_once() -> None:
     assert found["typed"] == "7"  # the keypad's 7 tapped twice at once: one digit
 
 
+def test_the_menus_words_follow_the_theme_when_it_is_switched_live() -> None:
+    """White on black once drew the menu's names white on its white buttons: the plain
+    text colour's binding won over the button's on-primary colour at the switch."""
+    assert run_probe("theme_switch", script=SCRIPT)["wrong"] == []
+
+
 def test_every_control_on_every_screen_has_a_spoken_name_in_both_languages() -> None:
     found = run_probe("controls", script=SCRIPT, timeout=400)
     assert len(found["visited"]) >= 30

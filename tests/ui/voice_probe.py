@@ -263,7 +263,25 @@ def guard(p: Probe) -> Iterator[None]:
     p.found["typed"] = p.vm.entry_text
 
 
+def theme_switch(p: Probe) -> Iterator[None]:
+    """Every theme in turn, switched live on the attract screen (F4): the menu's names
+    must be in the colour for the primary fill, not the theme's plain text colour."""
+    wrong: list[str] = []
+    yield
+    for _ in range(5):
+        p.vm.cycle_theme()
+        yield
+        theme = p.vm.theme
+        for button in p.widgets("MenuButton"):
+            labels = [w for w in button.walk(restrict=True) if w is not button]
+            for label in labels:
+                if getattr(label, "text", "") and list(label.color) != list(theme.on_primary):
+                    wrong.append(f"{theme.name}: {label.text!r} is {list(label.color)}")
+    p.found["wrong"] = wrong
+
+
 SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
+    "theme_switch": theme_switch,
     "guard": guard,
     "keys_borrow": keys_borrow,
     "keys_return": keys_return,
