@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import errno
 import io
 import os
 import re
 import select
+import stat
 import subprocess
 import tempfile
 import threading
@@ -42,11 +44,44 @@ SLACK = 3.0
 (a device that accepts the stream but never plays it)."""
 
 
+MAX_WAV_BYTES = 32 * 1024 * 1024
+"""Far more than any utterance (espeak-ng's 22 kHz mono: a minute is 2.6 MB)."""
+
+
+def read_wav(path: Path) -> bytes:
+    """The bytes of the cached WAV ``path``, only if it is a regular file of sane size.
+
+    A FIFO would block the open (and the speech thread with it), a link to /dev/zero
+    would read until the memory is gone: the file is opened without following a link and
+    without blocking, checked with ``fstat``, and read at most ``MAX_WAV_BYTES`` + 1.
+
+    Raises:
+        OSError: not a regular file, too large, or unreadable (the caller renders again).
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        if info.st_size > MAX_WAV_BYTES:
+            raise OSError(errno.EFBIG, "larger than any utterance", str(path))
+        chunks, left = [], MAX_WAV_BYTES + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:
+            raise OSError(errno.EFBIG, "larger than any utterance", str(path))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 class Outcome(enum.Enum):
     FINISHED = "finished"
     STOPPED = "stopped"
     FAILED = "failed"
     UNREADABLE = "unreadable"  # the WAV, not the device: deleted meanwhile, or damaged
+    KILLED = "killed"  # aplay ended by a signal we did not send: the device is not at fault
 
 
 @dataclass(frozen=True)
@@ -110,7 +145,7 @@ class Player:
     def start(self, path: Path) -> PlayResult | None:
         """Start playing ``path``; returns a FAILED result if aplay cannot even start."""
         try:
-            data = path.read_bytes()
+            data = read_wav(path)
             with wave.open(io.BytesIO(data), "rb") as wav:
                 frames, rate = wav.getnframes(), wav.getframerate()
         except (OSError, EOFError, wave.Error) as err:
@@ -178,6 +213,8 @@ class Player:
             if stopped
             else PlayResult(Outcome.FINISHED)
             if code == 0
+            else PlayResult(Outcome.KILLED, f"aplay ended by signal {-code}")
+            if code is not None and code < 0
             else PlayResult(Outcome.FAILED, _complaint(child))
         )
         _end(child)

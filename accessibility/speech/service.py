@@ -319,6 +319,11 @@ class SpeechService:
 
     def _played(self, result: PlayResult) -> None:
         """Note how a playback ended; after a good one, ready the next player."""
+        if result.outcome is Outcome.KILLED:
+            # Not the device's fault (an operator's kill, the OOM killer): the next
+            # utterance gets a new player at once, rather than 30 s of silence.
+            log.debug("speech: %s", result.problem)
+            return
         if result.outcome is Outcome.FAILED:
             self._player_retry_at = self._monotonic() + PLAYER_RETRY
             self._health.fail(

@@ -91,7 +91,10 @@ class SpokenModel:
             personal = personal or spoken.personal
             if spoken.text and spoken.text != parts[0]:
                 parts.append(spoken.text)
-        if line.screen_message:  # the ILS's own words: may name the patron or an amount
+        said_message = any(
+            name == "message" for detail in line.details for name, _value in detail.params
+        )
+        if line.screen_message and not said_message:  # the ILS's words, unless a detail has
             if self.private_audio:
                 parts.append(line.screen_message)
                 personal = True

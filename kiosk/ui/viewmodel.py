@@ -411,10 +411,10 @@ class KioskViewModel(EventDispatcher):
 
     def _reset_preferences(self) -> None:
         self._applied_saved = False
+        self.voice_mode = False  # first: the language going back must not be read aloud
         self.language = self._default_language
         self.text_step = self._default_text_step
         self.theme_name = self._default_theme
-        self.voice_mode = False
         self.voice_rate, self.voice_volume = self._default_voice
 
     def _apply_saved(self) -> None:

@@ -35,6 +35,9 @@ from kiosk.ui.spoken_model import Spoken, SpokenModel
 
 log = logging.getLogger(__name__)
 
+SHORT_ENTRY = 2
+"""Typed characters said as they are when the entry is no longer than this (a menu choice
+or a rating); a longer one may be a card number: only its length, without private audio."""
 WARNING_EVERY = 10
 """Seconds between spoken reminders of the idle warning's countdown."""
 
@@ -257,8 +260,11 @@ class VoiceGuide:
         if pin != self._pin:
             said = self._count_said(pin, pin < self._pin)
         elif entry != self._entry:
-            if self.model.private_audio and len(entry) == len(self._entry) + 1:
-                said, personal = entry[-1], True  # their own card number, in their ears
+            if len(entry) == len(self._entry) + 1 and (
+                self.model.private_audio or len(entry) <= SHORT_ENTRY
+            ):
+                # A menu choice or a rating is said as typed; a card number only privately.
+                said, personal = entry[-1], len(entry) > SHORT_ENTRY
             else:
                 said = self._count_said(len(entry), len(entry) < len(self._entry))
         self._pin, self._entry = pin, entry
@@ -312,6 +318,9 @@ class VoiceGuide:
         session = self._vm.session
         left = session.seconds_left
         if not session.timeout_warning or left is None:
+            if self._warning_said is not None and left is not None:
+                # "I need more time" was pressed (the session goes on): say so.
+                self._say(Spoken(self._vm.t("voice.more_time")), SpeechPriority.ALERT)
             self._warning_said = None
             return
         seconds = round(left)

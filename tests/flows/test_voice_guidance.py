@@ -267,3 +267,37 @@ def test_the_attract_hint_is_said_only_where_the_library_enables_it(tmp_path: Pa
     finally:
         off.close()
         on.close()
+
+
+def test_nothing_is_said_once_the_session_has_ended(
+    kiosk: tuple[FlowKiosk, RecordingSpeech],
+) -> None:
+    """The language going back to the library's default must not read the attract screen
+    aloud to whoever walks up next: voice guidance is off before it changes."""
+    k, speech = kiosk
+    k.vm.toggle_language()
+    k.vm.start_voice()
+    k.vm.choose("return")
+    speech.clear()
+    k.vm.cancel()
+    assert (k.vm.screen, k.vm.language, k.vm.voice_mode) == ("idle", "id", False)
+    assert speech.texts() == []
+
+
+def test_more_time_is_confirmed_aloud_and_a_rating_digit_is_said_as_typed(
+    kiosk: tuple[FlowKiosk, RecordingSpeech],
+) -> None:
+    k, speech = kiosk
+    k.vm.start_voice()
+    k.vm.choose("return")
+    k.wait(41)
+    assert k.vm.warning_text
+    k.vm.touched()  # "I need more time" (Enter, or a touch)
+    assert not k.vm.warning_text
+    assert speech.texts()[-1] == "Waktu ditambah. Silakan lanjutkan."
+    k.scan(LASKAR)
+    k.vm.finish()
+    k.vm.no_receipt()
+    assert k.vm.screen == "rate"
+    k.vm.type_char("4")
+    assert speech.texts()[-1] == "4"

@@ -20,12 +20,13 @@ SCRIPT = str(__import__("pathlib").Path(__file__).with_name("voice_probe.py"))
 VOICE_ON_ID = (
     "Panduan suara aktif. Tekan panah bawah atau tombol tambah untuk pindah ke tombol "
     "berikutnya, panah atas atau tombol kurang untuk kembali, lalu Enter untuk memilih. Tekan "
-    "F1 atau garis miring untuk bantuan, dan bintang untuk mengulang."
+    "F1 atau garis miring untuk bantuan, dan bintang untuk mengulang. Untuk bahasa Inggris, "
+    "tekan F2."
 )
 VOICE_ON_EN = (
     "Voice guidance is on. Press the down arrow or the plus key to move to the next button, "
     "the up arrow or the minus key to go back, then Enter to choose. Press F1 or the slash "
-    "key for help, and the star key to repeat."
+    "key for help, and the star key to repeat. For Bahasa Indonesia, press F2."
 )
 ATTRACT_ID = [
     "Layar awal. Pilih layanan: pinjam, kembalikan, atau akun saya. Untuk meminjam, Anda juga "
@@ -102,7 +103,9 @@ def test_borrowing_by_keys_in_indonesian_is_heard_step_by_step() -> None:
         "Bagaimana kunjungan Anda hari ini?",
     ]
     controls = rang(found)
-    card = [f"{n} angka dimasukkan" for n in range(1, 15)]
+    # A card number's first two digits are said as typed (it may be a menu choice), then
+    # only how many there are.
+    card = ["2", "3", *[f"{n} angka dimasukkan" for n in range(3, 15)]]
     pin = [f"{n} angka dimasukkan" for n in range(1, 5)]
     assert _in_order(controls, [
         "Pinjam, Tombol 1, Pinjam buku dengan kartu dan PIN Anda, tombol, 1 dari 3",

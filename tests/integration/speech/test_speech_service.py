@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 
@@ -189,5 +190,48 @@ def test_a_damaged_cached_file_is_rendered_again_not_blamed_on_the_device(
     assert service.synthesiser.requests == 2
     # espeak-ng's renderings of one text differ by a few samples: the second is the new one.
     assert heard(card, {"prompt": rendered(service, prompt, *D)}, 2)[1] == "prompt"
+    assert service.status().working
+    assert lines_above_debug(speech_log) == []
+
+
+@pytest.mark.parametrize("planted", ["fifo", "zero"])
+def test_a_fifo_or_a_link_to_dev_zero_in_the_cache_neither_hangs_nor_eats_memory(
+    service: SpeechService, card: SimulatedCard, speech_log: pytest.LogCaptureFixture,
+    planted: str,
+) -> None:  # fmt: skip
+    """Someone replaced a cached WAV: opening a FIFO would block the speech thread (and
+    the kiosk with it), reading /dev/zero would fill the memory. It is rendered again."""
+    prompt = Utterance("Silakan ambil struk Anda.", "id")
+    service.say(prompt)
+    assert service.wait_idle()
+    (cached,) = service.cache.folder.glob("*.wav")
+    cached.unlink()
+    if planted == "fifo":
+        os.mkfifo(cached, 0o600)
+    else:
+        cached.symlink_to("/dev/zero")
+    service.say(prompt)
+    assert service.wait_idle(30)
+    assert service.synthesiser.requests == 2
+    assert heard(card, {"prompt": rendered(service, prompt, *D)}, 2)[1] == "prompt"
+    assert service.status().working
+    assert lines_above_debug(speech_log) == []
+
+
+def test_an_aplay_killed_by_someone_else_is_not_a_missing_sound_device(
+    service: SpeechService, card: SimulatedCard, speech_log: pytest.LogCaptureFixture
+) -> None:
+    card.hold()
+    service.say(Utterance("Silakan pindai buku pertama Anda.", "id"))
+    assert card.wait_for(1, ended=False)
+    pid = service.player.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)  # an operator, the OOM killer
+    card.release()
+    assert service.wait_idle()
+    after = Utterance("Buku dipinjam.", "id")
+    service.say(after)  # at once: no 30 s of silence waiting for a "device" to come back
+    assert service.wait_idle()
+    assert heard(card, {"after": rendered(service, after, *D)}, 2)[1] == "after"
     assert service.status().working
     assert lines_above_debug(speech_log) == []
