@@ -329,7 +329,10 @@ class KioskViewModel(EventDispatcher):
         session = self._session
         now = self._monotonic()
         typed = self._last_key_at is not None and now - self._last_key_at >= ENTRY_IDLE
-        if typed and (self._pin or self.entry_text):
+        # Left behind, not paused: a patron who stops typing to make the text larger or to
+        # read Help is still there (every such action is Activity), and loses nothing.
+        left = typed and session.idle_seconds >= ENTRY_IDLE
+        if left and (self._pin or self.entry_text):
             self._forget_input()
             self.refresh()
         if (

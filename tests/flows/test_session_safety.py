@@ -330,3 +330,23 @@ def test_help_explains_the_screen_in_the_patrons_language_and_keeps_the_session(
     assert vm.screen == "borrow.scanning" and vm.help_text == ""
     vm.show_help()
     assert vm.help_text.startswith("Hold the barcode of each book")
+
+
+def test_a_half_typed_pin_survives_a_pause_to_make_the_text_larger(kiosk: FlowKiosk) -> None:
+    """Two digits, then half a minute choosing text size and colours and reading Help:
+    the patron never left, so the two digits are still there (in voice mode they vanished
+    unseen, and the PIN was then wrong)."""
+    kiosk.scan(SUTRISNO)
+    type_slowly(kiosk, "12")
+    for _ in range(3):
+        kiosk.wait(8)
+        kiosk.vm.cycle_text_size()
+    kiosk.vm.cycle_theme()
+    kiosk.vm.show_help()
+    kiosk.wait(8)
+    kiosk.vm.close_help()
+    assert kiosk.vm.pin_mask == "\u2022\u2022"
+    type_slowly(kiosk, "34")
+    kiosk.vm.submit()
+    kiosk.settle()
+    assert kiosk.vm.screen == "borrow.scanning"
