@@ -119,7 +119,33 @@ def clamp_step(step: int, steps: tuple[object, ...]) -> int:
     return max(0, min(len(steps) - 1, step))
 
 
-class RecordingSpeech:
+class VoiceSteps:
+    """Rate and volume as clamped steps, shared by every :class:`SpeechOutput`."""
+
+    def __init__(self) -> None:
+        self._rate_step = DEFAULT_RATE_STEP
+        self._volume_step = DEFAULT_VOLUME_STEP
+
+    @property
+    def rate_step(self) -> int:
+        """Index into :data:`RATE_STEPS`; a change applies from the next utterance."""
+        return self._rate_step
+
+    @rate_step.setter
+    def rate_step(self, step: int) -> None:
+        self._rate_step = clamp_step(step, RATE_STEPS)
+
+    @property
+    def volume_step(self) -> int:
+        """Index into :data:`VOLUME_STEPS`; a change applies from the next utterance."""
+        return self._volume_step
+
+    @volume_step.setter
+    def volume_step(self, step: int) -> None:
+        self._volume_step = clamp_step(step, VOLUME_STEPS)
+
+
+class RecordingSpeech(VoiceSteps):
     """A :class:`SpeechOutput` that keeps what it was asked, in order, and plays nothing.
 
     ``events`` holds each :class:`Utterance` said and the string ``"<interrupt>"`` for each
@@ -129,11 +155,10 @@ class RecordingSpeech:
     INTERRUPT = "<interrupt>"
 
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.Lock()
         self.events: list[Utterance | str] = []
         self._last: Utterance | None = None
-        self._rate_step = DEFAULT_RATE_STEP
-        self._volume_step = DEFAULT_VOLUME_STEP
 
     def say(self, utterance: Utterance) -> None:
         with self._lock:
@@ -150,22 +175,6 @@ class RecordingSpeech:
         if last is not None:
             self.interrupt()
             self.say(last)
-
-    @property
-    def rate_step(self) -> int:
-        return self._rate_step
-
-    @rate_step.setter
-    def rate_step(self, step: int) -> None:
-        self._rate_step = clamp_step(step, RATE_STEPS)
-
-    @property
-    def volume_step(self) -> int:
-        return self._volume_step
-
-    @volume_step.setter
-    def volume_step(self, step: int) -> None:
-        self._volume_step = clamp_step(step, VOLUME_STEPS)
 
     def reset(self) -> None:
         self.interrupt()

@@ -43,7 +43,7 @@ from accessibility.speech.output import (
     VOLUME_STEPS,
     SpeechStatus,
     Utterance,
-    clamp_step,
+    VoiceSteps,
 )
 from accessibility.speech.player import (
     DEFAULT_DEVICE,
@@ -90,7 +90,7 @@ class SilentSpeech:
         return SpeechStatus(False, "speech: off in the config ([speech] enabled = false)")
 
 
-class SpeechService:
+class SpeechService(VoiceSteps):
     """Speaks utterances in the patron's language; see the module docstring.
 
     Args:
@@ -117,6 +117,7 @@ class SpeechService:
         self.cache = SpeechCache(cache_dir, cache_bytes)
         self.synthesiser = Synthesiser(synth_command, env=synth_env, monotonic=monotonic)
         self.player = Player(device, env=player_env)
+        super().__init__()  # rate and volume steps at their defaults
         self._monotonic = monotonic
         self._health = Health()
         self._lock = threading.Lock()
@@ -126,8 +127,6 @@ class SpeechService:
         self._generation = 0
         self._busy = False
         self._last: Utterance | None = None
-        self._rate_step = DEFAULT_RATE_STEP
-        self._volume_step = DEFAULT_VOLUME_STEP
         self._player_retry_at = 0.0
         self._death_logged_at: float | None = None
         self._deaths_seen = 0
@@ -166,24 +165,6 @@ class SpeechService:
         if last is not None:
             self.interrupt()
             self.say(last)
-
-    @property
-    def rate_step(self) -> int:
-        """Index into ``RATE_STEPS``; a change applies from the next utterance."""
-        return self._rate_step
-
-    @rate_step.setter
-    def rate_step(self, step: int) -> None:
-        self._rate_step = clamp_step(step, RATE_STEPS)
-
-    @property
-    def volume_step(self) -> int:
-        """Index into ``VOLUME_STEPS``; a change applies from the next utterance."""
-        return self._volume_step
-
-    @volume_step.setter
-    def volume_step(self, step: int) -> None:
-        self._volume_step = clamp_step(step, VOLUME_STEPS)
 
     def reset(self) -> None:
         """The session ended: silence, default rate and volume, personal audio deleted."""
