@@ -28,6 +28,13 @@ class IlsUnavailable(Exception):
     """The ILS could not be reached or did not answer in time. The message is for technicians."""
 
 
+class IlsUnreachable(IlsUnavailable):
+    """The ILS certainly did not receive the request: the connection was refused or timed
+    out, the login was refused, or the backend already knows it is down. Nothing was done,
+    so the kiosk may act offline (an answer lost after sending is :class:`IlsUnavailable`:
+    the ILS may have done it)."""
+
+
 class StorageFailed(Exception):
     """The local store could not commit. The message is for technicians."""
 
@@ -49,6 +56,7 @@ class IlsBackend(Protocol):
         item_barcode: str,
         now: dt.datetime,
         fee_acknowledged: bool = False,
+        no_block_due: dt.date | None = None,
     ) -> CheckoutAnswer:
         """Lend one item to a patron.
 
@@ -56,17 +64,24 @@ class IlsBackend(Protocol):
         unless ``fee_acknowledged`` (the patron accepted it; SIP2 BO); then it is lent and
         the fee is charged to the patron.
 
+        ``no_block_due`` replays a loan the kiosk made offline at ``now`` (SIP2 no block,
+        nb due date): the ILS records it as of ``now``, due that day, charging any loan fee
+        without asking; it may still refuse (the item is unknown, held or lent to another,
+        the patron blocked), which the kiosk reports to staff.
+
         Raises:
             IlsUnavailable: the ILS did not answer; the item may or may not have been lent
                 (ask :meth:`item_status` later).
         """
         ...
 
-    def checkin(self, item_barcode: str, now: dt.datetime) -> CheckinAnswer:
+    def checkin(self, item_barcode: str, now: dt.datetime, no_block: bool = False) -> CheckinAnswer:
         """Take an item back, whoever borrowed it, and say where it goes now.
 
         A late return is charged its fine, in the answer. Refused (nothing changes) for an
         item the ILS does not know (``UNKNOWN_ITEM``) or one not on loan (``NOT_ON_LOAN``).
+        ``no_block`` replays a return the kiosk took offline at ``now`` (SIP2 no block,
+        return date).
 
         Raises:
             IlsUnavailable: the ILS did not answer; the item may or may not be returned

@@ -248,6 +248,7 @@ class LocalIls:
         item_barcode: str,
         now: dt.datetime,
         fee_acknowledged: bool = False,
+        no_block_due: dt.date | None = None,
     ) -> CheckoutAnswer:
         """Lend one item; due in 14 days (7 for new items), counted in the library's timezone.
 
@@ -257,6 +258,8 @@ class LocalIls:
             now: the moment of the check-out, timezone-aware.
             fee_acknowledged: the patron accepted the item's loan fee; without it an item
                 with a fee is refused (``FEE_REQUIRED``, with the fee) and nothing changes.
+            no_block_due: a loan the kiosk made offline at ``now``, due that day: lent
+                with that due date and its fee charged unasked; the other refusals stand.
 
         Raises:
             ValueError: ``now`` is naive.
@@ -299,7 +302,7 @@ class LocalIls:
             if reason is not None:
                 return refuse(reason)
             # Asked last, so nobody accepts a fee for a book they are refused anyway.
-            if item.loan_fee and not fee_acknowledged:
+            if item.loan_fee and not fee_acknowledged and no_block_due is None:
                 return refuse(Refusal.FEE_REQUIRED, fee=item.loan_fee)
             if item.loan_fee:
                 rules.charge(
@@ -307,7 +310,7 @@ class LocalIls:
                 )
             if hold is not None:
                 session.delete(hold)
-            due = today + dt.timedelta(days=rules.loan_days(item))
+            due = no_block_due or today + dt.timedelta(days=rules.loan_days(item))
             session.add(
                 LoanRow(
                     item_id=item.id,
@@ -322,8 +325,11 @@ class LocalIls:
         with self._lock:
             return self._run("check-out", work)
 
-    def checkin(self, item_barcode: str, now: dt.datetime) -> CheckinAnswer:
+    def checkin(self, item_barcode: str, now: dt.datetime, no_block: bool = False) -> CheckinAnswer:
         """Take an item back, charge a late return, and say where it goes (see :mod:`rules`).
+
+        ``no_block`` (a return the kiosk took offline at ``now``) changes nothing here: the
+        demo library already dates the return and its fine by ``now``.
 
         Raises:
             ValueError: ``now`` is naive.

@@ -373,3 +373,29 @@ def test_the_fines_are_stored_itemised_in_the_file(tmp_path: Path) -> None:
     assert rows[0] == sum(p.fines for p in library.patrons)
     assert rows[1] == len(library.fines)
     assert "fines" not in columns
+
+
+# --- replaying what the kiosk did offline (no block) ------------------------------------
+
+
+def test_an_offline_loan_replayed_keeps_its_due_date_and_charges_its_fee_unasked(
+    ils: LocalIls, clock: ManualClock
+) -> None:
+    lent_at = START - dt.timedelta(hours=5)
+    answer = ils.checkout(dd.SUTRISNO.barcode, dd.FEE_DVD.barcode, lent_at,
+                          no_block_due=_days(3))  # fmt: skip
+    assert answer.ok and answer.loan is not None
+    assert (answer.loan.due, answer.loan.checked_out_at) == (_days(3), lent_at)
+    status = ils.item_status(dd.FEE_DVD.barcode)
+    assert status is not None and status.on_loan and status.due == _days(3)
+    account = ils.account(dd.SUTRISNO.barcode, clock.now())
+    assert account.fines == (Fine(FineReason.LOAN_FEE, 5_000, "Laskar Pelangi (film, DVD)"),)
+
+
+def test_an_offline_loan_replayed_is_still_refused_when_the_item_is_lent_to_another(
+    ils: LocalIls, clock: ManualClock
+) -> None:
+    ils.checkout(dd.SUTRISNO.barcode, dd.AVAILABLE.barcode, clock.now())
+    answer = ils.checkout(dd.DEWI.barcode, dd.AVAILABLE.barcode, clock.now(),
+                          no_block_due=_days(14))  # fmt: skip
+    assert answer.refusal is Refusal.ON_LOAN_TO_ANOTHER
