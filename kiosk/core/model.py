@@ -47,6 +47,7 @@ class Refusal(StrEnum):
     ITEM_OVERDUE = "item_overdue"  # not renewed: it is past its due date
     FEE_REQUIRED = "fee_required"  # a loan fee the patron has not accepted yet
     FEE_DECLINED = "fee_declined"  # the patron chose not to borrow an item with a loan fee
+    ILS_REFUSED = "ils_refused"  # the ILS said no and gave no reason the kiosk can name
 
 
 class SortBin(StrEnum):
