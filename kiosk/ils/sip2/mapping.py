@@ -139,8 +139,8 @@ def checkin_sort(message: Message, here: str) -> tuple[SortBin, str]:
     """
     sort_bin = message.get("CL").strip().upper()
     destination = message.get("CT").strip()
-    if sort_bin == "TRANSIT":
-        return SortBin.TRANSIT, destination
+    if sort_bin == "TRANSIT":  # without CT, the item goes home: its permanent location
+        return SortBin.TRANSIT, destination or message.get("AQ").strip()
     if sort_bin in ("HOLD", "HOLD_SHELF"):
         return SortBin.HOLD_SHELF, ""
     if sort_bin == "SHELF":
