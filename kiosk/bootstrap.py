@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from kiosk.core.ports import Clock, IlsBackend, PreferenceStore, SpeechPriority, Voice
     from kiosk.core.reconcile import Reconciler
     from kiosk.core.session import Session
+    from kiosk.ils.sip2.backend import Sip2Policy
+    from kiosk.ils.sip2.connection import Sip2Options
     from kiosk.storage.circulation_log import SqlCirculationLog
     from kiosk.ui.viewmodel import KioskViewModel
     from kiosk.ui.voice import VoiceGuide
@@ -256,7 +258,57 @@ def _open_local_ils(config: Config, data_dir: Path, clock: Clock) -> IlsBackend:
     return ils
 
 
-ILS_BACKENDS: dict[str, Callable[[Config, Path, Clock], IlsBackend]] = {"local": _open_local_ils}
+def _open_sip2_ils(config: Config, data_dir: Path, clock: Clock) -> IlsBackend:
+    """The library's own system over SIP2 ([sip2]); connects at the first call, not here."""
+    from kiosk.ils.sip2.backend import Sip2Ils
+    from kiosk.ils.sip2.connection import Sip2Connection
+
+    options, policy = sip2_settings(config)
+    return Sip2Ils(Sip2Connection(options), policy, ZoneInfo(config.kiosk.timezone), clock)
+
+
+def sip2_settings(config: Config) -> tuple[Sip2Options, Sip2Policy]:
+    """``[sip2]`` as the connection's options and the backend's policy."""
+    from kiosk.config import TERMINATORS
+    from kiosk.ils.sip2.backend import Sip2Policy
+    from kiosk.ils.sip2.connection import Sip2Options
+
+    sip2 = config.sip2
+    user, password = sip2.credentials()
+    options = Sip2Options(
+        host=sip2.host,
+        port=sip2.port,
+        user=user,
+        password=password,
+        location=sip2.location,
+        tls=sip2.tls,
+        tls_verify=sip2.tls_verify,
+        ca_file=sip2.ca_file,
+        client_cert=sip2.client_cert,
+        client_key=sip2.client_key,
+        terminator=TERMINATORS[sip2.terminator],
+        encoding=sip2.encoding,
+        checksums=sip2.checksums,
+        timeout=sip2.timeout,
+        keepalive=sip2.keepalive,
+        resend_limit=sip2.resend_limit,
+    )
+    policy = Sip2Policy(
+        institution=sip2.institution,
+        terminal_password=sip2.terminal_password,
+        location=sip2.location,
+        verify_pin=sip2.patron_verification == "pin",
+        fees=sip2.fees,
+        nb_due_date=sip2.nb_due_date,
+        loan_days=sip2.loan_days,
+    )
+    return options, policy
+
+
+ILS_BACKENDS: dict[str, Callable[[Config, Path, Clock], IlsBackend]] = {
+    "local": _open_local_ils,
+    "sip2": _open_sip2_ils,
+}
 """``[ils] backend`` name -> how to open it with the kiosk's clock (the ILS judges card
 expiry and lock-outs by it, so tests with a manual clock see a fixed calendar). The config
 accepts exactly these names."""

@@ -4,6 +4,7 @@
     kiosk sim scanner    a barcode scanner simulator on a pseudo-terminal, for technicians
     kiosk sim printer    a receipt printer simulator on a pseudo-terminal and a TCP port
     kiosk demo reset     put the demo library back as the README describes it
+    kiosk sip2-client    a SIP2 transcript with the library system, for technicians
     kiosk --version
 
 Exit codes: 0 fine, 1 the kiosk could not start (one line says why), 2 bad usage or config.
@@ -144,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", type=Path, help="the data folder to reset (default: as `kiosk run`)"
     )
     reset.add_argument("--yes", action="store_true", help="do not ask before removing")
+
+    from kiosk import sip2_tool
+
+    sip2_tool.add_parser(commands)
     return parser
 
 
@@ -169,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sim_printer(args)
     if args.command == "demo" and args.demo_command == "reset":
         return _demo_reset(args)
+    if args.command == "sip2-client":
+        return _sip2_client(args)
     if args.command in ("sim", "demo"):
         parser.parse_args([args.command, "--help"])
     parser.print_help()
@@ -356,6 +363,18 @@ def _demo_reset(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
         "afresh, as the README's demo tables describe it."
     )
     return 0
+
+
+def _sip2_client(args: argparse.Namespace) -> int:
+    from kiosk import config as config_module
+    from kiosk import sip2_tool
+
+    try:
+        config = config_module.load(Path(args.config) if args.config else None)
+    except config_module.ConfigError as err:
+        print(f"kiosk: config error: {err}", file=sys.stderr)
+        return 2
+    return sip2_tool.run(args, config, sys.stdout, sys.stderr)
 
 
 def _sim_scanner(args: argparse.Namespace) -> int:
