@@ -97,3 +97,11 @@ def test_clear_forgets_everything() -> None:
     reader.feed(b"64 half a frame")
     reader.clear()
     assert reader.pending() == 0 and reader.feed(b"941\r") == [b"941"]
+
+
+def test_glued_replies_with_no_terminator_yet_are_both_delivered() -> None:
+    """Found by Hypothesis: the 97 reply without its CR, then the next reply, not yet ended."""
+    reader = FrameReader()
+    assert reader.feed(END + PATRON) == [END, PATRON]
+    assert reader.feed(END + b"941") == [END]
+    assert reader.pending() == 3
