@@ -58,6 +58,7 @@ import logging
 import select
 import socket
 import ssl
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -164,19 +165,21 @@ class ReplyReader:
         Raises:
             Sip2ProtocolError: the next frame is not a SIP2 message (or its checksum is
                 wrong); that frame is consumed, the next call reads the one after it.
-            TimeoutError: no complete frame within ``timeout`` seconds.
+            TimeoutError: no complete frame within ``timeout`` seconds (checked each time
+                the socket's receive timeout ends a wait).
             ConnectionError: the peer closed the connection or it failed.
         """
         deadline = time.monotonic() + timeout
         while not self._queue:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("no complete SIP2 message in time")
-            self._sock.settimeout(remaining)
             try:
+                # A blocking read bounded by the socket's own receive timeout (SO_RCVTIMEO,
+                # set once per connection): a socket with a Python timeout would poll()
+                # before every send and receive, a syscall more per round trip.
                 data = self._sock.recv(_READ_SIZE)
-            except TimeoutError:
-                continue  # the deadline check above ends the wait
+            except (BlockingIOError, ssl.SSLWantReadError, TimeoutError) as err:
+                if time.monotonic() >= deadline:
+                    raise TimeoutError("no complete SIP2 message in time") from err
+                continue
             except OSError as err:
                 raise ConnectionError(err.strerror or str(err)) from err
             if not data:
@@ -326,6 +329,8 @@ class Sip2Connection:
                 "host and port, and that the library system's SIP2 service is running"
             ) from err
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        raw.settimeout(None)  # blocking, bounded by the OS timeouts below
+        _os_timeouts(raw, opts.timeout)
         sock = self._wrap_tls(raw) if opts.tls else raw
         self._sock = sock
         self._reader = ReplyReader(
@@ -412,7 +417,7 @@ class Sip2Connection:
         except OSError:
             return True
         finally:
-            sock.settimeout(self.options.timeout)
+            sock.setblocking(True)
         return True  # end of stream, or a stray byte
 
     def _drop(self) -> None:
@@ -512,9 +517,8 @@ class Sip2Connection:
             self._trace(SENT, masked(frame))
         _log.debug("SIP2 sent %s (%d bytes)", code, len(frame))
         try:
-            sock.settimeout(self.options.timeout)
             sock.sendall(frame)
-        except OSError as err:
+        except OSError as err:  # BlockingIOError too: the send timeout ran out
             self._drop()
             raise IlsUnavailable(
                 f"SIP2 connection to {self.options.where} failed while sending {code} "
@@ -584,6 +588,15 @@ class Sip2Connection:
             _log.debug("SIP2 keep-alive: %s", err)
         finally:
             self._lock.release()
+
+
+def _os_timeouts(sock: socket.socket, seconds: float) -> None:
+    """Bound every blocking send and receive on ``sock`` by ``seconds`` (SO_SNDTIMEO,
+    SO_RCVTIMEO): they then fail with EAGAIN instead of waiting for ever."""
+    whole = int(seconds)
+    value = struct.pack("ll", whole, int((seconds - whole) * 1_000_000))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
 
 
 def status_request() -> Message:
