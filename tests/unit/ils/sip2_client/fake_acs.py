@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 
@@ -84,8 +85,9 @@ def standard(message: Message, raw: bytes, connection: int) -> bytes:
 class FakeAcs:
     """A scripted SIP2 server; ``received`` holds every frame (without terminator) in order."""
 
-    def __init__(self, answer: Answer = standard) -> None:
+    def __init__(self, answer: Answer = standard, tls: ssl.SSLContext | None = None) -> None:
         self.answer = answer
+        self._tls = tls
         self.received: list[bytes] = []
         self.connections = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -123,6 +125,11 @@ class FakeAcs:
 
     def _serve(self, sock: socket.socket, number: int) -> None:
         reader = FrameReader()
+        if self._tls is not None:
+            try:
+                sock = self._tls.wrap_socket(sock, server_side=True)
+            except (OSError, ssl.SSLError):
+                return  # the client did not trust us, or spoke no TLS
         with contextlib.suppress(OSError):
             while data := sock.recv(65536):
                 for frame in reader.feed(data):
