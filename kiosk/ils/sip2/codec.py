@@ -1,13 +1,235 @@
 """SIP2 2.00 codec: messages to bytes and back. Pure: no sockets, no clocks, no threads.
 
-(The drawings of every message the kiosk uses are in the package docstring,
-:mod:`kiosk.ils.sip2`.)
+Wire format
+-----------
+A message is one line of text: a two-digit code, its fixed fields (exact widths, no
+separators), then its variable fields, each a two-letter code, a value and ``|``; with error
+detection on, ``AY`` + one sequence digit + ``AZ`` + four hex digits of checksum; then CR::
 
-Writing is strict and canonical: fixed fields in layout order with their exact widths, then
-the variable fields, each ending with ``|``, then ``AY<n>AZ<xxxx>`` and the terminator.
-Reading is tolerant, because real servers are not: unknown field codes are kept, AY/AZ may
-follow a field without its ``|``, bytes the encoding cannot read become U+FFFD (logged once
-per frame), and only :class:`Sip2ProtocolError` is ever raised.
+    11YN20261121    072611                  AOPERPUS|AA12345|ABB0001|AC|AD1234|AY4AZED4B<CR>
+    code, fixed fields (p, b, transaction_date, nb_due_date), fields ... AY seq AZ checksum
+
+The checksum is ``-(sum of the bytes from the code through "AZ") & 0xFFFF``. Flags are Y/N
+(U: unknown) or 1/0; counts four digits; dates ``YYYYMMDDZZZZHHMMSS`` (:mod:`.dates`).
+Writing is strict and canonical: fixed fields in layout order with their exact widths, every
+variable field ends with ``|`` (``|`` inside a value is written ``&#124;``), 96 and 97 carry
+``AZ`` without ``AY``. Reading is tolerant (see the quirks below) and raises only
+:class:`Sip2ProtocolError`.
+
+Messages the kiosk and the server use
+-------------------------------------
+Fixed part drawn to scale with byte offsets; then the variable fields (``*`` required,
+``+`` repeatable; :data:`~kiosk.ils.sip2.layouts.FIELD_NAMES` names every code).
+
+    93 LoginRequest (SC->ACS)
+        +--+-+-+
+        |93|u|w|
+        +--+-+-+
+        0  2 3 4
+        u=uid_algorithm, w=pwd_algorithm
+        then CN* CO* CP
+
+    94 LoginResponse (ACS->SC)
+        +--+-+
+        |94|o|
+        +--+-+
+        0  2 3
+        o=ok
+
+    99 SCStatusRequest (SC->ACS)
+        +--+-+---+----+
+        |99|c|mpw|vers|
+        +--+-+---+----+
+        0  2 3   6    10
+        c=status_code, mpw=max_print_width, vers=protocol_version
+
+    98 ACSStatusResponse (ACS->SC)
+        +--+-+-+-+-+-+-+---+---+------------------+----+
+        |98|o|i|c|r|u|f|tmo|rty|date_time_sync    |vers|
+        +--+-+-+-+-+-+-+---+---+------------------+----+
+        0  2 3 4 5 6 7 8   11  14                 32   36
+        o=online_status, i=checkin_ok, c=checkout_ok, r=acs_renewal_policy,
+          u=status_update_ok, f=offline_ok, tmo=timeout_period, rty=retries_allowed,
+          vers=protocol_version
+        then AO* AM BX* AN AF+ AG+
+
+    63 PatronInformationRequest (SC->ACS)
+        +--+---+------------------+----------+
+        |63|lng|transaction_date  |summary   |
+        +--+---+------------------+----------+
+        0  2   5                  23         33
+        lng=language
+        then AO* AA* AC AD BP BQ
+
+    64 PatronInformationResponse (ACS->SC)
+        +--+--------------+---+------------------+----+----+----+----+----+----+
+        |64|patron_status |lng|transaction_date  |hold|ovrd|chrg|fine|rcll|unav|
+        +--+--------------+---+------------------+----+----+----+----+----+----+
+        0  2              16  19                 37   41   45   49   53   57   61
+        lng=language, hold=hold_items_count, ovrd=overdue_items_count,
+          chrg=charged_items_count, fine=fine_items_count, rcll=recall_items_count,
+          unav=unavailable_holds_count
+        then AO* AA* AE* BZ CA CB BL CQ BH BV CC AS+ AT+ AU+ AV+ BU+ CD+ BD BE BF AF+ AG+
+
+    23 PatronStatusRequest (SC->ACS)
+        +--+---+------------------+
+        |23|lng|transaction_date  |
+        +--+---+------------------+
+        0  2   5                  23
+        lng=language
+        then AO* AA* AC* AD*
+
+    24 PatronStatusResponse (ACS->SC)
+        +--+--------------+---+------------------+
+        |24|patron_status |lng|transaction_date  |
+        +--+--------------+---+------------------+
+        0  2              16  19                 37
+        lng=language
+        then AO* AA* AE* BL CQ BH BV AF+ AG+
+
+    17 ItemInformationRequest (SC->ACS)
+        +--+------------------+
+        |17|transaction_date  |
+        +--+------------------+
+        0  2                  20
+        then AO* AB* AC
+
+    18 ItemInformationResponse (ACS->SC)
+        +--+--+--+--+------------------+
+        |18|cs|sm|ft|transaction_date  |
+        +--+--+--+--+------------------+
+        0  2  4  6  8                  26
+        cs=circulation_status, sm=security_marker, ft=fee_type
+        then CF AH CJ CM AB* AJ* BG BH BV CK AQ AP CH AF+ AG+
+
+    11 CheckoutRequest (SC->ACS)
+        +--+-+-+------------------+------------------+
+        |11|p|b|transaction_date  |nb_due_date       |
+        +--+-+-+------------------+------------------+
+        0  2 3 4                  22                 40
+        p=sc_renewal_policy, b=no_block
+        then AO* AA* AB* AC* CH AD BO BI
+
+    12 CheckoutResponse (ACS->SC)
+        +--+-+-+-+-+------------------+
+        |12|o|r|m|d|transaction_date  |
+        +--+-+-+-+-+------------------+
+        0  2 3 4 5 6                  24
+        o=ok, r=renewal_ok, m=magnetic_media, d=desensitize
+        then AO* AA* AB* AJ* AH* BT CI BH BV CK CH BK AF+ AG+
+
+    09 CheckinRequest (SC->ACS)
+        +--+-+------------------+------------------+
+        |09|b|transaction_date  |return_date       |
+        +--+-+------------------+------------------+
+        0  2 3                  21                 39
+        b=no_block
+        then AP* AO* AB* AC* CH BI
+
+    10 CheckinResponse (ACS->SC)
+        +--+-+-+-+-+------------------+
+        |10|o|s|m|a|transaction_date  |
+        +--+-+-+-+-+------------------+
+        0  2 3 4 5 6                  24
+        o=ok, s=resensitize, m=magnetic_media, a=alert
+        then AO* AB* AQ* AJ CL AA CK CH AF+ AG+
+
+    29 RenewRequest (SC->ACS)
+        +--+-+-+------------------+------------------+
+        |29|t|b|transaction_date  |nb_due_date       |
+        +--+-+-+------------------+------------------+
+        0  2 3 4                  22                 40
+        t=third_party_allowed, b=no_block
+        then AO* AA* AD AB AJ AC CH BO
+
+    30 RenewResponse (ACS->SC)
+        +--+-+-+-+-+------------------+
+        |30|o|r|m|d|transaction_date  |
+        +--+-+-+-+-+------------------+
+        0  2 3 4 5 6                  24
+        o=ok, r=renewal_ok, m=magnetic_media, d=desensitize
+        then AO* AA* AB* AJ* AH* BT CI BH BV CK CH BK AF+ AG+
+
+    65 RenewAllRequest (SC->ACS)
+        +--+------------------+
+        |65|transaction_date  |
+        +--+------------------+
+        0  2                  20
+        then AO* AA* AD AC BO
+
+    66 RenewAllResponse (ACS->SC)
+        +--+-+----+----+------------------+
+        |66|o|rnwd|unrn|transaction_date  |
+        +--+-+----+----+------------------+
+        0  2 3    7    11                 29
+        o=ok, rnwd=renewed_count, unrn=unrenewed_count
+        then AO* BM+ BN+ AF+ AG+
+
+    35 EndPatronSessionRequest (SC->ACS)
+        +--+------------------+
+        |35|transaction_date  |
+        +--+------------------+
+        0  2                  20
+        then AO* AA* AC AD
+
+    36 EndSessionResponse (ACS->SC)
+        +--+-+------------------+
+        |36|e|transaction_date  |
+        +--+-+------------------+
+        0  2 3                  21
+        e=end_session
+        then AO* AA* AF+ AG+
+
+    15 HoldRequest (SC->ACS)
+        +--+-+------------------+
+        |15|h|transaction_date  |
+        +--+-+------------------+
+        0  2 3                  21
+        h=hold_mode
+        then AO* AA* BW BS BY AD AB AJ AC BO
+
+    16 HoldResponse (ACS->SC)
+        +--+-+-+------------------+
+        |16|o|v|transaction_date  |
+        +--+-+-+------------------+
+        0  2 3 4                  22
+        o=ok, v=available
+        then BW BR BS AO* AA* AB AJ AF+ AG+
+
+    97 RequestACSResend (SC->ACS: send your last reply again)
+        +--+
+        |97|
+        +--+
+        0  2
+
+    96 RequestSCResend (ACS->SC: send your last request again)
+        +--+
+        |96|
+        +--+
+        0  2
+
+Codes: AA patron id, AB item id, AC terminal password, AD patron PIN, AE patron name, AF
+screen message, AG print line, AH due date, AJ title, AM library name, AO institution, AP
+current location, AQ permanent location, AS/AT/AU/AV hold/overdue/charged/fine items, BH
+currency, BL valid patron, BM/BN renewed/unrenewed items, BO fee acknowledged, BT fee type,
+BV fee amount, BX supported messages, BZ/CA/CB hold/overdue/charged limits, CC fee limit,
+CD unavailable holds, CF hold queue length, CH item properties, CK media type, CL sort bin,
+CM hold pickup date, CN/CO/CP login user/password/location, CQ valid PIN, CT destination.
+
+Quirks of real servers (recorded in tests/data/sip2/)
+-----------------------------------------------------
+- Evergreen SIPServer: CR endings and checksums; it answers a 97 with its last reply
+  re-numbered (AY0 where it was AY4): a resent reply cannot be matched by its sequence; ASCII
+  mode writes accents as ``?`` and once sent a replacement character; extensions PA (card
+  expiry, YYYYMMDD), PB, PC, PI, XI and an AQ in 64, BL in 12; an unknown patron is a 24/64
+  with BL N and an empty AE; an unknown item a 12 with ok 0, empty AJ/AH and AF; a corrupted
+  checksum is answered ``96AZFEF6``; after a refused login it closes the connection.
+- invenio-sip2: numbers padded with spaces (``98YYYYYY 10 10``: :meth:`Message.number`);
+  one AG per character (:meth:`Message.text`); a 97 answered without the final CR, so the
+  next reply arrives glued to it (:class:`FrameReader` splits after the verified checksum);
+  bad checksums accepted; a CRLF-terminated request makes it close the connection.
+- pysip2: strict; a CRLF ending stalls it, a checkout with a blank nb_due_date or a last
+  field without its ``|`` makes it drop the connection.
 """
 
 from __future__ import annotations

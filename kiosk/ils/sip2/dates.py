@@ -1,7 +1,7 @@
 """SIP2 dates: ``YYYYMMDDZZZZHHMMSS`` (18 characters) and the other forms servers send.
 
 ZZZZ is the time zone: four blanks mean the local time of the library (the usual form:
-Evergreen, Koha and invenio all send it); ``   Z`` (or ``UTC``) means UTC. Due dates (AH),
+Evergreen, invenio-sip2 and pysip2 all send it); ``   Z`` (or ``UTC``) means UTC. Due dates (AH),
 card expiry (PA) and hold pickup dates (CM) are read with :func:`parse_datetime` in the
 library's time zone. Other zone abbreviations ("EST ") are read as the library's local time:
 an abbreviation does not name one offset, and a server and its kiosks share a library.
@@ -73,7 +73,7 @@ def parse_datetime(text: str, tz: ZoneInfo) -> dt.datetime | None:
 
     Accepted forms: the 18-character SIP form (blank zone = ``tz``; ``Z``/``   Z``/``UTC``
     = UTC), ``YYYYMMDD`` (midnight in ``tz``), ``YYYY-MM-DD`` and ``YYYY-MM-DD HH:MM[:SS]``
-    (Koha sends these in AH).
+    (some servers send these ISO forms in AH).
 
     Args:
         text: The field's value.

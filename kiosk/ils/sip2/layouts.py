@@ -79,7 +79,7 @@ FIELD_NAMES: Mapping[str, str] = MappingProxyType(
         "CP": "location_code",
         "CQ": "valid_patron_password",
         "CT": "destination_location",
-        # Extensions of Evergreen and Koha (not in 2.00, sent in the wild; kept on decode).
+        # Extensions Evergreen sends (not in 2.00; kept on decode like any unknown code).
         "PA": "expiration_date_extension",
         "PB": "birth_date_extension",
         "PC": "patron_class_extension",

@@ -69,3 +69,20 @@ def test_every_reference_message_has_its_exact_layout() -> None:
 
 def test_the_kiosk_and_server_messages_are_all_there() -> None:
     assert set(KIOSK_MESSAGES) <= set(LAYOUTS)
+
+
+def test_the_codec_docstring_draws_every_kiosk_message_to_scale() -> None:
+    """The drawings in kiosk/ils/sip2/codec.py cannot drift from the tables."""
+    from kiosk.ils.sip2 import codec
+
+    doc = codec.__doc__ or ""
+    drawn: dict[str, list[int]] = {}
+    for line in doc.splitlines():
+        row = line.strip()
+        if re.fullmatch(r"\|\d\d\|.*", row):
+            code, *cells = row[1:-1].split("|")
+            drawn[code] = [len(cell) for cell in cells]
+    assert set(drawn) == set(KIOSK_MESSAGES)
+    for code, widths in drawn.items():
+        assert widths == [width for _, width in LAYOUTS[code].fixed], code
+        assert f"{code} {LAYOUTS[code].name} (" in doc
