@@ -225,6 +225,7 @@ class Sip2Connection:
         self._reader: ReplyReader | None = None
         self._sequence = 0
         self._status: Message | None = None
+        self._known_status: Message | None = None  # kept across drops, for supports()
         self._last_used = 0.0
         self._backoff = 0.0
         self._retry_at = 0.0
@@ -244,7 +245,7 @@ class Sip2Connection:
 
     def supports(self, code: str) -> bool:
         """Whether the ACS said (98 BX) it supports request ``code``; True when it did not say."""
-        status = self._status
+        status = self._status or self._known_status  # after a drop: what it said last
         flags = status.get("BX") if status is not None else ""
         if code not in _SUPPORTED_ORDER or len(flags) <= _SUPPORTED_ORDER.index(code):
             return True
@@ -355,7 +356,7 @@ class Sip2Connection:
         except IlsUnavailable as err:
             self._drop()
             raise IlsUnreachable(f"SIP2 login to {where} failed: {err}") from err
-        self._status = status
+        self._status = self._known_status = status
         self._was_up = True
         if status.flag("online_status") is False:
             _log.warning("SIP2 server %s says it is off-line (98 online status N)", where)

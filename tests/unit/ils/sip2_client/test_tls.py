@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from unit.ils.sip2_client.fake_acs import FakeAcs
 
 from kiosk.core.ports import IlsUnreachable
 from kiosk.ils.sip2.connection import Sip2Connection, Sip2Options
-from unit.ils.sip2_client.fake_acs import FakeAcs
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 
@@ -42,8 +42,15 @@ def tls_acs(certificate: tuple[Path, Path]) -> Iterator[FakeAcs]:
 
 def connect(server: FakeAcs, **options: object) -> Sip2Connection:
     return Sip2Connection(
-        Sip2Options(server.host, server.port, user="kiosk", password="pw", tls=True,
-                    keepalive=0.0, **options)  # type: ignore[arg-type]  # fmt: skip
+        Sip2Options(
+            server.host,
+            server.port,
+            user="kiosk",
+            password="pw",
+            tls=True,
+            keepalive=0.0,
+            **options,
+        )
     )
 
 
@@ -73,8 +80,9 @@ def test_plain_client_against_tls_server_fails_cleanly(
     certificate: tuple[Path, Path], tls_acs: FakeAcs
 ) -> None:
     plain = Sip2Connection(
-        Sip2Options(tls_acs.host, tls_acs.port, user="kiosk", password="pw", timeout=1.0,
-                    keepalive=0.0)  # fmt: skip
+        Sip2Options(
+            tls_acs.host, tls_acs.port, user="kiosk", password="pw", timeout=1.0, keepalive=0.0
+        )
     )
     with pytest.raises(IlsUnreachable):
         plain.connect()
