@@ -37,10 +37,10 @@ def status_reply() -> Message:
     )  # fmt: skip
 
 
-def item_reply(item: str = "33171000000018", status: str = "03") -> Message:
+def item_reply(item: str = "33171000000018", status: str = "03", due: str = "") -> Message:
     return request(
         "18",
-        [("AB", item), ("AJ", "Laskar Pelangi")],
+        [("AB", item), ("AJ", "Laskar Pelangi"), *([("AH", due)] if due else [])],
         circulation_status=status,
         security_marker="00",
         fee_type="01",

@@ -82,7 +82,7 @@ def fee_reply() -> Message:
     return request(
         "12",
         [("AO", "3171"), ("AA", CARD), ("AB", ITEM), ("AJ", "DVD"), ("AH", ""), ("BT", "06"),
-         ("BH", "IDR"), ("BV", "5000.00"), ("AFBiaya sewa", "")][:8],
+         ("BH", "IDR"), ("BV", "5000.00"), ("AF", "Biaya sewa DVD")],
         ok="0", renewal_ok="N", magnetic_media="N", desensitize="N",
         transaction_date="20261121    120000",
     )  # fmt: skip
@@ -95,7 +95,7 @@ def test_fee_policy(fees: str, refusal: Refusal) -> None:
                      else standard(m, raw, n))  # fmt: skip
     try:
         answer = make(server, fees=fees).checkout(CARD, ITEM, NOW)
-        assert answer.refusal is refusal
+        assert answer.refusal is refusal and answer.screen_message == "Biaya sewa DVD"
         assert answer.fee == (5000 if fees == "ask" else 0)
         make(server, fees=fees).checkout(CARD, ITEM, NOW, fee_acknowledged=True)
         acknowledged = [m.get("BO") for m in sent(server, "11")]
@@ -123,15 +123,8 @@ def test_lost_answer_is_settled_by_item_information() -> None:
     def lose_first_checkout(message: Message, raw: bytes, number: int) -> bytes:
         if message.code == "11" and number == 1:
             return CLOSE  # done, but the answer never comes
-        if message.code == "17":
-            return reply(
-                item_reply(ITEM, "04").__class__(
-                    "18",
-                    {**item_reply(ITEM, "04").fixed},
-                    (*item_reply(ITEM, "04").fields, ("AH", "20261205    235959")),
-                ),
-                message,
-            )
+        if message.code == "17":  # it was lent: charged, with its due date
+            return reply(item_reply(ITEM, "04", due="20261205    235959"), message)
         return standard(message, raw, number)
 
     server = FakeAcs(lose_first_checkout)
