@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from unit.ils.sip2_client.fake_acs import checkout_reply, item_reply, patron_reply, status_reply
 
 from kiosk.ils.sip2.codec import Message, Sip2ProtocolError, decode, encode
-from kiosk.ils.sip2.connection import ReplyReader
+from kiosk.ils.sip2.reader import ReplyReader
 
 REPLIES: list[Message] = [item_reply(), checkout_reply(), checkout_reply("0"), patron_reply(),
                           patron_reply(pin_ok=False), status_reply()]  # fmt: skip
