@@ -128,6 +128,7 @@ class Sip2Connection:
         options: where and how to connect.
         trace: receives every message exchanged, masked (the technician's transcript).
         monotonic: the clock for backoff and idle time (tests pass a manual one).
+        keepalive_thread: run :meth:`keepalive_tick` on a daemon thread (tests call it).
     """
 
     def __init__(
@@ -136,6 +137,7 @@ class Sip2Connection:
         *,
         trace: Trace | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        keepalive_thread: bool = True,
     ) -> None:
         self.options = options
         self._trace = trace
@@ -155,6 +157,7 @@ class Sip2Connection:
         self._closed = False
         self._stop = threading.Event()
         self._keepalive_thread: threading.Thread | None = None
+        self._run_keepalive = keepalive_thread
 
     # ----- public -----------------------------------------------------------------------
 
@@ -470,7 +473,9 @@ class Sip2Connection:
     # ----- keep-alive -------------------------------------------------------------------
 
     def _start_keepalive(self) -> None:
-        if self.options.keepalive <= 0 or self._keepalive_thread is not None:
+        if self.options.keepalive <= 0 or not self._run_keepalive:
+            return
+        if self._keepalive_thread is not None:
             return
         self._keepalive_thread = threading.Thread(
             target=self._keepalive_loop, name="sip2-keepalive", daemon=True

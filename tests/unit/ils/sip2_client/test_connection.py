@@ -49,6 +49,7 @@ def connect_to(server: FakeAcs, clock: ManualMonotonic, **options: object) -> Si
     return Sip2Connection(
         Sip2Options(server.host, server.port, **settings),  # type: ignore[arg-type]
         monotonic=clock,
+        keepalive_thread=False,  # the tests tick it themselves, with their clock
     )
 
 
