@@ -255,3 +255,19 @@ def test_supports_reads_the_status_bx(clock: ManualMonotonic) -> None:
     finally:
         connection.close()
         server.close()
+
+
+def test_keepalive_thread_keeps_an_idle_connection_alive(acs: FakeAcs) -> None:
+    connection = Sip2Connection(
+        Sip2Options(acs.host, acs.port, user="kiosk", password="pw", keepalive=0.2)
+    )
+    connection.connect()
+    try:
+        for _ in range(1000):  # until the daemon thread has sent a status of its own
+            if acs.codes().count("99") >= 2:
+                break
+            threading.Event().wait(0.01)
+        assert acs.codes()[:3] == ["93", "99", "99"]
+        assert acs.connections == 1
+    finally:
+        connection.close()
