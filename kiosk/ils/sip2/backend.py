@@ -126,14 +126,17 @@ class Sip2Ils:
     def _ask(self, code: str, fields: Iterable[tuple[str, str]], **fixed: str) -> Message:
         return self.connection.request(request(code, fields, **fixed))
 
-    def _patron_info(self, card: str, pin: str = "", summary: int | None = None) -> Message:
-        """63 for ``card``: flags and counts, and the items of one ``summary`` category."""
+    def _patron_info(
+        self, card: str, pin: str | None = None, summary: int | None = None
+    ) -> Message:
+        """63 for ``card``: flags and counts, and the items of one ``summary`` category;
+        with ``pin`` (even empty) AD is sent, when the kiosk checks PINs."""
         wanted = [" "] * 10
         if summary is not None:
             wanted[summary] = "Y"
         fields = [("AO", self.policy.institution), ("AA", card),
                   ("AC", self.policy.terminal_password)]  # fmt: skip
-        if pin and self.policy.verify_pin:
+        if pin is not None and self.policy.verify_pin:
             fields.append(("AD", pin))
         return self._ask(
             "63",
@@ -171,8 +174,9 @@ class Sip2Ils:
         reply = self._patron_info(barcode, pin)
         said = reply.text("AF")
         known = reply.flag("BL") is not False
-        if self.policy.verify_pin and pin and known and reply.flag("CQ") is None:
-            # The ILS did not say whether the PIN is right: it is not taken as right.
+        if self.policy.verify_pin and known and reply.flag("CQ") is None:
+            # The ILS did not say the PIN is right (some skip the check for an empty one):
+            # only CQ Y lets a card in while the kiosk checks PINs.
             _log.warning(
                 "SIP2: the ILS did not say whether the PIN of card ...%s is right (no CQ); "
                 'set [sip2] patron_verification = "none" if it does not check PINs',

@@ -169,3 +169,21 @@ def test_item_not_lent_after_a_lost_answer_is_asked_again_once() -> None:
         assert checkout_reply().code == "12"
     finally:
         server.close()
+
+
+def test_an_empty_pin_is_never_a_right_pin() -> None:
+    """An ILS that skips the PIN check for an empty AD (and so sends no CQ) does not let a
+    card in without its PIN while the kiosk checks PINs."""
+    no_cq = request(
+        "64", [("AO", "3171"), ("AA", CARD), ("AE", "Sutrisno"), ("BL", "Y")],
+        patron_status=" " * 14, language="000", transaction_date="20261121    120000",
+        hold_items_count="0000", overdue_items_count="0000", charged_items_count="0000",
+        fine_items_count="0000", recall_items_count="0000", unavailable_holds_count="0000",
+    )  # fmt: skip
+    server = FakeAcs(lambda m, raw, n: reply(no_cq, m) if m.code == "63" else standard(m, raw, n))
+    try:
+        check = make(server).check_patron(CARD, "")
+        assert (check.patron, check.refusal) == (None, Refusal.WRONG_PIN)
+        assert sent(server, "63")[-1].has("AD")  # asked with the (empty) PIN, not without
+    finally:
+        server.close()
