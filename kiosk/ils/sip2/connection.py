@@ -68,6 +68,9 @@ from kiosk.ils.sip2.reader import SENT, ReplyReader, Trace, os_timeouts
 
 _log = logging.getLogger(__name__)
 
+CLOSE_WAIT = 0.2
+"""Seconds :meth:`Sip2Connection.close` waits for a request in flight before cutting it."""
+
 # BX (98 supported messages): position -> request code, per SIP2 2.00.
 _SUPPORTED_ORDER = ("23", "11", "09", "01", "99", "97", "93", "63", "35", "37", "17", "19",
                     "25", "15", "29", "65")  # fmt: skip
@@ -198,14 +201,26 @@ class Sip2Connection:
             return self._exchange(message, expected)
 
     def close(self) -> None:
-        """Close the connection and stop the keep-alive thread; later requests fail."""
+        """Close the connection and stop the keep-alive thread; later requests fail.
+
+        Never waits for a request in flight (the kiosk stops within its grace): its socket
+        is shut down under it, and that request ends at once with ``IlsUnavailable``.
+        """
         self._closed = True
         self._stop.set()
-        with self._lock:
-            self._drop()
+        if self._lock.acquire(timeout=CLOSE_WAIT):
+            try:
+                self._drop()
+            finally:
+                self._lock.release()
+        else:
+            sock = self._sock
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
         thread = self._keepalive_thread
         if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=1.0)
+            thread.join(timeout=CLOSE_WAIT)
 
     # ----- connecting -------------------------------------------------------------------
 

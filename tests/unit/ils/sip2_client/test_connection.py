@@ -271,3 +271,36 @@ def test_keepalive_thread_keeps_an_idle_connection_alive(acs: FakeAcs) -> None:
         assert acs.connections == 1
     finally:
         connection.close()
+
+
+def test_close_does_not_wait_for_a_hung_request(clock: ManualMonotonic) -> None:
+    """The kiosk stops within its grace: closing cuts a request that waits for an answer
+    (here the server never answers and the timeout is a minute)."""
+    server = FakeAcs(lambda m, raw, n: SILENT if m.code == "17" else standard(m, raw, n))
+    connection = connect_to(server, clock, timeout=60.0)
+    connection.connect()
+    outcome: list[BaseException] = []
+
+    def hung() -> None:
+        try:
+            connection.request(item_request())
+        except IlsUnavailable as err:
+            outcome.append(err)
+
+    worker = threading.Thread(target=hung, daemon=True)
+    worker.start()
+    for _ in range(500):
+        if "17" in server.codes():
+            break
+        threading.Event().wait(0.01)
+    closer = threading.Thread(target=connection.close, daemon=True)
+    closer.start()
+    closer.join(timeout=10)  # far less than the request's own 60 s timeout
+    worker.join(timeout=10)
+    try:
+        assert not closer.is_alive() and not worker.is_alive()
+        assert outcome and not isinstance(outcome[0], IlsUnreachable)
+        with pytest.raises(IlsUnreachable, match="closed"):
+            connection.request(item_request())
+    finally:
+        server.close()
