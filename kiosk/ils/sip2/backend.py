@@ -429,8 +429,14 @@ class Sip2Ils:
         return RenewAnswer(item_barcode, refusal, title, due, None, said)
 
     def _renewal_refusal(
-        self, patron: str, item: str, title: str, due: dt.date | None
+        self,
+        patron: str,
+        item: str,
+        title: str,
+        due: dt.date | None,
+        asked: dict[str, Message] | None = None,
     ) -> tuple[Refusal, str, dt.date | None]:
+        """Why a renewal was refused (17, then the patron's 63, asked once per ``asked``)."""
         info = self._item_info(item) if self.connection.supports("17") else None
         if info is not None:
             title = title or info.get("AJ")
@@ -439,7 +445,10 @@ class Sip2Ils:
                 return Refusal.UNKNOWN_ITEM, title, None
             if not mapping.item_on_loan(info):
                 return Refusal.NOT_ON_LOAN, title, None
-        patron_reply = self._patron_info(patron, summary=CHARGED)
+        asked = {} if asked is None else asked
+        if patron not in asked:
+            asked[patron] = self._patron_info(patron, summary=CHARGED)
+        patron_reply = asked[patron]
         refusal = mapping.patron_refusal(
             patron_reply, self._today(), self._tz, verify_pin=False, borrowing=False
         )
@@ -468,8 +477,9 @@ class Sip2Ils:
         for item in reply.all("BM"):
             title, due = self._title_and_due(item)
             answers.append(RenewAnswer(item, None, title, due, None, said))
+        asked: dict[str, Message] = {}  # the patron's 63, once for every unrenewed item
         for item in reply.all("BN"):
-            refusal, title, due = self._renewal_refusal(patron_barcode, item, "", None)
+            refusal, title, due = self._renewal_refusal(patron_barcode, item, "", None, asked)
             answers.append(RenewAnswer(item, refusal, title, due, None, said))
         return answers
 

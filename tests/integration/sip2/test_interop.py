@@ -188,6 +188,17 @@ def test_renew_all(ils: Sip2Ils) -> None:
     assert answers[demo.AVAILABLE.barcode].title == demo.AVAILABLE.title
 
 
+def test_renew_all_refusals_are_classified(ils: Sip2Ils, trace: list[str]) -> None:
+    """Rizki's loans are all late: none renewed, each says why; the patron asked once."""
+    answers = ils.renew_all(demo.RIZKI.barcode, now())
+    assert {answer.item_barcode for answer in answers} == {i.barcode for i in demo.LENT_TO_RIZKI}
+    assert {answer.refusal for answer in answers} == {Refusal.ITEM_OVERDUE}
+    after = [line[4:6] for line in trace if line.startswith(">>>")]
+    after = after[after.index("65") :]
+    assert after.count("63") == 1 and after.count("17") == len(answers)
+    assert ils.renew_all(demo.UNKNOWN_PATRON_BARCODE, now()) == []
+
+
 def test_account_and_holds_and_fines(ils: Sip2Ils) -> None:
     account = ils.account(demo.SITI.barcode, now())
     assert [loan.item_barcode for loan in account.loans] == [demo.LENT_TO_SITI.barcode]
