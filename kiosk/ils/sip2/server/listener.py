@@ -38,7 +38,9 @@ Quirks handled: CRLF from some machines; blank no-block due dates; a 97 before a
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
+import os
 import re
 import socket
 import ssl
@@ -154,7 +156,7 @@ class Sip2Server:
                 (settings.host, settings.port), backlog=settings.max_connections
             )
         except OSError as err:
-            reason = err.strerror or str(err)
+            reason = os.strerror(err.errno) if err.errno else str(err)
             hint = "choose another with --port" if _in_use(err) else "check --host"
             raise ServerError(f"cannot listen on {where} ({reason}); {hint}") from err
         listener.settimeout(ACCEPT_POLL)
@@ -307,7 +309,7 @@ class _Connection:
         try:
             message = decode(frame, encoding=self._settings.encoding, verify=True)
         except ChecksumMismatch:
-            self._warn(f"bad checksum in {masked(frame)!r}; asked to resend (96)")
+            self._warn(f"bad checksum in {masked(frame, log_safe=True)}; asked to resend (96)")
             return self._send(self._resend_request(with_checksum))
         except Sip2ProtocolError as err:
             self._warn(f"not a SIP2 message ({err}); asked to resend (96)")
@@ -393,8 +395,6 @@ def _reason(err: BaseException) -> str:
 
 
 def _in_use(err: OSError) -> bool:
-    import errno
-
     return err.errno == errno.EADDRINUSE
 
 
