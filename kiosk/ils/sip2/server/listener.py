@@ -234,9 +234,10 @@ class Sip2Server:
         where = _peer(peer)
         try:
             if self._tls is not None:
-                sock = self._handshake(key, sock, where)
-                if sock is None:
-                    return
+                wrapped = self._handshake(key, sock, where)
+                if wrapped is None:
+                    return  # the plain socket is closed below
+                sock = wrapped
             sock.settimeout(self._settings.idle_timeout)
             _Connection(self, sock, where).run()
         except Exception as err:  # a bug must not end the server or print a traceback

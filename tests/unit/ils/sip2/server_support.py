@@ -96,7 +96,9 @@ class Client:
         """Whether the server closed the connection (waits for it, bounded)."""
         try:
             return self.sock.recv(4096) == b""
-        except (ConnectionResetError, TimeoutError):
+        except ConnectionResetError:
+            return True
+        except TimeoutError:
             return False
 
     def ask(self, message: Message, *, checksum: bool = True, terminator: bytes = b"\r") -> Message:
