@@ -272,7 +272,9 @@ class Acs:
         no_block = message.fixed.get("no_block") == "Y"
         now = self._library.now()
         if no_block:
-            now = self._when(message, "return_date") or self._when(message, "transaction_date") or now
+            now = (
+                self._when(message, "return_date") or self._when(message, "transaction_date") or now
+            )
         answer = self._library.checkin(barcode, now, no_block=no_block)
         item = self._library.item(barcode) if answer.ok or answer.title else None
         location = item.permanent_location if item is not None else ""
@@ -398,4 +400,3 @@ def _fee_fields(item: ItemInfo) -> list[tuple[str, str]]:
     if not item.fee:
         return []
     return [("BH", CURRENCY), ("BV", _amount(item.fee))]
-

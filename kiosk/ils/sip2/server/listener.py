@@ -317,8 +317,7 @@ class _Connection:
             return self._send(self._resend_request(with_checksum))
         code = message.code
         if code in ("97", "96"):
-            reply = self._last_reply or self._resend_request(with_checksum)
-            return self._send(reply)
+            return self._send(self._last_reply or self._resend_request(with_checksum))
         if code == "93":
             return self._login(message, with_checksum)
         if not self._logged_in and code != "99":

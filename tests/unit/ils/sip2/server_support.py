@@ -117,7 +117,10 @@ class Client:
 
 def login(user: str = DEMO_USER, password: str = DEMO_PASSWORD) -> Message:
     return request(
-        "93", [("CN", user), ("CO", password), ("CP", "LOBBY")], uid_algorithm="0", pwd_algorithm="0"
+        "93",
+        [("CN", user), ("CO", password), ("CP", "LOBBY")],
+        uid_algorithm="0",
+        pwd_algorithm="0",
     )
 
 

@@ -8,13 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from kiosk.core.model import FineReason
-from kiosk.ils.local import demo_data as demo
-from kiosk.ils.local.backend import HELD_MESSAGE
-from kiosk.ils.sip2 import Message
-from kiosk.ils.sip2.server.demo import HOLD_REFUSED_MESSAGE
-
 from unit.ils.sip2.server_support import (
     NOW,
     TODAY,
@@ -33,6 +26,12 @@ from unit.ils.sip2.server_support import (
     sip_day,
     status,
 )
+
+from kiosk.core.model import FineReason
+from kiosk.ils.local import demo_data as demo
+from kiosk.ils.local.backend import HELD_MESSAGE
+from kiosk.ils.sip2 import Message
+from kiosk.ils.sip2.server.demo import HOLD_REFUSED_MESSAGE
 
 
 @pytest.fixture
@@ -132,9 +131,7 @@ def test_without_a_pin_nothing_is_checked(machine: Client) -> None:
 # ----- 63 / 64 ---------------------------------------------------------------------------
 
 
-def test_patron_information_lists_loans_overdue_and_fines(
-    machine: Client, library: Served
-) -> None:
+def test_patron_information_lists_loans_overdue_and_fines(machine: Client, library: Served) -> None:
     reply = machine.ask(patron_information(demo.DEWI.barcode, "3141", "YYYY      "))
     assert reply.code == "64"
     dewi_loans = {
@@ -172,9 +169,7 @@ def test_patron_information_lists_holds_ready_and_waiting(machine: Client) -> No
 
 def test_patron_information_honours_the_range(machine: Client) -> None:
     everything = machine.ask(patron_information(demo.DEWI.barcode, "3141", "  Y       "))
-    some = machine.ask(
-        patron_information(demo.DEWI.barcode, "3141", "  Y       ", BP="2", BQ="3")
-    )
+    some = machine.ask(patron_information(demo.DEWI.barcode, "3141", "  Y       ", BP="2", BQ="3"))
     assert some.all("AU") == everything.all("AU")[1:3]
 
 
@@ -344,9 +339,7 @@ def test_renew(machine: Client, library: Served) -> None:
     assert due_of(library, demo.OTHER_BRANCH_ITEM.barcode) == after
 
 
-@pytest.mark.parametrize(
-    "item", [demo.AT_RENEWAL_LIMIT, demo.OVERDUE_5_DAYS, demo.HELD_FOR_YOHANA]
-)
+@pytest.mark.parametrize("item", [demo.AT_RENEWAL_LIMIT, demo.OVERDUE_5_DAYS, demo.HELD_FOR_YOHANA])
 def test_renew_refused_keeps_the_due_date(
     machine: Client, library: Served, item: demo.DemoItem
 ) -> None:

@@ -11,12 +11,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from kiosk.ils.local import demo_data as demo
-from kiosk.ils.sip2 import FrameReader, checksum, decode, encode
-from kiosk.ils.sip2.server import DEMO_PASSWORD, ServerError, start_demo_server
-from kiosk.ils.sip2.server.listener import ServerSettings, Sip2Server
-
 from unit.ils.sip2.server_support import (
     Client,
     checkout,
@@ -25,6 +19,11 @@ from unit.ils.sip2.server_support import (
     served,
     status,
 )
+
+from kiosk.ils.local import demo_data as demo
+from kiosk.ils.sip2 import FrameReader, checksum, decode, encode
+from kiosk.ils.sip2.server import DEMO_PASSWORD, ServerError, start_demo_server
+from kiosk.ils.sip2.server.listener import ServerSettings, Sip2Server
 
 
 def test_nothing_but_status_before_login(tmp_path: Path) -> None:
@@ -239,3 +238,29 @@ def test_start_demo_server_tells_its_port(tmp_path: Path) -> None:
     finally:
         server.stop()
         ils.close()
+
+
+def test_a_failing_library_closes_only_that_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sqlite3
+
+    from kiosk.ils.local import schema
+
+    monkeypatch.setattr(schema, "LOCK_WAIT_MS", 100)  # a locked file fails at once
+    with served(tmp_path) as running:
+        client = running.connect()
+        client.login()
+        lock = sqlite3.connect(tmp_path / "demo-library.sqlite3", isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")  # another program holds the library's file
+        try:
+            client.send(encode(checkout(demo.SUTRISNO.barcode, demo.AVAILABLE.barcode), sequence=1))
+            assert client.closed()  # the machine sees the drop at once
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        line = next(r.getMessage() for r in caplog.records if "library failed" in r.getMessage())
+        assert "\n" not in line and "Traceback" not in caplog.text
+        again = running.connect()
+        again.login()
+        assert again.ask(checkout(demo.SUTRISNO.barcode, demo.AVAILABLE.barcode)).fixed["ok"] == "1"
