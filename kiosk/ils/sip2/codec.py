@@ -493,12 +493,18 @@ def encode(
 
     Returns:
         The bytes to send, terminator included.
+
+    Raises:
+        ValueError: A message built by hand without one of its layout's fixed fields.
     """
     layout = LAYOUTS.get(msg.code)
-    if layout is not None:
-        text = msg.code + "".join(map(msg.fixed.__getitem__, layout.fixed_names))
-    else:
+    if layout is None:
         text = msg.code + "".join(msg.fixed.values())
+    else:
+        try:
+            text = msg.code + "".join(map(msg.fixed.__getitem__, layout.fixed_names))
+        except KeyError as missing:
+            raise ValueError(f"SIP2 {msg.code} message lacks fixed field {missing}") from None
     fields = msg.fields
     if fields:
         variable = "".join([f"{field_code}{value}|" for field_code, value in fields])

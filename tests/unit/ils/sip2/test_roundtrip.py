@@ -171,3 +171,8 @@ def test_a_shape_checked_once_still_has_its_widths_checked_every_time() -> None:
     for _ in range(2):  # a refused shape is refused again, not remembered as good
         with pytest.raises(ValueError, match="needs field AB"):
             request("17", [("AO", "X")], transaction_date=DATE)
+
+
+def test_a_hand_built_message_without_a_fixed_field_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="lacks fixed field 'no_block'"):
+        encode(Message("09", {"transaction_date": DATE, "return_date": DATE}, (("AO", "X"),)))
