@@ -47,7 +47,7 @@ def _split_glued(segment: bytes) -> list[bytes]:
     return frames
 
 
-def _complete_without_terminator(tail: bytearray) -> bool:
+def _complete_without_terminator(tail: bytes) -> bool:
     """An unterminated tail that already ends in a verified AY/AZ trailer is a whole frame."""
     size = len(tail)
     if size < 8 or tail[size - 6 : size - 4] != b"AZ":
@@ -110,9 +110,17 @@ class FrameReader:
                 else:
                     frames.append(segment)
         del buffer[:start]
-        if buffer and not self._discarding and _complete_without_terminator(buffer):
-            frames.extend(_split_glued(bytes(buffer)))
-            buffer.clear()
+        if buffer and not self._discarding and b"AZ" in buffer:
+            # Replies glued without a terminator are whole up to the verified checksum; the
+            # last may be whole already too (its CR may never come).
+            pieces = _split_glued(bytes(buffer))
+            last = pieces.pop()
+            if _complete_without_terminator(last):
+                pieces.append(last)
+                last = b""
+            if pieces:
+                frames.extend(pieces)
+                buffer[:] = last
         if len(buffer) > self._max_frame or (self._discarding and buffer):
             first = masked(bytes(buffer[:40]), log_safe=True)
             buffer.clear()

@@ -10,8 +10,9 @@ Everything here is precomputed at import: the codec's hot path only indexes tupl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from types import MappingProxyType
 
 #: Every variable field code of SIP2 2.00 (and the extensions real servers send that the
@@ -78,7 +79,7 @@ FIELD_NAMES: Mapping[str, str] = MappingProxyType(
         "CP": "location_code",
         "CQ": "valid_patron_password",
         "CT": "destination_location",
-        # Extensions of Evergreen and Koha (not in 2.00, sent in the wild; kept on decode).
+        # Extensions Evergreen sends (not in 2.00; kept on decode like any unknown code).
         "PA": "expiration_date_extension",
         "PB": "birth_date_extension",
         "PC": "patron_class_extension",
@@ -107,14 +108,23 @@ class FieldSpec:
 class Layout:
     """A message's shape: code, name, fixed fields in wire order, variable fields.
 
+    The sets and the slicer are precomputed so that the codec checks and slices a message
+    with a few C-level operations instead of a Python loop per field.
+
     Attributes:
         code: The two-digit message code ("11").
         name: The specification's name ("CheckoutRequest").
         fixed: (name, width) of each fixed field, in wire order.
         fields: The variable fields the specification lists, in its order.
         fixed_length: Sum of the fixed widths: the variable part starts at 2 + this.
-        slices: (name, start, end) of each fixed field within the whole message text.
+        fixed_names: The fixed fields' names, in wire order.
+        slicer: Cuts the fixed fields' values, in wire order, out of the whole message text.
         field_specs: ``fields`` by code.
+        required: Codes of the required variable fields.
+        repeatable: Codes of the variable fields that may occur more than once.
+        fixed_name_set: ``fixed_names`` as a set.
+        widths: The fixed fields' widths, in wire order.
+        field_codes: Codes of all the variable fields of the layout.
     """
 
     code: str
@@ -122,13 +132,29 @@ class Layout:
     fixed: tuple[tuple[str, int], ...]
     fields: tuple[FieldSpec, ...]
     fixed_length: int
-    slices: tuple[tuple[str, int, int], ...]
+    fixed_names: tuple[str, ...]
+    slicer: Callable[[str], tuple[str, ...]]
     field_specs: Mapping[str, FieldSpec]
+    required: frozenset[str]
+    repeatable: frozenset[str]
+    fixed_name_set: frozenset[str]
+    widths: tuple[int, ...]
+    field_codes: frozenset[str]
 
     @property
     def required_codes(self) -> tuple[str, ...]:
         """The codes of the required variable fields, in specification order."""
         return tuple(spec.code for spec in self.fields if spec.required)
+
+
+def _slicer(cuts: tuple[slice, ...]) -> Callable[[str], tuple[str, ...]]:
+    """A function returning the text's pieces at ``cuts`` as a tuple (itemgetter is C)."""
+    if len(cuts) >= 2:
+        return itemgetter(*cuts)
+    if len(cuts) == 1:
+        cut = cuts[0]
+        return lambda text: (text[cut],)
+    return lambda text: ()
 
 
 def _layout(code: str, name: str, fixed: str, fields: str) -> Layout:
@@ -144,10 +170,10 @@ def _layout(code: str, name: str, fixed: str, fields: str) -> Layout:
     for part in fields.split():
         field_code = part[:2]
         specs.append(FieldSpec(field_code, FIELD_NAMES[field_code], "*" in part, "+" in part))
-    slices: list[tuple[str, int, int]] = []
+    cuts: list[slice] = []
     start = 2
-    for fixed_name, width in fixed_fields:
-        slices.append((fixed_name, start, start + width))
+    for _, width in fixed_fields:
+        cuts.append(slice(start, start + width))
         start += width
     return Layout(
         code=code,
@@ -155,8 +181,14 @@ def _layout(code: str, name: str, fixed: str, fields: str) -> Layout:
         fixed=tuple(fixed_fields),
         fields=tuple(specs),
         fixed_length=start - 2,
-        slices=tuple(slices),
+        fixed_names=tuple(fixed_name for fixed_name, _ in fixed_fields),
+        slicer=_slicer(tuple(cuts)),
         field_specs=MappingProxyType({spec.code: spec for spec in specs}),
+        required=frozenset(spec.code for spec in specs if spec.required),
+        repeatable=frozenset(spec.code for spec in specs if spec.repeatable),
+        fixed_name_set=frozenset(fixed_name for fixed_name, _ in fixed_fields),
+        widths=tuple(width for _, width in fixed_fields),
+        field_codes=frozenset(spec.code for spec in specs),
     )
 
 
@@ -275,4 +307,6 @@ _ALL = (
 )
 
 #: Every layout by its two-digit code.
-LAYOUTS: Mapping[str, Layout] = MappingProxyType({layout.code: layout for layout in _ALL})
+# A plain dict behind a read-only type: the codec looks a layout up per message, and a
+# MappingProxyType lookup costs twice as much.
+LAYOUTS: Mapping[str, Layout] = {layout.code: layout for layout in _ALL}

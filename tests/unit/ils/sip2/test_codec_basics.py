@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from unit.ils.sip2.transcripts import read_transcript
 
 from kiosk.ils.sip2 import (
     ChecksumMismatch,
@@ -29,10 +30,10 @@ def test_login_encodes_byte_for_byte_as_the_recorded_client() -> None:
     assert encode(request("97"), sequence=5) == b"97AZFEF5\r"
 
 
-def test_every_recorded_frame_decodes(transcript) -> None:
+def test_every_recorded_frame_decodes() -> None:
     for name in ("evergreen-sipserver", "invenio-sip2", "pysip2"):
         reader = FrameReader()
-        for exchange in transcript(name):
+        for exchange in read_transcript(name):
             for frame in reader.feed(exchange.wire):
                 if frame.endswith(b"AZ0000"):  # the recorded corrupted request
                     with pytest.raises(ChecksumMismatch):

@@ -1,4 +1,6 @@
-"""Reading the recorded SIP2 transcripts (tests/data/sip2/) for the codec tests.
+"""Reading the recorded SIP2 transcripts (tests/data/sip2/) for the SIP2 tests.
+
+Import as ``from unit.ils.sip2.transcripts import read_transcript`` (tests/ is on the path).
 
 Each transcript line is ``>>> b'...'`` (sent by a client, terminator included in the repr)
 or ``<<< b'...'\\r   [checksum ok=...]`` (received: the frame, then its terminator written
@@ -11,8 +13,6 @@ import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 DATA = Path(__file__).resolve().parents[3] / "data" / "sip2"
 _LINE = re.compile(r"""^(>>>|<<<) (b'(?:[^'\\]|\\.)*'|b"(?:[^"\\]|\\.)*")(\\r\\n|\\r|\\n)?""")
@@ -44,9 +44,3 @@ def read_transcript(name: str) -> list[Exchange]:
         exchanges.append(Exchange(section, match.group(1) == ">>>", wire))
     assert exchanges, f"no frames in transcript {name}"
     return exchanges
-
-
-@pytest.fixture
-def transcript() -> type[object]:
-    """The transcript reader, for tests: ``transcript("evergreen-sipserver")``."""
-    return read_transcript  # type: ignore[return-value]
