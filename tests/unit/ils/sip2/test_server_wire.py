@@ -102,7 +102,10 @@ def test_garbage_and_a_dropped_client_leave_others_served(tmp_path: Path) -> Non
         steady.login()
         vandal = running.connect()
         vandal.send(b"\x00\xff\xfe garbage \x1b[2J\r\x80\x81\r")
-        assert vandal.raw() == b"96\r"
+        answers = vandal.raw()
+        if answers == b"96\r":  # the second may come in its own read
+            answers += vandal.raw()
+        assert answers == b"96\r96\r"  # one "please resend" per broken frame
         half = running.connect()
         half.send(encode(login(), sequence=1))
         half.frame()
