@@ -11,6 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from unit.ils.sip2.server_support import (
     Client,
     checkout,
@@ -267,3 +269,33 @@ def test_a_failing_library_closes_only_that_connection(
         again = running.connect()
         again.login()
         assert again.ask(checkout(demo.SUTRISNO.barcode, demo.AVAILABLE.barcode)).fixed["ok"] == "1"
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_arbitrary_bytes_never_stop_the_server(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    prefixes = st.sampled_from([b"", b"93", b"97", b"23", b"11", b"99", b"09", b"63"])
+    chunk = st.tuples(prefixes, st.binary(max_size=200), st.sampled_from([b"", b"\r", b"\r\n"]))
+
+    with served(tmp_path) as running:
+
+        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.lists(chunk, min_size=1, max_size=6))
+        def feed(chunks: list[tuple[bytes, bytes, bytes]]) -> None:
+            vandal = running.connect()
+            try:
+                vandal.send(encode(login(), sequence=0))
+                for parts in chunks:
+                    vandal.send(b"".join(parts))
+            except OSError:
+                pass  # the server may close on it (a message before login, 3 bad logins)
+            vandal.close()
+            fresh = running.connect()
+            try:
+                assert fresh.ask(status()).code == "98"
+            finally:
+                fresh.close()
+
+        feed()
+    assert not [r for r in caplog.records if "internal error" in r.getMessage()]
