@@ -182,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     server.add_argument(
         "--idle-timeout",
-        type=float,
+        type=_seconds,
         default=300.0,
         metavar="SECONDS",
         help="close a connection idle this long (default: 300)",
@@ -193,6 +193,16 @@ def build_parser() -> argparse.ArgumentParser:
 SIP2_DEMO_USER = "kiosk"  # kiosk.ils.sip2.server.demo's, without importing it for --help
 SIP2_DEMO_PASSWORD = "kiosk-demo"
 SIP2_PASSWORD_ENV = "KIOSK_SIP2_SERVER_PASSWORD"
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"more than 0 and at most 86400 seconds, got {text}")
+    return value
 
 
 def _port(text: str) -> int:

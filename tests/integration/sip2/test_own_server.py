@@ -104,3 +104,19 @@ def test_bad_tls_files_are_one_line(tmp_path: Path) -> None:
     alone = _kiosk("--port", "0", "--tls-cert", str(bad), data_dir=tmp_path / "data")
     assert alone.returncode == 2
     assert alone.stderr.strip() == "kiosk: TLS needs both --tls-cert and --tls-key"
+
+
+def test_the_commands_demo_login_is_the_servers() -> None:
+    from kiosk import cli
+    from kiosk.ils.sip2.server import demo as server_demo
+
+    assert (cli.SIP2_DEMO_USER, cli.SIP2_DEMO_PASSWORD) == (
+        server_demo.DEMO_USER,
+        server_demo.DEMO_PASSWORD,
+    )
+
+
+def test_a_bad_idle_timeout_is_bad_usage(tmp_path: Path) -> None:
+    result = _kiosk("--idle-timeout", "0", data_dir=tmp_path / "data")
+    assert result.returncode == 2
+    assert "more than 0" in result.stderr and "Traceback" not in result.stderr
