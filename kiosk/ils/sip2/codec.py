@@ -416,40 +416,42 @@ def request(code: str, fields: Iterable[tuple[str, str]] = (), **fixed: str) -> 
             variable field missing, a non-repeatable one repeated, or a malformed code:
             a programming error.
     """
-    layout = _layout_of(code)
-    names = layout.fixed_names
-    if fixed.keys() != layout.fixed_name_set:
-        _fixed_names_error(layout, fixed)
-    in_order = tuple(fixed) == names
-    values = tuple(fixed.values()) if in_order else tuple(map(fixed.__getitem__, names))
-    if tuple(map(len, values)) != layout.widths:
-        for name, width in layout.fixed:
-            if len(fixed[name]) != width:
+    pairs = tuple(map(tuple, fields))
+    given = tuple(fixed)
+    # Whether the names and codes fit the layout depends only on this shape: checked once
+    # per shape (a client sends few), the widths of the values every time.
+    shape = (code, given, tuple([field_code for field_code, _ in pairs]))
+    widths = _SHAPES.get(shape)
+    if widths is None:
+        widths = _check_shape(*shape)
+        if len(_SHAPES) < _MAX_SHAPES:
+            _SHAPES[shape] = widths
+    if tuple(map(len, fixed.values())) != widths:
+        for (name, value), width in zip(fixed.items(), widths, strict=True):
+            if len(value) != width:
                 raise ValueError(
                     f"SIP2 {code} fixed field {name} must be {width} characters, "
-                    f"got {len(fixed[name])}: {fixed[name]!r}"
+                    f"got {len(value)}: {value!r}"
                 )
-    pairs = tuple(map(tuple, fields))
-    codes = [field_code for field_code, _ in pairs]
-    if not layout.field_codes.issuperset(codes) or len(set(codes)) != len(codes):
-        _check_codes(layout, codes)
-    if not layout.required.issubset(codes):
-        missing = [required for required in layout.required_codes if required not in codes]
-        raise ValueError(f"SIP2 {code} needs field {', '.join(missing)}")
-    ordered = fixed if in_order else dict(zip(names, values, strict=True))
+    names = LAYOUTS[code].fixed_names
+    ordered = fixed if given == names else {name: fixed[name] for name in names}
     return _message(code, ordered, pairs, None)  # type: ignore[arg-type]
 
 
-def _fixed_names_error(layout: Layout, fixed: Mapping[str, str]) -> None:
-    unknown = sorted(set(fixed) - layout.fixed_name_set)
-    if unknown:
-        raise ValueError(f"SIP2 {layout.code} has no fixed field {', '.join(unknown)}")
-    missing = [name for name in layout.fixed_names if name not in fixed]
-    raise ValueError(f"SIP2 {layout.code} needs fixed field {', '.join(missing)}")
+_SHAPES: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[int, ...]] = {}
+_MAX_SHAPES = 4096
 
 
-def _check_codes(layout: Layout, codes: list[str]) -> None:
-    """The slow path of request(): unknown or repeated codes, checked one by one."""
+def _check_shape(code: str, given: tuple[str, ...], codes: tuple[str, ...]) -> tuple[int, ...]:
+    """Check fixed names and field codes against the layout; return the widths, in ``given``
+    order. Raises ValueError (a programming error) when they do not fit."""
+    layout = _layout_of(code)
+    if set(given) != layout.fixed_name_set:
+        unknown = sorted(set(given) - layout.fixed_name_set)
+        if unknown:
+            raise ValueError(f"SIP2 {code} has no fixed field {', '.join(unknown)}")
+        missing = [name for name in layout.fixed_names if name not in given]
+        raise ValueError(f"SIP2 {code} needs fixed field {', '.join(missing)}")
     seen: set[str] = set()
     for field_code in codes:
         if len(field_code) != 2 or not field_code.isalnum() or not field_code.isupper():
@@ -457,8 +459,13 @@ def _check_codes(layout: Layout, codes: list[str]) -> None:
         if field_code in ("AY", "AZ"):
             raise ValueError("SIP2 AY and AZ are written by encode(), not given as fields")
         if field_code in seen and field_code in layout.field_codes - layout.repeatable:
-            raise ValueError(f"SIP2 {layout.code} field {field_code} may occur only once")
+            raise ValueError(f"SIP2 {code} field {field_code} may occur only once")
         seen.add(field_code)
+    if not layout.required <= seen:
+        missing = [required for required in layout.required_codes if required not in seen]
+        raise ValueError(f"SIP2 {code} needs field {', '.join(missing)}")
+    width_of = dict(layout.fixed)
+    return tuple(width_of[name] for name in given)
 
 
 def encode(
@@ -486,12 +493,18 @@ def encode(
 
     Returns:
         The bytes to send, terminator included.
+
+    Raises:
+        ValueError: A message built by hand without one of its layout's fixed fields.
     """
     layout = LAYOUTS.get(msg.code)
-    if layout is not None:
-        text = msg.code + "".join(map(msg.fixed.__getitem__, layout.fixed_names))
-    else:
+    if layout is None:
         text = msg.code + "".join(msg.fixed.values())
+    else:
+        try:
+            text = msg.code + "".join(map(msg.fixed.__getitem__, layout.fixed_names))
+        except KeyError as missing:
+            raise ValueError(f"SIP2 {msg.code} message lacks fixed field {missing}") from None
     fields = msg.fields
     if fields:
         variable = "".join([f"{field_code}{value}|" for field_code, value in fields])

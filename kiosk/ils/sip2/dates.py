@@ -10,7 +10,6 @@ an abbreviation does not name one offset, and a server and its kiosks share a li
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 #: A blank date field (18 spaces), for example a checkout's nb_due_date when none is given.
 BLANK_DATE = " " * 18
@@ -18,13 +17,13 @@ BLANK_DATE = " " * 18
 _UTC_ZONES = frozenset({"Z", "UTC", "GMT"})
 
 
-def format_datetime(value: dt.datetime, tz: ZoneInfo | None = None, *, utc: bool = False) -> str:
+def format_datetime(value: dt.datetime, tz: dt.tzinfo | None = None, *, utc: bool = False) -> str:
     """Write a date and time in the 18-character SIP2 form.
 
     Args:
         value: The moment. A naive value is taken as wall time in ``tz`` (or as UTC when
             ``tz`` is None and ``utc`` is set).
-        tz: The library's time zone; an aware ``value`` is converted to it first.
+        tz: The library's time zone (a ZoneInfo); an aware ``value`` is converted to it.
         utc: Write UTC with the zone ``"   Z"`` instead of local time with a blank zone.
 
     Returns:
@@ -68,7 +67,7 @@ def _build(
         return None
 
 
-def parse_datetime(text: str, tz: ZoneInfo) -> dt.datetime | None:
+def parse_datetime(text: str, tz: dt.tzinfo) -> dt.datetime | None:
     """Read a date as SIP2 servers send it.
 
     Accepted forms: the 18-character SIP form (blank zone = ``tz``; ``Z``/``   Z``/``UTC``
@@ -77,7 +76,7 @@ def parse_datetime(text: str, tz: ZoneInfo) -> dt.datetime | None:
 
     Args:
         text: The field's value.
-        tz: The library's time zone.
+        tz: The library's time zone (a ZoneInfo).
 
     Returns:
         An aware datetime, or None for a blank or unreadable value.

@@ -11,9 +11,15 @@ _PIECE = 256
 #: Fields whose values never leave the process unmasked: patron PIN, login password,
 #: terminal password.
 SECRET_FIELDS = frozenset({"AD", "CO", "AC"})
-# Personal data that log lines (not technician traces) also hide: name, address, e-mail,
-# phone. The card number (AA) keeps its last four characters in logs.
-_PERSONAL_FIELDS = frozenset({"AE", "BD", "BE", "BF"})
+# Log lines (not technician traces) show only the values of these fields: items, dates,
+# amounts, flags, locations. Anything else may name a patron (AE, addresses, a greeting in
+# AF, extensions such as Evergreen's XI) and is masked; the card number (AA) keeps its last
+# four characters.
+_LOG_SAFE_CODES = (
+    "AB AH AJ AM AN AO AP AQ AS AT AU AV AY AZ BG BH BI BK BL BM BN BO BP BQ"
+    " BR BS BT BU BV BW BX BY BZ CA CB CC CD CF CG CH CI CJ CK CL CM CN CP CQ CT"
+)
+_LOG_SAFE_FIELDS = frozenset(_LOG_SAFE_CODES.split())
 
 
 class Sip2ProtocolError(ValueError):
@@ -74,29 +80,29 @@ def masked(frame: bytes | str, *, log_safe: bool = False) -> str:
 
     Args:
         frame: The frame, as sent or received (terminator allowed).
-        log_safe: Also hide what log lines must not carry: the patron's name, address,
-            e-mail and phone (``****``), and the card number (AA) but its last 4 characters.
+        log_safe: For log lines: also mask every value that may name a patron (all but
+            items, dates, amounts, flags and locations), and show the card number (AA) by
+            its last 4 characters.
 
     Returns:
         One line of text for traces and logs.
     """
     text = frame.decode("utf-8", "backslashreplace") if isinstance(frame, bytes) else frame
     layout = LAYOUTS.get(text[:2])
-    start = 2 + layout.fixed_length if layout is not None and len(text) >= 2 else 0
-    if start > len(text):
-        start = len(text)
-    hidden = SECRET_FIELDS | _PERSONAL_FIELDS if log_safe else SECRET_FIELDS
+    # Variable fields start after the fixed part; in a frame that is not SIP2 the first
+    # segment is not a field and is shown as it is.
+    start = min(2 + layout.fixed_length, len(text)) if layout is not None else 0
     segments = text[start:].split("|")
     for index, segment in enumerate(segments):
         code = segment[:2]
-        if code in hidden:
+        if len(code) < 2 or (index == 0 and layout is None):
+            continue
+        if code in SECRET_FIELDS or (log_safe and code != "AA" and code not in _LOG_SAFE_FIELDS):
             segments[index] = code + "****" + _trailer(segment)
-        elif log_safe and code == "AA" and len(segment) > 6:
-            value = segment[2:]
+        elif log_safe and code == "AA":
             tail = _trailer(segment)
-            if tail:
-                value = value[: -len(tail)]
-            segments[index] = "AA…" + value[-4:] + tail
+            value = segment[2 : len(segment) - len(tail)]
+            segments[index] = "AA…" + value[-4:] + tail if len(value) > 4 else segment
     return _printable(text[:start] + "|".join(segments))
 
 

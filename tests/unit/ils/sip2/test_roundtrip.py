@@ -161,3 +161,18 @@ def test_client_requests_recorded_against_pysip2_are_what_we_write() -> None:
             continue
         message = decode(wire[:-1])
         assert encode(message, sequence=message.sequence if message.code != "97" else 0) == wire
+
+
+def test_a_shape_checked_once_still_has_its_widths_checked_every_time() -> None:
+    fields = [("AO", "X"), ("AB", "B1")]
+    assert request("17", fields, transaction_date=DATE).get("AB") == "B1"
+    with pytest.raises(ValueError, match="transaction_date must be 18"):
+        request("17", fields, transaction_date=DATE[:-1])
+    for _ in range(2):  # a refused shape is refused again, not remembered as good
+        with pytest.raises(ValueError, match="needs field AB"):
+            request("17", [("AO", "X")], transaction_date=DATE)
+
+
+def test_a_hand_built_message_without_a_fixed_field_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="lacks fixed field 'no_block'"):
+        encode(Message("09", {"transaction_date": DATE, "return_date": DATE}, (("AO", "X"),)))

@@ -151,3 +151,18 @@ def test_masked_for_traces_and_for_logs() -> None:
     assert "Siti" not in logged and "siti@" not in logged and "AA…2345" in logged
     assert masked(b"garbage AD1234|\xff") == r"garbage AD1234|\xff"  # not SIP2: shown as is
     assert "1234" not in masked(b"garbage|AD1234|")
+
+
+def test_log_lines_show_items_and_flags_but_nothing_that_may_name_a_patron() -> None:
+    evergreen = (
+        b"64  Y           00020261121    072611000000000000000100000000AOUWOLS|AAdjfiander|"
+        b"AEDavid J. Fiander|BD2 Meadowvale Dr.|BLY|CQY|PA20501231|XIdjfiander|"
+        b"AFWelcome back, David|AUB0001|AY2AZBB53"
+    )
+    logged = masked(evergreen, log_safe=True)
+    for private in ("djfiander", "David", "Meadowvale", "20501231"):
+        assert private not in logged
+    assert "AA…nder|" in logged and "XI****|" in logged and "AF****|" in logged
+    assert "AOUWOLS|" in logged and "BLY|" in logged and "AUB0001|" in logged
+    assert logged.endswith("AY2AZBB53")
+    assert "David J. Fiander" in masked(evergreen)  # the technician's own trace
