@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from kiosk.core.ports import Clock, IlsBackend, PreferenceStore, SpeechPriority, Voice
     from kiosk.core.reconcile import Reconciler
     from kiosk.core.session import Session
+    from kiosk.ils.local import LocalIls
     from kiosk.ils.sip2.backend import Sip2Policy
     from kiosk.ils.sip2.connection import Sip2Options
     from kiosk.storage.circulation_log import SqlCirculationLog
@@ -246,7 +247,7 @@ class ReceiptPrinterAdapter:
         self._printer.close()
 
 
-def _open_local_ils(config: Config, data_dir: Path, clock: Clock) -> IlsBackend:
+def _open_demo_library(config: Config, data_dir: Path, clock: Clock) -> LocalIls:
     from kiosk.ils.local import LocalIls
     from kiosk.storage.private import private_file
 
@@ -256,6 +257,34 @@ def _open_local_ils(config: Config, data_dir: Path, clock: Clock) -> IlsBackend:
     for name in (path.name, f"{path.name}-journal"):
         private_file(path.with_name(name))
     return ils
+
+
+def _open_local_ils(config: Config, data_dir: Path, clock: Clock) -> IlsBackend:
+    """The demo library called directly, without SIP2 (the tests' backend)."""
+    return _open_demo_library(config, data_dir, clock)
+
+
+def _open_demo_ils(config: Config, data_dir: Path, clock: Clock) -> IlsBackend:
+    """The demo library served over SIP2 on loopback in this process, and the kiosk's
+    SIP2 client talking to it: the production path, end to end, with no configuration."""
+    from kiosk.core.ports import IlsUnavailable
+    from kiosk.ils.sip2.embedded import open_embedded_demo
+    from kiosk.ils.sip2.server import ServerError
+
+    library = _open_demo_library(config, data_dir, clock)
+    options, policy = sip2_settings(config)
+    try:
+        return open_embedded_demo(
+            library,
+            name=config.kiosk.library_name,
+            options=options,
+            policy=policy,
+            timezone=ZoneInfo(config.kiosk.timezone),
+            clock=clock,
+        )
+    except ServerError as err:
+        library.close()
+        raise IlsUnavailable(f"the demo library's SIP2 server: {err}") from None
 
 
 def _open_sip2_ils(config: Config, data_dir: Path, clock: Clock) -> IlsBackend:
@@ -305,7 +334,11 @@ def sip2_settings(config: Config) -> tuple[Sip2Options, Sip2Policy]:
     return options, policy
 
 
+DEMO_BACKENDS = ("demo", "local")
+"""``[ils] backend`` names that serve the embedded demo library (over SIP2, or directly)."""
+
 ILS_BACKENDS: dict[str, Callable[[Config, Path, Clock], IlsBackend]] = {
+    "demo": _open_demo_ils,
     "local": _open_local_ils,
     "sip2": _open_sip2_ils,
 }
@@ -782,6 +815,7 @@ def _print_banner(
         f"({shown(config.kiosk.id)})",
         f"  config:  {shown(config.source or 'none (embedded demo defaults)')}",
         f"  data:    {shown(options.data_dir)}",
+        f"  library: {_library_line(config, shown)}",
         f"  scanner: {shown(scanner_url or 'none (keyboard-wedge and typing only)')}",
         f"  printer: {shown(config.printer.url or 'none (no receipts offered)')}"
         + (
@@ -798,7 +832,7 @@ def _print_banner(
         )
     elif scanner_url.startswith("sim://"):
         lines.append("Simulated scanner: type a barcode on this terminal and press Enter.")
-    if config.ils.backend == "local":  # the demo library's public demo card, never a real one
+    if config.ils.backend in DEMO_BACKENDS:  # the demo library's public card, never a real one
         patron = next(c for c in DEMO_CARDS if isinstance(c, DemoPatronCard))
         item = next(c for c in DEMO_CARDS if isinstance(c, DemoItemCard))
         lines.append(
@@ -806,6 +840,17 @@ def _print_banner(
             "(more in the README)."
         )
     print("\n".join(lines), file=out, flush=True)
+
+
+def _library_line(config: Config, shown: Callable[[object], str]) -> str:
+    """Which library system the kiosk talks to, for the banner (never a password)."""
+    backend = config.ils.backend
+    if backend == "demo":
+        return "the demo library, over SIP2 on 127.0.0.1 (served in this process)"
+    if backend == "local":
+        return "the demo library, called directly (no SIP2)"
+    sip2 = config.sip2
+    return f"SIP2 at {shown(sip2.host)}:{sip2.port}" + (" (TLS)" if sip2.tls else "")
 
 
 def _inside(path: Path, folder: Path) -> bool:

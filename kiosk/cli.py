@@ -373,7 +373,12 @@ def resolve_data_dir(cli_value: Path | None, config_value: str) -> Path:
 def _demo_reset(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
     """``kiosk demo reset``: remove the demo library and the kiosk store it belongs with."""
     from kiosk import config as config_module
-    from kiosk.bootstrap import DEMO_LIBRARY_FILE, SIMULATED_RECEIPTS_FILE, STORE_FILE
+    from kiosk.bootstrap import (
+        DEMO_BACKENDS,
+        DEMO_LIBRARY_FILE,
+        SIMULATED_RECEIPTS_FILE,
+        STORE_FILE,
+    )
 
     stdin = stdin or sys.stdin
     try:
@@ -381,7 +386,7 @@ def _demo_reset(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
     except config_module.ConfigError as err:
         print(f"kiosk: config error: {err}", file=sys.stderr)
         return 2
-    if config.ils.backend != "local":
+    if config.ils.backend not in DEMO_BACKENDS:
         print(
             f"kiosk: demo reset is for the demo library only; this config uses the "
             f"{config.ils.backend!r} library system, so nothing was removed",

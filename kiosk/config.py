@@ -89,7 +89,10 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "error_timeout": _Key((int, float), 15, minimum=2, maximum=600),
     },
     "ils": {
-        "backend": _Key(str, "local", choices=("local", "sip2")),
+        # demo: the embedded demo library served over SIP2 on loopback, in-process (the
+        # production path end to end); local: the demo library called directly (tests);
+        # sip2: the library's own system ([sip2]).
+        "backend": _Key(str, "demo", choices=("demo", "local", "sip2")),
         "deadline": _Key((int, float), 8, minimum=1, maximum=120),
     },
     # The library's own system over SIP2 ([ils] backend = "sip2"); a preset fills the keys
