@@ -281,6 +281,7 @@ _TRUE = frozenset({"Y", "1"})
 _FALSE = frozenset({"N", "0"})
 # 96 and 97 are never sequenced (SIP2 2.00): with error detection they carry AZ alone.
 _UNSEQUENCED = frozenset({"96", "97"})
+_TRAILERS = tuple(b"AY%dAZ" % sequence for sequence in range(10))
 
 
 @dataclass(frozen=True, slots=True)
@@ -524,9 +525,9 @@ def encode(
             return body + terminator
         body += _AZ
     elif checksum:
-        body += b"AY%dAZ" % (sequence % 10)
+        body += _TRAILERS[sequence % 10]
     else:
-        return body + b"AY%d" % (sequence % 10) + terminator
+        return body + _TRAILERS[sequence % 10][:3] + terminator
     return body + checksum_bytes(body) + terminator
 
 
