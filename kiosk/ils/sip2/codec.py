@@ -284,7 +284,7 @@ _UNSEQUENCED = frozenset({"96", "97"})
 _TRAILERS = tuple(b"AY%dAZ" % sequence for sequence in range(10))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Message:
     """One SIP2 message, decoded or to be encoded.
 
@@ -301,6 +301,16 @@ class Message:
     fixed: Mapping[str, str]
     fields: tuple[tuple[str, str], ...] = ()
     sequence: int | None = None
+
+    def __repr__(self) -> str:
+        """The message with PIN and passwords masked: a repr ends up in logs and test output."""
+        fields = tuple(
+            (code, "****" if code in SECRET_FIELDS else value) for code, value in self.fields
+        )
+        return (
+            f"Message(code={self.code!r}, fixed={dict(self.fixed)!r}, fields={fields!r}, "
+            f"sequence={self.sequence!r})"
+        )
 
     def get(self, code: str, default: str = "") -> str:
         """Return the first value of a variable field, or ``default`` when it is absent."""
