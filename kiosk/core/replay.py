@@ -86,7 +86,7 @@ class Replayer:
     ) -> None:
         self._ils = ils
         self._log = log
-        self._desk = desk
+        self.desk = desk
         self._clock = clock
         self._pass_lock = threading.Lock()
         self._wake = threading.Event()
@@ -111,7 +111,7 @@ class Replayer:
         """
         with self._pass_lock:
             try:
-                waiting = self._desk.store.open_transactions()
+                waiting = self.desk.store.open_transactions()
             except StorageFailed as err:
                 log.error("offline replay cannot read the waiting transactions: %s", err)
                 return ReplayResult()
@@ -135,7 +135,7 @@ class Replayer:
                 except StorageFailed as err:
                     log.error("offline replay stopped: the store failed: %s", err)
                     break
-                self._desk.closed()
+                self.desk.closed()
                 if isinstance(outcome, OfflineDisagreed):
                     disagreed += 1
                     log.warning(
@@ -158,7 +158,7 @@ class Replayer:
             return ReplayResult(replayed, disagreed, left, reached)
 
     def _probe(self) -> bool | None:
-        if self._desk.reachability.online:
+        if self.desk.reachability.online:
             return None
         try:
             self._ils.item_status(PROBE_ITEM)
@@ -183,7 +183,7 @@ class Replayer:
                     txn.item_barcode[-4:],
                 )
                 return OfflineReplayed(txn.txn_id, done)
-        self._desk.store.mark_sending(txn.txn_id)
+        self.desk.store.mark_sending(txn.txn_id)
         if txn.action is OfflineAction.LOAN:
             return self._send_loan(txn)
         return self._send_return(txn)

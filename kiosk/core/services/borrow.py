@@ -44,6 +44,7 @@ from kiosk.core.model import (
     CheckoutUnanswered,
     FeeAccepted,
     Refusal,
+    Refused,
 )
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
 from kiosk.core.ports import IlsUnreachable, StorageFailed
@@ -412,6 +413,9 @@ def _lend(ports: Ports, command: Checkout, *, fee_acknowledged: bool) -> Event:
         # Offline transactions wait: this one goes behind them, so the ILS sees them in order.
         queued = desk.lend(command.session_no, command.patron_barcode, command.item_barcode, at)
         if queued is not None:
+            if queued.refusal is Refusal.OFFLINE_LIMIT:  # the patron was refused: reported
+                refused = Refused("borrow", Refusal.OFFLINE_LIMIT, at, command.item_barcode)
+                recording.record_quietly(ports, refused, "a refused offline loan")
             return CheckoutDone(command.session_no, queued, offline=queued.ok)
         # Loans are not taken offline: this one is served online (see docs: Offline mode).
     try:
