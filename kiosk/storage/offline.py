@@ -198,6 +198,43 @@ class SqlOfflineStore:
             ) from exc
 
 
+def staff_report(
+    rows: list[StaffRow], zone: dt.tzinfo, where: str, *, every: bool = False
+) -> list[str]:
+    """The lines `kiosk offline` prints: counts, then what waits (in replay order) and what
+    the ILS refused; with ``every`` the replayed ones too. Times in ``zone``; cards by their
+    last 4 digits; no names (the store has none)."""
+
+    def line(row: StaffRow) -> str:
+        when = row.taken_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        card = f"card …{row.card_last4}" if row.card_last4 else "no card"
+        due = f"  due {row.due.isoformat()}" if row.due else ""
+        tail = f"  {row.reason}" if row.reason else ""
+        if row.state == OfflineState.SENDING.value:
+            tail += f"  (being sent, attempt {row.attempts})"
+        item = "".join(ch if ch.isprintable() else "?" for ch in row.item_barcode)
+        return f"  #{row.order}  {when}  {row.action:<6}  item {item}  {card}{due}{tail}"
+
+    waiting = [row for row in rows if row.state in _OPEN]
+    refused = [row for row in rows if row.state == OfflineState.DISAGREED.value]
+    replayed = [row for row in rows if row.state == OfflineState.REPLAYED.value]
+    out = [
+        f"Offline transactions in {where}: {len(waiting)} waiting, {len(replayed)} replayed, "
+        f"{len(refused)} refused by the library system"
+    ]
+    sections = [
+        ("Waiting to be sent, in this order:", waiting),
+        ("Refused by the library system when sent (settle them at the desk):", refused),
+    ]
+    if every:
+        sections.append(("Replayed:", replayed))
+    for title, chosen in sections:
+        if chosen:
+            out.append(title)
+            out.extend(line(row) for row in chosen)
+    return out
+
+
 def _transaction(row: OfflineTransactionRecord) -> OfflineTransaction:
     return OfflineTransaction(
         txn_id=row.txn_id,
