@@ -147,7 +147,11 @@ def test_a_transaction_taken_offline_is_stored_with_its_report_and_ends_its_inte
     assert answer is not None and answer.ok
     assert log.open_checkouts() == []  # ended, not lent by the ILS, no refusal stored
     [txn] = made.store.open_transactions()
-    assert (txn.action, txn.item_barcode, txn.patron_barcode) == (OfflineAction.LOAN, ITEMS[0], CARD)
+    assert (txn.action, txn.item_barcode, txn.patron_barcode) == (
+        OfflineAction.LOAN,
+        ITEMS[0],
+        CARD,
+    )
     [event] = log.pending_outbox()
     assert event.kind == "offline_taken"
     assert (event.payload["action"], event.payload["due"]) == ("loan", "2026-12-05")
