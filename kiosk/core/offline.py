@@ -273,7 +273,9 @@ class OfflineDesk:
         try:
             self._waiting = len(store.open_transactions())
         except StorageFailed as err:  # the replayer reads them again; count as it closes them
-            log.error("offline transactions waiting could not be counted at start: %s", err)
+            logging.getLogger(__name__).error(  # ``log`` is the circulation log here
+                "offline transactions waiting could not be counted at start: %s", err
+            )
             self._waiting = 0
         self._session_loans: dict[int, int] = {}
         self._wake_replay: Callable[[], None] = lambda: None

@@ -414,8 +414,8 @@ def _lend(ports: Ports, command: Checkout, *, fee_acknowledged: bool) -> Event:
         queued = desk.lend(command.session_no, command.patron_barcode, command.item_barcode, at)
         if queued is not None:
             if queued.refusal is Refusal.OFFLINE_LIMIT:  # the patron was refused: reported
-                refused = Refused("borrow", Refusal.OFFLINE_LIMIT, at, command.item_barcode)
-                recording.record_quietly(ports, refused, "a refused offline loan")
+                limit = Refused("borrow", Refusal.OFFLINE_LIMIT, at, command.item_barcode)
+                recording.record_quietly(ports, limit, "a refused offline loan")
             return CheckoutDone(command.session_no, queued, offline=queued.ok)
         # Loans are not taken offline: this one is served online (see docs: Offline mode).
     try:
