@@ -454,3 +454,53 @@ def test_kill_during_the_replay_loses_and_duplicates_nothing(
         assert (kinds.count("checkout"), kinds.count("return")) == (2, 2)
     finally:
         kiosk.close()
+
+
+def test_the_replayer_probes_until_the_ils_answers_and_the_mark_goes(kiosk: FlowKiosk) -> None:
+    ils = switch(kiosk)
+    replayer = kiosk.parts.replayer
+    ils.down = True
+    sign_in(kiosk)  # not seen online: refused, and the ILS is now known to be unreachable
+    kiosk.settle()
+    assert kiosk.vm.ils_offline
+    # Probe again almost at once (the test asserts what happens, never how long it took).
+    replayer.first_backoff = replayer.max_backoff = 0.01
+    replayer.start()
+    assert replayer.wait_for_pass(0)
+    kiosk.settle()
+    assert kiosk.vm.ils_offline  # the probe found it still down
+    ils.down = False
+    for _ in range(100):  # a later probe gets an answer
+        if replayer.desk.reachability.online:
+            break
+        replayer.wait_for_pass(replayer.passes)
+    kiosk.settle()
+    assert not kiosk.vm.ils_offline
+
+
+def test_kiosk_offline_lists_what_waits_and_what_was_refused_for_staff(
+    kiosk: FlowKiosk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk.cli import main
+
+    ils = switch(kiosk)
+    seen_online(kiosk)
+    ils.down = True
+    sign_in(kiosk)
+    kiosk.scan(dd.HELD_FOR_SITI.barcode)  # refused on replay: on hold for Siti
+    kiosk.scan(dd.AVAILABLE.barcode)
+    kiosk.vm.finish()
+    kiosk.settle()
+    ils.down = False
+    assert main(["offline", "--data-dir", str(tmp_path)]) == 0
+    before = capsys.readouterr().out
+    assert "2 waiting, 0 replayed, 0 refused" in before
+    kiosk.parts.replayer.replay_once()
+    assert main(["offline", "--data-dir", str(tmp_path), "--all"]) == 0
+    after = capsys.readouterr().out
+    assert "0 waiting, 1 replayed, 1 refused" in after
+    refused = after.split("settle them at the desk):")[1].split("Replayed:")[0]
+    assert dd.HELD_FOR_SITI.barcode in refused and "on_hold_for_another" in refused
+    assert f"card …{SUTRISNO[-4:]}" in refused
+    for shown in (before, after):
+        assert SUTRISNO not in shown and "Sutrisno" not in shown
