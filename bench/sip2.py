@@ -1,6 +1,11 @@
-"""SIP2 benchmark: the codec's encode+decode throughput against the PyPI ``sip2`` package.
+"""SIP2 benchmark: the codec against the PyPI ``sip2`` package, and the client's overhead.
 
-    python bench/sip2.py [--seconds 4]
+    python bench/sip2.py [--seconds 4] [--count 2000]
+
+Prints, in one run, the codec figures below and then the client's own overhead
+(``bench/sip2_roundtrip.py``): a check-out round trip through the whole client stack
+against a loopback server that answers a canned reply at once, divided by a raw socket
+round trip of the same bytes (target: at most 1.5).
 
 Both codecs do what a self-check client does for the same three exchanges: write a
 check-out request (11) and read its response (12), write a patron information request (63)
@@ -183,8 +188,13 @@ def main() -> None:
     """Run the SIP2 benchmarks."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="time for the codec figures")
+    parser.add_argument("--count", type=int, default=2000, help="round trips per measurement")
     args = parser.parse_args()
     codec_figures(args.seconds)
+    print()
+    from sip2_roundtrip import roundtrip_figures  # bench/ is this script's own folder
+
+    roundtrip_figures(args.count)
 
 
 if __name__ == "__main__":

@@ -36,8 +36,10 @@ if TYPE_CHECKING:
     from kiosk.core.driver import SessionDriver
     from kiosk.core.model import BarcodeKind, PrintReport, ReceiptText
     from kiosk.core.navigation import Navigation, Service
+    from kiosk.core.offline import OfflinePolicy
     from kiosk.core.ports import Clock, IlsBackend, PreferenceStore, SpeechPriority, Voice
     from kiosk.core.reconcile import Reconciler
+    from kiosk.core.replay import Replayer
     from kiosk.core.session import Session
     from kiosk.ils.local import LocalIls
     from kiosk.ils.sip2.backend import Sip2Policy
@@ -89,6 +91,7 @@ class Kiosk:
     vm: KioskViewModel
     scanner: SerialReader | None
     reconciler: Reconciler
+    replayer: Replayer
     printer: ReceiptPrinterAdapter | None = None
     voice_guide: VoiceGuide | None = None
     speech: SpeechOutput = field(default_factory=lambda: _silent_speech())
@@ -111,6 +114,7 @@ class Kiosk:
         # A pass cut short by the exit leaves its intents open (each record is atomic): the
         # next start settles them, so shutting down never waits on a slow ILS here.
         self.reconciler.stop(min(grace, 0.2))
+        self.replayer.stop(min(grace, 0.2))  # a transaction cut short stays "sending": asked first
         self.driver.shutdown(grace)
         close_speech = getattr(self.speech, "close", None)
         if callable(close_speech):
@@ -245,6 +249,21 @@ class ReceiptPrinterAdapter:
 
     def close(self) -> None:
         self._printer.close()
+
+
+def _offline_policy(config: Config) -> OfflinePolicy:
+    from kiosk.core.offline import OfflinePolicy
+
+    settings = config.offline
+    return OfflinePolicy(
+        accept_returns=settings.returns == "accept",
+        lend=settings.loans == "limited",
+        patron_limit=settings.patron_limit,
+        session_limit=settings.session_limit,
+        seen_days=settings.seen_days,
+        loan_days=settings.loan_days,
+        timezone=config.kiosk.timezone,
+    )
 
 
 def _open_demo_library(config: Config, data_dir: Path, clock: Clock) -> LocalIls:
@@ -383,12 +402,16 @@ def build(
     from kiosk.core.circulation import CommandRunner
     from kiosk.core.clock import SystemClock
     from kiosk.core.driver import SessionDriver
+    from kiosk.core.events import IlsReachabilityChanged
     from kiosk.core.i18n import translators
+    from kiosk.core.offline import OfflineDesk, Reachability, WatchedIls
     from kiosk.core.reconcile import Reconciler
+    from kiosk.core.replay import Replayer
     from kiosk.core.services import SERVICES, navigation
     from kiosk.core.session import Ports, ReceiptSettings, Session, Timeouts
     from kiosk.storage.circulation_log import SqlCirculationLog
     from kiosk.storage.db import open_store
+    from kiosk.storage.offline import SqlOfflineStore
     from kiosk.storage.pin_failures import KEY_FILE, SqlPinFailures, load_or_create_key
     from kiosk.storage.preferences import SqlPreferences
     from kiosk.ui.viewmodel import KioskViewModel
@@ -406,12 +429,17 @@ def build(
             window=config.security.pin_window,
         )
         preferences = SqlPreferences(store, card_key)
+        offline_store = SqlOfflineStore(store, card_key)
         ils = ILS_BACKENDS[config.ils.backend](config, data_dir, clock)
     except BaseException:
         store.dispose()
         raise
     if wrap_ils is not None:
         ils = wrap_ils(ils)
+    # Every call, from any thread, says whether the ILS answered (offline mode, its mark).
+    reachability = Reachability()
+    backend, ils = ils, WatchedIls(ils, reachability)
+    desk = OfflineDesk(_offline_policy(config), offline_store, circulation_log, clock, reachability)
     saved_settings: PreferenceStore = preferences
     if wrap_preferences is not None:
         saved_settings = wrap_preferences(saved_settings)
@@ -435,12 +463,20 @@ def build(
     # the reconciler's thread settles them once started (run_kiosk), never blocking here.
     reconciler = Reconciler(ils, circulation_log, clock)
     reconciler.note_interrupted()
+    replayer = Replayer(ils, circulation_log, desk, clock)
+    desk.set_replay_wake(replayer.request)
     runner = CommandRunner(
-        Ports(ils, circulation_log, clock, pin_failures, printer, saved_settings),
+        Ports(ils, circulation_log, clock, pin_failures, printer, saved_settings, desk),
         nav.commands,
         after=reconciler.observe,
     )
     driver = SessionDriver(session, runner.run, clock, deadline=config.ils.deadline, debug=debug)
+
+    def reachability_changed(online: bool) -> None:  # any thread: hand over, touch nothing
+        driver.post(IlsReachabilityChanged(online))
+        replayer.request()  # back: replay now; gone: probe with backoff
+
+    reachability.listen(reachability_changed)
     vm = KioskViewModel(
         driver,
         translators(),
@@ -472,13 +508,14 @@ def build(
         clock,
         store,
         circulation_log,
-        ils,
+        backend,
         nav,
         session,
         driver,
         vm,
         scanner,
         reconciler,
+        replayer,
         printer=printer,
         voice_guide=voice_guide,
         speech=speech,
@@ -645,6 +682,7 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
     signal.signal(signal.SIGTERM, lambda _signo, _frame: post_to_ui(app.stop))
     kiosk.start_devices()
     kiosk.reconciler.start()  # its own thread: asks the ILS about open check-outs
+    kiosk.replayer.start()  # its own thread: sends what was taken offline, in order
     try:
         app.run()
     finally:

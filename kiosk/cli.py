@@ -6,6 +6,7 @@
     kiosk demo reset     put the demo library back as the README describes it
     kiosk sip2-client    a SIP2 transcript with the library system, for technicians
     kiosk sip2-server    serve the demo library over SIP2, to test a self-check machine
+    kiosk offline        for staff: transactions taken offline, waiting, replayed, disputed
     kiosk --version
 
 Exit codes: 0 fine, 1 the kiosk could not start (one line says why), 2 bad usage or config.
@@ -192,6 +193,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="close a connection idle this long (default: 300)",
     )
+    offline = commands.add_parser(
+        "offline",
+        help="for staff: loans and returns taken while the library system was unreachable",
+        description=(
+            "List the loans and returns this kiosk took while the library system could not "
+            "be reached: those still waiting to be sent, and those the library system "
+            "refused when they were sent (settle them at the desk). Replayed ones are "
+            "counted; --all lists them too. Card numbers show their last 4 digits only."
+        ),
+    )
+    offline.add_argument(
+        "--config", type=Path, help="TOML config file (default: $KIOSK_CONFIG, else demo)"
+    )
+    offline.add_argument(
+        "--data-dir", type=Path, help="the kiosk's data folder (default: as `kiosk run`)"
+    )
+    offline.add_argument("--all", action="store_true", help="list replayed ones too")
     return parser
 
 
@@ -246,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sip2_client(args)
     if args.command == "sip2-server":
         return _sip2_server(args)
+    if args.command == "offline":
+        return _offline(args)
     if args.command in ("sim", "demo"):
         parser.parse_args([args.command, "--help"])
     parser.print_help()
@@ -525,6 +545,44 @@ def _sip2_server(args: argparse.Namespace) -> int:
     finally:
         server.stop()
         library.close()
+    return 0
+
+
+def _offline(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """``kiosk offline``: what was taken offline, for staff (no names, cards' last 4)."""
+    from zoneinfo import ZoneInfo
+
+    from kiosk import config as config_module
+    from kiosk.bootstrap import STORE_FILE
+    from kiosk.core.ports import StorageFailed
+    from kiosk.storage.db import StoreError, open_store
+    from kiosk.storage.offline import SqlOfflineStore, staff_report
+
+    out = out or sys.stdout
+    try:
+        config = config_module.load(args.config)
+    except config_module.ConfigError as err:
+        print(f"kiosk: config error: {err}", file=sys.stderr)
+        return 2
+    path = resolve_data_dir(args.data_dir, config.kiosk.data_dir) / STORE_FILE
+    shown = safe(str(path), limit=4096)
+    if not path.is_file():
+        print(f"No kiosk store at {shown}: nothing was taken offline there.", file=out)
+        return 0
+    try:
+        engine = open_store(path)
+    except StoreError as err:
+        print(f"kiosk: {err}", file=sys.stderr)
+        return 1
+    try:
+        rows = SqlOfflineStore(engine, b"").staff_rows()  # listing needs no hashing key
+    except StorageFailed as err:
+        print(f"kiosk: {err}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    for text in staff_report(rows, ZoneInfo(config.kiosk.timezone), shown, every=args.all):
+        print(text, file=out)
     return 0
 
 

@@ -160,6 +160,18 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "pin_failures": _Key(int, 5, minimum=1, maximum=100),
         "pin_window": _Key((int, float), 900, minimum=60, maximum=86400),
     },
+    "offline": {
+        # When the library system cannot be reached (connection refused, timeout, login
+        # refused): "accept" returns and store them for replay, or "refuse" them.
+        "returns": _Key(str, "accept", choices=("accept", "refuse")),
+        # Loans: "limited" (within the limits below, only for cards seen online lately) or
+        # "refuse".
+        "loans": _Key(str, "limited", choices=("limited", "refuse")),
+        "patron_limit": _Key(int, 3, minimum=1, maximum=50),
+        "session_limit": _Key(int, 5, minimum=1, maximum=50),
+        "seen_days": _Key(int, 30, minimum=1, maximum=365),
+        "loan_days": _Key(int, 14, minimum=1, maximum=90),
+    },
 }
 
 TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n"}
@@ -293,6 +305,16 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class OfflineSettings:
+    returns: str  # "accept" or "refuse"
+    loans: str  # "limited" or "refuse"
+    patron_limit: int  # offline loans of one card waiting for replay
+    session_limit: int  # offline loans in one session
+    seen_days: int  # only cards whose card + PIN the ILS accepted this many days back
+    loan_days: int  # an offline loan is due this many days later (sent on replay)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration. ``source`` is the file it came from, if any."""
 
@@ -306,6 +328,7 @@ class Config:
     accessibility: AccessibilitySettings
     speech: SpeechSettings
     security: SecuritySettings
+    offline: OfflineSettings
     source: Path | None = None
 
 
@@ -320,6 +343,7 @@ _SECTION_TYPES = {
     "accessibility": AccessibilitySettings,
     "speech": SpeechSettings,
     "security": SecuritySettings,
+    "offline": OfflineSettings,
 }
 
 
