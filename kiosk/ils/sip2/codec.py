@@ -281,9 +281,10 @@ _TRUE = frozenset({"Y", "1"})
 _FALSE = frozenset({"N", "0"})
 # 96 and 97 are never sequenced (SIP2 2.00): with error detection they carry AZ alone.
 _UNSEQUENCED = frozenset({"96", "97"})
+_TRAILERS = tuple(b"AY%dAZ" % sequence for sequence in range(10))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Message:
     """One SIP2 message, decoded or to be encoded.
 
@@ -300,6 +301,16 @@ class Message:
     fixed: Mapping[str, str]
     fields: tuple[tuple[str, str], ...] = ()
     sequence: int | None = None
+
+    def __repr__(self) -> str:
+        """The message with PIN and passwords masked: a repr ends up in logs and test output."""
+        fields = tuple(
+            (code, "****" if code in SECRET_FIELDS else value) for code, value in self.fields
+        )
+        return (
+            f"Message(code={self.code!r}, fixed={dict(self.fixed)!r}, fields={fields!r}, "
+            f"sequence={self.sequence!r})"
+        )
 
     def get(self, code: str, default: str = "") -> str:
         """Return the first value of a variable field, or ``default`` when it is absent."""
@@ -524,9 +535,9 @@ def encode(
             return body + terminator
         body += _AZ
     elif checksum:
-        body += b"AY%dAZ" % (sequence % 10)
+        body += _TRAILERS[sequence % 10]
     else:
-        return body + b"AY%d" % (sequence % 10) + terminator
+        return body + _TRAILERS[sequence % 10][:3] + terminator
     return body + checksum_bytes(body) + terminator
 
 

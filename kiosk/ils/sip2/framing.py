@@ -79,6 +79,12 @@ class FrameReader:
     def feed(self, data: bytes) -> list[bytes]:
         """Add bytes read from the peer and return the frames they complete, in order.
 
+        Args:
+            data: The bytes of one read (any size; may be empty).
+
+        Returns:
+            The completed frames, without their terminators; empty frames are skipped.
+
         Raises:
             Sip2ProtocolError: Once, when more than ``max_frame`` bytes arrived without a
                 terminator; they are dropped, and so is the rest of that frame up to its

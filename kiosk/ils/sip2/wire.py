@@ -60,6 +60,8 @@ def checksum(data: bytes) -> str:
 
 def checksum_bytes(data: bytes | bytearray | memoryview) -> bytes:
     """:func:`checksum` as ASCII bytes (the encoder's form)."""
+    if len(data) <= _PIECE:  # the usual frame: one Adler-32, no further call
+        return b"%04X" % ((1 - adler32(data)) & 0xFFFF)
     return b"%04X" % (-byte_sum(data) & 0xFFFF)
 
 

@@ -6,10 +6,18 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from kiosk.ils.sip2 import LAYOUTS, FrameReader, Message, Sip2ProtocolError, decode, encode
+from kiosk.ils.sip2 import (
+    LAYOUTS,
+    FrameReader,
+    Message,
+    Sip2ProtocolError,
+    decode,
+    encode,
+    masked,
+)
 
 ENCODINGS = ["utf-8", "cp850", "latin-1"]
 # Fixed fields carry flags, digits, blanks and dates: never "A"/"Z", as in every real frame.
@@ -160,3 +168,47 @@ def test_every_valid_reply_survives_broken_ones_and_any_split(
             with contextlib.suppress(Sip2ProtocolError):
                 decoded.append(decode(frame))
     assert is_subsequence(expected, decoded), (expected, decoded)
+
+
+@settings(deadline=None, max_examples=150)
+@given(messages(), st.sampled_from(ENCODINGS), st.none() | st.integers(0, 9), st.booleans())
+def test_encode_then_decode_gives_the_message_back(
+    message: Message, encoding: str, sequence: int | None, with_checksum: bool
+) -> None:
+    for _, value in message.fields:
+        assume_encodable(value, encoding)
+    wire = encode(message, sequence=sequence, checksum=with_checksum, encoding=encoding)
+    (frame,) = FrameReader().feed(wire)
+    back = decode(frame, encoding=encoding)
+    assert (back.code, back.fixed, back.fields) == (message.code, message.fixed, message.fields)
+
+
+def assume_encodable(value: str, encoding: str) -> None:
+    try:
+        value.encode(encoding)
+    except UnicodeEncodeError:
+        reject()
+
+
+@settings(deadline=None, max_examples=150)
+@given(
+    messages(),
+    st.text("0123456789", min_size=4, max_size=8),
+    st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=6, max_size=12),
+    st.booleans(),
+)
+def test_masked_never_shows_a_pin_or_a_password(
+    message: Message, pin: str, password: str, log_safe: bool
+) -> None:
+    secret_fields = (("AD", pin), ("CO", password), ("AC", password))
+    if message.code in ("96", "97"):
+        return
+    with_secrets = Message(message.code, message.fixed, message.fields + secret_fields)
+    # No AY/AZ trailer: four checksum digits could spell a PIN by chance.
+    wire = encode(with_secrets)
+    shown_elsewhere = encode(message)
+    if pin in shown_elsewhere.decode() or password in shown_elsewhere.decode():
+        reject()
+    text = masked(wire, log_safe=log_safe)
+    assert pin not in text and password not in text
+    assert masked(wire.decode(), log_safe=log_safe) == text

@@ -176,3 +176,20 @@ def test_a_shape_checked_once_still_has_its_widths_checked_every_time() -> None:
 def test_a_hand_built_message_without_a_fixed_field_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="lacks fixed field 'no_block'"):
         encode(Message("09", {"transaction_date": DATE, "return_date": DATE}, (("AO", "X"),)))
+
+
+def test_the_repr_of_a_message_masks_pin_and_passwords() -> None:
+    login = request(
+        "93", [("CN", "kiosk1"), ("CO", "secret")], uid_algorithm="0", pwd_algorithm="0"
+    )
+    status = request(
+        "23",
+        [("AO", "X"), ("AA", "12345"), ("AC", "term"), ("AD", "6789")],
+        language="001",
+        transaction_date=DATE,
+    )
+    for message, secrets in ((login, ["secret"]), (status, ["term", "6789"])):
+        shown = repr(message)
+        assert all(secret not in shown for secret in secrets)
+        assert shown.startswith(f"Message(code='{message.code}'") and "'****'" in shown
+    assert "'12345'" in repr(status)  # only secrets are masked
