@@ -1,6 +1,9 @@
-"""SIP2 benchmark: the codec's encode+decode throughput against the PyPI ``sip2`` package.
+"""SIP2 benchmarks: the codec against the PyPI ``sip2`` package, and the client's overhead.
 
-    python bench/sip2.py [--seconds 4]
+    python bench/sip2.py [--seconds 4] [--count 4000]
+
+Prints the codec figures (below) and then the client's check-out round trip against a raw
+socket round trip of the same bytes (``bench/sip2_roundtrip.py``, which says how).
 
 Both codecs do what a self-check client does for the same three exchanges: write a
 check-out request (11) and read its response (12), write a patron information request (63)
@@ -11,7 +14,8 @@ and bytes in. For the ``sip2`` package that is what its client does around the s
 (``_crc_verify``, which computes the checksum although its comparison accepts any), then
 parsed by the ``sip_*_response`` method.
 
-Target (issue 9): our codec at least 3x the ``sip2`` package.
+Targets (issue 9): our codec at least 3x the ``sip2`` package; the client's round trip at
+most 1.5x the raw one.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import logging
 import time
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
+
+from sip2_roundtrip import roundtrip_figures  # bench/ is this script's directory
 
 from kiosk.ils.sip2 import decode, encode, format_datetime, request
 
@@ -183,8 +189,10 @@ def main() -> None:
     """Run the SIP2 benchmarks."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="time for the codec figures")
+    parser.add_argument("--count", type=int, default=4000, help="client round trips of each kind")
     args = parser.parse_args()
     codec_figures(args.seconds)
+    roundtrip_figures(args.count)
 
 
 if __name__ == "__main__":
