@@ -395,8 +395,7 @@ class Sip2Connection:
             self._sent.clear()
 
     def _answer(self, code: str, expected: str, sequence: int | None) -> Message:
-        opts = self.options
-        where = opts.where
+        opts = self.options  # opts.where is formatted only for an error
         self._send(self._sent, code)
         resends = 0
         renumbered = False
@@ -407,7 +406,7 @@ class Sip2Connection:
                 if resends >= opts.resend_limit:
                     self._drop()
                     raise IlsUnavailable(
-                        f"SIP2 server {where}: the answer to {code} stayed unreadable after "
+                        f"SIP2 server {opts.where}: the answer to {code} stayed unreadable after "
                         f"{resends} resends ({err}); the request may have been done"
                     ) from err
                 resends += 1
@@ -426,7 +425,7 @@ class Sip2Connection:
                 if resends >= opts.resend_limit:
                     self._drop()
                     raise IlsUnavailable(
-                        f"SIP2 server {where} could not read {code} after {resends} resends "
+                        f"SIP2 server {opts.where} could not read {code} after {resends} resends "
                         "(96); check [sip2] checksums, encoding and terminator"
                     )
                 resends += 1
@@ -436,7 +435,7 @@ class Sip2Connection:
             if reply.code != expected:
                 self._drop()
                 raise IlsUnavailable(
-                    f"SIP2 server {where} answered {code} with a {reply.code} message, not "
+                    f"SIP2 server {opts.where} answered {code} with a {reply.code} message, not "
                     f"{expected}; reconnecting"
                 )
             if (
@@ -447,7 +446,7 @@ class Sip2Connection:
             ):
                 self._drop()
                 raise IlsUnavailable(
-                    f"SIP2 server {where} answered {code} with sequence number "
+                    f"SIP2 server {opts.where} answered {code} with sequence number "
                     f"{reply.sequence}, not {sequence}; reconnecting"
                 )
             self._last_used = self._monotonic()
@@ -471,20 +470,19 @@ class Sip2Connection:
     def _read(self, code: str) -> Message:
         reader = self._reader
         assert reader is not None
-        where = self.options.where
         try:
             reply = reader.read(self.options.timeout)
         except TimeoutError as err:
             self._drop()  # a late answer must never be read as the next request's
             raise IlsUnavailable(
-                f"SIP2 server {where} did not answer {code} within "
+                f"SIP2 server {self.options.where} did not answer {code} within "
                 f"{self.options.timeout:g} s; the request may have been done"
             ) from err
         except ConnectionError as err:
             self._drop()
             raise IlsUnavailable(
-                f"SIP2 connection to {where} lost while waiting for the answer to {code} "
-                f"({err}); the request may have been done"
+                f"SIP2 connection to {self.options.where} lost while waiting for the answer to "
+                f"{code} ({err}); the request may have been done"
             ) from err
         _log.debug("SIP2 received %s", reply.code)
         return reply
