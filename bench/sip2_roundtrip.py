@@ -5,9 +5,10 @@ socket round trip of the same bytes.
 
 The server is a canned SIP2 server in its own process (one thread, a selector over its
 connections): it answers every request at once with a reply encoded in advance for each
-sequence number (94 to a login, 98 to a status, 12 to a check-out). It runs in a process of its own because a real SIP2 server never shares
-the kiosk's interpreter: a server thread in this process would compete with the client for
-the GIL and make every round trip slower, hiding the client's own work behind it.
+sequence number (94 to a login, 98 to a status, 12 to a check-out). It runs in a process of
+its own because a real SIP2 server never shares the kiosk's interpreter: a server thread in
+this process would compete with the client for the GIL and make every round trip slower,
+hiding the client's own work behind it.
 
 Measured on that server, each on a connection of its own:
 
