@@ -333,9 +333,12 @@ class Message:
         Some servers (invenio-sip2) send one AG per character: runs of parts of at most one
         character are joined as they are; longer parts are joined with a space.
         """
+        values = self.all(code)
+        if len(values) < 2:  # the usual case (one AF or none): that value, stripped
+            return values[0].strip() if values else ""
         words: list[str] = []
         run: list[str] = []
-        for value in self.all(code):
+        for value in values:
             if len(value) <= 1:
                 run.append(value)
                 continue

@@ -61,6 +61,8 @@ def test_forms_servers_send(text: str, expected: dt.datetime) -> None:
         "2026-11-21 23",
         "yesterday",
         "２０２６１１２１",  # full-width digits are not ASCII digits
+        "２０２６１１２１    ０７２６１１",  # nor in the usual 18-character form
+        "20261121    24000a",
         "20261121 12 072611",
         "20261121    0726111",
     ],

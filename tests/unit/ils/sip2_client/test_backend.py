@@ -119,6 +119,24 @@ def test_checkout_sends_a_due_date_unless_blank_is_asked_for() -> None:
         server.close()
 
 
+def test_the_default_due_date_moves_with_the_library_day() -> None:
+    server = FakeAcs()
+    clock = ManualClock(NOW)
+    connection = Sip2Connection(Sip2Options(server.host, server.port, keepalive=0.0))
+    ils = Sip2Ils(connection, Sip2Policy(institution="3171"), TZ, clock)
+    try:
+        ils.checkout(CARD, ITEM, clock.now())
+        clock.advance(11 * 3600)  # 23:00 in Jakarta: still the 21st
+        ils.checkout(CARD, ITEM, clock.now())
+        clock.advance(3600)  # midnight in Jakarta (17:00 UTC): the 22nd
+        ils.checkout(CARD, ITEM, clock.now())
+        due_dates = [m.fixed["nb_due_date"] for m in sent(server, "11")]
+        assert due_dates == ["20261205    235959"] * 2 + ["20261206    235959"]
+    finally:
+        connection.close()
+        server.close()
+
+
 def test_lost_answer_is_settled_by_item_information() -> None:
     def lose_first_checkout(message: Message, raw: bytes, number: int) -> bytes:
         if message.code == "11" and number == 1:
