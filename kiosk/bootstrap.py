@@ -36,9 +36,14 @@ if TYPE_CHECKING:
     from kiosk.core.driver import SessionDriver
     from kiosk.core.model import BarcodeKind, PrintReport, ReceiptText
     from kiosk.core.navigation import Navigation, Service
+    from kiosk.core.offline import OfflinePolicy
     from kiosk.core.ports import Clock, IlsBackend, PreferenceStore, SpeechPriority, Voice
     from kiosk.core.reconcile import Reconciler
+    from kiosk.core.replay import Replayer
     from kiosk.core.session import Session
+    from kiosk.ils.local import LocalIls
+    from kiosk.ils.sip2.backend import Sip2Policy
+    from kiosk.ils.sip2.connection import Sip2Options
     from kiosk.storage.circulation_log import SqlCirculationLog
     from kiosk.ui.viewmodel import KioskViewModel
     from kiosk.ui.voice import VoiceGuide
@@ -86,6 +91,7 @@ class Kiosk:
     vm: KioskViewModel
     scanner: SerialReader | None
     reconciler: Reconciler
+    replayer: Replayer
     printer: ReceiptPrinterAdapter | None = None
     voice_guide: VoiceGuide | None = None
     speech: SpeechOutput = field(default_factory=lambda: _silent_speech())
@@ -108,6 +114,7 @@ class Kiosk:
         # A pass cut short by the exit leaves its intents open (each record is atomic): the
         # next start settles them, so shutting down never waits on a slow ILS here.
         self.reconciler.stop(min(grace, 0.2))
+        self.replayer.stop(min(grace, 0.2))  # a transaction cut short stays "sending": asked first
         self.driver.shutdown(grace)
         close_speech = getattr(self.speech, "close", None)
         if callable(close_speech):
@@ -244,7 +251,22 @@ class ReceiptPrinterAdapter:
         self._printer.close()
 
 
-def _open_local_ils(config: Config, data_dir: Path, clock: Clock) -> IlsBackend:
+def _offline_policy(config: Config) -> OfflinePolicy:
+    from kiosk.core.offline import OfflinePolicy
+
+    settings = config.offline
+    return OfflinePolicy(
+        accept_returns=settings.returns == "accept",
+        lend=settings.loans == "limited",
+        patron_limit=settings.patron_limit,
+        session_limit=settings.session_limit,
+        seen_days=settings.seen_days,
+        loan_days=settings.loan_days,
+        timezone=config.kiosk.timezone,
+    )
+
+
+def _open_demo_library(config: Config, data_dir: Path, clock: Clock) -> LocalIls:
     from kiosk.ils.local import LocalIls
     from kiosk.storage.private import private_file
 
@@ -256,7 +278,89 @@ def _open_local_ils(config: Config, data_dir: Path, clock: Clock) -> IlsBackend:
     return ils
 
 
-ILS_BACKENDS: dict[str, Callable[[Config, Path, Clock], IlsBackend]] = {"local": _open_local_ils}
+def _open_local_ils(config: Config, data_dir: Path, clock: Clock) -> IlsBackend:
+    """The demo library called directly, without SIP2 (the tests' backend)."""
+    return _open_demo_library(config, data_dir, clock)
+
+
+def _open_demo_ils(config: Config, data_dir: Path, clock: Clock) -> IlsBackend:
+    """The demo library served over SIP2 on loopback in this process, and the kiosk's
+    SIP2 client talking to it: the production path, end to end, with no configuration."""
+    from kiosk.core.ports import IlsUnavailable
+    from kiosk.ils.sip2.embedded import open_embedded_demo
+    from kiosk.ils.sip2.server import ServerError
+
+    library = _open_demo_library(config, data_dir, clock)
+    options, policy = sip2_settings(config)
+    try:
+        return open_embedded_demo(
+            library,
+            name=config.kiosk.library_name,
+            options=options,
+            policy=policy,
+            timezone=ZoneInfo(config.kiosk.timezone),
+            clock=clock,
+        )
+    except ServerError as err:
+        library.close()
+        raise IlsUnavailable(f"the demo library's SIP2 server: {err}") from None
+
+
+def _open_sip2_ils(config: Config, data_dir: Path, clock: Clock) -> IlsBackend:
+    """The library's own system over SIP2 ([sip2]); connects at the first call, not here."""
+    from kiosk.ils.sip2.backend import Sip2Ils
+    from kiosk.ils.sip2.connection import Sip2Connection
+
+    options, policy = sip2_settings(config)
+    return Sip2Ils(Sip2Connection(options), policy, ZoneInfo(config.kiosk.timezone), clock)
+
+
+def sip2_settings(config: Config) -> tuple[Sip2Options, Sip2Policy]:
+    """``[sip2]`` as the connection's options and the backend's policy."""
+    from kiosk.config import TERMINATORS
+    from kiosk.ils.sip2.backend import Sip2Policy
+    from kiosk.ils.sip2.connection import Sip2Options
+
+    sip2 = config.sip2
+    user, password = sip2.credentials()
+    options = Sip2Options(
+        host=sip2.host,
+        port=sip2.port,
+        user=user,
+        password=password,
+        location=sip2.location,
+        tls=sip2.tls,
+        tls_verify=sip2.tls_verify,
+        ca_file=sip2.ca_file,
+        client_cert=sip2.client_cert,
+        client_key=sip2.client_key,
+        terminator=TERMINATORS[sip2.terminator],
+        encoding=sip2.encoding,
+        checksums=sip2.checksums,
+        timeout=sip2.timeout,
+        keepalive=sip2.keepalive,
+        resend_limit=sip2.resend_limit,
+    )
+    policy = Sip2Policy(
+        institution=sip2.institution,
+        terminal_password=sip2.terminal_password,
+        location=sip2.location,
+        verify_pin=sip2.patron_verification == "pin",
+        fees=sip2.fees,
+        nb_due_date=sip2.nb_due_date,
+        loan_days=sip2.loan_days,
+    )
+    return options, policy
+
+
+DEMO_BACKENDS = ("demo", "local")
+"""``[ils] backend`` names that serve the embedded demo library (over SIP2, or directly)."""
+
+ILS_BACKENDS: dict[str, Callable[[Config, Path, Clock], IlsBackend]] = {
+    "demo": _open_demo_ils,
+    "local": _open_local_ils,
+    "sip2": _open_sip2_ils,
+}
 """``[ils] backend`` name -> how to open it with the kiosk's clock (the ILS judges card
 expiry and lock-outs by it, so tests with a manual clock see a fixed calendar). The config
 accepts exactly these names."""
@@ -298,12 +402,16 @@ def build(
     from kiosk.core.circulation import CommandRunner
     from kiosk.core.clock import SystemClock
     from kiosk.core.driver import SessionDriver
+    from kiosk.core.events import IlsReachabilityChanged
     from kiosk.core.i18n import translators
+    from kiosk.core.offline import OfflineDesk, Reachability, WatchedIls
     from kiosk.core.reconcile import Reconciler
+    from kiosk.core.replay import Replayer
     from kiosk.core.services import SERVICES, navigation
     from kiosk.core.session import Ports, ReceiptSettings, Session, Timeouts
     from kiosk.storage.circulation_log import SqlCirculationLog
     from kiosk.storage.db import open_store
+    from kiosk.storage.offline import SqlOfflineStore
     from kiosk.storage.pin_failures import KEY_FILE, SqlPinFailures, load_or_create_key
     from kiosk.storage.preferences import SqlPreferences
     from kiosk.ui.viewmodel import KioskViewModel
@@ -321,12 +429,17 @@ def build(
             window=config.security.pin_window,
         )
         preferences = SqlPreferences(store, card_key)
+        offline_store = SqlOfflineStore(store, card_key)
         ils = ILS_BACKENDS[config.ils.backend](config, data_dir, clock)
     except BaseException:
         store.dispose()
         raise
     if wrap_ils is not None:
         ils = wrap_ils(ils)
+    # Every call, from any thread, says whether the ILS answered (offline mode, its mark).
+    reachability = Reachability()
+    backend, ils = ils, WatchedIls(ils, reachability)
+    desk = OfflineDesk(_offline_policy(config), offline_store, circulation_log, clock, reachability)
     saved_settings: PreferenceStore = preferences
     if wrap_preferences is not None:
         saved_settings = wrap_preferences(saved_settings)
@@ -350,12 +463,20 @@ def build(
     # the reconciler's thread settles them once started (run_kiosk), never blocking here.
     reconciler = Reconciler(ils, circulation_log, clock)
     reconciler.note_interrupted()
+    replayer = Replayer(ils, circulation_log, desk, clock)
+    desk.set_replay_wake(replayer.request)
     runner = CommandRunner(
-        Ports(ils, circulation_log, clock, pin_failures, printer, saved_settings),
+        Ports(ils, circulation_log, clock, pin_failures, printer, saved_settings, desk),
         nav.commands,
         after=reconciler.observe,
     )
     driver = SessionDriver(session, runner.run, clock, deadline=config.ils.deadline, debug=debug)
+
+    def reachability_changed(online: bool) -> None:  # any thread: hand over, touch nothing
+        driver.post(IlsReachabilityChanged(online))
+        replayer.request()  # back: replay now; gone: probe with backoff
+
+    reachability.listen(reachability_changed)
     vm = KioskViewModel(
         driver,
         translators(),
@@ -387,13 +508,14 @@ def build(
         clock,
         store,
         circulation_log,
-        ils,
+        backend,
         nav,
         session,
         driver,
         vm,
         scanner,
         reconciler,
+        replayer,
         printer=printer,
         voice_guide=voice_guide,
         speech=speech,
@@ -560,6 +682,7 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
     signal.signal(signal.SIGTERM, lambda _signo, _frame: post_to_ui(app.stop))
     kiosk.start_devices()
     kiosk.reconciler.start()  # its own thread: asks the ILS about open check-outs
+    kiosk.replayer.start()  # its own thread: sends what was taken offline, in order
     try:
         app.run()
     finally:
@@ -730,6 +853,7 @@ def _print_banner(
         f"({shown(config.kiosk.id)})",
         f"  config:  {shown(config.source or 'none (embedded demo defaults)')}",
         f"  data:    {shown(options.data_dir)}",
+        f"  library: {_library_line(config, shown)}",
         f"  scanner: {shown(scanner_url or 'none (keyboard-wedge and typing only)')}",
         f"  printer: {shown(config.printer.url or 'none (no receipts offered)')}"
         + (
@@ -746,7 +870,7 @@ def _print_banner(
         )
     elif scanner_url.startswith("sim://"):
         lines.append("Simulated scanner: type a barcode on this terminal and press Enter.")
-    if config.ils.backend == "local":  # the demo library's public demo card, never a real one
+    if config.ils.backend in DEMO_BACKENDS:  # the demo library's public card, never a real one
         patron = next(c for c in DEMO_CARDS if isinstance(c, DemoPatronCard))
         item = next(c for c in DEMO_CARDS if isinstance(c, DemoItemCard))
         lines.append(
@@ -754,6 +878,17 @@ def _print_banner(
             "(more in the README)."
         )
     print("\n".join(lines), file=out, flush=True)
+
+
+def _library_line(config: Config, shown: Callable[[object], str]) -> str:
+    """Which library system the kiosk talks to, for the banner (never a password)."""
+    backend = config.ils.backend
+    if backend == "demo":
+        return "the demo library, over SIP2 on 127.0.0.1 (served in this process)"
+    if backend == "local":
+        return "the demo library, called directly (no SIP2)"
+    sip2 = config.sip2
+    return f"SIP2 at {shown(sip2.host)}:{sip2.port}" + (" (TLS)" if sip2.tls else "")
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -4,6 +4,9 @@
     kiosk sim scanner    a barcode scanner simulator on a pseudo-terminal, for technicians
     kiosk sim printer    a receipt printer simulator on a pseudo-terminal and a TCP port
     kiosk demo reset     put the demo library back as the README describes it
+    kiosk sip2-client    a SIP2 transcript with the library system, for technicians
+    kiosk sip2-server    serve the demo library over SIP2, to test a self-check machine
+    kiosk offline        for staff: transactions taken offline, waiting, replayed, disputed
     kiosk --version
 
 Exit codes: 0 fine, 1 the kiosk could not start (one line says why), 2 bad usage or config.
@@ -144,7 +147,95 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", type=Path, help="the data folder to reset (default: as `kiosk run`)"
     )
     reset.add_argument("--yes", action="store_true", help="do not ask before removing")
+
+    from kiosk import sip2_tool
+
+    sip2_tool.add_parser(commands)
+    server = commands.add_parser(
+        "sip2-server",
+        help="serve the demo library over SIP2 (to test a self-check machine)",
+        description=(
+            "Serve the demo library of the kiosk's data folder over SIP2 2.00 until Ctrl-C, "
+            "so a technician can test any self-check machine against it. Log in (93) with "
+            f"user {SIP2_DEMO_USER!r} and password {SIP2_DEMO_PASSWORD!r} unless --user and "
+            f"--password (or ${SIP2_PASSWORD_ENV}) say otherwise."
+        ),
+    )
+    server.add_argument(
+        "--config", type=Path, help="TOML config file (default: $KIOSK_CONFIG, else demo)"
+    )
+    server.add_argument(
+        "--data-dir", type=Path, help="the data folder of the demo library (as `kiosk run`)"
+    )
+    server.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    server.add_argument(
+        "--port", type=_port, default=6001, help="TCP port (default: 6001; 0: any free one)"
+    )
+    server.add_argument("--tls-cert", type=Path, metavar="FILE", help="PEM certificate: TLS")
+    server.add_argument("--tls-key", type=Path, metavar="FILE", help="PEM private key: TLS")
+    server.add_argument("--user", default=SIP2_DEMO_USER, help="login user the machine gives")
+    server.add_argument(
+        "--password",
+        help=f"login password (default: ${SIP2_PASSWORD_ENV}, else {SIP2_DEMO_PASSWORD!r})",
+    )
+    server.add_argument(
+        "--encoding",
+        default="utf-8",
+        choices=("utf-8", "cp850", "latin-1"),
+        help="text encoding on the wire (default: utf-8)",
+    )
+    server.add_argument(
+        "--idle-timeout",
+        type=_seconds,
+        default=300.0,
+        metavar="SECONDS",
+        help="close a connection idle this long (default: 300)",
+    )
+    offline = commands.add_parser(
+        "offline",
+        help="for staff: loans and returns taken while the library system was unreachable",
+        description=(
+            "List the loans and returns this kiosk took while the library system could not "
+            "be reached: those still waiting to be sent, and those the library system "
+            "refused when they were sent (settle them at the desk). Replayed ones are "
+            "counted; --all lists them too. Card numbers show their last 4 digits only."
+        ),
+    )
+    offline.add_argument(
+        "--config", type=Path, help="TOML config file (default: $KIOSK_CONFIG, else demo)"
+    )
+    offline.add_argument(
+        "--data-dir", type=Path, help="the kiosk's data folder (default: as `kiosk run`)"
+    )
+    offline.add_argument("--all", action="store_true", help="list replayed ones too")
     return parser
+
+
+SIP2_DEMO_USER = "kiosk"  # kiosk.ils.sip2.server.demo's, without importing it for --help
+SIP2_DEMO_PASSWORD = "kiosk-demo"
+SIP2_PASSWORD_ENV = "KIOSK_SIP2_SERVER_PASSWORD"
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"more than 0 and at most 86400 seconds, got {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -169,6 +260,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sim_printer(args)
     if args.command == "demo" and args.demo_command == "reset":
         return _demo_reset(args)
+    if args.command == "sip2-client":
+        return _sip2_client(args)
+    if args.command == "sip2-server":
+        return _sip2_server(args)
+    if args.command == "offline":
+        return _offline(args)
     if args.command in ("sim", "demo"):
         parser.parse_args([args.command, "--help"])
     parser.print_help()
@@ -296,7 +393,12 @@ def resolve_data_dir(cli_value: Path | None, config_value: str) -> Path:
 def _demo_reset(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
     """``kiosk demo reset``: remove the demo library and the kiosk store it belongs with."""
     from kiosk import config as config_module
-    from kiosk.bootstrap import DEMO_LIBRARY_FILE, SIMULATED_RECEIPTS_FILE, STORE_FILE
+    from kiosk.bootstrap import (
+        DEMO_BACKENDS,
+        DEMO_LIBRARY_FILE,
+        SIMULATED_RECEIPTS_FILE,
+        STORE_FILE,
+    )
 
     stdin = stdin or sys.stdin
     try:
@@ -304,7 +406,7 @@ def _demo_reset(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
     except config_module.ConfigError as err:
         print(f"kiosk: config error: {err}", file=sys.stderr)
         return 2
-    if config.ils.backend != "local":
+    if config.ils.backend not in DEMO_BACKENDS:
         print(
             f"kiosk: demo reset is for the demo library only; this config uses the "
             f"{config.ils.backend!r} library system, so nothing was removed",
@@ -355,6 +457,132 @@ def _demo_reset(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
         f"Removed {listing} in {shown}. The next `kiosk run` seeds the demo library "
         "afresh, as the README's demo tables describe it."
     )
+    return 0
+
+
+def _sip2_client(args: argparse.Namespace) -> int:
+    from kiosk import config as config_module
+    from kiosk import sip2_tool
+
+    try:
+        config = config_module.load(Path(args.config) if args.config else None)
+    except config_module.ConfigError as err:
+        print(f"kiosk: config error: {err}", file=sys.stderr)
+        return 2
+    return sip2_tool.run(args, config, sys.stdout, sys.stderr)
+
+
+def _sip2_server(args: argparse.Namespace) -> int:
+    """``kiosk sip2-server``: the demo library over SIP2 until Ctrl-C or SIGTERM."""
+    import signal
+    import threading
+
+    from kiosk import config as config_module
+
+    os.umask(0o077)  # the demo library holds patrons' names: private, as `kiosk run` keeps it
+    try:
+        config = config_module.load(args.config)
+    except config_module.ConfigError as err:
+        print(f"kiosk: config error: {err}", file=sys.stderr)
+        return 2
+    if (args.tls_cert is None) != (args.tls_key is None):
+        print("kiosk: TLS needs both --tls-cert and --tls-key", file=sys.stderr)
+        return 2
+    data_dir = resolve_data_dir(args.data_dir, config.kiosk.data_dir)
+    from kiosk.bootstrap import DEMO_LIBRARY_FILE
+    from kiosk.core.ports import IlsUnavailable
+    from kiosk.ils.local import LocalIls
+    from kiosk.ils.sip2.server import ServerError, start_demo_server
+    from kiosk.startup import data_dir_problem
+    from kiosk.storage.private import private_file
+
+    problem = data_dir_problem(data_dir)
+    if problem is not None:
+        print(f"kiosk: {problem}", file=sys.stderr)
+        return 1
+    path = data_dir / DEMO_LIBRARY_FILE
+    try:
+        library = LocalIls.open(path, timezone=config.kiosk.timezone)
+    except IlsUnavailable as err:
+        print(f"kiosk: cannot open the library system: {safe(str(err), 600)}", file=sys.stderr)
+        return 1
+    for name in (path.name, f"{path.name}-journal"):
+        private_file(path.with_name(name))
+    password = args.password or os.environ.get(SIP2_PASSWORD_ENV) or SIP2_DEMO_PASSWORD
+    try:
+        server = start_demo_server(
+            library,
+            host=args.host,
+            port=args.port,
+            name=config.kiosk.library_name,
+            user=args.user,
+            password=password,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            encoding=args.encoding,
+            idle_timeout=args.idle_timeout,
+        )
+    except ServerError as err:
+        library.close()
+        print(f"kiosk: {safe(str(err), 600)}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # The demo's public password is shown; one the technician chose never is.
+    said = f"password {SIP2_DEMO_PASSWORD!r}" if password == SIP2_DEMO_PASSWORD else "your password"
+    tls = " with TLS" if args.tls_cert else ""
+    print(
+        f"SIP2 server for {safe(config.kiosk.library_name, 80)} listening on "
+        f"{server.host}:{server.port}{tls}: log in (93) as user {safe(args.user, 80)!r} "
+        f"with {said}; Ctrl-C stops.",
+        flush=True,
+    )
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        library.close()
+    return 0
+
+
+def _offline(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """``kiosk offline``: what was taken offline, for staff (no names, cards' last 4)."""
+    from zoneinfo import ZoneInfo
+
+    from kiosk import config as config_module
+    from kiosk.bootstrap import STORE_FILE
+    from kiosk.core.ports import StorageFailed
+    from kiosk.storage.db import StoreError, open_store
+    from kiosk.storage.offline import SqlOfflineStore, staff_report
+
+    out = out or sys.stdout
+    try:
+        config = config_module.load(args.config)
+    except config_module.ConfigError as err:
+        print(f"kiosk: config error: {err}", file=sys.stderr)
+        return 2
+    path = resolve_data_dir(args.data_dir, config.kiosk.data_dir) / STORE_FILE
+    shown = safe(str(path), limit=4096)
+    if not path.is_file():
+        print(f"No kiosk store at {shown}: nothing was taken offline there.", file=out)
+        return 0
+    try:
+        engine = open_store(path)
+    except StoreError as err:
+        print(f"kiosk: {err}", file=sys.stderr)
+        return 1
+    try:
+        rows = SqlOfflineStore(engine, b"").staff_rows()  # listing needs no hashing key
+    except StorageFailed as err:
+        print(f"kiosk: {err}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    for text in staff_report(rows, ZoneInfo(config.kiosk.timezone), shown, every=args.all):
+        print(text, file=out)
     return 0
 
 

@@ -15,7 +15,7 @@ import os
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -89,8 +89,38 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "error_timeout": _Key((int, float), 15, minimum=2, maximum=600),
     },
     "ils": {
-        "backend": _Key(str, "local", choices=("local",)),
+        # demo: the embedded demo library served over SIP2 on loopback, in-process (the
+        # production path end to end); local: the demo library called directly (tests);
+        # sip2: the library's own system ([sip2]).
+        "backend": _Key(str, "demo", choices=("demo", "local", "sip2")),
         "deadline": _Key((int, float), 8, minimum=1, maximum=120),
+    },
+    # The library's own system over SIP2 ([ils] backend = "sip2"); a preset fills the keys
+    # its ILS is known to need (SIP2_PRESETS), keys given here win.
+    "sip2": {
+        "preset": _Key(str, "", choices=("", "koha", "evergreen", "sierra", "symphony", "folio")),
+        "host": _Key(str, "127.0.0.1", max_chars=253),
+        "port": _Key(int, 6001, minimum=1, maximum=65535),
+        "tls": _Key(bool, False),
+        "tls_verify": _Key(bool, True),
+        "ca_file": _Key(str, "", max_chars=_PATH_CHARS),
+        "client_cert": _Key(str, "", max_chars=_PATH_CHARS),
+        "client_key": _Key(str, "", max_chars=_PATH_CHARS),
+        "user": _Key(str, "", max_chars=100),
+        "password": _Key(str, "", max_chars=200),
+        "terminal_password": _Key(str, "", max_chars=200),
+        "location": _Key(str, "", max_chars=100),
+        "institution": _Key(str, "", max_chars=100),
+        "terminator": _Key(str, "CR", choices=("CR", "CRLF")),
+        "encoding": _Key(str, "utf-8", choices=("utf-8", "cp850", "latin-1")),
+        "checksums": _Key(bool, True),
+        "patron_verification": _Key(str, "pin", choices=("pin", "none")),
+        "fees": _Key(str, "ask", choices=("ask", "refuse")),
+        "nb_due_date": _Key(str, "loan_days", choices=("loan_days", "blank")),
+        "loan_days": _Key(int, 14, minimum=1, maximum=365),
+        "timeout": _Key((int, float), 5, minimum=1, maximum=60),
+        "keepalive": _Key((int, float), 40, minimum=0, maximum=3600),
+        "resend_limit": _Key(int, 3, minimum=0, maximum=10),
     },
     "scanner": {
         "url": _Key(str, "sim://scanner", max_chars=_PATH_CHARS),
@@ -130,9 +160,43 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "pin_failures": _Key(int, 5, minimum=1, maximum=100),
         "pin_window": _Key((int, float), 900, minimum=60, maximum=86400),
     },
+    "offline": {
+        # When the library system cannot be reached (connection refused, timeout, login
+        # refused): "accept" returns and store them for replay, or "refuse" them.
+        "returns": _Key(str, "accept", choices=("accept", "refuse")),
+        # Loans: "limited" (within the limits below, only for cards seen online lately) or
+        # "refuse".
+        "loans": _Key(str, "limited", choices=("limited", "refuse")),
+        "patron_limit": _Key(int, 3, minimum=1, maximum=50),
+        "session_limit": _Key(int, 5, minimum=1, maximum=50),
+        "seen_days": _Key(int, 30, minimum=1, maximum=365),
+        "loan_days": _Key(int, 14, minimum=1, maximum=90),
+    },
 }
 
 TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n"}
+
+SIP2_PRESETS: dict[str, dict[str, Any]] = {
+    "": {},
+    # Koha's etc/SIPconfig.xml: RAW listener on port 6001, error-detect enabled, CR, the
+    # example logins use encoding utf8; client_timeout 600 s closes idle connections.
+    "koha": {"port": 6001, "terminator": "CR", "checksums": True, "encoding": "utf-8",
+             "keepalive": 240},
+    # Evergreen's SIPServer (the transcripts in tests/data/sip2): CR, checksums, UTF-8.
+    "evergreen": {"port": 6001, "terminator": "CR", "checksums": True, "encoding": "utf-8",
+                  "keepalive": 50},
+    # Sierra and Symphony: no public source found; SIP2's own defaults, stated explicitly.
+    "sierra": {"port": 6001, "terminator": "CR", "checksums": True},
+    "symphony": {"port": 6001, "terminator": "CR", "checksums": True},
+    # FOLIO edge-sip2 README: port 6443 in its sample, TLS strongly recommended, error
+    # detection off and charset IBM850 by default, message delimiter CR; the login's
+    # location code (CP) is the kiosk's service point UUID.
+    "folio": {"port": 6443, "tls": True, "checksums": False, "encoding": "cp850",
+              "terminator": "CR"},
+}  # fmt: skip
+"""What each ``[sip2] preset`` sets (docs/architecture.md says where each fact comes from)."""
+
+SIP2_USER_ENV, SIP2_PASSWORD_ENV = "KIOSK_SIP2_USER", "KIOSK_SIP2_PASSWORD"
 
 
 @dataclass(frozen=True)
@@ -166,6 +230,39 @@ class SessionSettings:
 class IlsSettings:
     backend: str
     deadline: float
+
+
+@dataclass(frozen=True)
+class Sip2Settings:
+    preset: str
+    host: str
+    port: int
+    tls: bool
+    tls_verify: bool
+    ca_file: str
+    client_cert: str
+    client_key: str
+    user: str
+    password: str = field(repr=False)
+    terminal_password: str = field(repr=False)
+    location: str
+    institution: str
+    terminator: str
+    encoding: str
+    checksums: bool
+    patron_verification: str
+    fees: str
+    nb_due_date: str
+    loan_days: int
+    timeout: float
+    keepalive: float
+    resend_limit: int
+
+    def credentials(self) -> tuple[str, str]:
+        """The login user and password: $KIOSK_SIP2_USER and $KIOSK_SIP2_PASSWORD when
+        set (so the password need not be in the file), else the file's."""
+        user = os.environ.get(SIP2_USER_ENV) or self.user
+        return user, os.environ.get(SIP2_PASSWORD_ENV) or self.password
 
 
 @dataclass(frozen=True)
@@ -208,6 +305,16 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class OfflineSettings:
+    returns: str  # "accept" or "refuse"
+    loans: str  # "limited" or "refuse"
+    patron_limit: int  # offline loans of one card waiting for replay
+    session_limit: int  # offline loans in one session
+    seen_days: int  # only cards whose card + PIN the ILS accepted this many days back
+    loan_days: int  # an offline loan is due this many days later (sent on replay)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration. ``source`` is the file it came from, if any."""
 
@@ -215,11 +322,13 @@ class Config:
     display: DisplaySettings
     session: SessionSettings
     ils: IlsSettings
+    sip2: Sip2Settings
     scanner: ScannerSettings
     printer: PrinterSettings
     accessibility: AccessibilitySettings
     speech: SpeechSettings
     security: SecuritySettings
+    offline: OfflineSettings
     source: Path | None = None
 
 
@@ -228,11 +337,13 @@ _SECTION_TYPES = {
     "display": DisplaySettings,
     "session": SessionSettings,
     "ils": IlsSettings,
+    "sip2": Sip2Settings,
     "scanner": ScannerSettings,
     "printer": PrinterSettings,
     "accessibility": AccessibilitySettings,
     "speech": SpeechSettings,
     "security": SecuritySettings,
+    "offline": OfflineSettings,
 }
 
 
@@ -260,7 +371,7 @@ def load(path: Path | None = None) -> Config:
         path = Path(os.environ[CONFIG_ENV])
     if path is None:
         return defaults()
-    raw = _read_bounded(path)
+    raw, mode = _read_bounded(path)
     if raw.startswith(_UTF8_BOM):
         raise ConfigError(
             f"{_shown(path)}: file starts with a byte-order mark; save it as UTF-8 without BOM"
@@ -276,10 +387,18 @@ def load(path: Path | None = None) -> Config:
         raise ConfigError(
             f"{_shown(path)}: not valid TOML (arrays or tables nested too deeply)"
         ) from err
-    return from_mapping(data, source=path)
+    config = from_mapping(data, source=path)
+    secret = data.get("sip2", {}) if isinstance(data.get("sip2"), dict) else {}
+    if (secret.get("password") or secret.get("terminal_password")) and mode & 0o077:
+        raise ConfigError(
+            f"{_shown(path)}: holds the SIP2 password but other users may read it (mode "
+            f"{mode & 0o777:o}); run chmod 600 on it, or give the password in "
+            f"${SIP2_PASSWORD_ENV} instead"
+        )
+    return config
 
 
-def _read_bounded(path: Path) -> bytes:
+def _read_bounded(path: Path) -> tuple[bytes, int]:
     """The file's bytes: a regular file (after following symlinks) of at most MAX_BYTES.
 
     Opened non-blocking so a FIFO cannot hang the start, then refused by ``fstat`` with
@@ -298,6 +417,7 @@ def _read_bounded(path: Path) -> bytes:
     except OSError as err:  # NotRegularFile's strerror: "it is a FIFO, not a regular file"
         raise refuse(err.strerror or str(err)) from err
     try:
+        mode = os.fstat(fd).st_mode
         data = files.read_at_most(fd, MAX_BYTES + 1)
     except OSError as err:
         raise refuse(err.strerror or str(err)) from err
@@ -308,7 +428,7 @@ def _read_bounded(path: Path) -> bytes:
             f"{_shown(path)}: the config file is larger than {MAX_BYTES // 1024} KiB; "
             "is this the right file?"
         )
-    return data
+    return data, mode
 
 
 def safe(text: str, limit: int = SHOWN_CHARS) -> str:
@@ -353,6 +473,9 @@ def from_mapping(data: dict[str, Any], source: Path | None) -> Config:
                 raise ConfigError(
                     f"{where}: unknown key [{section}] {safe(name)}; allowed keys: {allowed}"
                 )
+        if section == "sip2":  # the preset's keys first, those given in the file win
+            preset = _value(where, section, "preset", keys["preset"], given)
+            given = {**SIP2_PRESETS[preset], **given}
         values = {name: _value(where, section, name, key, given) for name, key in keys.items()}
         sections[section] = _SECTION_TYPES[section](**values)
     config = Config(source=source, **sections)
@@ -429,11 +552,20 @@ def _check_relations(where: str, config: Config) -> None:
             "use an IANA name such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura"
         ) from err
     _check_printer_url(where, config.printer.url)
+    _check_sip2(where, config)
     if config.session.warning >= config.session.idle_timeout:
         raise ConfigError(
             f"{where}: [session] warning: must be shorter than idle_timeout "
             f"({config.session.idle_timeout:g}), got {config.session.warning:g}"
         )
+
+
+def _check_sip2(where: str, config: Config) -> None:
+    sip2 = config.sip2
+    if config.ils.backend == "sip2" and not sip2.host.strip():
+        raise ConfigError(f"{where}: [sip2] host: the library system's SIP2 server is needed")
+    if sip2.client_key and not sip2.client_cert:
+        raise ConfigError(f"{where}: [sip2] client_key: set client_cert too (or neither)")
 
 
 def _check_printer_url(where: str, url: str) -> None:

@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kiosk.core.events import Command, CommandFailed, Event, Failure
+from kiosk.core.events import Command, CommandFailed, Event, Failure, IlsReachabilityChanged
 from kiosk.core.ports import Clock
 from kiosk.core.session import Session
 from kiosk.core.worker import Worker, WorkerClosed
@@ -110,6 +110,9 @@ class SessionDriver:
         self._wake: Callable[[], None] = lambda: None
         self._dispatch: Callable[[Callable[[], None]], None] = lambda release: release()
         self._held: list[Callable[[], None]] = []  # jobs not yet handed to the worker
+        self.ils_online = True
+        """False from an IlsReachabilityChanged(False) posted by a call that found the ILS
+        unreachable until one posted by an answer (the staff's "offline" mark)."""
 
     # ----- wiring ----------------------------------------------------------------------------
 
@@ -244,6 +247,9 @@ class SessionDriver:
     # ----- internals -------------------------------------------------------------------------
 
     def _apply(self, event: Event) -> None:
+        if isinstance(event, IlsReachabilityChanged):
+            self.ils_online = event.online  # for the screen's mark; the patron's flow is unchanged
+            return
         for command in self.session.handle(event):
             self._submit(command)
 

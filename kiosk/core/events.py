@@ -137,6 +137,16 @@ class PatronChecked(Answer):
 @dataclass(frozen=True)
 class CheckoutDone(Answer):
     answer: CheckoutAnswer
+    offline: bool = False
+    """Lent offline (the ILS was unreachable): stored, sent to the ILS when it is back."""
+
+
+@dataclass(frozen=True)
+class IlsReachabilityChanged(Event):
+    """The ILS was found unreachable (``online`` False) or answering again (any thread
+    posts it; the driver keeps it for the staff's "offline" mark, the session never sees it)."""
+
+    online: bool
 
 
 class Failure(StrEnum):

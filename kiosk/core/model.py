@@ -47,6 +47,8 @@ class Refusal(StrEnum):
     ITEM_OVERDUE = "item_overdue"  # not renewed: it is past its due date
     FEE_REQUIRED = "fee_required"  # a loan fee the patron has not accepted yet
     FEE_DECLINED = "fee_declined"  # the patron chose not to borrow an item with a loan fee
+    ILS_REFUSED = "ils_refused"  # the ILS said no and gave no reason the kiosk can name
+    OFFLINE_LIMIT = "offline_limit"  # no more loans while the library system is unreachable
 
 
 class SortBin(StrEnum):
@@ -74,6 +76,9 @@ class Patron:
     name: str
     loans_count: int = 0
     loan_limit: int = 0
+    offline: bool = False
+    """Signed in while the ILS was unreachable (card + PIN seen online lately): no name,
+    no counts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +304,75 @@ class FeeAccepted:
     accepted_at: dt.datetime
 
 
+class OfflineAction(StrEnum):
+    """What a transaction taken while the ILS was unreachable does when it is replayed."""
+
+    LOAN = "loan"
+    RETURN = "return"
+
+
+class OfflineState(StrEnum):
+    """Where an offline transaction is on its way to the ILS."""
+
+    PENDING = "pending"  # stored, not sent yet
+    SENDING = "sending"  # committed before each ILS call; after a crash, ask before resending
+    REPLAYED = "replayed"  # the ILS took it
+    DISAGREED = "disagreed"  # the ILS refused it: listed for staff
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineTransaction:
+    """A loan or return the kiosk took while the ILS could not be reached, in replay order.
+
+    ``patron_barcode`` and ``due`` are set for loans (the due date the patron was shown,
+    sent to the ILS as the no-block due date); ``taken_at`` is sent as the transaction's
+    time.
+    """
+
+    txn_id: str
+    action: OfflineAction
+    item_barcode: str
+    taken_at: dt.datetime
+    patron_barcode: str | None = None
+    due: dt.date | None = None
+    state: OfflineState = OfflineState.PENDING
+    reason: str = ""
+    """Why the ILS refused it (a :class:`Refusal` value), for a disagreed one."""
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineTaken:
+    """Outcome: a loan or return taken while the ILS was unreachable, stored (with its
+    outbox report) before the patron sees it. ``intent_id``: the check-out or return intent
+    begun before the ILS was found unreachable; it is resolved as not done by the ILS in
+    the same transaction (the ILS certainly did not get the request)."""
+
+    transaction: OfflineTransaction
+    intent_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineReplayed:
+    """Outcome: the ILS took an offline transaction. ``done`` is the loan or return as the
+    ILS made it; it is stored (row + its usual outbox report) as the transaction is closed."""
+
+    txn_id: str
+    done: Loan | Return
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineDisagreed:
+    """Outcome: the ILS refused an offline transaction on replay (the item is on hold or
+    lent to another, the patron is blocked, the item is unknown...): kept for staff, with an
+    outbox report. No patron identity in the report."""
+
+    txn_id: str
+    action: OfflineAction
+    item_barcode: str
+    reason: str
+    at: dt.datetime
+
+
 Outcome = (
     Loan
     | CheckoutConfirmed
@@ -311,6 +385,9 @@ Outcome = (
     | FeeAccepted
     | ItemIntentNotDone
     | ItemIntentUnanswered
+    | OfflineTaken
+    | OfflineReplayed
+    | OfflineDisagreed
 )
 """Everything the kiosk records in its circulation log. A new kind of outcome is a new type
 here, a recorder in :mod:`kiosk.storage.circulation_log` and a report in

@@ -33,6 +33,7 @@ from kiosk.core.events import (
 )
 from kiosk.core.model import BarcodeKind, Patron, Preferences, Refusal
 from kiosk.core.navigation import InputMode, Navigation, Service, StateSpec
+from kiosk.core.offline import OfflineDesk
 from kiosk.core.ports import (
     CirculationLog,
     Clock,
@@ -107,6 +108,8 @@ class ItemLine:
     """A loan fee in Rupiah: to accept (``FEE_REQUIRED``), declined, or accepted and charged."""
     screen_message: str = ""
     """The ILS's own words about this item, shown as they come."""
+    offline: bool = False
+    """Taken while the ILS was unreachable: recorded, processed when it is back."""
     revision: int = field(default=0, compare=False, repr=False)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -174,6 +177,7 @@ class Ports:
     pin_failures: PinFailures
     printer: ReceiptPrinter | None = None  # None: no printer configured
     preferences: PreferenceStore | None = None  # None: patrons' settings are not kept
+    offline: OfflineDesk | None = None  # None: no offline mode (an outage is only an outage)
 
 
 @dataclass

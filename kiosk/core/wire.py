@@ -28,6 +28,12 @@ Kinds:
 - ``fee_accepted``: item_barcode, title, amount (Rupiah): a loan fee the patron accepted.
 - ``rating``: score 1-5, service: a patron's optional one-tap rating at the end of a
   session.
+- ``offline_taken``: action (``loan``, ``return``), item_barcode, due (a loan's, else
+  empty): taken while the library system was unreachable. Counted as circulation only
+  when replayed: the ``checkout`` or ``return`` report comes then, dated when it was taken.
+- ``offline_disagreement``: action, item_barcode, reason (a refusal code such as
+  ``on_hold_for_another``): the library system refused an offline transaction on replay;
+  staff settle it.
 
 Rules: ``event_id`` is a UUID, unique per event, so a report sent twice is counted once;
 ``occurred_at`` is UTC ISO-8601 with microseconds; dates are ISO ``YYYY-MM-DD``. A new
@@ -197,8 +203,68 @@ class FeeAcceptedReport:
         )
 
 
+OFFLINE_ACTIONS = frozenset({"loan", "return"})
+
+
+@dataclass(frozen=True)
+class OfflineTakenReport:
+    """A loan or return taken while the library system was unreachable (``due``: a loan's)."""
+
+    KIND: ClassVar[str] = "offline_taken"
+
+    action: str
+    item_barcode: str
+    due: dt.date | None
+
+    def fields(self) -> dict[str, Any]:
+        due = self.due.isoformat() if self.due is not None else ""
+        return {"action": self.action, "item_barcode": self.item_barcode, "due": due}
+
+    @classmethod
+    def from_fields(cls, data: dict[str, Any]) -> OfflineTakenReport:
+        due = _date(data, "due") if _optional_text(data, "due") else None
+        return cls(action=_action(data), item_barcode=_text(data, "item_barcode"), due=due)
+
+
+@dataclass(frozen=True)
+class OfflineDisagreementReport:
+    """The library system refused an offline transaction on replay (``reason``: a refusal
+    code); staff settle it."""
+
+    KIND: ClassVar[str] = "offline_disagreement"
+
+    action: str
+    item_barcode: str
+    reason: str
+
+    def fields(self) -> dict[str, Any]:
+        return {"action": self.action, "item_barcode": self.item_barcode, "reason": self.reason}
+
+    @classmethod
+    def from_fields(cls, data: dict[str, Any]) -> OfflineDisagreementReport:
+        return cls(
+            action=_action(data),
+            item_barcode=_text(data, "item_barcode"),
+            reason=_text(data, "reason"),
+        )
+
+
+def _action(data: dict[str, Any]) -> str:
+    action = _text(data, "action")
+    if action not in OFFLINE_ACTIONS:
+        raise WireError(f"action: expected one of {sorted(OFFLINE_ACTIONS)}, got {action!r}")
+    return action
+
+
 Report = (
-    CheckoutReport | RatingReport | ReturnReport | RenewalReport | RefusalReport | FeeAcceptedReport
+    CheckoutReport
+    | RatingReport
+    | ReturnReport
+    | RenewalReport
+    | RefusalReport
+    | FeeAcceptedReport
+    | OfflineTakenReport
+    | OfflineDisagreementReport
 )
 REPORT_KINDS: dict[str, type[Report]] = {
     report.KIND: report
@@ -209,6 +275,8 @@ REPORT_KINDS: dict[str, type[Report]] = {
         RenewalReport,
         RefusalReport,
         FeeAcceptedReport,
+        OfflineTakenReport,
+        OfflineDisagreementReport,
     )
 }
 

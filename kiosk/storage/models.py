@@ -243,3 +243,44 @@ class FeeAcceptanceRecord(Base):
     title: Mapped[str] = mapped_column(Text)
     amount: Mapped[int] = mapped_column(Integer)
     accepted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class OfflineTransactionRecord(Base):
+    """A loan or return taken while the ILS could not be reached, to be replayed in order.
+
+    ``id`` is the replay order. ``state``: ``pending`` (not sent yet), ``sending`` (committed
+    before each ILS call: after a crash the item's status is asked before sending again),
+    ``replayed`` (the ILS took it; ``event_id`` names the loan or return row) or
+    ``disagreed`` (the ILS refused it; ``reason`` says why, for staff).
+    ``patron_barcode`` and ``due`` are set for loans only.
+    """
+
+    __tablename__ = "offline_transactions"
+    __table_args__ = (Index("ix_offline_transactions_state", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    txn_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    item_barcode: Mapped[str] = mapped_column(String(32))
+    patron_barcode: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    due: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    taken_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SeenOnlineRecord(Base):
+    """A card + PIN the ILS accepted, and when (for offline sign-in).
+
+    ``key_hash`` is HMAC-SHA256 of card and PIN under the kiosk's card-hash secret: never
+    the PIN, the card number or the name.
+    """
+
+    __tablename__ = "seen_online"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

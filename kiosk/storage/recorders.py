@@ -39,6 +39,11 @@ from kiosk.core.model import (
     ItemIntentNotDone,
     ItemIntentUnanswered,
     Loan,
+    OfflineAction,
+    OfflineDisagreed,
+    OfflineReplayed,
+    OfflineState,
+    OfflineTaken,
     Outcome,
     Rating,
     Refused,
@@ -50,6 +55,7 @@ from kiosk.storage.models import (
     FeeAcceptanceRecord,
     ItemIntentRecord,
     LoanRecord,
+    OfflineTransactionRecord,
     RatingRecord,
     RefusalRecord,
     RenewalRecord,
@@ -341,6 +347,83 @@ def _record_unanswered(
     return None
 
 
+def _record_offline_taken(
+    session: Session, event_id: str, kiosk_id: str, now: dt.datetime, outcome: OfflineTaken
+) -> _Recorded:
+    txn = outcome.transaction
+    aware(txn.taken_at, "offline transaction taken_at")
+    if outcome.intent_id:
+        # The ILS certainly did not get the request (IlsUnreachable): the intent ends here,
+        # not lent (not returned) by the ILS, with no refusal: the patron was not refused.
+        reason = "ILS unreachable: taken offline"
+        if txn.action is OfflineAction.LOAN:
+            session.execute(
+                update(CheckoutIntentRecord)
+                .where(_intent(outcome.intent_id), CheckoutIntentRecord.resolution.is_(None))
+                .values(resolution=NOT_LENT, resolved_at=now, reason=reason)
+            )
+        else:
+            _resolve_item_intent(session, outcome.intent_id, NOT_DONE, now, reason)
+    session.add(
+        OfflineTransactionRecord(
+            txn_id=txn.txn_id,
+            kiosk_id=kiosk_id,
+            action=txn.action.value,
+            item_barcode=txn.item_barcode,
+            patron_barcode=txn.patron_barcode,
+            due=txn.due,
+            taken_at=txn.taken_at,
+            state=OfflineState.PENDING.value,
+            attempts=0,
+        )
+    )
+    report = wire.OfflineTakenReport(txn.action.value, txn.item_barcode, txn.due)
+    return report, txn.taken_at
+
+
+_OPEN_OFFLINE = (OfflineState.PENDING.value, OfflineState.SENDING.value)
+
+
+def _close_offline(
+    session: Session, txn_id: str, state: OfflineState, now: dt.datetime, **values: Any
+) -> bool:
+    """Close an open offline transaction; False when it was closed already (once only).
+    The UPDATE comes first so this transaction holds the write lock before it reads."""
+    closed = session.execute(
+        update(OfflineTransactionRecord)
+        .where(
+            OfflineTransactionRecord.txn_id == txn_id,
+            OfflineTransactionRecord.state.in_(_OPEN_OFFLINE),
+        )
+        .values(state=state.value, resolved_at=now, **values)
+    )
+    if _rows(closed):
+        return True
+    log.info("offline transaction %s already closed", txn_id)
+    return False
+
+
+def _record_offline_replayed(
+    session: Session, event_id: str, kiosk_id: str, now: dt.datetime, outcome: OfflineReplayed
+) -> _Recorded:
+    if not _close_offline(session, outcome.txn_id, OfflineState.REPLAYED, now, event_id=event_id):
+        return None
+    if isinstance(outcome.done, Loan):
+        return _record_loan(session, event_id, kiosk_id, now, outcome.done)
+    return _record_return(session, event_id, kiosk_id, now, outcome.done)
+
+
+def _record_offline_disagreed(
+    session: Session, event_id: str, kiosk_id: str, now: dt.datetime, outcome: OfflineDisagreed
+) -> _Recorded:
+    aware(outcome.at, "offline disagreement at")
+    reason = outcome.reason[:200]
+    if not _close_offline(session, outcome.txn_id, OfflineState.DISAGREED, now, reason=reason):
+        return None
+    report = wire.OfflineDisagreementReport(outcome.action.value, outcome.item_barcode, reason)
+    return report, outcome.at
+
+
 Recorder = Callable[[Session, str, str, dt.datetime, Any], _Recorded]
 RECORDERS: dict[type, tuple[Recorder, str]] = {
     # outcome type: (adds its row and returns its report and time or None, what the log
@@ -356,6 +439,9 @@ RECORDERS: dict[type, tuple[Recorder, str]] = {
     FeeAccepted: (_record_fee_accepted, "fee acceptance"),
     ItemIntentNotDone: (_record_item_not_done, "unfinished return or renewal"),
     ItemIntentUnanswered: (_record_item_unanswered, "unanswered return or renewal"),
+    OfflineTaken: (_record_offline_taken, "offline transaction"),
+    OfflineReplayed: (_record_offline_replayed, "replayed offline transaction"),
+    OfflineDisagreed: (_record_offline_disagreed, "disagreement on an offline transaction"),
 }
 
 
@@ -363,6 +449,10 @@ def describe(outcome: Outcome) -> str:
     """What a technician's log line may say about an outcome (no patron identity)."""
     if isinstance(outcome, CheckoutConfirmed):
         outcome = outcome.loan
+    if isinstance(outcome, OfflineTaken):
+        return f"item …{outcome.transaction.item_barcode[-4:]}"
+    if isinstance(outcome, OfflineReplayed):
+        return f"item …{outcome.done.item_barcode[-4:]}"
     item = getattr(outcome, "item_barcode", "")
     if item:
         return f"item …{item[-4:]}"  # which book a patron had stays out of the log

@@ -100,6 +100,9 @@ class KioskViewModel(EventDispatcher):
     error_text = StringProperty("")
     can_finish = BooleanProperty(False)
     devices = DictProperty({})
+    ils_offline = BooleanProperty(False)
+    """The ILS was found unreachable (the driver's ``ils_online``): the top bar's small
+    "offline" mark for staff. The patron's flow does not change."""
     help_text = StringProperty("")
     receipt_offer = StringProperty("")
     """On a summary: 'printed' or 'none' (the highlighted default, what OK does) when the
@@ -572,6 +575,7 @@ class KioskViewModel(EventDispatcher):
             else ""
         )
         self.devices = {name: state.ready for name, state in session.devices.items()}
+        self.ils_offline = not self._driver.ils_online
         for listener in self._refresh_listeners:
             listener()
 

@@ -38,7 +38,7 @@ class FlowKiosk:
         # The voice a patron would hear, recorded: no synthesiser or sound device in flows.
         build_options.setdefault("speech", RecordingSpeech())
         self.parts: Kiosk = build(
-            config or config_module.defaults(),
+            config or config_module.from_mapping({"ils": {"backend": "local"}}, None),
             data_dir,
             clock=self.clock,
             scanner_url="",

@@ -190,7 +190,8 @@ def test_the_configured_text_size_and_theme_are_each_sessions_start(
     """GIVEN [kiosk] text_size (also the older "normal" / "large") and theme WHEN a
     session ends THEN the next one starts at them again."""
     cfg = config_module.from_mapping(
-        {"kiosk": {"text_size": configured, "theme": "black_cream"}}, None
+        {"ils": {"backend": "local"}, "kiosk": {"text_size": configured, "theme": "black_cream"}},
+        None,
     )
     kiosk = Kiosk(tmp_path / "kiosk", config=cfg)
     try:

@@ -37,7 +37,9 @@ def printer() -> Iterator[PrinterSimulator]:
 
 
 def make_kiosk(data: Path, url: str, receipt: str = "printed") -> FlowKiosk:
-    cfg = config_module.from_mapping({"printer": {"url": url, "receipt": receipt}}, None)
+    cfg = config_module.from_mapping(
+        {"ils": {"backend": "local"}, "printer": {"url": url, "receipt": receipt}}, None
+    )
     return FlowKiosk(data, config=cfg)
 
 

@@ -30,7 +30,9 @@ NAMES = ("Sutrisno", "Siti", "Yohana")
 
 def make(tmp_path: Path, **settings: object) -> tuple[FlowKiosk, RecordingSpeech]:
     speech = RecordingSpeech()
-    config = config_module.from_mapping({"accessibility": settings}, None)
+    config = config_module.from_mapping(
+        {"ils": {"backend": "local"}, "accessibility": settings}, None
+    )
     return FlowKiosk(tmp_path, config=config, speech=speech), speech
 
 

@@ -67,6 +67,7 @@ class Probe:
 
         self.config = config_module.from_mapping(
             {
+                "ils": {"backend": "local"},  # the demo library directly: tests stay fast
                 "display": {"width": size[0], "height": size[1]},
                 "kiosk": {"language": language, "text_size": text_size},
                 **(config or {}),

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devices import codabar
-from kiosk.core.ports import IlsUnavailable
+from kiosk.core.ports import IlsUnavailable, IlsUnreachable
 
 SUTRISNO, SUTRISNO_PIN = "23171000000010", "1234"
 SITI, SITI_PIN = "23171000000028", "2468"
@@ -39,6 +39,8 @@ REFERENCE, HELD_FOR_SITI, LENT_TO_SITI = "33171000000034", "33171000000042", "33
 FEE_DVD, HELD_FOR_YOHANA, UNKNOWN_ITEM = "33171000010074", "33171000010066", "33171990000010"
 ILS_DOWN_ITEM = codabar.make(3, 3171, 88_000_001)  # tour_ils raises for this item
 ILS_DOWN_CARD = codabar.make(2, 3171, 88_000_001)  # and this card
+OFFLINE_CARD, OFFLINE_PIN = codabar.make(2, 3171, 88_000_002), "2580"  # tour_ils: unreachable
+OFFLINE_ITEM = codabar.make(3, 3171, 88_000_002)  # the ILS unreachable: lent offline
 LENDABLE = ("33171000000125", "33171000000133", "33171000000141", "33171000000166")
 """Books on the shelf that anyone may borrow (besides Laskar Pelangi and The Little Prince)."""
 LONG_LIST = 40
@@ -78,11 +80,15 @@ class TourIls:
     def check_patron(self, barcode: str, pin: str) -> Any:
         if barcode == ILS_DOWN_CARD:
             raise IlsUnavailable("the tour's library system is down for this card")
+        if barcode == OFFLINE_CARD:
+            raise IlsUnreachable("the tour's library system cannot be reached for this card")
         return self._ils.check_patron(barcode, pin)
 
     def checkout(self, patron: str, item: str, *args: Any, **kwargs: Any) -> Any:
         if item == ILS_DOWN_ITEM:
             raise IlsUnavailable("the tour's library system is down for this item")
+        if item == OFFLINE_ITEM:
+            raise IlsUnreachable("the tour's library system cannot be reached for this item")
         return self._ils.checkout(patron, item, *args, **kwargs)
 
 
@@ -183,6 +189,14 @@ def _scanning_refusals(p: Any) -> None:
     p.kiosk.settle()
     scan_all(p, LENDABLE)
     p.vm.type_char("4")
+
+
+def _scanning_offline(p: Any) -> None:
+    """Offline mode: a card seen online signs in without the ILS, a book is lent offline,
+    and the top bar shows the staff's small "offline" mark."""
+    p.kiosk.parts.replayer.desk.remember(OFFLINE_CARD, OFFLINE_PIN)  # seen online before
+    sign_in(p, OFFLINE_CARD, OFFLINE_PIN)
+    scan_all(p, [OFFLINE_ITEM])
 
 
 def _scanning_busy(p: Any) -> None:
@@ -538,6 +552,13 @@ STATES: list[TourState] = [
         _returning,
         {"id": "TRANSIT", "en": "TRANSIT"},
         help=True,
+    ),
+    # After every other: its offline loan waits for a library system that never answers.
+    TourState(
+        "borrow.scanning-offline",
+        "borrow.scanning",
+        _scanning_offline,
+        {"id": "Luring", "en": "Offline"},
     ),
 ]
 """Every state of the tour, in the order it is visited. Services add theirs here."""

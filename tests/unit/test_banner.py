@@ -20,6 +20,19 @@ def banner(cfg: config.Config) -> str:
 def test_demo_library_gets_the_demo_hint() -> None:
     text = banner(config.defaults())
     assert "Demo: card 23171000000010, PIN 1234" in text
+    assert "  library: the demo library, over SIP2 on 127.0.0.1" in text
+
+
+def test_a_library_system_is_named_by_its_address_never_its_password(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        '[ils]\nbackend = "sip2"\n[sip2]\nhost = "sip.perpus.example"\nport = 6443\n'
+        'tls = true\nuser = "sc1"\npassword = "rahasia-9"\n'
+    )
+    path.chmod(0o600)
+    text = banner(config.load(path))
+    assert "  library: SIP2 at sip.perpus.example:6443 (TLS)" in text
+    assert "rahasia-9" not in text and "sc1" not in text
 
 
 def test_another_library_system_gets_no_demo_card_or_pin(tmp_path: Path) -> None:
@@ -27,7 +40,6 @@ def test_another_library_system_gets_no_demo_card_or_pin(tmp_path: Path) -> None
     path = tmp_path / "kiosk.toml"
     path.write_text('[kiosk]\nid = "branch-7"\nlibrary_name = "Perpustakaan Kota Medan"\n')
     production = config.load(path)
-    # SIP2 is the next backend; the config accepts only "local" until it arrives.
     production = replace(production, ils=replace(production.ils, backend="sip2"))
     text = banner(production)
     assert "Perpustakaan Kota Medan (branch-7)" in text

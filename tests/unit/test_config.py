@@ -42,7 +42,7 @@ def test_no_file_gives_the_demo_defaults() -> None:
     assert (cfg.display.width, cfg.display.height) == (1280, 800)
     assert cfg.session.idle_timeout == 60.0
     assert cfg.session.warning == 20.0
-    assert cfg.ils.backend == "local"
+    assert cfg.ils.backend == "demo"  # the demo library over SIP2, in-process
     assert cfg.scanner.url == "sim://scanner"
     assert cfg.scanner.terminator_bytes == b"\r"
     assert cfg.scanner.check_digits is True

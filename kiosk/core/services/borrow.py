@@ -44,9 +44,10 @@ from kiosk.core.model import (
     CheckoutUnanswered,
     FeeAccepted,
     Refusal,
+    Refused,
 )
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
-from kiosk.core.ports import StorageFailed
+from kiosk.core.ports import IlsUnreachable, StorageFailed
 from kiosk.core.services import feedback, loan_fee, receipt, recording, signin
 from kiosk.core.services.signin import SIGN_IN_REFUSALS as SIGN_IN_REFUSALS  # re-exported
 from kiosk.core.session import (
@@ -132,6 +133,7 @@ def _checkout_done(session: Session, event: CheckoutDone) -> list[Command]:
         line.title = answer.loan.title
         line.due = answer.loan.due
         line.refusal = answer.refusal  # NOT_RECORDED: lent, but the receipt failed
+        line.offline = event.offline
     else:
         line.status = LineStatus.REFUSED
         line.title = answer.title
@@ -192,6 +194,8 @@ def item_details(line: ItemLine, *, scanning: bool) -> tuple[Notice, ...]:
         if line.screen_message
         else ()
     )
+    if line.status is LineStatus.DONE and line.refusal is None and line.offline:
+        return (Notice.of("line.offline_loan", date=line.due, is_error=False),)
     if line.status is LineStatus.DONE and line.refusal is None:
         fee = (Notice.of("line.fee_charged", amount=loan_fee.rupiah(line.fee), is_error=False),)
         return (*((due,) if due else ()), *(fee if line.fee else ()), *ils_says)
@@ -227,6 +231,8 @@ def _scanning_timeout(session: Session) -> None:
 
 
 def _scanning_texts(session: Session) -> Mapping[str, Notice]:
+    if session.patron is not None and session.patron.offline:  # the ILS did not say a name
+        return {"greeting": Notice("scan.greeting_offline", is_error=False)}
     name = session.patron.name if session.patron else ""
     return {"greeting": Notice.of("scan.greeting", name=name)}
 
@@ -284,6 +290,9 @@ def _summary_texts(session: Session) -> Mapping[str, Notice]:
             Notice.counted("summary.already_yours", "summary.already_yours_plural", yours)
         )
     slots = {"title": Notice.of("summary.title", name=name), "count": count}
+    offline = session.patron is not None and session.patron.offline
+    if offline:  # no name, and no count of the loans on the card: the ILS did not say
+        slots["title"] = Notice("summary.title_offline", is_error=False)
     if refused:
         slots["not_borrowed"] = Notice.counted(
             "summary.not_borrowed", "summary.not_borrowed_plural", refused
@@ -292,7 +301,7 @@ def _summary_texts(session: Session) -> Mapping[str, Notice]:
     if fees:
         slots["fees"] = Notice.of("summary.fees", amount=loan_fee.rupiah(fees), is_error=False)
     lent = session.lines_with(LineStatus.DONE)
-    if session.patron is not None and lent:  # what the receipt's totals say too
+    if session.patron is not None and lent and not offline:  # the receipt's totals too
         on_card = session.patron.loans_count + len(lent)
         totals = Notice.counted("summary.loans_now", "summary.loans_now_plural", on_card)
         dues = _listed_dues(session)
@@ -324,7 +333,10 @@ def _receipt_content(session: Session) -> receipt.ReceiptContent:
         if line.status is LineStatus.PENDING:
             continue
         due = Notice.of("line.due_sentence", date=line.due) if line.due else None
-        if line.refusal is None:
+        detail: Notice | None
+        if line.refusal is None and line.offline:
+            detail = Notice.of("line.offline_loan", date=line.due)
+        elif line.refusal is None:
             detail = due
             if line.fee and line.status is LineStatus.DONE:  # the loan fee to pay at the desk
                 fee = Notice.of("line.fee_charged", amount=loan_fee.rupiah(line.fee))
@@ -339,7 +351,7 @@ def _receipt_content(session: Session) -> receipt.ReceiptContent:
         if lent
         else Notice("summary.none_borrowed", is_error=False)
     ]
-    if session.patron is not None and lent:
+    if session.patron is not None and lent and not session.patron.offline:
         on_card = session.patron.loans_count + len(lent)
         totals.append(Notice.counted("receipt.loans_total", "receipt.loans_total_plural", on_card))
     fees = sum(line.fee for line in lent)
@@ -396,6 +408,16 @@ def run_accept_fee(ports: Ports, command: loan_fee.AcceptFee) -> Event:
 
 def _lend(ports: Ports, command: Checkout, *, fee_acknowledged: bool) -> Event:
     at = ports.clock.now()
+    desk = ports.offline
+    if desk is not None and desk.queue_behind():
+        # Offline transactions wait: this one goes behind them, so the ILS sees them in order.
+        queued = desk.lend(command.session_no, command.patron_barcode, command.item_barcode, at)
+        if queued is not None:
+            if queued.refusal is Refusal.OFFLINE_LIMIT:  # the patron was refused: reported
+                limit = Refused("borrow", Refusal.OFFLINE_LIMIT, at, command.item_barcode)
+                recording.record_quietly(ports, limit, "a refused offline loan")
+            return CheckoutDone(command.session_no, queued, offline=queued.ok)
+        # Loans are not taken offline: this one is served online (see docs: Offline mode).
     try:
         intent = ports.log.begin_checkout(command.patron_barcode, command.item_barcode, at)
     except StorageFailed as err:
@@ -409,6 +431,8 @@ def _lend(ports: Ports, command: Checkout, *, fee_acknowledged: bool) -> Event:
             )
         else:
             answer = ports.ils.checkout(command.patron_barcode, command.item_barcode, at)
+    except IlsUnreachable as err:
+        return _lend_offline(ports, command, intent.intent_id, at, err)
     except Exception as err:
         unanswered = CheckoutUnanswered(intent.intent_id, f"{type(err).__name__}")
         recording.record_quietly(
@@ -441,6 +465,35 @@ def _lend(ports: Ports, command: Checkout, *, fee_acknowledged: bool) -> Event:
             not_lent,
             f"how check-out intent {intent.intent_id} ended (reconciliation will ask the ILS)",
         )
+    return CheckoutDone(command.session_no, answer)
+
+
+def _lend_offline(
+    ports: Ports, command: Checkout, intent_id: str, at: dt.datetime, error: IlsUnreachable
+) -> Event:
+    """The ILS certainly did not get the check-out: take it offline (the intent is resolved
+    with the offline loan), refuse it past a limit, or let the outage be told as before.
+
+    Raises:
+        IlsUnreachable: loans are not taken offline (the intent is resolved as not lent,
+            without a refusal: nobody refused the patron).
+    """
+    desk = ports.offline
+    answer = None
+    if desk is not None:
+        answer = desk.lend(
+            command.session_no, command.patron_barcode, command.item_barcode, at, intent_id
+        )
+    if answer is not None and answer.ok:
+        return CheckoutDone(command.session_no, answer, offline=True)
+    refusal = answer.refusal if answer is not None else None
+    not_lent = CheckoutNotLent(
+        intent_id, refusal.value if refusal else "ILS unreachable", refusal,
+        command.item_barcode, refused_at=at,
+    )  # fmt: skip
+    recording.record_quietly(ports, not_lent, f"how check-out intent {intent_id} ended")
+    if answer is None:
+        raise error
     return CheckoutDone(command.session_no, answer)
 
 

@@ -45,6 +45,7 @@ from kiosk.core.model import (
     BarcodeKind,
     CheckinAnswer,
     ItemAction,
+    ItemIntentNotDone,
     ItemIntentUnanswered,
     Refusal,
     Refused,
@@ -52,7 +53,7 @@ from kiosk.core.model import (
     SortBin,
 )
 from kiosk.core.navigation import InputMode, Service, StateSpec, after
-from kiosk.core.ports import StorageFailed
+from kiosk.core.ports import IlsUnreachable, StorageFailed
 from kiosk.core.services import feedback, receipt, recording
 from kiosk.core.session import ItemLine, LineStatus, Notice, Ports, Session, failure_refusal
 
@@ -80,6 +81,8 @@ class CheckinDone(Answer):
 
     answer: CheckinAnswer
     recorded: bool = True
+    offline: bool = False
+    """Taken offline (the ILS was unreachable): stored, sent to the ILS when it is back."""
 
     @property
     def leaves_intent_open(self) -> bool:
@@ -172,7 +175,10 @@ def _checkin_done(session: Session, event: CheckinDone) -> list[Command]:
     if line is None:
         return []
     line.title = answer.title
-    if answer.ok:
+    if answer.ok and event.offline:
+        line.status, line.offline, line.refusal = LineStatus.DONE, True, None
+        said = Notice("return.offline", is_error=False)
+    elif answer.ok:
         line.status = LineStatus.DONE
         line.amount = answer.fine
         line.refusal = None if event.recorded else Refusal.NOT_RECORDED
@@ -243,7 +249,9 @@ def _receipt_content(session: Session) -> receipt.ReceiptContent:
     """The return receipt: each book returned or not (and why), the late fines charged."""
     items = []
     for line in session.lines:
-        if line.status is LineStatus.DONE:
+        if line.status is LineStatus.DONE and line.offline:
+            detail = Notice("receipt.returned_offline", is_error=False)
+        elif line.status is LineStatus.DONE:
             detail = Notice("receipt.returned", is_error=False)
             if line.amount:
                 fine = Notice.of("return.fine", is_error=False, amount=rupiah(line.amount))
@@ -293,7 +301,19 @@ def run_checkin(ports: Ports, command: Checkin) -> Event:
     """
     at = ports.clock.now()
     barcode = command.item_barcode
-    before = ports.ils.item_status(barcode)
+    desk = ports.offline
+    if desk is not None and desk.queue_behind():
+        # Offline transactions wait: this one goes behind them, so the ILS sees them in order.
+        queued = desk.take_return(barcode, at)
+        if queued is not None:
+            return CheckinDone(command.session_no, queued, offline=queued.ok)
+    try:
+        before = ports.ils.item_status(barcode)
+    except IlsUnreachable:
+        taken = desk.take_return(barcode, at) if desk is not None else None
+        if taken is None:
+            raise  # returns are not taken offline: "not returned yet"
+        return CheckinDone(command.session_no, taken, offline=taken.ok)
     on_loan = before is not None and before.on_loan
     try:
         (intent,) = ports.log.begin_items(
@@ -304,6 +324,16 @@ def run_checkin(ports: Ports, command: Checkin) -> Event:
         return CheckinDone(command.session_no, CheckinAnswer(barcode, refusal=Refusal.KIOSK_FAULT))
     try:
         answer = ports.ils.checkin(barcode, at)
+    except IlsUnreachable:
+        taken = desk.take_return(barcode, at, intent.intent_id) if desk is not None else None
+        if taken is not None and taken.ok:  # the intent is resolved with it
+            return CheckinDone(command.session_no, taken, offline=True)
+        # The ILS certainly did not get it: not returned, and nobody refused it.
+        not_done = ItemIntentNotDone(intent.intent_id, "ILS unreachable")
+        recording.record_quietly(ports, not_done, f"how return intent {intent.intent_id} ended")
+        if taken is None:
+            raise
+        return CheckinDone(command.session_no, taken)
     except Exception as err:
         unanswered = ItemIntentUnanswered(intent.intent_id, type(err).__name__)
         recording.record_quietly(

@@ -36,7 +36,7 @@ from kiosk.core.events import (
 )
 from kiosk.core.model import BarcodeKind, PatronCheck, Refusal, Refused
 from kiosk.core.navigation import CommandHandler, InputMode, StateSpec, after
-from kiosk.core.ports import IlsUnavailable, PinFailures, StorageFailed
+from kiosk.core.ports import IlsUnavailable, IlsUnreachable, PinFailures, StorageFailed
 from kiosk.core.services import preferences, recording
 from kiosk.core.session import Notice, Ports, Session, failure_refusal
 
@@ -270,9 +270,19 @@ def _check(ports: Ports, command: CheckPatron) -> PatronChecked:
         return PatronChecked(command.session_no, PatronCheck(None, Refusal.KIOSK_FAULT))
     try:
         check = ports.ils.check_patron(card, command.pin)
+    except IlsUnreachable:
+        offline, counted = _offline_check(ports, card, command.pin)
+        if offline is None:
+            if not counted:
+                _forgive(pins, card, now)
+            raise  # not seen online lately: "the library system cannot be reached"
+        _forgive(pins, card, now)
+        return PatronChecked(command.session_no, offline)
     except IlsUnavailable:
         _forgive(pins, card, now)  # no answer, nothing learned: the try does not count
         raise
+    if check.ok and ports.offline is not None:
+        ports.offline.remember(card, command.pin)  # for a sign-in while the ILS is down
     if check.refusal is not Refusal.WRONG_PIN:
         _forgive(pins, card, now)
         return PatronChecked(command.session_no, check)
@@ -283,6 +293,24 @@ def _check(ports: Ports, command: CheckPatron) -> PatronChecked:
     except StorageFailed:
         tries_left = None
     return PatronChecked(command.session_no, check, tries_left)
+
+
+def _offline_check(ports: Ports, card: str, pin: str) -> tuple[PatronCheck | None, bool]:
+    """The patron let in offline (card + PIN seen online lately), or None; and whether a
+    refusal counts as a wrong PIN.
+
+    A try refused by the cache stays counted: the kiosk did answer (a guesser would learn
+    a right PIN from "let in"), so the wrong-PIN lock must keep counting offline. Without
+    offline mode, or with a cache that cannot answer, it is an outage: not counted.
+    """
+    if ports.offline is None:
+        return None, False
+    try:
+        check = ports.offline.sign_in(card, pin)
+    except StorageFailed as err:
+        log.error("offline sign-in not possible, cards seen online unreadable: %s", err)
+        return None, False
+    return check, check is None
 
 
 def _forgive(pins: PinFailures, card: str, at: dt.datetime) -> None:

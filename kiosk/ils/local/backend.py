@@ -49,7 +49,7 @@ from kiosk.core.model import (
     RenewAnswer,
 )
 from kiosk.core.ports import Clock, IlsUnavailable
-from kiosk.ils.local import demo_data, pins, rules, schema
+from kiosk.ils.local import demo_data, lookup, pins, rules, schema
 from kiosk.ils.local.demo_data import DEFAULT_SEED, DemoLibrary
 from kiosk.ils.local.schema import (
     Base,
@@ -420,6 +420,35 @@ class LocalIls:
             )
 
         return self._run("item status", work)
+
+    def patron_record(self, barcode: str) -> lookup.PatronRecord | None:
+        """The card as the library keeps it now (expiry, limits, every block, loans, holds,
+        fines), for a gateway such as the SIP2 server. Changes nothing; no PIN is checked.
+
+        Raises:
+            IlsUnavailable: the demo library's database failed.
+        """
+        now = self._clock.now()
+        today = self._local_day(now)
+        return self._run("patron record", lambda s: lookup.patron_record(s, barcode, now, today))
+
+    def item_record(self, barcode: str) -> lookup.ItemRecord | None:
+        """The item as the library keeps it now (loan, hold queue, fee, home branch), or
+        None for one it does not have. Changes nothing.
+
+        Raises:
+            IlsUnavailable: the demo library's database failed.
+        """
+        return self._run("item record", lambda s: lookup.item_record(s, barcode))
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """The library's time zone: its dates are local dates there."""
+        return self._tz
+
+    def now(self) -> dt.datetime:
+        """The library's clock (the injected one), timezone-aware."""
+        return self._clock.now()
 
     def _pin_matches(self, row: PatronRow, pin: str) -> bool:
         """Check ``pin`` against the stored scrypt hash, hashing the seeded PIN on first use."""

@@ -21,7 +21,7 @@ from kiosk.core.i18n import translators
 
 
 def config(**speech: object) -> config_module.Config:
-    defaults = config_module.defaults()
+    defaults = config_module.from_mapping({"ils": {"backend": "local"}}, None)
     return dataclasses.replace(defaults, speech=dataclasses.replace(defaults.speech, **speech))
 
 

@@ -255,7 +255,11 @@ def test_the_view_model_refuses_typing_and_scans_from_another_thread(tmp_path: P
     WHEN a character is typed or a barcode scanned from a thread other than the UI thread
     THEN both raise WrongThread and the screen is unchanged (still idle, nothing typed)."""
     kiosk = build(
-        config_module.defaults(), tmp_path, clock=ManualClock(), scanner_url="", debug=True
+        config_module.from_mapping({"ils": {"backend": "local"}}, None),
+        tmp_path,
+        clock=ManualClock(),
+        scanner_url="",
+        debug=True,
     )
     try:
         vm = kiosk.vm

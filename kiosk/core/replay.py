@@ -1,0 +1,283 @@
+"""Sending the transactions taken offline to the ILS, in order, exactly once.
+
+:class:`Replayer` runs on a daemon thread of its own, ``offline-replay``. Why not the ILS
+worker: a replay stuck on an ILS that is still half down would queue patrons' commands
+behind it, and the worker's deadlines are about patrons. Why not the reconciler's thread:
+reconciliation settles unsure intents by asking, while replay sends; sharing one thread
+would hold each behind the other's backoff. Why not the UI thread: it does no I/O. Like
+the reconciler it touches only the ILS and the store, never the session.
+
+For each open transaction, oldest first (:meth:`OfflineStore.open_transactions`)::
+
+    state "sending" (a call was made, its answer never stored)
+        -> ask item_status first: the ILS has it already?  -> replayed (recorded as such)
+    commit "sending" (mark_sending)
+    -> checkout(card, item, taken_at, no_block_due=due)   or   checkin(item, taken_at, no_block)
+    -> the ILS took it   -> OfflineReplayed: the loan or return row + its usual report
+       it refused        -> OfflineDisagreed: kept for staff (`kiosk offline`) + a report
+       no answer         -> stop; it stays "sending", asked about on the next pass
+
+The state is committed before each call, so a kill -9 anywhere leaves a transaction
+either "pending" (never sent) or "sending" (ask first), never sent twice unasked. A loan
+the ILS already made answers "already yours" if it is sent again, which counts as replayed.
+
+How the kiosk notices the ILS is back: any answer to any call (the worker's, the
+reconciler's, this thread's) marks it reachable (:class:`~kiosk.core.offline.WatchedIls`)
+and wakes this thread; besides, while the ILS is unreachable, this thread probes it with
+``item_status`` (of the first waiting item, else of :data:`PROBE_ITEM`, an item no library
+has: "unknown" is an answer too) after 2 s, doubling to 60 s.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from kiosk.core.model import (
+    ItemStatus,
+    Loan,
+    OfflineAction,
+    OfflineDisagreed,
+    OfflineReplayed,
+    OfflineState,
+    OfflineTransaction,
+    Outcome,
+    Refusal,
+    Return,
+)
+from kiosk.core.offline import OfflineDesk
+from kiosk.core.ports import CirculationLog, Clock, IlsBackend, IlsUnavailable, StorageFailed
+
+log = logging.getLogger(__name__)
+
+PROBE_ITEM = "0"
+"""The item asked about to probe an ILS with nothing to replay: none has it, it changes
+nothing, and any answer proves the ILS is back."""
+
+FIRST_BACKOFF = 2.0
+MAX_BACKOFF = 60.0
+IDLE_PERIOD = 300.0
+"""Seconds between passes with nothing waiting and the ILS answering (a request wakes it)."""
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """What one pass did. ``reached``: whether the ILS answered (None: it was not asked)."""
+
+    replayed: int = 0
+    disagreed: int = 0
+    still_waiting: int = 0
+    reached: bool | None = None
+
+
+class Replayer:
+    """Replays offline transactions on its own thread (see the module docstring).
+
+    Args:
+        ils: the ILS (watched: its answers mark it reachable).
+        log: the circulation log the outcomes are recorded through.
+        desk: the offline desk (its store, the queue's count, reachability).
+        clock: the injected clock (when a disagreement was found).
+    """
+
+    def __init__(
+        self, ils: IlsBackend, log: CirculationLog, desk: OfflineDesk, clock: Clock
+    ) -> None:
+        self._ils = ils
+        self._log = log
+        self.desk = desk
+        self._clock = clock
+        self._pass_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._done = threading.Condition()
+        self._passes = 0
+        self._thread: threading.Thread | None = None
+        self.first_backoff = FIRST_BACKOFF
+        self.max_backoff = MAX_BACKOFF
+
+    @property
+    def passes(self) -> int:
+        """Passes finished so far (tests wait on it with :meth:`wait_for_pass`)."""
+        with self._done:
+            return self._passes
+
+    def replay_once(self) -> ReplayResult:
+        """Send every open offline transaction, in order, until one gets no answer.
+
+        Safe from any thread; passes never overlap. Never raises for an unreachable ILS or
+        a failing store: what is not sent stays for the next pass.
+        """
+        with self._pass_lock:
+            try:
+                waiting = self.desk.store.open_transactions()
+            except StorageFailed as err:
+                log.error("offline replay cannot read the waiting transactions: %s", err)
+                return ReplayResult()
+            if not waiting:
+                return ReplayResult(reached=self._probe())
+            replayed = disagreed = 0
+            reached: bool | None = None
+            for index, txn in enumerate(waiting):
+                try:
+                    outcome = self._replay(txn)
+                    reached = True
+                    self._log.record(outcome)
+                except IlsUnavailable as err:
+                    reached = False
+                    log.warning(
+                        "offline replay: ILS unavailable (%s); %d transaction(s) wait",
+                        err,
+                        len(waiting) - index,
+                    )
+                    break
+                except StorageFailed as err:
+                    log.error("offline replay stopped: the store failed: %s", err)
+                    break
+                self.desk.closed()
+                if isinstance(outcome, OfflineDisagreed):
+                    disagreed += 1
+                    log.warning(
+                        "offline replay: the ILS refused the offline %s of item …%s (%s); "
+                        "listed for staff (kiosk offline)",
+                        txn.action.value,
+                        txn.item_barcode[-4:],
+                        outcome.reason,
+                    )
+                else:
+                    replayed += 1
+            left = len(waiting) - replayed - disagreed
+            if replayed or disagreed:
+                log.info(
+                    "offline replay: %d replayed, %d disagreed, %d waiting",
+                    replayed,
+                    disagreed,
+                    left,
+                )
+            return ReplayResult(replayed, disagreed, left, reached)
+
+    def _probe(self) -> bool | None:
+        if self.desk.reachability.online:
+            return None
+        try:
+            self._ils.item_status(PROBE_ITEM)
+        except IlsUnavailable:
+            return False
+        return True
+
+    def _replay(self, txn: OfflineTransaction) -> Outcome:
+        """The outcome of sending ``txn`` (asking first if it may have been sent).
+
+        Raises:
+            IlsUnavailable: no answer; the transaction stays (``sending`` once sent).
+            StorageFailed: ``sending`` could not be committed; nothing was sent.
+        """
+        if txn.state is OfflineState.SENDING:
+            done = _already_done(txn, self._ils.item_status(txn.item_barcode))
+            if done is not None:
+                log.warning(
+                    "offline replay: the ILS already has the %s of item …%s (sent before a "
+                    "restart); recorded once",
+                    txn.action.value,
+                    txn.item_barcode[-4:],
+                )
+                return OfflineReplayed(txn.txn_id, done)
+        self.desk.store.mark_sending(txn.txn_id)
+        if txn.action is OfflineAction.LOAN:
+            return self._send_loan(txn)
+        return self._send_return(txn)
+
+    def _send_loan(self, txn: OfflineTransaction) -> Outcome:
+        assert txn.patron_barcode is not None and txn.due is not None
+        answer = self._ils.checkout(
+            txn.patron_barcode, txn.item_barcode, txn.taken_at, no_block_due=txn.due
+        )
+        if answer.ok and answer.loan is not None:
+            return OfflineReplayed(txn.txn_id, answer.loan)
+        if answer.refusal is Refusal.ALREADY_YOURS:  # sent before, and the answer was lost
+            due = answer.due or txn.due
+            loan = Loan(txn.patron_barcode, txn.item_barcode, answer.title, "", due, txn.taken_at)
+            return OfflineReplayed(txn.txn_id, loan)
+        reason = (answer.refusal or Refusal.NOT_LOANABLE).value
+        return OfflineDisagreed(txn.txn_id, txn.action, txn.item_barcode, reason, self._clock.now())
+
+    def _send_return(self, txn: OfflineTransaction) -> Outcome:
+        answer = self._ils.checkin(txn.item_barcode, txn.taken_at, no_block=True)
+        if answer.ok:
+            returned = Return(
+                txn.item_barcode,
+                answer.title,
+                txn.taken_at,
+                answer.fine,
+                answer.sort,
+                answer.destination,
+            )
+            return OfflineReplayed(txn.txn_id, returned)
+        reason = (answer.refusal or Refusal.KIOSK_FAULT).value
+        return OfflineDisagreed(txn.txn_id, txn.action, txn.item_barcode, reason, self._clock.now())
+
+    # ----- the thread ----------------------------------------------------------------------
+
+    def request(self) -> None:
+        """Ask for a pass now (any thread)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the ``offline-replay`` daemon thread: a pass now, then on request, after a
+        backoff while the ILS is unreachable, or every :data:`IDLE_PERIOD`."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._loop, name="offline-replay", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop the thread, waiting at most ``timeout`` for a pass in progress."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wait_for_pass(self, after: int, timeout: float = 10.0) -> bool:
+        """Wait until more than ``after`` passes have finished (tests). True if they have."""
+        with self._done:
+            return self._done.wait_for(lambda: self._passes > after, timeout)
+
+    def _loop(self) -> None:
+        backoff = self.first_backoff
+        while not self._stopping.is_set():
+            self._wake.clear()
+            result = ReplayResult()
+            try:
+                result = self.replay_once()
+            except Exception as err:  # a bug; the next pass tries again
+                log.error("offline replay pass failed: %s: %s", type(err).__name__, err)
+            with self._done:
+                self._passes += 1
+                self._done.notify_all()
+            if result.reached is False:
+                delay, backoff = backoff, min(backoff * 2, self.max_backoff)
+            else:
+                backoff = self.first_backoff
+                delay = self.first_backoff if result.still_waiting else IDLE_PERIOD
+            self._wake.wait(delay)
+
+
+def _already_done(txn: OfflineTransaction, status: ItemStatus | None) -> Loan | Return | None:
+    """What the ILS's item status says of a transaction that may have been sent already:
+    the loan or return it made, or None (send it)."""
+    if status is None:
+        return None  # unknown item: sending it gets the ILS's own refusal, for staff
+    if txn.action is OfflineAction.LOAN:
+        mine = status.borrower_barcode in (None, txn.patron_barcode)
+        if status.on_loan and mine and status.due == txn.due and txn.patron_barcode:
+            assert txn.due is not None
+            return Loan(
+                txn.patron_barcode, txn.item_barcode, status.title, status.author, txn.due,
+                txn.taken_at,
+            )  # fmt: skip
+        return None
+    lent_since = status.checked_out_at is not None and status.checked_out_at > txn.taken_at
+    if not status.on_loan or lent_since:
+        return Return(txn.item_barcode, status.title, txn.taken_at)
+    return None
