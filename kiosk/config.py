@@ -44,6 +44,11 @@ class _Key:
     max_chars: int = 0  # strings: at most this many characters (0: bounded by ``choices``)
     pattern: str = ""  # strings: the whole value must match this regular expression
     pattern_hint: str = ""  # strings: what ``pattern`` allows, in words, for the message
+    secret: bool = False  # a password: an error names the key, never echoes its value
+
+    def shown(self, value: Any) -> str:
+        """The value as an error message may show it: escaped, or hidden for a secret."""
+        return "a value (not shown: it is a secret)" if self.secret else safe(repr(value))
 
 
 _ID_CHARS = r"[A-Za-z0-9][A-Za-z0-9._-]*"
@@ -107,8 +112,8 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "client_cert": _Key(str, "", max_chars=_PATH_CHARS),
         "client_key": _Key(str, "", max_chars=_PATH_CHARS),
         "user": _Key(str, "", max_chars=100),
-        "password": _Key(str, "", max_chars=200),
-        "terminal_password": _Key(str, "", max_chars=200),
+        "password": _Key(str, "", max_chars=200, secret=True),
+        "terminal_password": _Key(str, "", max_chars=200, secret=True),
         "location": _Key(str, "", max_chars=100),
         "institution": _Key(str, "", max_chars=100),
         "terminator": _Key(str, "CR", choices=("CR", "CRLF")),
@@ -492,22 +497,22 @@ def _value(where: str, section: str, name: str, key: _Key, given: dict[str, Any]
     # bool is an int in Python; a TOML true must not pass for a number.
     if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
         wanted = " or ".join(_TYPE_NAMES[t] for t in types)
-        raise ConfigError(f"{label}: expected {wanted}, got {_describe(value)}")
+        raise ConfigError(f"{label}: expected {wanted}, got {_describe(value, key)}")
     if isinstance(value, str):
         _check_text(label, key, value)
     if key.choices and value not in key.choices:
         raise ConfigError(
-            f"{label}: expected one of {', '.join(key.choices)}, got {safe(repr(value))}"
+            f"{label}: expected one of {', '.join(key.choices)}, got {key.shown(value)}"
         )
     if isinstance(value, int | float):  # only numeric keys have a range or become floats
         # nan compares false with everything, so it would pass both range checks and then
         # make every timeout meaningless; TOML also allows inf. Neither is a number of seconds.
         if not math.isfinite(value):
-            raise ConfigError(f"{label}: must be a finite number, got {value}")
+            raise ConfigError(f"{label}: must be a finite number, got {key.shown(value)}")
         if key.minimum is not None and value < key.minimum:
-            raise ConfigError(f"{label}: must be at least {key.minimum:g}, got {value}")
+            raise ConfigError(f"{label}: must be at least {key.minimum:g}, got {key.shown(value)}")
         if key.maximum is not None and value > key.maximum:
-            raise ConfigError(f"{label}: must be at most {key.maximum:g}, got {value}")
+            raise ConfigError(f"{label}: must be at most {key.maximum:g}, got {key.shown(value)}")
         if float in types:
             return float(value)
     return value
@@ -524,17 +529,17 @@ def _check_text(label: str, key: _Key, value: str) -> None:
     if bad is not None:
         raise ConfigError(
             f"{label}: must not contain control characters such as {safe(bad)}; "
-            f"remove them, got {safe(repr(value))}"
+            f"remove them, got {key.shown(value)}"
         )
     if key.max_chars and len(value) > key.max_chars:
         raise ConfigError(
             f"{label}: must be at most {key.max_chars} characters, "
-            f"got {len(value)}: {safe(repr(value))}"
+            f"got {len(value)}: {key.shown(value)}"
         )
     if key.pattern and re.fullmatch(key.pattern, value) is None:
         if not value.strip():
             raise ConfigError(f"{label}: must not be empty")
-        raise ConfigError(f"{label}: use only {key.pattern_hint}, got {safe(repr(value))}")
+        raise ConfigError(f"{label}: use only {key.pattern_hint}, got {key.shown(value)}")
 
 
 def _is_control(ch: str) -> bool:
@@ -597,7 +602,7 @@ def _check_printer_url(where: str, url: str) -> None:
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any, key: _Key | None = None) -> str:
     kind = {
         str: "string",
         int: "integer",
@@ -606,4 +611,6 @@ def _describe(value: Any) -> str:
         list: "array",
         dict: "table",
     }.get(type(value), type(value).__name__)
+    if key is not None and key.secret:
+        return f"{kind} (not shown: it is a secret)"
     return f"{kind} {safe(repr(value))}"

@@ -76,3 +76,18 @@ def test_credentials_from_the_environment_win(
 def test_sip2_backend_needs_a_host(tmp_path: Path) -> None:
     with pytest.raises(config.ConfigError, match=r"\[sip2\] host"):
         load_text(tmp_path, '[ils]\nbackend = "sip2"\n[sip2]\nhost = " "\n')
+
+
+@pytest.mark.parametrize("key", ["password", "terminal_password"])
+@pytest.mark.parametrize(
+    "written",
+    ['"s3cr3tPW\\u0000"', '["s3cr3tPW"]', f'"s3cr3tPW{"x" * 300}"', '"s3cr3tPW\\u001b[2J"'],
+    ids=["control character", "array", "too long", "escape sequence"],
+)
+def test_a_bad_password_is_named_but_never_echoed(tmp_path: Path, key: str, written: str) -> None:
+    """Attack trial: a password with a NUL, or written as an array, came back in the
+    error line the kiosk prints (and the journal keeps)."""
+    with pytest.raises(config.ConfigError, match=rf"\[sip2\] {key}: ") as refused:
+        load_text(tmp_path, f"[sip2]\n{key} = {written}\n")
+    assert "s3cr3tPW" not in str(refused.value)
+    assert "secret" in str(refused.value)
