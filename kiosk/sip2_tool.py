@@ -4,7 +4,8 @@ Connects with the config's ``[sip2]`` settings (or ``--host``/``--port``), logs 
 the status, then optionally a patron (``--patron CARD [--pin PIN]``), an item (``--item``)
 and one action (``--checkout``, ``--checkin``, ``--renew``). Every message exchanged is
 printed as it went over the wire (``>>>`` sent, ``<<<`` received) with the PIN and the
-passwords masked, followed by what the kiosk makes of it (``=``). Errors are one line.
+passwords masked, card numbers to their last 4 digits and names not at all, followed by
+what the kiosk makes of it (``=``). Errors are one line.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace, config: Config, out: TextIO, err: TextIO) -> i
     from kiosk.core.ports import IlsUnavailable
     from kiosk.ils.sip2.backend import Sip2Ils
     from kiosk.ils.sip2.connection import Sip2Connection
+    from kiosk.ils.sip2.wire import masked
 
     if (args.checkout or args.renew) and not (args.patron and args.item):
         print("kiosk sip2-client: --checkout and --renew need --patron and --item", file=err)
@@ -69,7 +71,9 @@ def run(args: argparse.Namespace, config: Config, out: TextIO, err: TextIO) -> i
     )
 
     def trace(way: str, text: str) -> None:
-        print(f"{way} {text}", file=out, flush=True)
+        # The terminal is outside the screen: besides the PIN and passwords, card numbers
+        # show their last 4 digits and names, addresses and greetings not at all.
+        print(f"{way} {masked(text, log_safe=True)}", file=out, flush=True)
 
     connection = Sip2Connection(options, trace=trace)
     tz = ZoneInfo(config.kiosk.timezone)
@@ -78,7 +82,8 @@ def run(args: argparse.Namespace, config: Config, out: TextIO, err: TextIO) -> i
     try:
         status = connection.connect()
         online = "on-line" if status.flag("online_status") is not False else "OFF-LINE"
-        print(f"= {options.where}: logged in; the server says it is {online}", file=out)
+        how = "logged in" if options.user else "connected (no login sent: [sip2] user is empty)"
+        print(f"= {options.where}: {how}; the server says it is {online}", file=out)
         if args.patron:
             check = ils.check_patron(args.patron, args.pin or "")
             verdict = "may borrow" if check.ok else f"refused: {check.refusal}"

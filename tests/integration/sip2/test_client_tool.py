@@ -50,6 +50,9 @@ def test_transcript_of_a_checkout_masks_pin_and_password(
     everything = done.stdout + done.stderr
     assert "kiosk-demo" not in everything
     assert f"AD{demo.SUTRISNO.pin}" not in everything
+    # Outside the screen: the card's last 4 digits only, the name not at all.
+    assert card not in everything and card[-4:] in everything
+    assert demo.SUTRISNO.name not in everything
 
 
 def test_one_line_errors(sip2_server: ServerHandle, tmp_path: Path) -> None:
