@@ -571,6 +571,16 @@ def _check_sip2(where: str, config: Config) -> None:
         raise ConfigError(f"{where}: [sip2] host: the library system's SIP2 server is needed")
     if sip2.client_key and not sip2.client_cert:
         raise ConfigError(f"{where}: [sip2] client_key: set client_cert too (or neither)")
+    if config.ils.backend == "sip2" and sip2.tls:
+        # Found out at start, with the file named, rather than by the first patron as "the
+        # library system cannot be reached" (attack trial).
+        for name in ("ca_file", "client_cert", "client_key"):
+            path = getattr(sip2, name)
+            if path and not Path(path).is_file():
+                raise ConfigError(
+                    f"{where}: [sip2] {name}: no such file {safe(repr(path), limit=4096)}; "
+                    "give the PEM file's full path"
+                )
 
 
 def _check_printer_url(where: str, url: str) -> None:

@@ -91,3 +91,15 @@ def test_a_bad_password_is_named_but_never_echoed(tmp_path: Path, key: str, writ
         load_text(tmp_path, f"[sip2]\n{key} = {written}\n")
     assert "s3cr3tPW" not in str(refused.value)
     assert "secret" in str(refused.value)
+
+
+@pytest.mark.parametrize("name", ["ca_file", "client_cert"])
+def test_a_missing_tls_file_is_named_at_start(tmp_path: Path, name: str) -> None:
+    """Attack trial: a missing CA file started the kiosk, and the first patron found out."""
+    missing = tmp_path / "nowhere" / "ca.pem"
+    text = (
+        f'[ils]\nbackend = "sip2"\n[sip2]\nhost = "sip.example"\ntls = true\n{name} = "{missing}"\n'
+    )
+    with pytest.raises(config.ConfigError, match=rf"\[sip2\] {name}: no such file") as refused:
+        load_text(tmp_path, text)
+    assert str(missing) in str(refused.value)
