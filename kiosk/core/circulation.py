@@ -5,8 +5,11 @@ Each command type is dispatched explicitly to the handler its service declared (
 programming error and raises :class:`UnknownCommand`; it is never mistaken for an ILS
 outage. ``IlsUnavailable`` from any handler becomes a
 :class:`~kiosk.core.events.CommandFailed` answer, so the patron is told and the session
-goes on. Every answer is shown to the ``after`` hook (reconciliation uses it to settle a
-failed check-out soon).
+goes on: ``UNANSWERED`` when a command that changes something in the ILS
+(``changes_ils``) may have been done (asked, answer lost), ``UNAVAILABLE`` otherwise
+(:class:`~kiosk.core.ports.IlsUnreachable`: it certainly did not get the request).
+Every answer is shown to the ``after`` hook (reconciliation uses it to settle a failed
+check-out soon).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Callable, Mapping
 
 from kiosk.core.events import Command, CommandFailed, Event, Failure
 from kiosk.core.navigation import CommandHandler
-from kiosk.core.ports import IlsUnavailable
+from kiosk.core.ports import IlsUnavailable, IlsUnreachable
 from kiosk.core.session import Ports
 
 log = logging.getLogger(__name__)
@@ -63,7 +66,9 @@ class CommandRunner:
             answer = handler(self._ports, command)
         except IlsUnavailable as err:
             log.warning("ILS unavailable during %s: %s", type(command).__name__, err)
-            answer = CommandFailed(command.session_no, Failure.UNAVAILABLE, str(err), command)
+            unsure = command.changes_ils and not isinstance(err, IlsUnreachable)
+            failure = Failure.UNANSWERED if unsure else Failure.UNAVAILABLE
+            answer = CommandFailed(command.session_no, failure, str(err), command)
         if self._after is not None:
             try:
                 self._after(answer)

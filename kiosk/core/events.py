@@ -153,6 +153,7 @@ class Failure(StrEnum):
     """Why a command produced no answer."""
 
     UNAVAILABLE = "unavailable"  # the ILS could not be reached; nothing is known to have changed
+    UNANSWERED = "unanswered"  # asked, and the answer was lost: it may have been done
     TIMEOUT = "timeout"  # no answer within the deadline; a late answer will be dropped
     INTERNAL = "internal"  # a fault in the kiosk itself (a bug), logged with its traceback
 
@@ -193,6 +194,10 @@ class Command:
     or failure goes to the navigation's ``background`` handlers in whatever state the
     session is, never to the state's own ``CommandFailed`` handler."""
 
+    changes_ils: ClassVar[bool] = False
+    """The ILS may do something for it (lend, take back, renew): an answer lost after
+    asking is then ``Failure.UNANSWERED`` (maybe done), not ``UNAVAILABLE``."""
+
 
 @dataclass(frozen=True)
 class CheckPatron(Command):
@@ -209,6 +214,8 @@ class CheckPatron(Command):
 class Checkout(Command):
     patron_barcode: str
     item_barcode: str
+
+    changes_ils: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)

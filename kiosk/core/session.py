@@ -447,6 +447,10 @@ def _in_background(answer: Answer) -> bool:
 
 _FAILURE_REFUSALS = {
     Failure.UNAVAILABLE: Refusal.ILS_UNAVAILABLE,
+    # An answer lost after asking is told like a deadline: "not recorded yet, scan it again
+    # shortly", never "not borrowed" or "not returned" (it may have been done; the
+    # reconciler settles it, and a scan again finds it already done).
+    Failure.UNANSWERED: Refusal.ILS_TIMEOUT,
     Failure.TIMEOUT: Refusal.ILS_TIMEOUT,
     Failure.INTERNAL: Refusal.KIOSK_FAULT,
 }

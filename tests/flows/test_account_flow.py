@@ -20,7 +20,7 @@ import pytest
 from flows.harness import FlowKiosk
 
 from kiosk.core.model import Account, Renewal, RenewAnswer
-from kiosk.core.ports import IlsBackend, IlsUnavailable
+from kiosk.core.ports import IlsBackend, IlsUnreachable
 from kiosk.core.services import account_view, recording
 from kiosk.storage import recorders
 
@@ -312,12 +312,12 @@ class DownIls:
 
     def account(self, card: str, now: Any) -> Account:
         if self.account_down:
-            raise IlsUnavailable("connection refused")
+            raise IlsUnreachable("connection refused")
         return self.real.account(card, now)
 
     def renew(self, card: str, item: str, now: Any) -> RenewAnswer:
         if self.renew_down:
-            raise IlsUnavailable("connection refused")
+            raise IlsUnreachable("connection refused")
         return self.real.renew(card, item, now)
 
 

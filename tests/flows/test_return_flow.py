@@ -21,8 +21,9 @@ import pytest
 from flows.harness import FlowKiosk
 from sqlalchemy import text
 
+from kiosk import config as config_module
 from kiosk.core.model import CheckinAnswer, ItemStatus
-from kiosk.core.ports import IlsBackend, IlsUnavailable, StorageFailed
+from kiosk.core.ports import IlsBackend, IlsUnreachable, StorageFailed
 from kiosk.ils.local import demo_data as demo
 
 SUTRISNO, SUTRISNO_PIN = demo.SUTRISNO.barcode, demo.SUTRISNO.pin
@@ -241,14 +242,18 @@ class DownIls:
     """A library system that cannot be reached."""
 
     def item_status(self, item_barcode: str) -> ItemStatus | None:
-        raise IlsUnavailable("connection refused")
+        raise IlsUnreachable("connection refused")
 
-    def checkin(self, item_barcode: str, now: dt.datetime) -> CheckinAnswer:
-        raise IlsUnavailable("connection refused")
+    def checkin(self, item_barcode: str, now: dt.datetime, no_block: bool = False) -> CheckinAnswer:
+        raise IlsUnreachable("connection refused")
 
 
 def test_ils_down_says_not_returned_and_what_to_do_and_stores_nothing(tmp_path: Path) -> None:
-    kiosk = FlowKiosk(tmp_path, wrap_ils=lambda _real: DownIls())  # type: ignore[arg-type,return-value]
+    """With returns not taken offline ([offline] returns = "refuse")."""
+    config = config_module.from_mapping(
+        {"ils": {"backend": "local"}, "offline": {"returns": "refuse"}}, None
+    )
+    kiosk = FlowKiosk(tmp_path, config=config, wrap_ils=lambda _real: DownIls())  # type: ignore[arg-type,return-value]
     try:
         start_return(kiosk)
         kiosk.scan(LATE_5.barcode)

@@ -31,6 +31,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from kiosk.core.events import (
     ActionChosen,
@@ -109,6 +110,8 @@ class Renew(Command):
     card: str
     dues: tuple[tuple[str, dt.date], ...] = ()
     every: bool = False
+
+    changes_ils: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)

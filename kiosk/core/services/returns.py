@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 from kiosk.core.events import (
     Answer,
@@ -72,6 +73,8 @@ class Checkin(Command):
     """Return one item to the library."""
 
     item_barcode: str
+
+    changes_ils: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
