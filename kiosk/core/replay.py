@@ -19,7 +19,8 @@ For each open transaction, oldest first (:meth:`OfflineStore.open_transactions`)
 
 The state is committed before each call, so a kill -9 anywhere leaves a transaction
 either "pending" (never sent) or "sending" (ask first), never sent twice unasked. A loan
-the ILS already made answers "already yours" if it is sent again, which counts as replayed.
+the ILS already made answers "already yours" if it is sent again, which counts as replayed
+when it was "sending"; one never sent is a disagreement (the patron had it already).
 
 How the kiosk notices the ILS is back: any answer to any call (the worker's, the
 reconciler's, this thread's) marks it reachable (:class:`~kiosk.core.offline.WatchedIls`)
@@ -195,7 +196,11 @@ class Replayer:
         )
         if answer.ok and answer.loan is not None:
             return OfflineReplayed(txn.txn_id, answer.loan)
-        if answer.refusal is Refusal.ALREADY_YOURS:  # sent before, and the answer was lost
+        if answer.refusal is Refusal.ALREADY_YOURS and txn.state is OfflineState.SENDING:
+            # Sent before, and the answer was lost. A transaction never sent that the ILS
+            # calls "already yours" was lent to the patron before it was taken offline (a
+            # second scan while offline): no second loan is recorded, and staff are told,
+            # since the patron was shown a due date that is not the library's (patron trial).
             due = answer.due or txn.due
             loan = Loan(txn.patron_barcode, txn.item_barcode, answer.title, "", due, txn.taken_at)
             return OfflineReplayed(txn.txn_id, loan)

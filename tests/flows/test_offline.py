@@ -333,6 +333,34 @@ def test_replay_disagreements_are_kept_for_staff_with_a_report(kiosk: FlowKiosk)
     assert loan_of(kiosk, dd.HELD_FOR_SITI.barcode) == (None, None)
 
 
+def test_a_book_already_borrowed_scanned_again_offline_is_not_a_second_loan(
+    kiosk: FlowKiosk,
+) -> None:
+    """Patron trial: Sutrisno borrows a book online, the ILS goes down, he scans it again;
+    on replay the ILS says "already yours". That is no second loan row or report in the
+    store (central would count two), and staff are told: he was shown a due date that is
+    not the library's."""
+    ils = switch(kiosk)
+    sign_in(kiosk)
+    kiosk.scan(dd.AVAILABLE.barcode)  # online: lent
+    kiosk.vm.finish()
+    kiosk.wait(11)
+    assert kiosk.vm.screen == "idle"
+    ils.down = True
+    sign_in(kiosk)
+    kiosk.scan(dd.AVAILABLE.barcode)  # again, offline: the kiosk cannot know
+    kiosk.vm.finish()
+    kiosk.settle()
+    ils.down = False
+    result = kiosk.parts.replayer.replay_once()
+    assert (result.replayed, result.disagreed) == (0, 1)
+    assert [s.loan.item_barcode for s in kiosk.store.loans()] == [dd.AVAILABLE.barcode]
+    assert outbox_kinds(kiosk).count("checkout") == 1
+    [row] = offline_store(kiosk).staff_rows()
+    assert (row.state, row.reason) == (OfflineState.DISAGREED.value, "already_yours")
+    assert loan_of(kiosk, dd.AVAILABLE.barcode)[0] == SUTRISNO
+
+
 # ----- kill -9 during the replay ---------------------------------------------------------
 
 CHILD = textwrap.dedent(
