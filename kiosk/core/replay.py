@@ -26,7 +26,8 @@ How the kiosk notices the ILS is back: any answer to any call (the worker's, the
 reconciler's, this thread's) marks it reachable (:class:`~kiosk.core.offline.WatchedIls`)
 and wakes this thread; besides, while the ILS is unreachable, this thread probes it with
 ``item_status`` (of the first waiting item, else of :data:`PROBE_ITEM`, an item no library
-has: "unknown" is an answer too) after 2 s, doubling to 60 s.
+has: "unknown" is an answer too) after 2 s, doubling to 15 s; and once at start, so a wrong
+login or an ILS that is down is logged, and marked, before the first patron meets it.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ PROBE_ITEM = "0"
 nothing, and any answer proves the ILS is back."""
 
 FIRST_BACKOFF = 2.0
-MAX_BACKOFF = 60.0
+MAX_BACKOFF = 15.0  # the ILS back: replayed, and the mark gone, within 15 s (patron trial)
 IDLE_PERIOD = 300.0
 """Seconds between passes with nothing waiting and the ILS answering (a request wakes it)."""
 
@@ -158,6 +159,19 @@ class Replayer:
                 )
             return ReplayResult(replayed, disagreed, left, reached)
 
+    def _probe_at_start(self) -> None:
+        """Ask the ILS once as the kiosk starts, so that a wrong login, a wrong address or
+        an ILS that is down shows in the log (the backend's one line) and as the screen's
+        offline mark before the first patron, rather than being found by them (trials)."""
+        try:
+            self._ils.item_status(PROBE_ITEM)
+        except IlsUnavailable as err:
+            log.warning("the library system does not answer at start: %s", err)
+        except Exception as err:  # a bug in a backend must not stop the replay thread
+            log.error(
+                "start-up probe of the library system failed: %s: %s", type(err).__name__, err
+            )
+
     def _probe(self) -> bool | None:
         if self.desk.reachability.online:
             return None
@@ -249,6 +263,7 @@ class Replayer:
             return self._done.wait_for(lambda: self._passes > after, timeout)
 
     def _loop(self) -> None:
+        self._probe_at_start()
         backoff = self.first_backoff
         while not self._stopping.is_set():
             self._wake.clear()

@@ -27,9 +27,11 @@ If that cannot be found out, :class:`~kiosk.core.ports.IlsUnavailable` (never
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from kiosk.core.clock import SystemClock
@@ -57,6 +59,29 @@ FEES_ASK, FEES_REFUSE = "ask", "refuse"
 NB_DUE_LOAN_DAYS, NB_DUE_BLANK = "loan_days", "blank"
 # 63 summary positions (SIP2 2.00): which list of items the reply details.
 HOLDS, OVERDUE, CHARGED, FINES, RECALLS, UNAVAILABLE_HOLDS = range(6)
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _read_only(
+    method: Callable[Concatenate[Sip2Ils, _P], _R],
+) -> Callable[Concatenate[Sip2Ils, _P], _R]:
+    """A call that changes nothing in the ILS: a lost answer is as harmless as a request
+    never sent, so it is raised as ``IlsUnreachable`` and the kiosk may act offline at once
+    (patron trial: a hung ILS turned the first patron away before offline mode began)."""
+
+    @functools.wraps(method)
+    def read(self: Sip2Ils, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(self, *args, **kwargs)
+        except IlsUnreachable:
+            raise
+        except IlsUnavailable as err:
+            raise IlsUnreachable(f"{err} (a read: nothing was changed)") from err
+
+    return read
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +197,7 @@ class Sip2Ils:
 
     # ----- patrons ----------------------------------------------------------------------
 
+    @_read_only
     def check_patron(self, barcode: str, pin: str) -> PatronCheck:
         """63 with the PIN (AD): the patron, or why not, and the ILS's message (AF).
 
@@ -499,6 +525,7 @@ class Sip2Ils:
 
     # ----- account ----------------------------------------------------------------------
 
+    @_read_only
     def account(self, patron_barcode: str, now: dt.datetime) -> Account:
         """63 per category that has items, then 17 per item. Changes nothing.
 
@@ -550,6 +577,7 @@ class Sip2Ils:
 
     # ----- items ------------------------------------------------------------------------
 
+    @_read_only
     def item_status(self, item_barcode: str) -> ItemStatus | None:
         """17: on loan (circulation status 04/05) and due when; None for an unknown item.
         SIP2 does not say who has it.

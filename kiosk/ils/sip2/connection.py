@@ -113,7 +113,7 @@ class Sip2Options:
     keepalive: float = 40.0
     resend_limit: int = 3
     backoff_first: float = 1.0
-    backoff_max: float = 60.0
+    backoff_max: float = 15.0  # a reconnect at most every 15 s: offline ends soon after
 
     @property
     def where(self) -> str:

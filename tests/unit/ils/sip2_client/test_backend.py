@@ -205,3 +205,27 @@ def test_an_empty_pin_is_never_a_right_pin() -> None:
         assert sent(server, "63")[-1].has("AD")  # asked with the (empty) PIN, not without
     finally:
         server.close()
+
+
+def test_a_lost_answer_to_a_read_may_go_offline_but_one_to_a_checkout_may_not() -> None:
+    """Patron trial: a hung ILS made the first patron's sign-in fail before offline mode
+    began. A read (sign-in 63, item 17) that gets no answer changed nothing, so it is
+    IlsUnreachable (the kiosk may act offline); a check-out that gets none may have lent."""
+
+    def lose(message: Message, raw: bytes, number: int) -> bytes:
+        if message.code in ("63", "17", "11"):
+            return CLOSE
+        return standard(message, raw, number)
+
+    server = FakeAcs(lose)
+    try:
+        ils = make(server)
+        with pytest.raises(IlsUnreachable):
+            ils.check_patron(CARD, "1234")
+        with pytest.raises(IlsUnreachable):
+            ils.item_status(ITEM)
+        with pytest.raises(IlsUnavailable) as unsure:
+            ils.checkout(CARD, ITEM, NOW)
+        assert not isinstance(unsure.value, IlsUnreachable)
+    finally:
+        server.close()
