@@ -111,9 +111,14 @@ class Sip2Ils:
         self.policy = policy
         self._tz = timezone
         self._clock: Clock = clock or SystemClock()
-        # The default nb due date of the day it was written for: it changes once a day,
-        # and writing it (date arithmetic, formatting) was a tenth of a check-out's work.
-        self._default_nb_due: tuple[dt.date | None, str] = (None, "")
+        # The default nb due date and the moments between which it holds (the library's
+        # day it was written for): it changes once a day, and writing it (today in the
+        # library's zone, date arithmetic, formatting) was a tenth of a check-out's work.
+        self._default_nb_due: tuple[dt.datetime | None, dt.datetime | None, str] = (
+            None,
+            None,
+            "",
+        )
         # The check-out's shape, checked against its layout once (not per loan).
         self._checkout_writer = RequestWriter(
             "11",
@@ -170,12 +175,15 @@ class Sip2Ils:
             return format_datetime(dt.datetime.combine(due, dt.time(23, 59, 59)), self._tz)
         if self.policy.nb_due_date == NB_DUE_BLANK:
             return BLANK_DATE
-        today = self._today()
-        written_for, text = self._default_nb_due
-        if written_for != today:
+        now = self._clock.now()
+        since, until, text = self._default_nb_due
+        if since is None or until is None or not since <= now < until:
+            today = now.astimezone(self._tz).date()
             default_due = today + dt.timedelta(days=self.policy.loan_days)
             text = format_datetime(dt.datetime.combine(default_due, dt.time(23, 59, 59)), self._tz)
-            self._default_nb_due = (today, text)
+            since = dt.datetime.combine(today, dt.time(), self._tz)
+            until = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), self._tz)
+            self._default_nb_due = (since, until, text)
         return text
 
     # ----- patrons ----------------------------------------------------------------------
