@@ -181,8 +181,12 @@ class Sip2Ils:
             today = now.astimezone(self._tz).date()
             default_due = today + dt.timedelta(days=self.policy.loan_days)
             text = format_datetime(dt.datetime.combine(default_due, dt.time(23, 59, 59)), self._tz)
-            since = dt.datetime.combine(today, dt.time(), self._tz)
+            # In the clock's own zone (UTC): comparing datetimes of one tzinfo needs no
+            # offset lookups, which took most of this method's time.
+            zone = now.tzinfo
+            since = dt.datetime.combine(today, dt.time(), self._tz).astimezone(zone)
             until = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), self._tz)
+            until = until.astimezone(zone)
             self._default_nb_due = (since, until, text)
         return text
 
