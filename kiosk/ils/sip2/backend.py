@@ -52,6 +52,7 @@ from kiosk.core.ports import Clock, IlsUnavailable, IlsUnreachable
 from kiosk.ils.sip2 import mapping
 from kiosk.ils.sip2.codec import BLANK_DATE, Message, format_datetime, request
 from kiosk.ils.sip2.connection import Sip2Connection
+from kiosk.ils.sip2.writer import RequestWriter
 
 _log = logging.getLogger(__name__)
 
@@ -135,9 +136,21 @@ class Sip2Ils:
         self.policy = policy
         self._tz = timezone
         self._clock: Clock = clock or SystemClock()
-        # The default nb due date of the day it was written for: it changes once a day,
-        # and writing it (date arithmetic, formatting) was a tenth of a check-out's work.
-        self._default_nb_due: tuple[dt.date | None, str] = (None, "")
+        # The default nb due date and the moments between which it holds (the library's
+        # day it was written for): it changes once a day, and writing it (today in the
+        # library's zone, date arithmetic, formatting) was a tenth of a check-out's work.
+        self._default_nb_due: tuple[dt.datetime | None, dt.datetime | None, str] = (
+            None,
+            None,
+            "",
+        )
+        # The check-out's shape, checked against its layout once (not per loan).
+        self._checkout_writer = RequestWriter(
+            "11",
+            ("sc_renewal_policy", "no_block", "transaction_date", "nb_due_date"),
+            ("AO", "AA", "AB", "AC", "BO"),
+            encoding=connection.options.encoding,
+        )
 
     def close(self) -> None:
         """Close the connection (the kiosk is stopping)."""
@@ -187,12 +200,19 @@ class Sip2Ils:
             return format_datetime(dt.datetime.combine(due, dt.time(23, 59, 59)), self._tz)
         if self.policy.nb_due_date == NB_DUE_BLANK:
             return BLANK_DATE
-        today = self._today()
-        written_for, text = self._default_nb_due
-        if written_for != today:
+        now = self._clock.now()
+        since, until, text = self._default_nb_due
+        if since is None or until is None or not since <= now < until:
+            today = now.astimezone(self._tz).date()
             default_due = today + dt.timedelta(days=self.policy.loan_days)
             text = format_datetime(dt.datetime.combine(default_due, dt.time(23, 59, 59)), self._tz)
-            self._default_nb_due = (today, text)
+            # In the clock's own zone (UTC): comparing datetimes of one tzinfo needs no
+            # offset lookups, which took most of this method's time.
+            zone = now.tzinfo
+            since = dt.datetime.combine(today, dt.time(), self._tz).astimezone(zone)
+            until = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), self._tz)
+            until = until.astimezone(zone)
+            self._default_nb_due = (since, until, text)
         return text
 
     # ----- patrons ----------------------------------------------------------------------
@@ -286,22 +306,19 @@ class Sip2Ils:
         acknowledge = fee_acknowledged or no_block_due is not None
         if self.policy.fees == FEES_REFUSE and no_block_due is None:
             acknowledge = False
-        fields = [
-            ("AO", self.policy.institution),
-            ("AA", patron),
-            ("AB", item),
-            ("AC", self.policy.terminal_password),
-            ("BO", "Y" if acknowledge else "N"),
-        ]
+        policy = self.policy
+        body = self._checkout_writer.body(
+            (
+                "N",  # sc_renewal_policy
+                "Y" if no_block_due is not None else "N",  # no_block
+                format_datetime(now, self._tz),  # transaction_date
+                self._nb_due(no_block_due),
+            ),
+            (policy.institution, patron, item, policy.terminal_password,
+             "Y" if acknowledge else "N"),
+        )  # fmt: skip
         try:
-            return self._ask(
-                "11",
-                fields,
-                sc_renewal_policy="N",
-                no_block="Y" if no_block_due is not None else "N",
-                transaction_date=format_datetime(now, self._tz),
-                nb_due_date=self._nb_due(no_block_due),
-            )
+            return self.connection.request_body("11", body)
         except IlsUnavailable as err:
             if retry:  # the first 11 may have been done: never "certainly not sent"
                 raise IlsUnavailable(str(err)) from err

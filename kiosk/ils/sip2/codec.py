@@ -265,6 +265,7 @@ __all__ = [
     "masked",
     "parse_datetime",
     "request",
+    "seal",
 ]
 
 _log = logging.getLogger("kiosk.ils.sip2")
@@ -530,10 +531,37 @@ def encode(
         text += variable
     if "\r" in text or "\n" in text:
         text = text.translate(_NEWLINES)
-    body = text.encode(encoding, "replace")
+    return seal(
+        msg.code,
+        text.encode(encoding, "replace"),
+        sequence=sequence,
+        checksum=checksum,
+        terminator=terminator,
+    )
+
+
+def seal(
+    code: str,
+    body: bytes,
+    *,
+    sequence: int | None = None,
+    checksum: bool = True,
+    terminator: bytes = b"\r",
+) -> bytes:
+    """Finish an encoded message: its error detection trailer and its terminator.
+
+    Args:
+        code: The message code (96 and 97 are never sequenced).
+        body: The encoded message up to its last field's ``|`` (``encode(msg,
+            terminator=b"")``, or a :class:`~kiosk.ils.sip2.writer.RequestWriter`'s).
+        sequence, checksum, terminator: As for :func:`encode`.
+
+    Returns:
+        The bytes to send.
+    """
     if sequence is None:
         return body + terminator
-    if msg.code in _UNSEQUENCED:
+    if code in _UNSEQUENCED:
         if not checksum:
             return body + terminator
         body += _AZ

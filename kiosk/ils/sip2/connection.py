@@ -63,7 +63,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kiosk.core.ports import IlsUnavailable, IlsUnreachable
-from kiosk.ils.sip2.codec import Message, Sip2ProtocolError, encode, masked, request
+from kiosk.ils.sip2.codec import Message, Sip2ProtocolError, encode, masked, request, seal
 from kiosk.ils.sip2.reader import SENT, ReplyReader, Trace, os_timeouts
 
 _log = logging.getLogger(__name__)
@@ -196,10 +196,22 @@ class Sip2Connection:
             IlsUnreachable: not sent (cannot connect, login refused, in backoff, closed).
             IlsUnavailable: sent, but no usable answer; the ACS may have done it.
         """
-        expected = _REPLY_CODES.get(message.code) or _reply_code(message.code)
+        body = encode(message, terminator=b"", encoding=self.options.encoding)
+        return self.request_body(message.code, body)
+
+    def request_body(self, code: str, body: bytes) -> Message:
+        """:meth:`request` for a request already encoded up to its last ``|`` (a
+        :class:`~kiosk.ils.sip2.writer.RequestWriter`'s, in this connection's encoding);
+        the sequence number, checksum and terminator are added here.
+
+        Raises:
+            IlsUnreachable: not sent (cannot connect, login refused, in backoff, closed).
+            IlsUnavailable: sent, but no usable answer; the ACS may have done it.
+        """
+        expected = _REPLY_CODES.get(code) or _reply_code(code)
         with self._lock:
             self._ensure_connected()
-            return self._exchange(message, expected)
+            return self._exchange(code, body, expected)
 
     def close(self) -> None:
         """Close the connection and stop the keep-alive thread; later requests fail.
@@ -285,12 +297,12 @@ class Sip2Connection:
                 if opts.location:
                     fields.append(("CP", opts.location))
                 login = request("93", fields, uid_algorithm="0", pwd_algorithm="0")
-                if self._exchange(login, "94").fixed.get("ok") != "1":
+                if self._message(login, "94").fixed.get("ok") != "1":
                     raise IlsUnreachable(
                         f"SIP2 server {where} refused the login of user {opts.user!r}; check "
                         "[sip2] user and password (or KIOSK_SIP2_USER and KIOSK_SIP2_PASSWORD)"
                     )
-            status = self._exchange(status_request(), "98")
+            status = self._message(status_request(), "98")
         except IlsUnreachable:
             self._drop()
             raise
@@ -374,22 +386,23 @@ class Sip2Connection:
 
     # ----- exchanging -------------------------------------------------------------------
 
-    def _exchange(self, message: Message, expected: str) -> Message:
+    def _message(self, message: Message, expected: str) -> Message:
         """Send ``message`` on the open connection and return its reply (lock held)."""
+        body = encode(message, terminator=b"", encoding=self.options.encoding)
+        return self._exchange(message.code, body, expected)
+
+    def _exchange(self, code: str, body: bytes, expected: str) -> Message:
+        """Send the request encoded as ``body`` and return its reply (lock held)."""
         opts = self.options
         sequence: int | None = None
         if opts.checksums:
             sequence = self._sequence
             self._sequence = (self._sequence + 1) % 10
-        self._sent[:] = encode(
-            message,
-            sequence=sequence,
-            checksum=opts.checksums,
-            terminator=opts.terminator,
-            encoding=opts.encoding,
+        self._sent[:] = seal(
+            code, body, sequence=sequence, checksum=opts.checksums, terminator=opts.terminator
         )
         try:
-            return self._answer(message.code, expected, sequence)
+            return self._answer(code, expected, sequence)
         finally:
             self._sent[:] = bytes(len(self._sent))  # zeroed: it may hold a PIN
             self._sent.clear()
@@ -525,7 +538,7 @@ class Sip2Connection:
                     self._drop()
                     self._ensure_connected()
                     return
-                status = self._exchange(status_request(), "98")
+                status = self._message(status_request(), "98")
                 self._status = status
         except IlsUnavailable as err:
             _log.debug("SIP2 keep-alive: %s", err)

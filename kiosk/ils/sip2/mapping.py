@@ -70,8 +70,26 @@ def amount(text: str) -> int:
 
 def local_date(text: str, tz: ZoneInfo) -> dt.date | None:
     """A SIP2 date (AH, PA, CM) as the library's calendar date; None when blank or unreadable."""
+    if len(text) == 18 and text[8:12] == "    ":
+        # The usual form (local time: blank zone), every due date: its calendar date is the
+        # library's as it stands, whatever the zone; a day's loans share it, so it is read
+        # once (an aware datetime and a zone conversion were a tenth of a check-out's work).
+        known = _LOCAL_DATES.get(text, _UNREAD)
+        if known is not _UNREAD:
+            return known  # type: ignore[return-value]
+        moment = parse_datetime(text, tz)
+        day = moment.date() if moment is not None else None
+        if len(_LOCAL_DATES) >= _LOCAL_DATES_MAX:
+            _LOCAL_DATES.clear()
+        _LOCAL_DATES[text] = day
+        return day
     moment = parse_datetime(text, tz)
     return moment.astimezone(tz).date() if moment is not None else None
+
+
+_UNREAD = object()
+_LOCAL_DATES: dict[str, dt.date | None] = {}
+_LOCAL_DATES_MAX = 1024
 
 
 def patron_refusal(

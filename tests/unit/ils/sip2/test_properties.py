@@ -212,3 +212,16 @@ def test_masked_never_shows_a_pin_or_a_password(
     text = masked(wire, log_safe=log_safe)
     assert pin not in text and password not in text
     assert masked(wire.decode(), log_safe=log_safe) == text
+
+
+ONE_LINE = st.binary(max_size=80).map(lambda data: data.replace(b"\r", b"").replace(b"\n", b""))
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.one_of(valid_pieces().map(lambda piece: piece.wire), ONE_LINE.map(lambda d: d + b"\r")))
+def test_the_one_whole_reply_shortcut_cuts_as_the_general_path(data: bytes) -> None:
+    """FrameReader.feed takes a shortcut for one whole reply read at once; the same bytes in
+    two reads (its CR apart) take the general path: both give the same frames."""
+    general = FrameReader()
+    assert FrameReader().feed(data) == general.feed(data[:-1]) + general.feed(data[-1:])
+    assert general.pending() == 0

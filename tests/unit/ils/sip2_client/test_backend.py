@@ -130,8 +130,12 @@ def test_the_default_due_date_moves_with_the_library_day() -> None:
         ils.checkout(CARD, ITEM, clock.now())
         clock.advance(3600)  # midnight in Jakarta (17:00 UTC): the 22nd
         ils.checkout(CARD, ITEM, clock.now())
+        clock.advance(-1)  # the system clock set back a second: the 21st again
+        ils.checkout(CARD, ITEM, clock.now())
         due_dates = [m.fixed["nb_due_date"] for m in sent(server, "11")]
-        assert due_dates == ["20261205    235959"] * 2 + ["20261206    235959"]
+        assert due_dates == ["20261205    235959"] * 2 + ["20261206    235959"] + [
+            "20261205    235959"
+        ]
     finally:
         connection.close()
         server.close()

@@ -71,6 +71,22 @@ def test_due_dates_are_the_library_s_dates() -> None:
     assert mapping.local_date("", TZ) is None
 
 
+@pytest.mark.parametrize(
+    "text", ["20261345    000000", "20261205    250000", "２０２６1205    235959"]
+)
+def test_unreadable_local_dates_stay_unreadable_when_read_again(text: str) -> None:
+    # The usual local form is read once and remembered: what was unreadable stays so.
+    assert [mapping.local_date(text, TZ) for _ in range(2)] == [None, None]
+
+
+def test_a_remembered_local_date_is_the_same_in_every_zone() -> None:
+    # A blank zone is the library's local time: its calendar date is the text's own.
+    text = "20261205    003000"
+    assert mapping.local_date(text, TZ) == dt.date(2026, 12, 5)
+    assert mapping.local_date(text, ZoneInfo("America/Los_Angeles")) == dt.date(2026, 12, 5)
+    assert mapping.local_date(text[:8] + "   Z" + text[12:], TZ) == dt.date(2026, 12, 5)
+
+
 def checkin(alert: str = "N", **fields: str) -> Message:
     extra = "".join(f"{code}{value}|" for code, value in fields.items())
     return decode(f"101YN{alert}20261121    120000AO1|AB3|AQMain|{extra}".encode())
