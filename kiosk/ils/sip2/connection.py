@@ -209,9 +209,18 @@ class Sip2Connection:
             IlsUnavailable: sent, but no usable answer; the ACS may have done it.
         """
         expected = _REPLY_CODES.get(code) or _reply_code(code)
-        with self._lock:
+        # Bounded: a request must not queue for ever behind one stuck on a slow server, nor
+        # be sent long after the patron was told it failed (attack trial). Nothing is sent.
+        if not self._lock.acquire(timeout=self.options.timeout):
+            raise IlsUnreachable(
+                f"SIP2 connection to {self.options.where} is busy with a request that has "
+                f"not ended after {self.options.timeout:g} s; nothing was sent"
+            )
+        try:
             self._ensure_connected()
             return self._exchange(code, body, expected)
+        finally:
+            self._lock.release()
 
     def close(self) -> None:
         """Close the connection and stop the keep-alive thread; later requests fail.

@@ -81,6 +81,11 @@ class ReplyReader:
                 # Frames completed before the overlong one come first, then its error.
                 self._queue.extend(self._framer.feed(b""))
                 self._queue.append(err)
+            if not self._queue and time.monotonic() >= deadline:
+                # A reply dripping a byte at a time never lets the receive timeout end a
+                # wait: the whole reply has one deadline (attack trial: a drip held the
+                # kiosk's one connection for minutes).
+                raise TimeoutError("no complete SIP2 message in time (it came too slowly)")
         item = self._queue.popleft()
         if isinstance(item, Sip2ProtocolError):
             raise item

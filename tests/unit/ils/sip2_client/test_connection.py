@@ -304,3 +304,71 @@ def test_close_does_not_wait_for_a_hung_request(clock: ManualMonotonic) -> None:
             connection.request(item_request())
     finally:
         server.close()
+
+
+def test_a_request_behind_a_stuck_one_gives_up_unsent(clock: ManualMonotonic) -> None:
+    """Attack trial: a second check-out queued behind one stuck on a dripping server was
+    sent minutes later, after its patron had been told it failed. It now waits at most the
+    request timeout for the connection, then fails unsent (IlsUnreachable)."""
+    server = FakeAcs()
+    connection = connect_to(server, clock, timeout=0.2)
+    try:
+        connection.connect()
+        assert connection._lock.acquire(timeout=5)  # a request in flight on another thread
+        outcome: list[BaseException | Message] = []
+
+        def second() -> None:
+            try:
+                outcome.append(connection.request(item_request()))
+            except IlsUnavailable as err:
+                outcome.append(err)
+
+        waiting = threading.Thread(target=second, daemon=True)
+        waiting.start()
+        waiting.join(5)  # far longer than its 0.2 s timeout
+        finished = not waiting.is_alive()
+        connection._lock.release()
+        waiting.join(5)
+        assert finished, "the second request was still waiting for the connection"
+        assert isinstance(outcome[0], IlsUnreachable) and "busy" in str(outcome[0])
+        assert "17" not in server.codes()  # never sent
+        assert connection.request(item_request()).code == "18"  # free again: sent at once
+    finally:
+        connection.close()
+        server.close()
+
+
+def test_a_dripping_reply_ends_at_its_deadline() -> None:
+    """Attack trial: a reply sent one byte at a time never let the receive timeout end a
+    wait, so one request held the connection for minutes. The whole reply has one
+    deadline: the read fails (TimeoutError) long before the drip would have finished."""
+    from kiosk.ils.sip2.reader import ReplyReader, os_timeouts
+
+    reply_bytes = encode(
+        request("98", [("AO", "3171"), ("BX", "Y" * 16), ("AF", "x" * 400)],
+                online_status="Y", checkin_ok="Y", checkout_ok="Y", acs_renewal_policy="Y",
+                status_update_ok="N", offline_ok="N", timeout_period="030",
+                retries_allowed="003", date_time_sync="20261121    120000",
+                protocol_version="2.00"),
+        sequence=0,
+    )  # fmt: skip
+    ours, theirs = socket.socketpair()
+    os_timeouts(ours, 0.05)
+    stop = threading.Event()
+
+    def drip() -> None:
+        for byte in reply_bytes:
+            if stop.wait(0.01):
+                return
+            theirs.send(bytes([byte]))
+
+    dripper = threading.Thread(target=drip, daemon=True)
+    dripper.start()
+    try:
+        with pytest.raises(TimeoutError, match="too slowly"):
+            ReplyReader(ours, encoding="utf-8", verify=True).read(timeout=0.3)
+    finally:
+        stop.set()
+        dripper.join(5)
+        ours.close()
+        theirs.close()
