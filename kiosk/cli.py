@@ -193,6 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="close a connection idle this long (default: 300)",
     )
+    server.add_argument(
+        "--login-timeout",
+        type=_seconds,
+        default=15.0,
+        metavar="SECONDS",
+        help="close a connection not logged in (93) this long after it opened (default: 15)",
+    )
     offline = commands.add_parser(
         "offline",
         help="for staff: loans and returns taken while the library system was unreachable",
@@ -521,6 +528,7 @@ def _sip2_server(args: argparse.Namespace) -> int:
             tls_key=args.tls_key,
             encoding=args.encoding,
             idle_timeout=args.idle_timeout,
+            login_timeout=args.login_timeout,
         )
     except ServerError as err:
         library.close()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from zlib import adler32
 
-from kiosk.ils.sip2.layouts import LAYOUTS
+from kiosk.ils.sip2.layouts import LAYOUTS, Layout
 
 _PIECE = 256
 
@@ -20,6 +21,15 @@ _LOG_SAFE_CODES = (
     " BR BS BT BU BV BW BX BY BZ CA CB CC CD CF CG CH CI CJ CK CL CM CN CP CQ CT"
 )
 _LOG_SAFE_FIELDS = frozenset(_LOG_SAFE_CODES.split())
+
+
+# What a fixed field may hold: dates (YYYYMMDD, a time zone, HHMMSS, or blank), letters
+# only in a currency or an algorithm code, else digits, spaces and flags (Y, N, U, hold
+# mode + - *, the protocol version's dot).
+_DATE = re.compile(r"\d{8}[ A-Z]{4}\d{6}| {18}")
+_FLAGS = "0123456789 YNU.+-*"
+_LETTERS = _FLAGS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LETTER_FIELDS = frozenset({"currency_type", "pwd_algorithm", "uid_algorithm"})
 
 
 class Sip2ProtocolError(ValueError):
@@ -79,6 +89,8 @@ def masked(frame: bytes | str, *, log_safe: bool = False) -> str:
 
     The values of AD (patron PIN), CO (login password) and AC (terminal password) are
     masked; control characters are escaped (``\\r``), undecodable bytes shown as ``\\xNN``.
+    A frame that cannot be read (unknown code, shorter than its fixed part, a ``|`` inside
+    the fixed part) shows no text at all: only its code and the length of each piece.
 
     Args:
         frame: The frame, as sent or received (terminator allowed).
@@ -91,13 +103,16 @@ def masked(frame: bytes | str, *, log_safe: bool = False) -> str:
     """
     text = frame.decode("utf-8", "backslashreplace") if isinstance(frame, bytes) else frame
     layout = LAYOUTS.get(text[:2])
-    # Variable fields start after the fixed part; in a frame that is not SIP2 the first
-    # segment is not a field and is shown as it is.
-    start = min(2 + layout.fixed_length, len(text)) if layout is not None else 0
+    start = 2 + layout.fixed_length if layout is not None else 0
+    body = text.rstrip("\r\n")
+    if layout is None or len(body) < start or not _plain_fixed_part(layout, body):
+        # Not a message we can read: where its fields start is unknown (a card number or a
+        # PIN may sit where the fixed part should be), so no value is shown, only lengths.
+        return _shape(body, len(text) - len(body))
     segments = text[start:].split("|")
     for index, segment in enumerate(segments):
         code = segment[:2]
-        if len(code) < 2 or (index == 0 and layout is None):
+        if len(code) < 2:
             continue
         if code in SECRET_FIELDS or (log_safe and code != "AA" and code not in _LOG_SAFE_FIELDS):
             segments[index] = code + "****" + _trailer(segment)
@@ -106,6 +121,27 @@ def masked(frame: bytes | str, *, log_safe: bool = False) -> str:
             value = segment[2 : len(segment) - len(tail)]
             segments[index] = "AA…" + value[-4:] + tail if len(value) > 4 else segment
     return _printable(text[:start] + "|".join(segments))
+
+
+def _plain_fixed_part(layout: Layout, body: str) -> bool:
+    """Whether ``body``'s fixed part holds only what fixed fields hold: flags, counts, codes
+    and dates. Anything else (a card number or a field code where a date should be) means
+    the frame is not what its code says, and its fixed part is not shown either."""
+    for name, value in zip(layout.fixed_names, layout.slicer(body), strict=True):
+        if len(value) == 18 and name.endswith(("date", "date_time_sync")):
+            if not _DATE.fullmatch(value):
+                return False
+        elif value.strip(_LETTERS if name in _LETTER_FIELDS else _FLAGS):
+            return False
+    return True
+
+
+def _shape(body: str, line_end: int) -> str:
+    """An unreadable frame by its shape only: the message code when it is one, then the
+    length of each ``|``-separated piece, e.g. ``63?[16|6|0]+CR`` for ``63AA…|AD…|\\r``."""
+    code = body[:2] if body[:2] in LAYOUTS else "??"
+    lengths = "|".join(str(len(piece)) for piece in body[2:].split("|"))
+    return f"{code}?[{lengths}]" + ("+CR" if line_end else "")
 
 
 def _trailer(segment: str) -> str:

@@ -48,6 +48,7 @@ def start_demo_server(
     encoding: str = "utf-8",
     idle_timeout: float = 300.0,
     max_connections: int = 16,
+    login_timeout: float = 15.0,
 ) -> RunningServer:
     """Serve ``library`` over SIP2 in this process, in background threads.
 
@@ -59,7 +60,8 @@ def start_demo_server(
         tls_cert, tls_key: PEM files to serve TLS (both or neither).
         encoding: the wire's text encoding.
         idle_timeout: seconds after which an idle connection is closed.
-        max_connections: connections served at once.
+        max_connections: connections served at once (shared by every client).
+        login_timeout: seconds a connection has to log in before it is closed.
 
     Returns:
         The running server (``host``, ``port``, ``stop()``).
@@ -82,6 +84,7 @@ def start_demo_server(
         encoding=encoding,
         idle_timeout=idle_timeout,
         max_connections=max_connections,
+        login_timeout=login_timeout,
     )
     server = Sip2Server(backend, settings)
     server.start()

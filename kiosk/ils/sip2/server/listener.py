@@ -18,19 +18,25 @@ answered ``96`` (please resend; ``96AZFEF6`` when it carried a checksum). ``97``
 last reply again, byte for byte; before any reply, with ``96``.
 
 What it answers: 93 login (required before anything but 99: any other message before a
-successful login closes the connection, as Evergreen does; 3 failed logins close it),
+successful login closes the connection, as Evergreen does; 3 failed logins close it; each
+failed one is answered only after ``failed_login_delay`` seconds, that connection's thread
+sleeping, so guessing by reconnecting gains nothing; a connection not logged in within
+``login_timeout`` seconds is closed, so silent ones cannot hold every slot),
 99 status, 23 patron status, 63 patron information, 17 item information, 11 check-out,
 09 check-in, 29 renew, 65 renew all, 15 hold (refused with the library's own words when
 it places none), 35 end session; the answers are :mod:`kiosk.ils.sip2.server.acs`'s.
 Messages it does not support (01 block patron, 19, 25, 37) are logged and not answered.
 
 One thread per connection, at most ``max_connections`` at once (more are closed at
-once, logged); a connection idle for ``idle_timeout`` seconds is closed. TLS is optional
+once, logged; the slots are shared by every client); a connection idle for
+``idle_timeout`` seconds is closed. TLS is optional
 (a certificate and key file). Each problem is one technician line in the log, the
 request's first bytes masked (:func:`kiosk.ils.sip2.codec.masked`: no PIN or password,
 cards by their last 4 digits); never a traceback, and a bad client never stops the
 server. A library that fails (its database is down) closes that connection: the machine
-sees the drop at once rather than waiting for its timeout.
+sees the drop at once rather than waiting for its timeout. Lines a client can repeat at
+will (failed logins, connections closed for them or for not logging in) are throttled:
+the first at once, then one line a minute with their count (:mod:`.guard`).
 
 Quirks handled: CRLF from some machines; blank no-block due dates; a 97 before any reply.
 """
@@ -46,6 +52,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +69,7 @@ from kiosk.ils.sip2.codec import (
     request,
 )
 from kiosk.ils.sip2.server.acs import Acs
+from kiosk.ils.sip2.server.guard import ThrottledLog
 from kiosk.ils.sip2.server.library import Library
 
 _log = logging.getLogger(__name__)
@@ -89,6 +97,8 @@ class ServerSettings:
         idle_timeout: seconds without a byte after which a connection is closed.
         max_connections: connections served at once; more are closed on arrival.
         max_login_attempts: failed logins after which a connection is closed.
+        login_timeout: seconds a connection has to log in (93) before it is closed.
+        failed_login_delay: seconds before a failed login is answered.
     """
 
     host: str = "127.0.0.1"
@@ -99,6 +109,8 @@ class ServerSettings:
     idle_timeout: float = 300.0
     max_connections: int = 16
     max_login_attempts: int = 3
+    login_timeout: float = 15.0
+    failed_login_delay: float = 1.0
 
 
 class Sip2Server:
@@ -107,11 +119,22 @@ class Sip2Server:
     Args:
         library: the library it serves.
         settings: where and how it listens.
+        sleep: waits before a failed login is answered (injected in tests).
+        monotonic: the clock of the throttled log lines (injected in tests).
     """
 
-    def __init__(self, library: Library, settings: ServerSettings | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        settings: ServerSettings | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._library = library
         self._settings = settings or ServerSettings()
+        self._sleep = sleep
+        self._throttled = ThrottledLog(_log, "SIP2 server: ", monotonic)
         self._acs = Acs(library)
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -185,6 +208,7 @@ class Sip2Server:
         for thread in threads:
             if thread is not threading.current_thread():
                 thread.join(max(0.0, deadline - time.monotonic()))
+        self._throttled.flush()
 
     def __enter__(self) -> Sip2Server:
         self.start()
@@ -198,6 +222,7 @@ class Sip2Server:
     def _accept(self) -> None:
         assert self._listener is not None
         while not self._stopping.is_set():
+            self._throttled.tick()  # every ACCEPT_POLL: a minute's summary is on time
             try:
                 sock, peer = self._listener.accept()
             except TimeoutError:
@@ -216,11 +241,11 @@ class Sip2Server:
                     self._connections[key] = sock
                     self._threads = [t for t in self._threads if t.is_alive()]
             if full:
-                _log.warning(
-                    "SIP2 server: connection from %s refused: already %d connections "
-                    "(the most allowed); close idle self-check sessions or raise the limit",
-                    _peer(peer),
-                    self._settings.max_connections,
+                self._throttled.note(
+                    "connections refused",
+                    f"connection from {_peer(peer)} refused: already "
+                    f"{self._settings.max_connections} connections (the most allowed, shared "
+                    "by every client); close idle self-check sessions or raise the limit",
                 )
                 with contextlib.suppress(OSError):
                     sock.close()
@@ -258,8 +283,11 @@ class Sip2Server:
         try:
             wrapped = self._tls.wrap_socket(sock, server_side=True)
         except (OSError, ssl.SSLError) as err:
-            _log.warning("SIP2 server: TLS handshake with %s failed (%s); is the machine "
-                         "set to use TLS?", where, _reason(err))  # fmt: skip
+            self._throttled.note(
+                "failed TLS handshakes",
+                f"TLS handshake with {where} failed ({_reason(err)}); is the machine set to "
+                "use TLS?",
+            )
             return None
         with self._lock:
             self._connections[key] = wrapped
@@ -281,14 +309,31 @@ class _Connection:
         self._last_reply: bytes | None = None
 
     def run(self) -> None:
-        _log.info("SIP2 server: %s connected", self._where)
+        # Before login a connection is anyone's: DEBUG, so that a flood of them is not a
+        # flood of lines (the throttled lines say what they did).
+        _log.debug("SIP2 server: %s connected", self._where)
         reader = FrameReader()
+        login_deadline = time.monotonic() + self._settings.login_timeout
+        waiting_for_login = True
         while not self._server._stopping.is_set():
+            if waiting_for_login:
+                if self._logged_in:
+                    waiting_for_login = False
+                    self._sock.settimeout(self._settings.idle_timeout)
+                else:
+                    left = login_deadline - time.monotonic()
+                    if left <= 0:
+                        self._no_login()
+                        return
+                    self._sock.settimeout(min(left, self._settings.idle_timeout))
             try:
                 data = self._sock.recv(READ_SIZE)
             except TimeoutError:
-                _log.info("SIP2 server: %s idle for %.0f s; connection closed",
-                          self._where, self._settings.idle_timeout)  # fmt: skip
+                if not self._logged_in and time.monotonic() >= login_deadline:
+                    self._no_login()
+                else:
+                    _log.info("SIP2 server: %s idle for %.0f s; connection closed",
+                              self._where, self._settings.idle_timeout)  # fmt: skip
                 return
             except OSError:
                 return
@@ -304,7 +349,15 @@ class _Connection:
             for frame in frames:
                 if frame.strip() and not self._handle(frame):
                     return
-        _log.info("SIP2 server: %s disconnected", self._where)
+        level = logging.INFO if self._logged_in else logging.DEBUG
+        _log.log(level, "SIP2 server: %s disconnected", self._where)
+
+    def _no_login(self) -> None:
+        self._server._throttled.note(
+            "connections closed for not logging in",
+            f"{self._where} did not log in (93) within {self._settings.login_timeout:g} s; "
+            "connection closed (a machine set to another user or not speaking SIP2?)",
+        )
 
     def _handle(self, frame: bytes) -> bool:
         """Answer one frame; False closes the connection."""
@@ -338,14 +391,21 @@ class _Connection:
     def _login(self, message: Message, with_checksum: bool) -> bool:
         ok = self._library.verify_login(message.get("CN"), message.get("CO"), message.get("CP"))
         self._logged_in = self._logged_in or ok
-        if not ok:
-            self._failed_logins += 1
-            self._warn(f"login refused for user {message.get('CN')!r} (wrong user or password)")
-        sent = self._reply(request("94", ok="1" if ok else "0"), with_checksum, message)
-        if not ok and self._failed_logins >= self._settings.max_login_attempts:
-            self._warn(f"{self._failed_logins} failed logins; connection closed")
-            return False
-        return sent
+        if ok:
+            return self._reply(request("94", ok="1"), with_checksum, message)
+        self._failed_logins += 1
+        closing = self._failed_logins >= self._settings.max_login_attempts
+        ending = f"; {self._failed_logins} failed, connection closed" if closing else ""
+        self._server._throttled.note(
+            "failed logins",
+            f"{self._where} login refused for user {message.get('CN')!r} (wrong user or "
+            f"password){ending}",
+        )
+        # Only this connection's thread waits: guesses cost time however many connections
+        # they come over, and every other machine is served meanwhile.
+        self._server._sleep(self._settings.failed_login_delay)
+        sent = self._reply(request("94", ok="0"), with_checksum, message)
+        return sent and not closing
 
     def _reply(self, reply: Message, with_checksum: bool, message: Message) -> bool:
         data = encode(
@@ -372,7 +432,12 @@ class _Connection:
         return True
 
     def _warn(self, what: str) -> None:
-        _log.warning("SIP2 server: %s %s", self._where, what)
+        if self._logged_in:
+            _log.warning("SIP2 server: %s %s", self._where, what)
+        else:  # anyone can send these, as often as they like
+            self._server._throttled.note(
+                "problems before login", f"{self._where} {what} (not logged in)"
+            )
 
 
 def _tls_context(cert: Path, key: Path) -> ssl.SSLContext:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,22 +36,36 @@ class Served:
     ils: LocalIls
     clock: ManualClock
     server: Sip2Server
+    slept: list[float]
+    """What the server waited, in order (its sleep is injected: failed logins cost none)."""
 
     def connect(self) -> Client:
         return Client(socket.create_connection((self.server.host, self.server.port), 10))
 
 
 @contextmanager
-def served(tmp_path: Path, **settings: object) -> Iterator[Served]:
-    """A demo library on a manual clock served on a free loopback port; stopped after."""
+def served(
+    tmp_path: Path, monotonic: Callable[[], float] | None = None, **settings: object
+) -> Iterator[Served]:
+    """A demo library on a manual clock served on a free loopback port; stopped after.
+
+    The server's sleep only records (``Served.slept``); ``monotonic`` is the clock of its
+    throttled log lines (default: time stands still).
+    """
     clock = ManualClock(START)
     ils = LocalIls.open(tmp_path / "demo-library.sqlite3", clock=clock)
     library = LocalLibrary(ils, name="Perpustakaan Uji")
     options: dict[str, object] = {"port": 0, **settings}
-    server = Sip2Server(library, ServerSettings(**options))  # type: ignore[arg-type]
+    slept: list[float] = []
+    server = Sip2Server(
+        library,
+        ServerSettings(**options),  # type: ignore[arg-type]
+        sleep=slept.append,
+        monotonic=monotonic or (lambda: 0.0),
+    )
     server.start()
     try:
-        yield Served(ils, clock, server)
+        yield Served(ils, clock, server, slept)
     finally:
         server.stop()
         ils.close()
