@@ -68,6 +68,7 @@ from kiosk.core.model import (
     Renewal,
     Return,
 )
+from kiosk.core.passes import PassThread
 from kiosk.core.ports import CirculationLog, Clock, IlsBackend, IlsUnavailable, StorageFailed
 
 log = logging.getLogger(__name__)
@@ -181,7 +182,7 @@ _FOUND: dict[type, str] = {
 }
 
 
-class Reconciler:
+class Reconciler(PassThread):
     """Resolves open check-out, return and renewal intents by asking the ILS.
 
     See the module docstring.
@@ -204,6 +205,7 @@ class Reconciler:
         period: float = PERIOD,
         settle_after: float = SETTLE_AFTER,
     ) -> None:
+        super().__init__("reconciler")
         self._ils = ils
         self._log = log
         self._clock = clock
@@ -211,17 +213,6 @@ class Reconciler:
         self.settle_after = settle_after
         self._pass_lock = threading.Lock()
         self._interrupted: set[str] = set()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._done = threading.Condition()
-        self._passes = 0
-        self._thread: threading.Thread | None = None
-
-    @property
-    def passes(self) -> int:
-        """Passes finished so far (tests wait on it with :meth:`wait_for_pass`)."""
-        with self._done:
-            return self._passes
 
     def note_interrupted(self) -> int:
         """Remember the intents already open at start-up: their calls died with the last process.
@@ -342,42 +333,14 @@ class Reconciler:
         if failed or unrecorded or (isinstance(answer, Answer) and answer.leaves_intent_open):
             self.request()
 
-    def request(self) -> None:
-        """Ask the reconciler thread for a pass now (any thread)."""
-        self._wake.set()
-
-    def start(self) -> None:
-        """Start the ``reconciler`` daemon thread: a pass now, then on request or every period."""
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._loop, name="reconciler", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 1.0) -> None:
-        """Stop the thread, waiting at most ``timeout`` for a pass in progress."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def wait_for_pass(self, after: int, timeout: float = 10.0) -> bool:
-        """Wait until more than ``after`` passes have finished (tests). True if they have."""
-        with self._done:
-            return self._done.wait_for(lambda: self._passes > after, timeout)
-
     def _may_settle(self, intent: CheckoutIntent | ItemIntent, now: dt.datetime) -> bool:
         if intent.answered or intent.intent_id in self._interrupted:
             return True
         return (now - intent.created_at).total_seconds() >= self.settle_after
 
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                self.reconcile_once()
-            except Exception as err:  # a bug; the next pass tries again
-                log.error("reconciliation pass failed: %s: %s", type(err).__name__, err)
-            with self._done:
-                self._passes += 1
-                self._done.notify_all()
-            self._wake.wait(self.period)  # a request (a failed check-out) cuts the wait short
+    def _run_pass(self) -> float:
+        try:
+            self.reconcile_once()
+        except Exception as err:  # a bug; the next pass tries again
+            log.error("reconciliation pass failed: %s: %s", type(err).__name__, err)
+        return self.period  # a request (a failed check-out) cuts the wait short

@@ -49,6 +49,7 @@ from kiosk.core.model import (
     Return,
 )
 from kiosk.core.offline import OfflineDesk
+from kiosk.core.passes import PassThread
 from kiosk.core.ports import CirculationLog, Clock, IlsBackend, IlsUnavailable, StorageFailed
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class ReplayResult:
     reached: bool | None = None
 
 
-class Replayer:
+class Replayer(PassThread):
     """Replays offline transactions on its own thread (see the module docstring).
 
     Args:
@@ -86,24 +87,15 @@ class Replayer:
     def __init__(
         self, ils: IlsBackend, log: CirculationLog, desk: OfflineDesk, clock: Clock
     ) -> None:
+        super().__init__("offline-replay")
         self._ils = ils
         self._log = log
         self.desk = desk
         self._clock = clock
         self._pass_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._done = threading.Condition()
-        self._passes = 0
-        self._thread: threading.Thread | None = None
         self.first_backoff = FIRST_BACKOFF
         self.max_backoff = MAX_BACKOFF
-
-    @property
-    def passes(self) -> int:
-        """Passes finished so far (tests wait on it with :meth:`wait_for_pass`)."""
-        with self._done:
-            return self._passes
+        self._backoff = FIRST_BACKOFF
 
     def replay_once(self) -> ReplayResult:
         """Send every open offline transaction, in order, until one gets no answer.
@@ -238,49 +230,23 @@ class Replayer:
 
     # ----- the thread ----------------------------------------------------------------------
 
-    def request(self) -> None:
-        """Ask for a pass now (any thread)."""
-        self._wake.set()
-
-    def start(self) -> None:
-        """Start the ``offline-replay`` daemon thread: a pass now, then on request, after a
-        backoff while the ILS is unreachable, or every :data:`IDLE_PERIOD`."""
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._loop, name="offline-replay", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 1.0) -> None:
-        """Stop the thread, waiting at most ``timeout`` for a pass in progress."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def wait_for_pass(self, after: int, timeout: float = 10.0) -> bool:
-        """Wait until more than ``after`` passes have finished (tests). True if they have."""
-        with self._done:
-            return self._done.wait_for(lambda: self._passes > after, timeout)
-
-    def _loop(self) -> None:
+    def _before_first_pass(self) -> None:
+        self._backoff = self.first_backoff
         self._probe_at_start()
-        backoff = self.first_backoff
-        while not self._stopping.is_set():
-            self._wake.clear()
-            result = ReplayResult()
-            try:
-                result = self.replay_once()
-            except Exception as err:  # a bug; the next pass tries again
-                log.error("offline replay pass failed: %s: %s", type(err).__name__, err)
-            with self._done:
-                self._passes += 1
-                self._done.notify_all()
-            if result.reached is False:
-                delay, backoff = backoff, min(backoff * 2, self.max_backoff)
-            else:
-                backoff = self.first_backoff
-                delay = self.first_backoff if result.still_waiting else IDLE_PERIOD
-            self._wake.wait(delay)
+
+    def _run_pass(self) -> float:
+        """A pass, then the wait: a backoff while the ILS is unreachable, soon while
+        transactions still wait, else :data:`IDLE_PERIOD`."""
+        result = ReplayResult()
+        try:
+            result = self.replay_once()
+        except Exception as err:  # a bug; the next pass tries again
+            log.error("offline replay pass failed: %s: %s", type(err).__name__, err)
+        if result.reached is False:
+            delay, self._backoff = self._backoff, min(self._backoff * 2, self.max_backoff)
+            return delay
+        self._backoff = self.first_backoff
+        return self.first_backoff if result.still_waiting else IDLE_PERIOD
 
 
 def _already_done(txn: OfflineTransaction, status: ItemStatus | None) -> Loan | Return | None:

@@ -13,12 +13,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flows.harness import FlowKiosk
 from integration.sip2.own_server import start_own_server
 from integration.sip2.servers import ServerHandle
 
+from kiosk import config as config_module
 from kiosk.ils.local import LocalIls
+from kiosk.ils.local import demo_data as demo
 
 SERVERS = ["pysip2", "own"]
+USER, PASSWORD = "kiosk", "kiosk-demo"  # both servers' demo login
 
 
 def start_server(name: str, work: Path) -> ServerHandle:
@@ -39,3 +43,25 @@ def sip2_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Serv
         yield handle
     finally:
         handle.kill()
+
+
+@pytest.fixture
+def kiosk(sip2_server: ServerHandle, tmp_path: Path) -> Iterator[FlowKiosk]:
+    """The whole kiosk (``bootstrap.build``) with ``[ils] backend = "sip2"`` on ``sip2_server``."""
+    config = config_module.from_mapping(
+        {
+            "ils": {"backend": "sip2"},
+            "sip2": {
+                "host": sip2_server.host,
+                "port": sip2_server.port,
+                "user": USER,
+                "password": PASSWORD,
+                "institution": str(demo.INSTITUTION),
+                "keepalive": 0,
+            },
+        },
+        source=None,
+    )
+    flow = FlowKiosk(tmp_path / "kiosk", config=config)
+    yield flow
+    flow.close()

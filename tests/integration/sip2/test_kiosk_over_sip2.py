@@ -3,38 +3,12 @@ SIP2 server: ``[ils] backend = "sip2"``, what the patron reads and what both sid
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from flows.harness import FlowKiosk
 from integration.sip2.servers import ServerHandle
-from integration.sip2.test_interop import PASSWORD, USER, loans_of
+from integration.sip2.test_interop import loans_of
 
-from kiosk import config as config_module
 from kiosk.ils.local import demo_data as demo
 from kiosk.ils.sip2.backend import Sip2Ils
-
-
-@pytest.fixture
-def kiosk(sip2_server: ServerHandle, tmp_path: Path) -> Iterator[FlowKiosk]:
-    config = config_module.from_mapping(
-        {
-            "ils": {"backend": "sip2"},
-            "sip2": {
-                "host": sip2_server.host,
-                "port": sip2_server.port,
-                "user": USER,
-                "password": PASSWORD,
-                "institution": str(demo.INSTITUTION),
-                "keepalive": 0,
-            },
-        },
-        source=None,
-    )
-    flow = FlowKiosk(tmp_path / "kiosk", config=config)
-    yield flow
-    flow.close()
 
 
 def test_sign_in_and_borrow_over_sip2(kiosk: FlowKiosk, sip2_server: ServerHandle) -> None:

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flows.harness import FlowKiosk
 from integration.sip2.servers import ServerHandle
-from integration.sip2.test_interop import PASSWORD, USER, loans_of
+from integration.sip2.test_interop import loans_of
 
-from kiosk import config as config_module
 from kiosk.core.services import recording
 from kiosk.ils.local import demo_data as demo
 from kiosk.storage.offline import SqlOfflineStore
@@ -32,28 +29,6 @@ REPLAY_WAIT = 90.0  # the client's reconnect backoff doubles up to 60 s while it
 @pytest.fixture(autouse=True)
 def no_retry_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(recording, "STORE_RETRY_DELAYS", (0.0, 0.0, 0.0))
-
-
-@pytest.fixture
-def kiosk(sip2_server: ServerHandle, tmp_path: Path) -> Iterator[FlowKiosk]:
-    config = config_module.from_mapping(
-        {
-            "ils": {"backend": "sip2"},
-            "sip2": {
-                "host": sip2_server.host,
-                "port": sip2_server.port,
-                "user": USER,
-                "password": PASSWORD,
-                "institution": str(demo.INSTITUTION),
-                "keepalive": 0,
-                "timeout": 3,
-            },
-        },
-        source=None,
-    )
-    flow = FlowKiosk(tmp_path / "kiosk", config=config)
-    yield flow
-    flow.close()
 
 
 def offline_store(kiosk: FlowKiosk) -> SqlOfflineStore:
