@@ -9,10 +9,11 @@ again. Tests wait for passes with :meth:`PassThread.wait_for_pass`.
 
 from __future__ import annotations
 
+import abc
 import threading
 
 
-class PassThread:
+class PassThread(abc.ABC):
     """The thread and its wake-up, stop and pass counting; subclasses say what a pass is.
 
     Args:
@@ -59,9 +60,9 @@ class PassThread:
     def _before_first_pass(self) -> None:
         """Work done once on the thread before its first pass (nothing by default)."""
 
+    @abc.abstractmethod
     def _run_pass(self) -> float:
         """One pass; never raises. Returns the seconds to wait before the next one."""
-        raise NotImplementedError
 
     def _loop(self) -> None:
         self._before_first_pass()
