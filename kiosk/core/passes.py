@@ -57,7 +57,7 @@ class PassThread(abc.ABC):
         with self._done:
             return self._done.wait_for(lambda: self._passes > after, timeout)
 
-    def _before_first_pass(self) -> None:
+    def _before_first_pass(self) -> None:  # noqa: B027  (a hook: doing nothing is its default)
         """Work done once on the thread before its first pass (nothing by default)."""
 
     @abc.abstractmethod
