@@ -56,9 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
             "display it renders offscreen and keeps a screenshot of the current screen."
         ),
     )
-    run.add_argument(
-        "--config", type=Path, help="TOML config file (default: $KIOSK_CONFIG, else demo)"
-    )
+    _add_config_option(run)
     run.add_argument(
         "--data-dir",
         type=Path,
@@ -140,9 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
             "the config names another library system."
         ),
     )
-    reset.add_argument(
-        "--config", type=Path, help="TOML config file (default: $KIOSK_CONFIG, else demo)"
-    )
+    _add_config_option(reset)
     reset.add_argument(
         "--data-dir", type=Path, help="the data folder to reset (default: as `kiosk run`)"
     )
@@ -161,9 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
             f"--password (or ${SIP2_PASSWORD_ENV}) say otherwise."
         ),
     )
-    server.add_argument(
-        "--config", type=Path, help="TOML config file (default: $KIOSK_CONFIG, else demo)"
-    )
+    _add_config_option(server)
     server.add_argument(
         "--data-dir", type=Path, help="the data folder of the demo library (as `kiosk run`)"
     )
@@ -210,9 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
             "counted; --all lists them too. Card numbers show their last 4 digits only."
         ),
     )
-    offline.add_argument(
-        "--config", type=Path, help="TOML config file (default: $KIOSK_CONFIG, else demo)"
-    )
+    _add_config_option(offline)
     offline.add_argument(
         "--data-dir", type=Path, help="the kiosk's data folder (default: as `kiosk run`)"
     )
@@ -303,17 +295,14 @@ def _quiet_libraries(record: logging.LogRecord) -> bool:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kiosk import config as config_module
 
     # Everything the kiosk writes (store, demo library, Kivy's folder, screenshots, SQLite's
     # -wal/-shm) holds patron data: private to this user whatever umask we were started with.
     # The parts also chmod what they create, for callers that build the kiosk from Python.
     os.umask(0o077)
 
-    try:
-        config = config_module.load(args.config)
-    except config_module.ConfigError as err:
-        print(f"kiosk: config error: {err}", file=sys.stderr)
+    config = _load_config(args.config)
+    if config is None:
         return 2
     data_dir = resolve_data_dir(args.data_dir, config.kiosk.data_dir)
     from kiosk.startup import StartupLog
@@ -384,6 +373,24 @@ def _start(args: argparse.Namespace, config: Config, data_dir: Path, startup: St
         ) from err
 
 
+def _add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", type=Path, help="TOML config file (default: $KIOSK_CONFIG, else demo)"
+    )
+
+
+def _load_config(path: Path | str | None) -> Config | None:
+    """The validated config (``--config``, else $KIOSK_CONFIG, else the demo's), or None
+    after printing the one line that says what is wrong (the caller exits 2)."""
+    from kiosk import config as config_module
+
+    try:
+        return config_module.load(Path(path) if path else None)
+    except config_module.ConfigError as err:
+        print(f"kiosk: config error: {err}", file=sys.stderr)
+        return None
+
+
 def resolve_data_dir(cli_value: Path | None, config_value: str) -> Path:
     """--data-dir, then $KIOSK_DATA_DIR, then [kiosk] data_dir, then the platform default."""
     if cli_value is not None:
@@ -408,10 +415,8 @@ def _demo_reset(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
     )
 
     stdin = stdin or sys.stdin
-    try:
-        config = config_module.load(args.config)
-    except config_module.ConfigError as err:
-        print(f"kiosk: config error: {err}", file=sys.stderr)
+    config = _load_config(args.config)
+    if config is None:
         return 2
     if config.ils.backend not in DEMO_BACKENDS:
         print(
@@ -468,13 +473,10 @@ def _demo_reset(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
 
 
 def _sip2_client(args: argparse.Namespace) -> int:
-    from kiosk import config as config_module
     from kiosk import sip2_tool
 
-    try:
-        config = config_module.load(Path(args.config) if args.config else None)
-    except config_module.ConfigError as err:
-        print(f"kiosk: config error: {err}", file=sys.stderr)
+    config = _load_config(args.config)
+    if config is None:
         return 2
     return sip2_tool.run(args, config, sys.stdout, sys.stderr)
 
@@ -484,13 +486,9 @@ def _sip2_server(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from kiosk import config as config_module
-
     os.umask(0o077)  # the demo library holds patrons' names: private, as `kiosk run` keeps it
-    try:
-        config = config_module.load(args.config)
-    except config_module.ConfigError as err:
-        print(f"kiosk: config error: {err}", file=sys.stderr)
+    config = _load_config(args.config)
+    if config is None:
         return 2
     if (args.tls_cert is None) != (args.tls_key is None):
         print("kiosk: TLS needs both --tls-cert and --tls-key", file=sys.stderr)
@@ -560,17 +558,14 @@ def _offline(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """``kiosk offline``: what was taken offline, for staff (no names, cards' last 4)."""
     from zoneinfo import ZoneInfo
 
-    from kiosk import config as config_module
     from kiosk.bootstrap import STORE_FILE
     from kiosk.core.ports import StorageFailed
     from kiosk.storage.db import StoreError, open_store
     from kiosk.storage.offline import SqlOfflineStore, staff_report
 
     out = out or sys.stdout
-    try:
-        config = config_module.load(args.config)
-    except config_module.ConfigError as err:
-        print(f"kiosk: config error: {err}", file=sys.stderr)
+    config = _load_config(args.config)
+    if config is None:
         return 2
     path = resolve_data_dir(args.data_dir, config.kiosk.data_dir) / STORE_FILE
     shown = safe(str(path), limit=4096)
