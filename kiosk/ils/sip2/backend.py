@@ -52,6 +52,7 @@ from kiosk.core.ports import Clock, IlsUnavailable, IlsUnreachable
 from kiosk.ils.sip2 import mapping
 from kiosk.ils.sip2.codec import BLANK_DATE, Message, format_datetime, request
 from kiosk.ils.sip2.connection import Sip2Connection
+from kiosk.ils.sip2.dates import format_due_date
 from kiosk.ils.sip2.writer import RequestWriter
 
 _log = logging.getLogger(__name__)
@@ -197,7 +198,7 @@ class Sip2Ils:
 
     def _nb_due(self, due: dt.date | None) -> str:
         if due is not None:
-            return format_datetime(dt.datetime.combine(due, dt.time(23, 59, 59)), self._tz)
+            return format_due_date(due)
         if self.policy.nb_due_date == NB_DUE_BLANK:
             return BLANK_DATE
         now = self._clock.now()
@@ -205,7 +206,7 @@ class Sip2Ils:
         if since is None or until is None or not since <= now < until:
             today = now.astimezone(self._tz).date()
             default_due = today + dt.timedelta(days=self.policy.loan_days)
-            text = format_datetime(dt.datetime.combine(default_due, dt.time(23, 59, 59)), self._tz)
+            text = format_due_date(default_due)
             # In the clock's own zone (UTC): comparing datetimes of one tzinfo needs no
             # offset lookups, which took most of this method's time.
             zone = now.tzinfo

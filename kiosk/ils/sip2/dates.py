@@ -17,6 +17,12 @@ BLANK_DATE = " " * 18
 _UTC_ZONES = frozenset({"Z", "UTC", "GMT"})
 
 
+def format_due_date(day: dt.date) -> str:
+    """A due date as servers write one (AH, nb due date): the end of that library day, in
+    the library's local time with a blank zone, ``"YYYYMMDD    235959"``."""
+    return "%04d%02d%02d    235959" % (day.year, day.month, day.day)  # noqa: UP031
+
+
 def format_datetime(value: dt.datetime, tz: dt.tzinfo | None = None, *, utc: bool = False) -> str:
     """Write a date and time in the 18-character SIP2 form.
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 
 from kiosk.core.model import CheckoutAnswer, FineReason, Refusal, RenewAnswer, SortBin
 from kiosk.ils.sip2.codec import BLANK_DATE, Message, format_datetime, parse_datetime, request
+from kiosk.ils.sip2.dates import format_due_date
 from kiosk.ils.sip2.server.library import (
     FineItem,
     ItemInfo,
@@ -47,7 +48,6 @@ FEE_TYPES = {
     FineReason.LOST_ITEM: "07",
     FineReason.OTHER: "01",
 }
-_END_OF_DAY = dt.time(23, 59, 59)
 
 
 class Acs:
@@ -94,9 +94,7 @@ class Acs:
         return format_datetime(self._library.now(), self._tz)
 
     def _date(self, day: dt.date | None) -> str:
-        if day is None:
-            return ""
-        return format_datetime(dt.datetime.combine(day, _END_OF_DAY, self._tz), self._tz)
+        return "" if day is None else format_due_date(day)
 
     def _when(self, message: Message, name: str) -> dt.datetime | None:
         """A fixed date field of the request, or None when blank or unreadable."""
