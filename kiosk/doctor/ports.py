@@ -173,8 +173,6 @@ def serial_ports(context: Context) -> Finding:
     found = f"serial devices: {listing()}"
     if not paths:
         return passed(f"{found}; no device is configured by path (sim://, socket:// only)")
-    if os.geteuid() == 0:
-        return passed(f"{found}; running as root, which may open any of them")
     user = user_name()
     groups = set(os.getgroups()) | {os.getegid()}
     refused: set[int] = set()
