@@ -24,6 +24,9 @@ STABLE_NAMES = "/dev/kiosk-*"
 SERIAL_GROUP = "dialout"
 """Debian's group for serial ports (udev gives ttyUSB*/ttyACM* to it, mode 0660)."""
 UDEV_README = "deploy/udev/README.md"
+USB_MAJOR = 180
+"""The character major of USB class devices such as usblp's /dev/usb/lp0 (Linux's
+Documentation/admin-guide/devices.txt)."""
 
 
 def device_urls(context: Context) -> list[tuple[str, str, str]]:
@@ -118,8 +121,22 @@ def path_problem(name: str, path: str, key: str) -> Finding | None:
                 f"stop the other program (`fuser -v {path}` names it)",
             )
         return None  # pyserial's open says what else is wrong
-    os.close(fd)
-    return None
+    try:
+        terminal = os.isatty(fd)
+    finally:
+        os.close(fd)
+    if terminal:
+        return None
+    if os.major(info.st_rdev) == USB_MAJOR:
+        return failed(
+            f"{path} is a USB printer-class device (usblp), not a serial port",
+            "the kiosk prints to serial ports and network printers (socket://host:9100) "
+            f"only: use the printer's serial or Ethernet interface and set {key}",
+        )
+    return failed(
+        f"{path} is a character device but not a serial port (no terminal)",
+        f"set {key} to the {name}'s serial device (serial devices here: {listing()})",
+    )
 
 
 def denied(path: str, info: os.stat_result) -> Finding:
@@ -195,7 +212,7 @@ def serial_ports(context: Context) -> Finding:
             f"{found}; user {user} may not open every configured port",
             "the lines below for each device say why",
         )
-    if not usable and not refused:
+    if not usable and not refused and os.geteuid() != 0:  # none plugged in to try
         try:
             dialout = grp.getgrnam(SERIAL_GROUP).gr_gid
         except KeyError:

@@ -318,3 +318,18 @@ def test_an_unusable_config_exits_2_with_its_one_line(tmp_path: Path) -> None:
     assert report.stdout == ""
     assert report.stderr.startswith("kiosk: config error: ")
     assert len(report.stderr.splitlines()) == 1
+
+
+def test_a_device_that_is_no_serial_port_says_so(tmp_path: Path) -> None:
+    report = run_doctor(tmp_path, SPEECH_OFF + '[printer]\nurl = "/dev/zero"\n')
+    assert report.code == 1
+    assert report.line("printer") == (
+        "FAIL  printer: /dev/zero is a character device but not a serial port (no terminal); "
+        f"set [printer] url to the printer's serial device (serial devices here: {_listing()})"
+    )
+
+
+def _listing() -> str:
+    from kiosk.doctor.ports import listing
+
+    return listing()
