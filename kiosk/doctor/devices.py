@@ -60,11 +60,12 @@ def scanner(context: Context) -> Finding:
     try:
         port = serial.serial_for_url(url, baudrate=settings.baudrate, timeout=READ_SECONDS)
     except (serial.SerialException, OSError, ValueError) as err:
-        return failed(
-            f"cannot open {url} ({one_line(str(err), 200)})",
-            "check that the scanner is plugged in and [scanner] url "
-            f"(serial devices here: {listing()})",
+        where = (
+            f"that the scanner is plugged in and [scanner] url (serial devices here: {listing()})"
+            if is_path(url)
+            else "that the scanner (or its simulator) listens at that address, and [scanner] url"
         )
+        return failed(f"cannot open {url} ({one_line(str(err), 200)})", f"check {where}")
     try:
         waiting = port.read(4096)
     except (serial.SerialException, OSError) as err:

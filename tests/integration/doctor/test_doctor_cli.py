@@ -333,3 +333,34 @@ def _listing() -> str:
     from kiosk.doctor.ports import listing
 
     return listing()
+
+
+def test_a_network_scanner_that_is_not_there_names_its_address(tmp_path: Path) -> None:
+    port = _closed_port()
+    report = run_doctor(tmp_path, SPEECH_OFF + f'[scanner]\nurl = "socket://127.0.0.1:{port}"\n')
+    assert report.code == 1
+    line = report.line("scanner")
+    assert line.startswith(f"FAIL  scanner: cannot open socket://127.0.0.1:{port} (")
+    assert line.endswith("check that the scanner (or its simulator) listens at that address, "
+                         "and [scanner] url")  # fmt: skip
+
+
+def test_a_missing_voice_is_named(tmp_path: Path, card: SimulatedCard) -> None:
+    """espeak-ng speaks Indonesian with another voice when poz/id is missing: said here."""
+    installed = sorted(Path("/usr/lib").glob("*/espeak-ng-data")) + [
+        Path("/usr/share/espeak-ng-data")
+    ]
+    data = next((path for path in installed if (path / "lang" / "poz" / "id").is_file()), None)
+    if data is None:
+        pytest.skip("espeak-ng-data with lang/poz/id not found")
+    copy = tmp_path / "espeak" / "espeak-ng-data"
+    shutil.copytree(data, copy)
+    (copy / "lang" / "poz" / "id").unlink()
+    env = {**card.env, "ESPEAK_DATA_PATH": str(copy.parent)}
+    report = run_doctor(tmp_path, f'[speech]\ndevice = "{card.device}"\n', env=env)
+    assert report.code == 1
+    assert report.failing() == ["speech voices"]
+    assert report.line("speech voices").startswith(
+        "FAIL  speech voices: espeak-ng (through pyttsx3) has no voice poz/id (Indonesian); "
+        "install the espeak-ng-data package"
+    )
