@@ -347,9 +347,7 @@ def test_a_network_scanner_that_is_not_there_names_its_address(tmp_path: Path) -
 
 def test_a_missing_voice_is_named(tmp_path: Path, card: SimulatedCard) -> None:
     """espeak-ng speaks Indonesian with another voice when poz/id is missing: said here."""
-    installed = sorted(Path("/usr/lib").glob("*/espeak-ng-data")) + [
-        Path("/usr/share/espeak-ng-data")
-    ]
+    installed = [*Path("/usr/lib").glob("*/espeak-ng-data"), Path("/usr/share/espeak-ng-data")]
     data = next((path for path in installed if (path / "lang" / "poz" / "id").is_file()), None)
     if data is None:
         pytest.skip("espeak-ng-data with lang/poz/id not found")
