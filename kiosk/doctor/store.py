@@ -1,5 +1,6 @@
 """The local store and its disk: schema version, privacy, free space. Read-only.
 
+* ``data folder``: a folder this user may write in (or one the first start can make).
 * ``local store``: the revision in ``alembic_version`` against the newest migration this
   kiosk ships; the file a regular file, private (0600) and owned by this user. Read
   without upgrading it (``kiosk run`` upgrades an older store at start).
@@ -20,8 +21,9 @@ MIN_FREE_MB = 200
 
 
 def checks(context: Context, min_free_mb: int = MIN_FREE_MB) -> list[Check]:
-    """The ``local store`` and ``free disk`` checks."""
+    """The ``data folder``, ``local store`` and ``free disk`` checks."""
     return [
+        Check("data folder", lambda: data_folder(context.data_dir), context.timeout),
         Check(
             "local store",
             lambda: local_store(context),
@@ -30,6 +32,34 @@ def checks(context: Context, min_free_mb: int = MIN_FREE_MB) -> list[Check]:
         ),
         Check("free disk", lambda: free_disk(context.data_dir, min_free_mb), context.timeout),
     ]
+
+
+def data_folder(data_dir: Path) -> Finding:
+    """The data folder is a folder this user may write in, or can be made by the kiosk."""
+    user = user_name()
+    if data_dir.exists() and not data_dir.is_dir():
+        return failed(
+            f"{data_dir} is a file, not a folder",
+            "choose another folder with --data-dir or [kiosk] data_dir, or move the file aside",
+        )
+    if data_dir.is_dir():
+        if os.access(data_dir, os.W_OK | os.X_OK):
+            return passed(f"{data_dir} is writable by user {user}")
+        info = data_dir.stat()
+        return failed(
+            f"{data_dir} is not writable by user {user} (owner uid {info.st_uid}, mode "
+            f"{stat.S_IMODE(info.st_mode):03o})",
+            f"run `sudo chown -R {user} {data_dir}` if the kiosk runs as {user}",
+        )
+    parent = data_dir.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.is_dir() and os.access(parent, os.W_OK | os.X_OK):
+        return passed(f"{data_dir} not made yet: the first `kiosk run` makes it (in {parent})")
+    return failed(
+        f"{data_dir} does not exist and user {user} may not create it in {parent}",
+        f"create it: `sudo install -d -o {user} -m 700 {data_dir}`",
+    )
 
 
 def local_store(context: Context) -> Finding:

@@ -90,14 +90,15 @@ def test_against_the_simulators_every_check_passes(tmp_path: Path, card: Simulat
 
     assert report.code == 0, report.stdout
     assert report.failing() == []
-    for what in ("config", "serial ports", "scanner", "printer", "library system",
-                 "speech voices", "sound device", "local store", "free disk"):  # fmt: skip
-        assert report.line(what).startswith("PASS"), report.stdout
+    assert list(report.lines) == [
+        "config", "serial ports", "scanner", "printer", "library system", "speech voices",
+        "sound device", "data folder", "local store", "free disk",
+    ]  # fmt: skip
     assert "sim://scanner opened" in report.line("scanner")
     assert "paper ok" in report.line("printer")
     assert "status on-line" in report.line("library system")
     assert "poz/id (Indonesian), gmw/en (English)" in report.line("speech voices")
-    assert report.stdout.rstrip().endswith("All 9 checks passed.")
+    assert report.stdout.rstrip().endswith("All 10 checks passed.")
     # The doctor leaves nothing in the data folder: the kiosk's user makes its own files.
     assert not (tmp_path / "data").exists()
 
@@ -111,7 +112,7 @@ def test_a_missing_scanner_is_named_with_what_to_check(tmp_path: Path) -> None:
     line = report.line("scanner")
     assert line.startswith("FAIL  scanner: /dev/ttyUSB9 does not exist; ")
     assert "plugged in" in line and "[scanner] url" in line
-    assert report.stdout.rstrip().endswith("1 of 8 checks failed: see the FAIL lines above.")
+    assert report.stdout.rstrip().endswith("1 of 9 checks failed: see the FAIL lines above.")
 
 
 def test_a_scanner_on_a_serial_port_is_opened_with_its_speed(tmp_path: Path) -> None:
@@ -361,4 +362,29 @@ def test_a_missing_voice_is_named(tmp_path: Path, card: SimulatedCard) -> None:
     assert report.line("speech voices").startswith(
         "FAIL  speech voices: espeak-ng (through pyttsx3) has no voice poz/id (Indonesian); "
         "install the espeak-ng-data package"
+    )
+
+
+def test_a_data_folder_the_user_may_not_write_says_chown(tmp_path: Path) -> None:
+    prefix = _without_dac_override()
+    data = tmp_path / "data"
+    data.mkdir()
+    if os.geteuid() == 0:
+        os.chown(data, 65534, 65534)  # another user's folder
+        data.chmod(0o700)
+    else:
+        data.chmod(0o500)
+    report = run_doctor(tmp_path, SPEECH_OFF, prefix=prefix)
+    assert report.code == 1
+    line = report.line("data folder")
+    assert line.startswith(f"FAIL  data folder: {data} is not writable by user ")
+    assert "run `sudo chown -R " in line
+
+
+def test_a_data_folder_that_is_a_file_says_so(tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("not a folder")
+    report = run_doctor(tmp_path, SPEECH_OFF)
+    assert report.code == 1
+    assert report.line("data folder").startswith(
+        f"FAIL  data folder: {tmp_path / 'data'} is a file, not a folder; choose another folder"
     )
