@@ -218,9 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Check the config, the serial ports and their permissions, the scanner and the "
             "receipt printer (opened and read; nothing is printed), the library system "
             "(login and status), the voices and the sound device, the data folder and the "
-            "local store (schema, privacy, free disk). One line per check: PASS, or FAIL with what was "
-            "found and what to do. Exit code 0 when all pass, 1 when any fails, 2 for a "
-            "config that cannot be used. Run it as the kiosk's own user."
+            "local store (schema, privacy, free disk). One line per check: PASS, or FAIL "
+            "with what was found and what to do. Exit code 0 when all pass, 1 when any "
+            "fails, 2 for a config that cannot be used. Run it as the kiosk's own user."
         ),
     )
     _add_config_option(doctor)

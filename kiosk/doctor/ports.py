@@ -200,12 +200,18 @@ def serial_ports(context: Context) -> Finding:
         except OSError:
             continue  # missing: the device's own line says so
         (usable if os.access(path, os.R_OK | os.W_OK) else refused).add(gid)
-    missing = sorted(group_name(gid) for gid in refused - groups)
+    missing = sorted(group_name(gid) for gid in refused - groups if not _member(user, gid))
     if missing:
         names = ",".join(missing)
         return failed(
             f"{found}; user {user} is not in group {names}, which owns the serial ports",
             f"run `sudo usermod -aG {names} {user}`, then log out and in again",
+        )
+    pending = sorted(group_name(gid) for gid in refused - groups)
+    if pending:
+        return failed(
+            f"{found}; user {user} was added to group {','.join(pending)} after logging in",
+            "log out and in again (or reboot), then run the doctor again",
         )
     if refused:
         return failed(
