@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="for technicians: check every part of this kiosk, one PASS or FAIL line each",
         description=(
             "Check the config, the serial ports and their permissions, the scanner and the "
-            "receipt printer (opened and read; nothing is printed), the library system "
+            "receipt printer (opened and asked; nothing is printed), the library system "
             "(login and status), the voices and the sound device, the data folder and the "
             "local store (schema, privacy, free disk). One line per check: PASS, or FAIL "
             "with what was found and what to do. Exit code 0 when all pass, 1 when any "

@@ -121,7 +121,7 @@ def test_a_scanner_on_a_serial_port_is_opened_with_its_speed(tmp_path: Path) -> 
             tmp_path, SPEECH_OFF + f'[scanner]\nurl = "{scanner.port_path}"\nbaudrate = 19200\n'
         )
     assert report.line("scanner") == (
-        f"PASS  scanner: {scanner.port_path} opened at 19200 baud and read (nothing waiting)"
+        f"PASS  scanner: {scanner.port_path} opened at 19200 baud (nothing waiting)"
     )
 
 
