@@ -8,10 +8,12 @@ the real file system and fails below its threshold with the figure.
 from __future__ import annotations
 
 import io
+import os
 import threading
 from pathlib import Path
 
 from kiosk.doctor.base import Check, Finding, failed, passed, run_checks
+from kiosk.doctor.ports import path_problem
 from kiosk.doctor.store import free_disk
 
 
@@ -67,3 +69,21 @@ def test_free_disk_passes_with_the_figure_and_fails_below_the_threshold(tmp_path
     assert not short.passed
     assert short.found.startswith("only ") and "at least 1000000000 MB is needed" in short.found
     assert "journalctl --vacuum-size" in short.todo
+
+
+def test_a_fifo_in_place_of_a_device_is_named_and_never_opened(tmp_path: Path) -> None:
+    fifo = tmp_path / "ttyUSB0"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer came
+    problem = path_problem("counter", str(fifo), "[counters.gate] url")
+    assert problem is not None and not problem.passed
+    assert problem.found == f"{fifo} is a FIFO, not a serial device"
+    assert problem.todo.startswith("set [counters.gate] url to the counter's device")
+
+
+def test_a_pseudo_terminal_is_a_usable_serial_device() -> None:
+    controller, terminal = os.openpty()
+    try:
+        assert path_problem("scanner", os.ttyname(terminal), "[scanner] url") is None
+    finally:
+        os.close(controller)
+        os.close(terminal)
