@@ -62,7 +62,14 @@ import serial
 
 from devices.receipt import Receipt, ReceiptLine, render
 
-__all__ = ["PrintOutcome", "PrintResult", "Receipt", "ReceiptLine", "ReceiptPrinter"]
+__all__ = [
+    "PaperStatus",
+    "PrintOutcome",
+    "PrintResult",
+    "Receipt",
+    "ReceiptLine",
+    "ReceiptPrinter",
+]
 
 STATUS_PAPER = b"\x10\x04\x04"  # DLE EOT 4
 _ROLL_END = 0x60
@@ -96,6 +103,21 @@ class PrintResult:
     def printed(self) -> bool:
         """True when the receipt came out."""
         return self.outcome is PrintOutcome.PRINTED
+
+
+@dataclass(frozen=True)
+class PaperStatus:
+    """What the printer's paper sensor says, without printing (``kiosk doctor``).
+
+    Attributes:
+        ready: the printer answered and has paper (perhaps near its end).
+        near_end: the roll is nearly used up.
+        technician: one line: what was found, where, what to do.
+    """
+
+    ready: bool
+    near_end: bool
+    technician: str
 
 
 class _Link(Protocol):
@@ -282,6 +304,36 @@ class ReceiptPrinter:
                 f"receipt printer {self.url}: printed; paper near end: replace the roll soon",
             )
         return PrintResult(PrintOutcome.PRINTED, f"receipt printer {self.url}: printed")
+
+    def paper_status(self) -> PaperStatus:
+        """Open the printer if needed and ask its paper sensor (DLE EOT 4); nothing is printed.
+
+        The same first step as :meth:`print`, bounded by the same budget; never raises for
+        the device.
+
+        Returns:
+            Whether a receipt could be printed now, with one line for a technician.
+        """
+        with self._lock:
+            deadline = time.monotonic() + self._budget
+            try:
+                paper = self._status_before(deadline)
+            except _Failure as failure:
+                return PaperStatus(False, False, str(failure))
+        if paper & _ROLL_END:
+            return PaperStatus(
+                False,
+                False,
+                f"receipt printer {self.url}: out of paper (DLE EOT 4 = 0x{paper:02x}): "
+                "load a new roll",
+            )
+        if paper & _NEAR_END:
+            return PaperStatus(
+                True,
+                True,
+                f"receipt printer {self.url}: ready; paper near end: replace the roll soon",
+            )
+        return PaperStatus(True, False, f"receipt printer {self.url}: ready, paper ok")
 
     def close(self) -> None:
         """Close the connection, if open; the next print opens it again.

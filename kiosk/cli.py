@@ -7,6 +7,7 @@
     kiosk sip2-client    a SIP2 transcript with the library system, for technicians
     kiosk sip2-server    serve the demo library over SIP2, to test a self-check machine
     kiosk offline        for staff: transactions taken offline, waiting, replayed, disputed
+    kiosk doctor         for technicians: check the config, devices, library system, voice, store
     kiosk --version
 
 Exit codes: 0 fine, 1 the kiosk could not start (one line says why), 2 bad usage or config.
@@ -209,6 +210,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", type=Path, help="the kiosk's data folder (default: as `kiosk run`)"
     )
     offline.add_argument("--all", action="store_true", help="list replayed ones too")
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="for technicians: check every part of this kiosk, one PASS or FAIL line each",
+        description=(
+            "Check the config, the serial ports and their permissions, the scanner and the "
+            "receipt printer (opened and asked; nothing is printed), the library system "
+            "(login and status), the voices and the sound device, the data folder and the "
+            "local store (schema, privacy, free disk). One line per check: PASS, or FAIL "
+            "with what was found and what to do. Exit code 0 when all pass, 1 when any "
+            "fails, 2 for a config that cannot be used. Run it as the kiosk's own user."
+        ),
+    )
+    _add_config_option(doctor)
+    doctor.add_argument(
+        "--data-dir", type=Path, help="the kiosk's data folder (default: as `kiosk run`)"
+    )
+    doctor.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="longest a check may take before it counts as hung (default: 5)",
+    )
     return parser
 
 
@@ -265,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sip2_server(args)
     if args.command == "offline":
         return _offline(args)
+    if args.command == "doctor":
+        return _doctor(args)
     if args.command in ("sim", "demo"):
         parser.parse_args([args.command, "--help"])
     parser.print_help()
@@ -587,6 +614,20 @@ def _offline(args: argparse.Namespace, out: TextIO | None = None) -> int:
     for text in staff_report(rows, ZoneInfo(config.kiosk.timezone), shown, every=args.all):
         print(text, file=out)
     return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    """``kiosk doctor``: the technician's check of every part, one line each."""
+    from kiosk import doctor
+
+    config = _load_config(args.config)
+    if config is None:
+        return 2
+    if not args.verbose:  # each check says it in its line; the parts' log lines would repeat it
+        for name in ("kiosk", "devices", "accessibility"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+    data_dir = resolve_data_dir(args.data_dir, config.kiosk.data_dir)
+    return doctor.run(config, data_dir, sys.stdout, timeout=args.timeout)
 
 
 def _sim_scanner(args: argparse.Namespace) -> int:

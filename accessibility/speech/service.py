@@ -251,14 +251,12 @@ class SpeechService(VoiceSteps):
             self.synthesiser.start()
         except SynthesisError as err:
             self._health.fail("synthesiser", str(err))
-        probe = self.cache.folder / PROBE_FILE
         try:
-            write_silence(probe, PROBE_SECONDS)
+            result = sound_check(self.player, self.cache.folder)
         except OSError as err:
             log.debug("speech: no sound check (%s)", err)
             return
-        failed = self.player.start(probe)
-        self._played(failed or self.player.wait())
+        self._played(result)
 
     def _speak(self, utterance: Utterance, generation: int, rate: int, volume: float) -> None:
         voice = VOICES.get(utterance.language)
@@ -307,12 +305,7 @@ class SpeechService(VoiceSteps):
             return
         if result.outcome is Outcome.FAILED:
             self._player_retry_at = self._monotonic() + PLAYER_RETRY
-            self._health.fail(
-                "sound device",
-                f"speech: cannot play on sound device {one_line(self.player.device, 60)!r} "
-                f"(aplay: {result.problem}); the kiosk goes on silent; check [speech] device "
-                "in the config or plug in the speakers",
-            )
+            self._health.fail("sound device", sound_failure(self.player.device, result.problem))
         else:
             if result.outcome is Outcome.FINISHED:
                 self._health.ok("sound device")
@@ -360,3 +353,43 @@ class SpeechService(VoiceSteps):
                 "nothing was lost; if this repeats, check the machine's memory and espeak-ng",
                 deaths,
             )
+
+
+def sound_check(player: Player, folder: Path) -> PlayResult:
+    """Play :data:`PROBE_SECONDS` of silence (inaudible) on the player's device and wait.
+
+    The service's check at start, and ``kiosk doctor``'s: a device that is missing, busy
+    or misnamed fails here with aplay's own words.
+
+    Args:
+        player: the player of the device to try (not playing anything now).
+        folder: where the probe WAV is written (a private folder).
+
+    Returns:
+        How the playback ended (``Outcome.FAILED`` with aplay's complaint when it failed).
+
+    Raises:
+        OSError: the probe file cannot be written.
+    """
+    probe = folder / PROBE_FILE
+    write_silence(probe, PROBE_SECONDS)
+    failed = player.start(probe)
+    return failed or player.wait()
+
+
+def sound_failure(device: str, problem: str) -> str:
+    """The technician's line for a sound device aplay could not play on."""
+    return (
+        f"speech: cannot play on sound device {one_line(device, 60)!r} (aplay: {problem}); "
+        "the kiosk goes on silent; check [speech] device in the config or plug in the speakers"
+    )
+
+
+def missing_voices(synthesiser: Synthesiser) -> dict[str, str]:
+    """The kiosk's languages whose espeak-ng voice pyttsx3 does not offer: language -> voice.
+
+    Raises:
+        SynthesisError: the synthesiser cannot start or answer.
+    """
+    offered = set(synthesiser.voices())
+    return {language: voice for language, voice in VOICES.items() if voice not in offered}

@@ -16,6 +16,8 @@ Line protocol (UTF-8 JSON, one object per line):
 * Reply, on stdout, written only once the WAV is complete under its final name:
   ``{"id": 7, "ok": true, "error": ""}``, or ``ok`` false and a one-line ``error``
   (never the text: it may be a patron's data).
+* Voices request: ``{"id": 8, "voices": true}``; reply ``{"id": 8, "ok": true, "error": "",
+  "voices": ["gmw/af", ...]}``: the ids of the voices pyttsx3 offers (``kiosk doctor``).
 * EOF on stdin: the child exits with status 0.
 
 The WAV is written to a temporary name in the same folder and renamed, so a player never
@@ -120,8 +122,11 @@ def serve(requests: TextIO, replies: TextIO) -> int:
         try:
             request = json.loads(line)
             request_id = request.get("id")
-            _synthesise(engine, request)
             reply = {"id": request_id, "ok": True, "error": ""}
+            if request.get("voices"):
+                reply["voices"] = [str(voice.id) for voice in engine.getProperty("voices")]
+            else:
+                _synthesise(engine, request)
         except Exception as err:  # each request fails alone; the process goes on
             reply = {"id": request_id, "ok": False, "error": _error(err)}
         replies.write(json.dumps(reply) + "\n")

@@ -137,7 +137,20 @@ class Synthesiser:
                 raise self._gave_up(str(err)) from None
             raise
 
-    def _ask(self, request: dict[str, object]) -> None:
+    def voices(self) -> list[str]:
+        """The ids of the voices the child's pyttsx3 offers (espeak-ng's: ``poz/id``, ...).
+
+        espeak-ng falls back to its default voice for one it lacks, so rendering cannot
+        tell a missing voice; this list can.
+
+        Raises:
+            SynthesisError: the child cannot start, failed or hung.
+        """
+        reply = self._ask({"voices": True})
+        listed = reply.get("voices")
+        return [str(voice) for voice in listed] if isinstance(listed, list) else []
+
+    def _ask(self, request: dict[str, object]) -> dict[str, object]:
         self._ensure_started()
         proc = self._proc
         assert proc is not None and proc.stdin is not None
@@ -162,6 +175,7 @@ class Synthesiser:
                 "check that espeak-ng has the voices poz/id and gmw/en and the disk has room"
             )
         self._success()
+        return reply
 
     def _success(self) -> None:
         self._backoff = 0.0

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,47 @@ def open_store(path: Path) -> Engine:
         private_file(path.with_name(path.name + suffix))
     _log.info("kiosk store ready at %s", path)
     return engine
+
+
+def head_revision() -> str:
+    """The newest schema revision this kiosk ships (its Alembic head, e.g. ``"0008"``)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return head or ""
+
+
+def stored_revision(path: Path) -> str | None:
+    """The schema revision recorded in the store at ``path``, read without changing it.
+
+    Opened read-only (no upgrade, no WAL file left behind by this read), for
+    ``kiosk doctor``; :func:`open_store` is what brings a store to the head.
+
+    Returns:
+        The revision, or None for a SQLite file without ``alembic_version`` (another
+        program's, or empty).
+
+    Raises:
+        StoreError: the file is not a SQLite database or cannot be read.
+    """
+    try:
+        uri = f"file:{urllib.parse.quote(str(path))}?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, timeout=2.0)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot read the kiosk store {path} ({exc})") from exc
+    try:
+        tables = {
+            str(row[0])
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if "alembic_version" not in tables:
+            return None
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        return str(row[0]) if row else None
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot read the kiosk store {path} ({exc})") from exc
+    finally:
+        connection.close()
 
 
 def _tables(connection: Connection) -> set[str]:
