@@ -7,6 +7,7 @@
     kiosk sip2-client    a SIP2 transcript with the library system, for technicians
     kiosk sip2-server    serve the demo library over SIP2, to test a self-check machine
     kiosk offline        for staff: transactions taken offline, waiting, replayed, disputed
+    kiosk staff-pin      hash a staff PIN for the technician screen ([technician] pin_hash)
     kiosk --version
 
 Exit codes: 0 fine, 1 the kiosk could not start (one line says why), 2 bad usage or config.
@@ -19,7 +20,7 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -209,6 +210,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", type=Path, help="the kiosk's data folder (default: as `kiosk run`)"
     )
     offline.add_argument("--all", action="store_true", help="list replayed ones too")
+    commands.add_parser(
+        "staff-pin",
+        help="hash a staff PIN for the technician screen ([technician] pin_hash)",
+        description=(
+            "Ask for a staff PIN twice (not shown), or read it from standard input when that "
+            "is not a terminal, and print the pin_hash line to add to the [technician] "
+            "section of the config. The PIN itself is never printed or stored."
+        ),
+    )
     return parser
 
 
@@ -265,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sip2_server(args)
     if args.command == "offline":
         return _offline(args)
+    if args.command == "staff-pin":
+        return _staff_pin()
     if args.command in ("sim", "demo"):
         parser.parse_args([args.command, "--help"])
     parser.print_help()
@@ -586,6 +598,38 @@ def _offline(args: argparse.Namespace, out: TextIO | None = None) -> int:
         engine.dispose()
     for text in staff_report(rows, ZoneInfo(config.kiosk.timezone), shown, every=args.all):
         print(text, file=out)
+    return 0
+
+
+def _staff_pin(
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    ask: Callable[[str], str] | None = None,
+) -> int:
+    """``kiosk staff-pin``: the ``pin_hash`` line for a staff PIN; never echoes the PIN."""
+    import getpass
+
+    from kiosk.core.staff import MAX_PIN, hash_pin
+
+    stdin, out = stdin or sys.stdin, out or sys.stdout
+    if stdin.isatty():
+        ask = ask or getpass.getpass
+        pin = ask("Staff PIN (4 to 32 digits, not shown): ")
+        if ask("The same staff PIN again: ") != pin:
+            print("kiosk: the two PINs differ; nothing was printed", file=sys.stderr)
+            return 2
+    else:  # a script: the first line of standard input, read bounded
+        pin = stdin.readline(MAX_PIN + 3).rstrip("\r\n")
+    try:
+        line = hash_pin(pin.strip())
+    except ValueError as err:  # says what is wrong with it, never what it is
+        print(f"kiosk: {err}; nothing was printed", file=sys.stderr)
+        return 2
+    print(
+        "Add this line to the [technician] section of the kiosk's config, then restart it:",
+        file=sys.stderr,
+    )
+    print(f'pin_hash = "{line}"', file=out, flush=True)
     return 0
 
 
