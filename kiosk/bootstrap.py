@@ -285,6 +285,11 @@ class DiagnosticsAdapter:
         self._scanner_url = scanner_url
         self.counters: Callable[[], Sequence[CounterRow]] = no_counters
 
+    @property
+    def frames(self) -> FrameLog:
+        """The scanner's last frames (the reader thread adds to it)."""
+        return self._frames
+
     def snapshot(self) -> DiagnosticsSnapshot:
         from kiosk.core.diagnostics import DiagnosticsSnapshot, IlsState
         from kiosk.core.ports import StorageFailed
