@@ -127,6 +127,21 @@ def test_a_staff_card_opens_the_screen_and_never_reaches_the_library_system(
     assert counting[0].cards == []
 
 
+def test_a_staff_card_is_never_lent_or_returned_as_an_item(kiosk: FlowKiosk) -> None:
+    kiosk.scan(SUTRISNO)
+    kiosk.type(SUTRISNO_PIN)
+    assert kiosk.vm.screen == "borrow.scanning"
+    kiosk.scan(STAFF_CARD)
+    assert kiosk.session.lines == []
+    assert kiosk.vm.notice_text == kiosk.vm.t("notice.not_an_item")
+    kiosk.vm.cancel()
+    kiosk.vm.choose("return")
+    kiosk.scan(STAFF_CARD)
+    assert kiosk.session.lines == []
+    assert kiosk.vm.notice_text == kiosk.vm.t("notice.not_an_item")
+    assert kiosk.store.pending_outbox() == []  # no refusal of a "book" was recorded either
+
+
 def test_ctrl_alt_t_opens_the_staff_pin_in_english(kiosk: FlowKiosk) -> None:
     kiosk.vm.language = "en"
     kiosk.vm.open_technician()
