@@ -104,8 +104,9 @@ def open_with_card(kiosk: FlowKiosk, pin: str = STAFF_PIN) -> None:
 
 
 def test_a_staff_card_opens_the_screen_and_never_reaches_the_library_system(
-    kiosk: FlowKiosk, counting: list[CountingIls]
+    kiosk: FlowKiosk, counting: list[CountingIls], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     open_with_card(kiosk)
     assert kiosk.vm.screen == "technician.status"
     assert kiosk.vm.texts["technician.title"] == "Layar teknisi"
@@ -119,6 +120,9 @@ def test_a_staff_card_opens_the_screen_and_never_reaches_the_library_system(
     assert "Laporan yang menunggu dikirim ke pusat: 0" in system[1]
     kiosk.vm.act("close")
     assert kiosk.vm.screen == "idle"
+    opened = f"technician screen opened (staff card ending {STAFF_CARD[-4:]}, then the staff PIN)"
+    assert opened in caplog.text and "technician screen closed" in caplog.text
+    assert STAFF_CARD not in caplog.text and STAFF_PIN not in caplog.text
     # On a patron's card step the staff card is not a card either; the ILS never saw it.
     kiosk.vm.choose("borrow")
     kiosk.scan(STAFF_CARD)

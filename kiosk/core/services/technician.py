@@ -140,7 +140,8 @@ def _translator(language: str) -> Translator:
 def start(session: Session, card: str | None) -> list[Command]:
     """Ask for the staff PIN. ``card`` is the staff card scanned, None for the keys."""
     session.go(PIN)
-    _desk(session).opened_by = "staff card" if card else "Ctrl+Alt+T"
+    # Which staff card (its last 4 digits, as every card outside the screen) or the keys.
+    _desk(session).opened_by = f"staff card ending {card[-4:]}" if card else "Ctrl+Alt+T"
     return []
 
 
