@@ -284,6 +284,7 @@ class DiagnosticsAdapter:
         self._printer = printer
         self._scanner_url = scanner_url
         self.counters: Callable[[], Sequence[CounterRow]] = no_counters
+        self._store_failing = False  # logged once when it starts failing, once when it ends
 
     @property
     def frames(self) -> FrameLog:
@@ -300,8 +301,14 @@ class DiagnosticsAdapter:
         try:
             outbox, offline = waiting_counts(self._store)
         except StorageFailed as err:
-            log.warning("technician screen: %s", err)
+            if not self._store_failing:
+                log.warning("technician screen: %s; check the data folder's disk", err)
+            self._store_failing = True
             outbox = offline = None
+        else:
+            if self._store_failing:
+                log.warning("technician screen: the local store can be read again")
+            self._store_failing = False
         failed_at, failure = self._reachability.last_failure
         ils = IlsState(self._backend, self._reachability.online, failure, failed_at)
         printer = self._printer

@@ -170,6 +170,11 @@ def _pin_checked(session: Session, event: StaffPinChecked) -> list[Command]:
     return []
 
 
+def _pin_cancelled(session: Session, _event: CancelPressed) -> list[Command]:
+    session.end()  # nothing was opened: nothing to log
+    return []
+
+
 def _pin_failed(session: Session, _event: CommandFailed) -> list[Command]:
     session.fail(Notice("technician.unchecked"))
     return []
@@ -415,7 +420,7 @@ STATES: dict[str, StateSpec] = {
             PinEntered: _pin_entered,
             StaffPinChecked: _pin_checked,
             CommandFailed: _pin_failed,
-            CancelPressed: _close,
+            CancelPressed: _pin_cancelled,
         },
         timeout=after("idle"),
         warn=True,
