@@ -9,7 +9,7 @@
                                            post: queue.put(answer), wake()
     drain() <------------------------------'
        session.handle(answer) -> more commands ...
-    tick(): deadlines, then session.tick()
+    tick(): deadlines, then session.tick(), then a Heartbeat (a live screen's refresh)
 
 Only the owner thread (the one that built the driver) may call :meth:`handle`,
 :meth:`drain`, :meth:`tick` and :meth:`settle`; in debug mode a call from another thread
