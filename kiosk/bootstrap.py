@@ -33,14 +33,15 @@ if TYPE_CHECKING:
     from accessibility.speech.output import SpeechOutput
     from devices.serial_reader import SerialReader
     from devices.sim.escpos_decoder import PrintedReceipt
+    from kiosk.core.diagnostics import CounterRow, DiagnosticsSnapshot, FrameLog, VoiceCheck
     from kiosk.core.driver import SessionDriver
     from kiosk.core.model import BarcodeKind, PrintReport, ReceiptText
     from kiosk.core.navigation import Navigation, Service
-    from kiosk.core.offline import OfflinePolicy
+    from kiosk.core.offline import OfflinePolicy, Reachability
     from kiosk.core.ports import Clock, IlsBackend, PreferenceStore, SpeechPriority, Voice
     from kiosk.core.reconcile import Reconciler
     from kiosk.core.replay import Replayer
-    from kiosk.core.session import Session
+    from kiosk.core.session import BarcodeClassifier, Session
     from kiosk.ils.local import LocalIls
     from kiosk.ils.sip2.backend import Sip2Policy
     from kiosk.ils.sip2.connection import Sip2Options
@@ -95,6 +96,8 @@ class Kiosk:
     printer: ReceiptPrinterAdapter | None = None
     voice_guide: VoiceGuide | None = None
     speech: SpeechOutput = field(default_factory=lambda: _silent_speech())
+    diagnostics: DiagnosticsAdapter | None = None
+    """What the technician screen reads (None: no staff PIN, no technician screen)."""
 
     def start_devices(self) -> None:
         """Start reading the devices; one that is missing is waited for by its reader.
@@ -237,6 +240,8 @@ class ReceiptPrinterAdapter:
 
         self.url = url
         self._printer: EscPosPrinter = EscPosPrinter(url)
+        self.last: PrintReport | None = None
+        """How the last print went (the technician screen shows it); None before any."""
 
     def print_receipt(self, receipt: ReceiptText) -> PrintReport:
         """Print through python-escpos; the device's outcome as the core's."""
@@ -245,10 +250,103 @@ class ReceiptPrinterAdapter:
 
         lines = tuple(ReceiptLine(x.text, x.bold, x.double_height) for x in receipt.lines)
         result = self._printer.print(Receipt(receipt.title, lines))
-        return PrintReport(PrintOutcome[result.outcome.name], result.technician)
+        self.last = PrintReport(PrintOutcome[result.outcome.name], result.technician)
+        return self.last
 
     def close(self) -> None:
         self._printer.close()
+
+
+class DiagnosticsAdapter:
+    """The core's :class:`~kiosk.core.diagnostics.Diagnostics` on the kiosk's real parts.
+
+    Called on the worker thread while the technician screen is open. ``counters`` gives
+    the visitor counters' rows (none until a counter is wired to it).
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        store: Engine,
+        reachability: Reachability,
+        frames: FrameLog,
+        speech: SpeechOutput,
+        printer: ReceiptPrinterAdapter | None,
+        scanner_url: str,
+    ) -> None:
+        from kiosk.core.diagnostics import no_counters
+
+        self._backend = config.ils.backend
+        self._store = store
+        self._reachability = reachability
+        self._frames = frames
+        self._speech = speech
+        self._printer = printer
+        self._scanner_url = scanner_url
+        self.counters: Callable[[], Sequence[CounterRow]] = no_counters
+        self._store_failing = False  # logged once when it starts failing, once when it ends
+
+    @property
+    def frames(self) -> FrameLog:
+        """The scanner's last frames (the reader thread adds to it)."""
+        return self._frames
+
+    def snapshot(self) -> DiagnosticsSnapshot:
+        from kiosk.core.diagnostics import DiagnosticsSnapshot, IlsState
+        from kiosk.core.ports import StorageFailed
+        from kiosk.storage.diagnostics import waiting_counts
+
+        outbox: int | None
+        offline: int | None
+        try:
+            outbox, offline = waiting_counts(self._store)
+        except StorageFailed as err:
+            if not self._store_failing:
+                log.warning("technician screen: %s; check the data folder's disk", err)
+            self._store_failing = True
+            outbox = offline = None
+        else:
+            if self._store_failing:
+                log.warning("technician screen: the local store can be read again")
+            self._store_failing = False
+        failed_at, failure = self._reachability.last_failure
+        ils = IlsState(self._backend, self._reachability.online, failure, failed_at)
+        printer = self._printer
+        return DiagnosticsSnapshot(
+            scanner_url=self._scanner_url,
+            frames=self._frames.frames(),
+            counters=tuple(self.counters()),
+            ils=ils,
+            outbox=outbox,
+            offline_waiting=offline,
+            printer_url=printer.url if printer is not None else "",
+            last_print=printer.last if printer is not None else None,
+        )
+
+    def test_voice(self, text: str, language: str) -> VoiceCheck:
+        from accessibility.speech.output import Priority, Utterance
+        from kiosk.core.diagnostics import VoiceCheck
+
+        self._speech.interrupt()
+        self._speech.say(Utterance(text, language, Priority.ALERT))
+        status = self._speech.status()
+        return VoiceCheck(status.working, status.reason)
+
+
+def with_staff_cards(classify: BarcodeClassifier, cards: Sequence[str]) -> BarcodeClassifier:
+    """``classify`` that knows the staff cards: they are ``STAFF``, whatever their number
+    would otherwise say, so a staff card never reaches the library system as a patron's."""
+    from kiosk.core.model import BarcodeKind
+
+    staff = frozenset(card.strip().upper() for card in cards)
+
+    def classify_with_staff(text: str) -> tuple[str, BarcodeKind | None]:
+        code, kind = classify(text)
+        if text.strip().upper() in staff or code.upper() in staff:
+            return code, BarcodeKind.STAFF
+        return code, kind
+
+    return classify_with_staff
 
 
 def _offline_policy(config: Config) -> OfflinePolicy:
@@ -401,6 +499,7 @@ def build(
     from accessibility.themes import TEXT_STEPS, THEMES, text_step
     from kiosk.core.circulation import CommandRunner
     from kiosk.core.clock import SystemClock
+    from kiosk.core.diagnostics import FrameLog
     from kiosk.core.driver import SessionDriver
     from kiosk.core.events import IlsReachabilityChanged
     from kiosk.core.i18n import translators
@@ -408,7 +507,8 @@ def build(
     from kiosk.core.reconcile import Reconciler
     from kiosk.core.replay import Replayer
     from kiosk.core.services import SERVICES, navigation
-    from kiosk.core.session import Ports, ReceiptSettings, Session, Timeouts
+    from kiosk.core.session import Ports, ReceiptSettings, Session, TechnicianPorts, Timeouts
+    from kiosk.core.staff import StaffGate
     from kiosk.storage.circulation_log import SqlCirculationLog
     from kiosk.storage.db import open_store
     from kiosk.storage.offline import SqlOfflineStore
@@ -437,13 +537,17 @@ def build(
     if wrap_ils is not None:
         ils = wrap_ils(ils)
     # Every call, from any thread, says whether the ILS answered (offline mode, its mark).
-    reachability = Reachability()
+    reachability = Reachability(clock.now)
     backend, ils = ils, WatchedIls(ils, reachability)
     desk = OfflineDesk(_offline_policy(config), offline_store, circulation_log, clock, reachability)
     saved_settings: PreferenceStore = preferences
     if wrap_preferences is not None:
         saved_settings = wrap_preferences(saved_settings)
-    nav = navigation(SERVICES if services is None else services)
+    technician = config.technician
+    services = SERVICES if services is None else services
+    if not technician.pin_hash:  # no staff PIN: no technician screen (Ctrl+Alt+T says so)
+        services = [service for service in services if service.name != "technician"]
+    nav = navigation(services)
     timeouts = Timeouts(
         idle=config.session.idle_timeout,
         warning=config.session.warning,
@@ -458,15 +562,26 @@ def build(
         library_name=config.kiosk.library_name,
         timezone=ZoneInfo(config.kiosk.timezone),
     )
-    session = Session(clock, classify_barcode, nav, timeouts, receipts)
+    classify = with_staff_cards(classify_barcode, technician.staff_cards)
+    session = Session(clock, classify, nav, timeouts, receipts)
     # Check-outs left open by a killed process are noted before any command can run;
     # the reconciler's thread settles them once started (run_kiosk), never blocking here.
     reconciler = Reconciler(ils, circulation_log, clock)
     reconciler.note_interrupted()
     replayer = Replayer(ils, circulation_log, desk, clock)
     desk.set_replay_wake(replayer.request)
+    if speech is None:
+        speech = _speech(config, data_dir)
+    url = config.scanner.url if scanner_url is None else scanner_url
+    frames = FrameLog()
+    diagnostics: DiagnosticsAdapter | None = None
+    staff: TechnicianPorts | None = None
+    if technician.pin_hash:
+        diagnostics = DiagnosticsAdapter(config, store, reachability, frames, speech, printer, url)
+        gate = StaffGate(technician.pin_hash, clock, lock_minutes=technician.lock_minutes)
+        staff = TechnicianPorts(gate, diagnostics)
     runner = CommandRunner(
-        Ports(ils, circulation_log, clock, pin_failures, printer, saved_settings, desk),
+        Ports(ils, circulation_log, clock, pin_failures, printer, saved_settings, desk, staff),
         nav.commands,
         after=reconciler.observe,
     )
@@ -492,8 +607,6 @@ def build(
         default_voice_volume=DEFAULT_VOLUME_STEP + 1,
         monotonic=clock.monotonic,
     )
-    if speech is None:
-        speech = _speech(config, data_dir)
     voice_guide = VoiceGuide(
         vm,
         SpeechAdapter(speech),
@@ -501,8 +614,7 @@ def build(
         hint_every=config.accessibility.voice_hint_every * 60,
         monotonic=clock.monotonic,
     )
-    url = config.scanner.url if scanner_url is None else scanner_url
-    scanner = _scanner(url, config.scanner, driver) if url else None
+    scanner = _scanner(url, config.scanner, driver, frames, classify, clock) if url else None
     return Kiosk(
         config,
         clock,
@@ -519,6 +631,7 @@ def build(
         printer=printer,
         voice_guide=voice_guide,
         speech=speech,
+        diagnostics=diagnostics,
     )
 
 
@@ -730,16 +843,36 @@ def classify_barcode(text: str) -> tuple[str, BarcodeKind | None]:
     return code, None
 
 
-def _scanner(url: str, settings: ScannerSettings, driver: SessionDriver) -> SerialReader:
-    """The serial scanner's reader, not started; its events are posted to the driver."""
+def _scanner(
+    url: str,
+    settings: ScannerSettings,
+    driver: SessionDriver,
+    frames: FrameLog,
+    classify: BarcodeClassifier,
+    clock: Clock,
+) -> SerialReader:
+    """The serial scanner's reader, not started; its events are posted to the driver, and
+    each frame is kept masked in ``frames`` for the technician screen."""
     from devices.events import DeviceLost, DeviceReady
+    from devices.framing import NOISE_REASON
     from devices.scanner import BadScan, BarcodeRead, open_scanner
+    from kiosk.core.diagnostics import ScannerFrame, Verdict
     from kiosk.core.events import BarcodeScanned, DeviceChanged
+    from kiosk.core.privacy import mask_code
+
+    def keep(text: str, verdict: Verdict, event: object) -> None:
+        # The scanner may name the symbology (AIM ]F0 ...); older events do not.
+        symbology = str(getattr(event, "symbology", "") or "")
+        frames.add(ScannerFrame(clock.now(), mask_code(text), verdict, symbology))
 
     def on_event(event: object) -> None:  # reader thread: hand over, touch nothing
         if isinstance(event, BarcodeRead):
+            kind = classify(event.code)[1]
+            keep(event.code, Verdict(kind.value) if kind is not None else Verdict.BAD, event)
             driver.post(BarcodeScanned(event.code))
         elif isinstance(event, BadScan):
+            noise = event.reason == NOISE_REASON or event.reason.startswith("line longer")
+            keep(event.excerpt, Verdict.NOISE if noise else Verdict.BAD, event)
             # The session answers with "not recognised, scan again" in the patron's language.
             driver.post(BarcodeScanned(event.excerpt))
         elif isinstance(event, DeviceReady):

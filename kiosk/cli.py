@@ -8,6 +8,7 @@
     kiosk sip2-server    serve the demo library over SIP2, to test a self-check machine
     kiosk offline        for staff: transactions taken offline, waiting, replayed, disputed
     kiosk doctor         for technicians: check the config, devices, library system, voice, store
+    kiosk staff-pin      hash a staff PIN for the technician screen ([technician] pin_hash)
     kiosk --version
 
 Exit codes: 0 fine, 1 the kiosk could not start (one line says why), 2 bad usage or config.
@@ -20,7 +21,7 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -234,6 +235,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="longest a check may take before it counts as hung (default: 5)",
     )
+    commands.add_parser(
+        "staff-pin",
+        help="hash a staff PIN for the technician screen ([technician] pin_hash)",
+        description=(
+            "Ask for a staff PIN twice (not shown), or read it from standard input when that "
+            "is not a terminal, and print the pin_hash line to add to the [technician] "
+            "section of the config. The PIN itself is never printed or stored."
+        ),
+    )
     return parser
 
 
@@ -292,6 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _offline(args)
     if args.command == "doctor":
         return _doctor(args)
+    if args.command == "staff-pin":
+        return _staff_pin()
     if args.command in ("sim", "demo"):
         parser.parse_args([args.command, "--help"])
     parser.print_help()
@@ -628,6 +640,38 @@ def _doctor(args: argparse.Namespace) -> int:
             logging.getLogger(name).setLevel(logging.CRITICAL)
     data_dir = resolve_data_dir(args.data_dir, config.kiosk.data_dir)
     return doctor.run(config, data_dir, sys.stdout, timeout=args.timeout)
+
+
+def _staff_pin(
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    ask: Callable[[str], str] | None = None,
+) -> int:
+    """``kiosk staff-pin``: the ``pin_hash`` line for a staff PIN; never echoes the PIN."""
+    import getpass
+
+    from kiosk.core.staff import MAX_PIN, hash_pin
+
+    stdin, out = stdin or sys.stdin, out or sys.stdout
+    if stdin.isatty():
+        ask = ask or getpass.getpass
+        pin = ask("Staff PIN (4 to 32 digits, not shown): ")
+        if ask("The same staff PIN again: ") != pin:
+            print("kiosk: the two PINs differ; nothing was printed", file=sys.stderr)
+            return 2
+    else:  # a script: the first line of standard input, read bounded
+        pin = stdin.readline(MAX_PIN + 3).rstrip("\r\n")
+    try:
+        line = hash_pin(pin.strip())
+    except ValueError as err:  # says what is wrong with it, never what it is
+        print(f"kiosk: {err}; nothing was printed", file=sys.stderr)
+        return 2
+    print(
+        "Add this line to the [technician] section of the kiosk's config, then restart it:",
+        file=sys.stderr,
+    )
+    print(f'pin_hash = "{line}"', file=out, flush=True)
+    return 0
 
 
 def _sim_scanner(args: argparse.Namespace) -> int:

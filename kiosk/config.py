@@ -42,6 +42,7 @@ class _Key:
     minimum: float | None = None
     maximum: float | None = None
     max_chars: int = 0  # strings: at most this many characters (0: bounded by ``choices``)
+    max_items: int = 0  # arrays of strings: at most this many (each checked as a string)
     pattern: str = ""  # strings: the whole value must match this regular expression
     pattern_hint: str = ""  # strings: what ``pattern`` allows, in words, for the message
     secret: bool = False  # a password: an error names the key, never echoes its value
@@ -164,6 +165,31 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
     "security": {
         "pin_failures": _Key(int, 5, minimum=1, maximum=100),
         "pin_window": _Key((int, float), 900, minimum=60, maximum=86400),
+    },
+    # The technician screen (kiosk/core/services/technician.py): opened by a staff card
+    # or Ctrl+Alt+T on the attract screen, then the staff PIN. No pin_hash: it never opens.
+    "technician": {
+        # `kiosk staff-pin` prints this line: scrypt$n$r$p$salt$hash (never the PIN itself).
+        "pin_hash": _Key(
+            str,
+            "",
+            max_chars=200,
+            pattern=r"(scrypt\$[0-9]+\$[0-9]+\$[0-9]+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+)?",
+            pattern_hint="the line `kiosk staff-pin` prints (scrypt$...)",
+            secret=True,
+        ),
+        # Barcodes of staff cards: scanned on the attract screen they ask for the staff PIN,
+        # and they are never sent to the library system as a patron's card.
+        "staff_cards": _Key(
+            list,
+            [],
+            max_chars=64,
+            max_items=50,
+            pattern=r"[A-Za-z0-9]+",
+            pattern_hint="letters and digits, as the scanner reads the card",
+        ),
+        # Minutes the screen stays locked after 3 wrong staff PINs in a row.
+        "lock_minutes": _Key(int, 5, minimum=1, maximum=120),
     },
     "offline": {
         # When the library system cannot be reached (connection refused, timeout, login
@@ -310,6 +336,13 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class TechnicianSettings:
+    pin_hash: str = field(repr=False)  # '' when no technician screen is wanted
+    staff_cards: tuple[str, ...]
+    lock_minutes: int
+
+
+@dataclass(frozen=True)
 class OfflineSettings:
     returns: str  # "accept" or "refuse"
     loans: str  # "limited" or "refuse"
@@ -333,6 +366,7 @@ class Config:
     accessibility: AccessibilitySettings
     speech: SpeechSettings
     security: SecuritySettings
+    technician: TechnicianSettings
     offline: OfflineSettings
     source: Path | None = None
 
@@ -348,6 +382,7 @@ _SECTION_TYPES = {
     "accessibility": AccessibilitySettings,
     "speech": SpeechSettings,
     "security": SecuritySettings,
+    "technician": TechnicianSettings,
     "offline": OfflineSettings,
 }
 
@@ -490,7 +525,7 @@ def from_mapping(data: dict[str, Any], source: Path | None) -> Config:
 
 def _value(where: str, section: str, name: str, key: _Key, given: dict[str, Any]) -> Any:
     if name not in given:
-        return key.default
+        return tuple(key.default) if isinstance(key.default, list) else key.default
     value = given[name]
     label = f"{where}: [{section}] {name}"
     types = key.type if isinstance(key.type, tuple) else (key.type,)
@@ -500,6 +535,8 @@ def _value(where: str, section: str, name: str, key: _Key, given: dict[str, Any]
         raise ConfigError(f"{label}: expected {wanted}, got {_describe(value, key)}")
     if isinstance(value, str):
         _check_text(label, key, value)
+    if isinstance(value, list):
+        return _string_list(label, key, value)
     if key.choices and value not in key.choices:
         raise ConfigError(
             f"{label}: expected one of {', '.join(key.choices)}, got {key.shown(value)}"
@@ -542,6 +579,18 @@ def _check_text(label: str, key: _Key, value: str) -> None:
         raise ConfigError(f"{label}: use only {key.pattern_hint}, got {key.shown(value)}")
 
 
+def _string_list(label: str, key: _Key, value: list[Any]) -> tuple[str, ...]:
+    """An array of strings, each checked as a string key is (no control characters, its
+    length, its pattern), at most ``max_items`` of them."""
+    if key.max_items and len(value) > key.max_items:
+        raise ConfigError(f"{label}: at most {key.max_items} entries, got {len(value)}")
+    for item in value:
+        if not isinstance(item, str):
+            raise ConfigError(f"{label}: expected an array of strings, got {_describe(item)}")
+        _check_text(label, key, item)
+    return tuple(value)
+
+
 def _is_control(ch: str) -> bool:
     # Category C: control, format (e.g. right-to-left override), surrogate, private use,
     # unassigned; Zl/Zp: the line and paragraph separators, which split lines too.
@@ -558,6 +607,7 @@ def _check_relations(where: str, config: Config) -> None:
         ) from err
     _check_printer_url(where, config.printer.url)
     _check_sip2(where, config)
+    _check_technician(where, config.technician)
     if config.session.warning >= config.session.idle_timeout:
         raise ConfigError(
             f"{where}: [session] warning: must be shorter than idle_timeout "
@@ -581,6 +631,24 @@ def _check_sip2(where: str, config: Config) -> None:
                     f"{where}: [sip2] {name}: no such file {safe(repr(path), limit=4096)}; "
                     "give the PEM file's full path"
                 )
+
+
+def _check_technician(where: str, technician: TechnicianSettings) -> None:
+    from kiosk.core.staff import parse_pin_hash
+
+    if technician.pin_hash:
+        try:
+            parse_pin_hash(technician.pin_hash)
+        except ValueError as err:
+            raise ConfigError(
+                f"{where}: [technician] pin_hash: {err}; paste the whole line "
+                "`kiosk staff-pin` prints"
+            ) from None
+    elif technician.staff_cards:
+        raise ConfigError(
+            f"{where}: [technician] staff_cards: a staff card opens the technician screen "
+            "only with a staff PIN; run `kiosk staff-pin` and add its pin_hash line"
+        )
 
 
 def _check_printer_url(where: str, url: str) -> None:
@@ -609,7 +677,13 @@ def _check_printer_url(where: str, url: str) -> None:
             )
 
 
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    list: "an array of strings",
+}
 
 
 def _describe(value: Any, key: _Key | None = None) -> str:

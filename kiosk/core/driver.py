@@ -9,7 +9,7 @@
                                            post: queue.put(answer), wake()
     drain() <------------------------------'
        session.handle(answer) -> more commands ...
-    tick(): deadlines, then session.tick()
+    tick(): deadlines, then session.tick(), then a Heartbeat (a live screen's refresh)
 
 Only the owner thread (the one that built the driver) may call :meth:`handle`,
 :meth:`drain`, :meth:`tick` and :meth:`settle`; in debug mode a call from another thread
@@ -39,7 +39,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kiosk.core.events import Command, CommandFailed, Event, Failure, IlsReachabilityChanged
+from kiosk.core.events import (
+    Command,
+    CommandFailed,
+    Event,
+    Failure,
+    Heartbeat,
+    IlsReachabilityChanged,
+)
 from kiosk.core.ports import Clock
 from kiosk.core.session import Session
 from kiosk.core.worker import Worker, WorkerClosed
@@ -215,6 +222,7 @@ class SessionDriver:
         if stuck:
             self._worker.replace_stuck_thread()
         self.session.tick()
+        self._apply(Heartbeat())  # a live screen (the technician's) asks for fresh data
         self._notify()
 
     def settle(self, timeout: float = 10.0) -> None:

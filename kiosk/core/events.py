@@ -96,6 +96,17 @@ class Activity(Event):
     """The patron touched the screen or pressed a key: they are still there."""
 
 
+@dataclass(frozen=True)
+class TechnicianRequested(Event):
+    """The technician's key combination (Ctrl+Alt+T) was pressed on the attract screen."""
+
+
+@dataclass(frozen=True)
+class Heartbeat(Event):
+    """Time passed (the driver's tick, about twice a second). Not patron activity: a state
+    that shows live data (the technician screen) asks for it again; others ignore it."""
+
+
 # ----- from devices --------------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ class BarcodeKind(StrEnum):
 
     PATRON = "patron"
     ITEM = "item"
+    STAFF = "staff"  # a staff card ([technician] staff_cards): opens the technician screen
 
 
 class Refusal(StrEnum):

@@ -57,7 +57,15 @@ from kiosk.core.model import (
     Refusal,
     RenewAnswer,
 )
-from kiosk.core.ports import CirculationLog, Clock, IlsBackend, IlsUnreachable, StorageFailed
+from kiosk.core.ports import (
+    CirculationLog,
+    Clock,
+    IlsBackend,
+    IlsUnavailable,
+    IlsUnreachable,
+    StorageFailed,
+)
+from kiosk.core.privacy import mask_personal
 
 log = logging.getLogger(__name__)
 
@@ -133,10 +141,25 @@ class Reachability:
     Listeners are called on change, in order, with the new value (the driver's ``post``).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], dt.datetime] | None = None) -> None:
         self._lock = threading.Lock()
         self._online = True
         self._listeners: list[Callable[[bool], None]] = []
+        self._now = now
+        self._failure: tuple[dt.datetime | None, str] = (None, "")
+
+    def failed(self, error: Exception) -> None:
+        """Keep the last failed call's one line (the technician screen shows it). Long
+        numbers in it are masked: an error may quote what was sent."""
+        line = mask_personal(" ".join(str(error).split()))[:300] or type(error).__name__
+        with self._lock:
+            self._failure = (self._now() if self._now is not None else None, line)
+
+    @property
+    def last_failure(self) -> tuple[dt.datetime | None, str]:
+        """When the last call failed (if known) and its line; (None, '') before any."""
+        with self._lock:
+            return self._failure
 
     @property
     def online(self) -> bool:
@@ -181,8 +204,12 @@ class WatchedIls:
     def _call(self, call: Callable[[], _T]) -> _T:
         try:
             result = call()
-        except IlsUnreachable:
+        except IlsUnreachable as err:
+            self._reachability.failed(err)
             self._reachability.note(False)
+            raise
+        except IlsUnavailable as err:  # an answer lost: not offline, but worth showing staff
+            self._reachability.failed(err)
             raise
         self._reachability.note(True)
         return result

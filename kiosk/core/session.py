@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from kiosk.core.diagnostics import Diagnostics
 from kiosk.core.events import (
     Activity,
     Answer,
@@ -30,6 +31,7 @@ from kiosk.core.events import (
     DeviceChanged,
     Event,
     Failure,
+    Heartbeat,
 )
 from kiosk.core.model import BarcodeKind, Patron, Preferences, Refusal
 from kiosk.core.navigation import InputMode, Navigation, Service, StateSpec
@@ -42,6 +44,7 @@ from kiosk.core.ports import (
     PreferenceStore,
     ReceiptPrinter,
 )
+from kiosk.core.staff import StaffGate
 
 BarcodeClassifier = Callable[[str], tuple[str, BarcodeKind | None]]
 """Takes raw scanned or typed text; returns (normalised code, kind or None when invalid)."""
@@ -168,6 +171,15 @@ class ReceiptSettings:
 
 
 @dataclass(frozen=True)
+class TechnicianPorts:
+    """What the technician screen's commands use on the worker: the staff PIN's gate and
+    the kiosk's parts (``kiosk/core/services/technician.py``)."""
+
+    gate: StaffGate
+    diagnostics: Diagnostics
+
+
+@dataclass(frozen=True)
 class Ports:
     """What command handlers may use on the worker thread."""
 
@@ -178,6 +190,7 @@ class Ports:
     printer: ReceiptPrinter | None = None  # None: no printer configured
     preferences: PreferenceStore | None = None  # None: patrons' settings are not kept
     offline: OfflineDesk | None = None  # None: no offline mode (an outage is only an outage)
+    technician: TechnicianPorts | None = None  # None: no technician screen (no staff PIN)
 
 
 @dataclass
@@ -358,6 +371,8 @@ class Session:
         elif isinstance(event, DeviceChanged):
             self.devices[event.device] = DeviceState(event.ready, event.detail)
             return []
+        elif isinstance(event, Heartbeat):
+            pass  # time passing is not the patron: the state's timeout keeps counting
         else:
             self._last_activity = self.clock.monotonic()
         if isinstance(event, Activity):
@@ -480,6 +495,7 @@ __all__ = [
     "ReceiptSettings",
     "Row",
     "Session",
+    "TechnicianPorts",
     "Timeouts",
     "failure_refusal",
     "transitions",

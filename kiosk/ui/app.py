@@ -7,7 +7,8 @@ rule ``<BorrowPinScreen@Screen>``, so a service's screens are one new kv file.
 
 Keys: digits and letters type (that is also how a keyboard-wedge scanner arrives), Enter
 submits, Backspace deletes, Escape cancels (or closes Help), F1 opens Help, F2 switches
-language, F3 cycles the text size (100, 150, 200 %), F4 the colours. Voice guidance's
+language, F3 cycles the text size (100, 150, 200 %), F4 the colours; Ctrl+Alt+T on the
+attract screen asks for the technician screen (its staff PIN). Voice guidance's
 keys and touches (``kiosk/ui/voice_input.py``: F5-F10, the keypad) are asked first.
 """
 
@@ -45,6 +46,8 @@ TICK_INTERVAL = 0.5
 KEY_ENTER, KEY_NUMPAD_ENTER, KEY_BACKSPACE, KEY_ESCAPE = 13, 271, 8, 27
 KEY_F1, KEY_F2, KEY_F3, KEY_F4 = 282, 283, 284, 285
 KEY_TAB, KEY_UP, KEY_DOWN, KEY_RIGHT, KEY_LEFT = 9, 273, 274, 275, 276
+KEY_T = 116
+TECHNICIAN_MODIFIERS = frozenset({"ctrl", "alt"})  # with T: the technician screen
 _RING_STEPS = {KEY_TAB: 1, KEY_DOWN: 1, KEY_RIGHT: 1, KEY_UP: -1, KEY_LEFT: -1}
 
 
@@ -149,6 +152,9 @@ class KioskApp(App):
         self, _window: object, key: int, _scancode: object = None, _text: object = None,
         modifiers: Sequence[str] = (), *_args: object,
     ) -> bool:  # fmt: skip
+        if key == KEY_T and set(modifiers) >= TECHNICIAN_MODIFIERS:
+            self.vm.open_technician()  # before the voice's keys: not a patron's key
+            return True
         voice = self.voice_input
         if voice is not None and voice.key_down(key, modifiers):
             return True

@@ -235,6 +235,10 @@ class KioskViewModel(EventDispatcher):
         """A service button on the attract screen."""
         self._driver.handle(e.ServiceChosen(service))
 
+    def open_technician(self) -> None:
+        """Ctrl+Alt+T: the technician screen's staff PIN (from the attract screen only)."""
+        self._driver.handle(e.TechnicianRequested())
+
     def act(self, action: str, key: str = "") -> None:
         """A service's own button (Renew on a loan's row, next page): ``ActionChosen``."""
         self._driver.handle(e.ActionChosen(action, key))

@@ -52,6 +52,9 @@ KEYPAD_TEXT = {KEY_KP_DECIMAL: ".", KEY_KP_DIVIDE: "/", KEY_KP_MULTIPLY: "*",
 SIGHTED_KEYS = frozenset({283, 284, 285})
 """F2 language, F3 text size, F4 colours: at the attract screen they do their own job
 (a low-vision patron sets the screen up) without starting voice guidance."""
+MODIFIER_KEYS = frozenset({300, 301, 303, 304, 305, 306, 307, 308, 309, 310, 311})
+"""Num Lock, Caps Lock, Shift, Ctrl, Alt, Alt Gr, Super, Compose: alone they start nothing
+at the attract screen (a technician's Ctrl+Alt+T must not turn the voice on first)."""
 HOLD_TO_START = 2.0  # seconds a finger rests anywhere to start voice guidance
 SAME_PLACE = 30  # px: a second tap this close to the first is the same tap
 _MARKUP = re.compile(r"\[/?[a-z_]+(=[^\]]*)?\]")
@@ -109,7 +112,8 @@ class VoiceInput:
             vm.toggle_voice()
             return True
         if not vm.voice_mode:
-            if vm.screen == Navigation.IDLE and not vm.warning_text and key not in SIGHTED_KEYS:
+            ignored = key in SIGHTED_KEYS or key in MODIFIER_KEYS
+            if vm.screen == Navigation.IDLE and not vm.warning_text and not ignored:
                 return self._start_from_attract(key)
             return False
         return self._voice_key(key)

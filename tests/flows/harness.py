@@ -32,6 +32,7 @@ class FlowKiosk:
         *,
         config: config_module.Config | None = None,
         wrap_ils: Callable[[IlsBackend], IlsBackend] | None = None,
+        scanner_url: str = "",
         **build_options: Any,
     ) -> None:
         self.clock = ManualClock()
@@ -41,7 +42,7 @@ class FlowKiosk:
             config or config_module.from_mapping({"ils": {"backend": "local"}}, None),
             data_dir,
             clock=self.clock,
-            scanner_url="",
+            scanner_url=scanner_url,  # none unless a test asks (sim://scanner/<name>)
             wrap_ils=wrap_ils,
             debug=True,
             **build_options,

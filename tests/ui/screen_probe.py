@@ -65,9 +65,13 @@ class Probe:
         from kiosk import config as config_module
         from kiosk.bootstrap import prepare_kivy
 
+        sys.path.insert(0, str(TESTS / "ui"))
+        from tour_states import STAFF_PIN_HASH
+
         self.config = config_module.from_mapping(
             {
                 "ils": {"backend": "local"},  # the demo library directly: tests stay fast
+                "technician": {"pin_hash": STAFF_PIN_HASH},  # the tour's technician screen
                 "display": {"width": size[0], "height": size[1]},
                 "kiosk": {"language": language, "text_size": text_size},
                 **(config or {}),

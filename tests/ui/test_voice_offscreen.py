@@ -223,6 +223,13 @@ def test_the_menus_words_follow_the_theme_when_it_is_switched_live() -> None:
     assert run_probe("theme_switch", script=SCRIPT)["wrong"] == []
 
 
+def test_ctrl_alt_t_opens_the_technician_pin_without_starting_the_voice() -> None:
+    found = run_probe("technician_keys", script=SCRIPT)
+    assert found["after_combo"] == ["technician.staff_pin", False]
+    assert found["after_f2"] == ["idle", "en", False]
+    assert found["after_f10"] is True
+
+
 def test_every_control_on_every_screen_has_a_spoken_name_in_both_languages() -> None:
     found = run_probe("controls", script=SCRIPT, timeout=400)
     assert len(found["visited"]) >= 30

@@ -44,6 +44,12 @@ OFFLINE_ITEM = codabar.make(3, 3171, 88_000_002)  # the ILS unreachable: lent of
 LENDABLE = ("33171000000125", "33171000000133", "33171000000141", "33171000000166")
 """Books on the shelf that anyone may borrow (besides Laskar Pelangi and The Little Prince)."""
 LONG_LIST = 40
+STAFF_PIN = "2580"
+STAFF_PIN_HASH = (
+    "scrypt$32768$8$1$c2NyZWVuc2hvdC10b3VyIQ==$mtiVR/CmmEKdyjNJkcXza3RcvkFcS1x4+Et3iDN3X8A="
+)
+"""``kiosk.core.staff.hash_pin(STAFF_PIN, salt=b"screenshot-tour!")``: the probes' config
+has it, so the technician screen is in the tour (tests/unit/core/test_staff.py checks it)."""
 
 Reach = Callable[[Any], None]
 
@@ -370,6 +376,41 @@ def _return_summary(p: Any) -> None:
     p.kiosk.settle()
 
 
+def _technician_pin(p: Any) -> None:
+    p.vm.open_technician()  # what Ctrl+Alt+T does
+    for digit in STAFF_PIN[:2]:
+        p.vm.type_char(digit)
+
+
+def _technician_pin_wrong(p: Any) -> None:
+    p.vm.open_technician()
+    p.kiosk.type("1111")
+
+
+def _technician_locked(p: Any) -> None:
+    p.vm.open_technician()
+    for pin in ("1111", "2222", "3333"):
+        p.kiosk.type(pin)
+
+
+def _technician_status(p: Any) -> None:
+    import datetime as dt
+
+    from kiosk.core.diagnostics import ScannerFrame, Verdict
+    from kiosk.core.privacy import mask_code
+
+    frames = p.kiosk.parts.diagnostics.frames  # what the scanner's reader thread adds
+    at = dt.datetime(2026, 11, 20, 2, 15, 7, tzinfo=dt.UTC)
+    frames.add(ScannerFrame(at, mask_code(SUTRISNO), Verdict.PATRON, "]F0"))
+    frames.add(ScannerFrame(at, mask_code(LASKAR), Verdict.ITEM, "]F0"))
+    frames.add(ScannerFrame(at, mask_code("@#~%&*!?"), Verdict.NOISE))
+    p.vm.open_technician()
+    p.kiosk.type(STAFF_PIN)
+    p.vm.act("test_scan")
+    p.vm.scan(LASKAR)
+    p.kiosk.settle()
+
+
 STATES: list[TourState] = [
     TourState(
         "idle",
@@ -537,6 +578,32 @@ STATES: list[TourState] = [
         "account.settings",
         _account_settings_saved,
         {"id": "Hapus yang tersimpan", "en": "Delete saved settings"},
+    ),
+    TourState(
+        "technician.staff_pin",
+        "technician.staff_pin",
+        _technician_pin,
+        {"id": "PIN staf", "en": "Staff PIN"},
+        help=True,
+    ),
+    TourState(
+        "technician.staff_pin-wrong",
+        "technician.staff_pin",
+        _technician_pin_wrong,
+        {"id": "PIN staf salah", "en": "Wrong staff PIN"},
+    ),
+    TourState(
+        "technician.status",
+        "technician.status",
+        _technician_status,
+        {"id": "adalah buku", "en": "is an item (a book)"},
+        help=True,
+    ),
+    TourState(
+        "error-technician-locked",
+        "error",
+        _technician_locked,
+        {"id": "Layar teknisi terkunci", "en": "The technician screen is locked"},
     ),
     # Last: returning takes Dewi's and Yohana's demo books back for good.
     TourState(

@@ -263,6 +263,31 @@ def guard(p: Probe) -> Iterator[None]:
     p.found["typed"] = p.vm.entry_text
 
 
+def technician_keys(p: Probe) -> Iterator[None]:
+    """Ctrl+Alt+T on the attract screen, as a keyboard sends it (each modifier goes down
+    first, with the modifiers held so far): the technician's staff PIN, and the voice
+    stays off (a modifier alone is no patron asking for it). Then F2 and a plain key still
+    do their own jobs."""
+    from kivy.core.window import Window
+
+    yield
+    Window.dispatch("on_key_down", 305, 0, None, [])  # Ctrl
+    Window.dispatch("on_key_down", 308, 0, None, ["ctrl"])  # Alt
+    Window.dispatch("on_key_down", 116, 0, "t", ["ctrl", "alt"])  # T
+    for key in (116, 308, 305):
+        Window.dispatch("on_key_up", key, 0)
+    yield
+    p.found["after_combo"] = [p.vm.screen, p.vm.voice_mode]
+    press(27)  # Escape: back to the attract screen
+    yield
+    press(283)  # F2: the language, without the voice
+    yield
+    p.found["after_f2"] = [p.vm.screen, p.vm.language, p.vm.voice_mode]
+    press(282 + 9)  # F10: the voice on, its own key
+    yield
+    p.found["after_f10"] = p.vm.voice_mode
+
+
 def theme_switch(p: Probe) -> Iterator[None]:
     """Every theme in turn, switched live on the attract screen (F4): the menu's names
     must be in the colour for the primary fill, not the theme's plain text colour."""
@@ -281,6 +306,7 @@ def theme_switch(p: Probe) -> Iterator[None]:
 
 
 SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
+    "technician_keys": technician_keys,
     "theme_switch": theme_switch,
     "guard": guard,
     "keys_borrow": keys_borrow,

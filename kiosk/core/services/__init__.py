@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kiosk.core.navigation import Navigation, Service
-from kiosk.core.services import feedback, preferences, receipt, signin
+from kiosk.core.services import feedback, preferences, receipt, signin, technician
 from kiosk.core.services.account import ACCOUNT
 from kiosk.core.services.borrow import BORROW
 from kiosk.core.services.home import HOME
 from kiosk.core.services.returns import RETURN
+from kiosk.core.services.technician import TECHNICIAN
 
-SERVICES: tuple[Service, ...] = (BORROW, RETURN, ACCOUNT)
-"""The services this kiosk offers, in menu order."""
+SERVICES: tuple[Service, ...] = (BORROW, RETURN, ACCOUNT, TECHNICIAN)
+"""The services this kiosk offers, in menu order (the technician screen is on no menu: a
+staff card or Ctrl+Alt+T opens it, and only with a staff PIN configured)."""
 
 
 def navigation(services: Iterable[Service] = SERVICES) -> Navigation:
@@ -27,7 +29,8 @@ def navigation(services: Iterable[Service] = SERVICES) -> Navigation:
     kiosk's own commands."""
     commands = {**feedback.COMMANDS, **receipt.COMMANDS, **signin.COMMANDS}
     commands.update(preferences.COMMANDS)  # a card's saved settings, loaded by the sign-in
-    return Navigation(HOME, services, home_commands=commands, background=preferences.BACKGROUND)
+    background = {**preferences.BACKGROUND, **technician.BACKGROUND}
+    return Navigation(HOME, services, home_commands=commands, background=background)
 
 
 __all__ = ["HOME", "SERVICES", "navigation"]

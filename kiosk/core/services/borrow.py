@@ -115,7 +115,7 @@ def _item_scan(session: Session, event: BarcodeScanned) -> list[Command]:
         if code != session.patron.barcode:
             session.notice = Notice("notice.other_card_during_session")
         return []
-    if kind is None:
+    if kind is not BarcodeKind.ITEM:  # unreadable, or a staff card: never lent as an item
         session.notice = Notice("notice.not_an_item")
         return []
     if not session.add_pending_line(code):

@@ -15,7 +15,14 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kiosk.core.events import BarcodeScanned, CancelPressed, Command, OkPressed, ServiceChosen
+from kiosk.core.events import (
+    BarcodeScanned,
+    CancelPressed,
+    Command,
+    OkPressed,
+    ServiceChosen,
+    TechnicianRequested,
+)
 from kiosk.core.model import BarcodeKind
 from kiosk.core.navigation import InputMode, Navigation, StateSpec, after
 from kiosk.core.services.feedback import RATE, RATE_STATE, THANKS, THANKS_STATE
@@ -23,6 +30,9 @@ from kiosk.core.services.receipt import PRINTING, PRINTING_STATE
 from kiosk.core.session import Notice, Session
 
 log = logging.getLogger(__name__)
+
+TECHNICIAN = "technician"
+"""The technician screen's service: a staff card or Ctrl+Alt+T here opens it (its PIN)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,9 @@ def _idle_scan(session: Session, event: BarcodeScanned) -> list[Command]:
         # A menu choice by number (keyboard or keypad): "2" then OK is Return.
         return _choose(session, ServiceChosen(entries[int(text) - 1].service))
     code, kind = session.classify(event.text)
+    if kind is BarcodeKind.STAFF and TECHNICIAN in session.navigation.services:
+        # Before any patron flow: a staff card never reaches the library system.
+        return session.start(TECHNICIAN, code)
     if kind is BarcodeKind.PATRON:
         service = session.navigation.card_service
         return [] if service is None else session.start(service.name, code)
@@ -85,6 +98,16 @@ def _choose(session: Session, event: ServiceChosen) -> list[Command]:
     return commands
 
 
+def _technician(session: Session, _event: TechnicianRequested) -> list[Command]:
+    if TECHNICIAN not in session.navigation.services:
+        log.warning(
+            "technician screen: Ctrl+Alt+T pressed, but no staff PIN is configured; run "
+            "`kiosk staff-pin` and add its pin_hash line to [technician] in the config"
+        )
+        return []
+    return session.start(TECHNICIAN)
+
+
 def _dismiss(session: Session, _event: object) -> list[Command]:
     session.end()
     return []
@@ -102,7 +125,11 @@ def _error_texts(session: Session) -> Mapping[str, Notice]:
 HOME: dict[str, StateSpec] = {
     Navigation.IDLE: StateSpec(
         input=InputMode.BARCODE,
-        on={BarcodeScanned: _idle_scan, ServiceChosen: _choose},
+        on={
+            BarcodeScanned: _idle_scan,
+            ServiceChosen: _choose,
+            TechnicianRequested: _technician,
+        },
         timeout=_idle_timeout,
     ),
     Navigation.ERROR: StateSpec(

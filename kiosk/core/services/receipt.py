@@ -239,6 +239,13 @@ PRINTING_STATE = StateSpec(
 
 def run_print_receipt(ports: Ports, command: PrintReceipt) -> Event:
     """Print on the worker thread and log the technician's one line; never raises."""
+    report = print_and_log(ports, command.receipt, "receipt")
+    return ReceiptPrinted(command.session_no, report.outcome)
+
+
+def print_and_log(ports: Ports, receipt: ReceiptText, what: str) -> PrintReport:
+    """Print ``receipt`` through the printer port and log the technician's line (``what``
+    names the print when it is not a patron's receipt); never raises."""
     printer = ports.printer
     if printer is None:
         report = PrintReport(
@@ -247,18 +254,19 @@ def run_print_receipt(ports: Ports, command: PrintReceipt) -> Event:
         )
     else:
         try:
-            report = printer.print_receipt(command.receipt)
+            report = printer.print_receipt(receipt)
         except Exception as err:  # whatever the device did, the patron's session goes on
             report = PrintReport(
                 PrintOutcome.FAILED,
                 f"receipt printer: {type(err).__name__}: {' '.join(str(err).split())}: "
                 "check the printer and its URL in the config",
             )
+    prefix = "" if what == "receipt" else f"technician screen: {what}: "
     if report.outcome is PrintOutcome.PRINTED:
-        log.info("%s", report.technician)
+        log.info("%s%s", prefix, report.technician)
     else:
-        log.warning("%s", report.technician)
-    return ReceiptPrinted(command.session_no, report.outcome)
+        log.warning("%s%s", prefix, report.technician)
+    return report
 
 
 COMMANDS: Mapping[type[Command], CommandHandler] = {PrintReceipt: run_print_receipt}

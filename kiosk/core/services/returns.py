@@ -164,7 +164,7 @@ def _item_scan(session: Session, event: BarcodeScanned) -> list[Command]:
     if kind is BarcodeKind.PATRON:
         session.notice = Notice("notice.no_card_to_return", is_error=False)
         return []
-    if kind is None:
+    if kind is not BarcodeKind.ITEM:  # unreadable, or a staff card: never sent as an item
         session.notice = Notice("notice.not_an_item")
         return []
     if not session.add_pending_line(code):
