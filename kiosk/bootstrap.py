@@ -12,6 +12,7 @@ renders offscreen and says so.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -25,12 +26,13 @@ from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from kiosk import __version__
-from kiosk.config import Config, ScannerSettings
+from kiosk.config import BarcodeSettings, Config, ScannerSettings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from accessibility.speech.output import SpeechOutput
+    from devices.barcodes import BarcodeRules
     from devices.serial_reader import SerialReader
     from devices.sim.escpos_decoder import PrintedReceipt
     from kiosk.core.driver import SessionDriver
@@ -55,7 +57,9 @@ DEMO_LIBRARY_FILE = "demo-library.sqlite3"
 SPEECH_CACHE_DIR = "speech-cache"  # synthesised speech, in the data folder
 SIMULATED_RECEIPTS_FILE = "receipts.txt"  # where the demo's simulated printer's receipts go
 SHUTDOWN_GRACE = 2.0  # seconds a check-out in flight may take to finish when the kiosk stops
-PATRON_TYPE_DIGIT, ITEM_TYPE_DIGIT = "2", "3"  # the library's numbering of cards and items
+SCAN_BACKLOG = 32
+"""Scans waiting for the UI thread beyond which a scanner's reads are dropped (logged): a
+stalled UI must not gather an unbounded queue of reads that would all land at once."""
 
 
 @dataclass(frozen=True)
@@ -458,7 +462,7 @@ def build(
         library_name=config.kiosk.library_name,
         timezone=ZoneInfo(config.kiosk.timezone),
     )
-    session = Session(clock, classify_barcode, nav, timeouts, receipts)
+    session = Session(clock, barcode_classifier(config.barcodes), nav, timeouts, receipts)
     # Check-outs left open by a killed process are noted before any command can run;
     # the reconciler's thread settles them once started (run_kiosk), never blocking here.
     reconciler = Reconciler(ils, circulation_log, clock)
@@ -502,7 +506,7 @@ def build(
         monotonic=clock.monotonic,
     )
     url = config.scanner.url if scanner_url is None else scanner_url
-    scanner = _scanner(url, config.scanner, driver) if url else None
+    scanner = _scanner(url, config, driver) if url else None
     return Kiosk(
         config,
         clock,
@@ -715,33 +719,83 @@ def make_data_dir_private(data_dir: Path) -> None:
         ) from exc
 
 
-def classify_barcode(text: str) -> tuple[str, BarcodeKind | None]:
-    """Normalise scanned or typed text and say whether it is a patron or item barcode."""
-    from devices import codabar
+def barcode_rules(settings: BarcodeSettings) -> BarcodeRules:
+    """The library's meaning of barcodes, from ``[barcodes]`` (validated by the config)."""
+    from devices.barcodes import BarcodeRules
+
+    return BarcodeRules(
+        patron_symbologies=settings.names(settings.patron_symbologies),
+        item_symbologies=settings.names(settings.item_symbologies),
+        patron_type_digit=settings.patron_type_digit,
+        item_type_digit=settings.item_type_digit,
+        patron_pattern=settings.patron_pattern,
+        item_pattern=settings.item_pattern,
+        isbn_form=settings.isbn_form,
+        code39_check=settings.code39_check,
+    )
+
+
+def barcode_classifier(
+    settings: BarcodeSettings,
+) -> Callable[[str], tuple[str, BarcodeKind | None]]:
+    """The session's classifier: scanned (AIM identifier or not), wedge and typed text alike.
+
+    Args:
+        settings: the ``[barcodes]`` section.
+
+    Returns:
+        A function from text to ``(code, PATRON | ITEM | None)``.
+    """
+    from devices.barcodes import Role
     from kiosk.core.model import BarcodeKind
 
-    code = codabar.normalise(text)
-    if not codabar.is_valid(code):
-        return code, None
-    if code.startswith(PATRON_TYPE_DIGIT):
-        return code, BarcodeKind.PATRON
-    if code.startswith(ITEM_TYPE_DIGIT):
-        return code, BarcodeKind.ITEM
-    return code, None
+    rules = barcode_rules(settings)
+    kinds = {Role.PATRON: BarcodeKind.PATRON, Role.ITEM: BarcodeKind.ITEM}
+
+    def classify(text: str) -> tuple[str, BarcodeKind | None]:
+        code, role = rules.classify(text)
+        return code, None if role is None else kinds[role]
+
+    return classify
 
 
-def _scanner(url: str, settings: ScannerSettings, driver: SessionDriver) -> SerialReader:
-    """The serial scanner's reader, not started; its events are posted to the driver."""
+def classify_barcode(text: str) -> tuple[str, BarcodeKind | None]:
+    """The demo library's classifier (``[barcodes]`` defaults): Codabar, 2 patron, 3 item."""
+    return _default_classifier()(text)
+
+
+@functools.cache
+def _default_classifier() -> Callable[[str], tuple[str, BarcodeKind | None]]:
+    from kiosk.config import defaults
+
+    return barcode_classifier(defaults().barcodes)
+
+
+def _scanner(url: str, config: Config, driver: SessionDriver) -> SerialReader:
+    """The serial scanner's reader, not started; its events are posted to the driver.
+
+    At most :data:`SCAN_BACKLOG` scans wait for the UI thread; beyond that a read is
+    dropped with a log line (the patron scans again), while device status always goes in.
+    """
     from devices.events import DeviceLost, DeviceReady
     from devices.scanner import BadScan, BarcodeRead, open_scanner
     from kiosk.core.events import BarcodeScanned, DeviceChanged
 
+    settings: ScannerSettings = config.scanner
+    rules = barcode_rules(config.barcodes)
+
+    def post_scan(text: str) -> None:
+        if driver.backlog >= SCAN_BACKLOG:
+            log.warning("scanner: %d events wait for the screen; a read was dropped", SCAN_BACKLOG)
+            return
+        driver.post(BarcodeScanned(text))
+
     def on_event(event: object) -> None:  # reader thread: hand over, touch nothing
         if isinstance(event, BarcodeRead):
-            driver.post(BarcodeScanned(event.code))
+            post_scan(event.text)  # with its AIM identifier: the classifier reads it
         elif isinstance(event, BadScan):
             # The session answers with "not recognised, scan again" in the patron's language.
-            driver.post(BarcodeScanned(event.excerpt))
+            post_scan(event.excerpt)
         elif isinstance(event, DeviceReady):
             driver.post(DeviceChanged("scanner", True))
         elif isinstance(event, DeviceLost):
@@ -750,10 +804,18 @@ def _scanner(url: str, settings: ScannerSettings, driver: SessionDriver) -> Seri
     return open_scanner(
         url,
         on_event,
+        baudrate=settings.baudrate,
+        bytesize=settings.bytesize,
+        parity=settings.parity,
+        stopbits=settings.stopbits,
         terminator=settings.terminator_bytes,
         max_length=settings.max_length,
         check_digits=settings.check_digits,
-        baudrate=settings.baudrate,
+        symbologies=tuple(sorted(rules.symbologies)),
+        code39_check=rules.code39_check,
+        prefix=settings.prefix,
+        suffix=settings.suffix,
+        duplicate_window=settings.duplicate_window_ms / 1000,
     )
 
 

@@ -1,0 +1,151 @@
+"""What a barcode means to the library (devices.barcodes), per symbology, and how scanner
+options (prefix, suffix, AIM identifiers, repeats) reach it."""
+
+from __future__ import annotations
+
+import pytest
+
+from devices.barcodes import BarcodeRules, Role
+from devices.scanner import BadScan, BarcodeProtocol, BarcodeRead, ScanEvent
+from devices.symbology import CODABAR, CODE39, CODE128, EAN13
+
+PATRON = "23171000000010"
+ITEM = "33171000000018"
+ISBN13, ISBN10 = "9789793062792", "9793062797"
+DEMO = BarcodeRules()
+WIDE = BarcodeRules(
+    patron_symbologies=frozenset({CODABAR, CODE128}),
+    item_symbologies=frozenset({CODABAR, EAN13, CODE39}),
+    patron_pattern=r"P[0-9]{5}",
+    item_pattern=r"B[0-9]{5}",
+)
+
+
+@pytest.mark.parametrize(
+    ("rules", "text", "expected"),
+    [
+        (DEMO, PATRON, (PATRON, Role.PATRON)),
+        (DEMO, f"A{ITEM}B", (ITEM, Role.ITEM)),
+        (DEMO, "]F0" + ITEM, (ITEM, Role.ITEM)),
+        (DEMO, "43171000000016", ("43171000000016", None)),  # valid, type digit 4
+        (DEMO, "23171000000011", ("23171000000011", None)),  # wrong check digit
+        (DEMO, ISBN13, (ISBN13, None)),  # the demo library does not lend by ISBN
+        (DEMO, "]C0P00001", ("P00001", None)),
+        (WIDE, ISBN13, (ISBN13, Role.ITEM)),
+        (WIDE, ISBN10, (ISBN13, Role.ITEM)),  # typed as ISBN-10: the ILS gets ISBN-13
+        (WIDE, "]E0" + ISBN13, (ISBN13, Role.ITEM)),
+        (WIDE, "]E09789793062793", ("9789793062793", None)),
+        (WIDE, "]C0P00001", ("P00001", Role.PATRON)),
+        (WIDE, "]C0B00001", ("B00001", None)),  # Code 128 is not an item symbology here
+        (WIDE, "]A0B00001", ("B00001", Role.ITEM)),
+        (WIDE, "]A0P00001", ("P00001", None)),  # Code 39 is not a patron symbology
+        (WIDE, "P00001", ("P00001", Role.PATRON)),  # typed or wedge: by pattern
+        (WIDE, "B00001", ("B00001", Role.ITEM)),
+        (WIDE, "X00001", ("X00001", None)),
+        (WIDE, PATRON, (PATRON, Role.PATRON)),
+        (WIDE, "]d2P00001", ("P00001", None)),
+    ],
+)
+def test_classification_per_symbology(
+    rules: BarcodeRules, text: str, expected: tuple[str, Role | None]
+) -> None:
+    assert rules.classify(text) == expected
+
+
+def test_type_digits_and_isbn_form_are_the_librarys() -> None:
+    rules = BarcodeRules(
+        patron_type_digit="1",
+        item_type_digit="2",
+        item_symbologies=frozenset({CODABAR, EAN13}),
+        isbn_form="isbn10",
+    )
+    assert rules.classify(PATRON) == (PATRON, Role.ITEM)
+    assert rules.classify(ISBN13) == (ISBN10, Role.ITEM)
+    assert rules.classify("9791032305690") == ("9791032305690", Role.ITEM)  # no ISBN-10
+
+
+def test_code39_check_characters_when_the_library_uses_them() -> None:
+    rules = BarcodeRules(item_symbologies=frozenset({CODE39}), code39_check=True)
+    assert rules.classify("]A0CODE 39R") == ("CODE 39", Role.ITEM)
+    assert rules.classify("]A0CODE 39X")[1] is None
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"patron_symbologies": frozenset({"qr"})}, "unknown qr"),
+        ({"patron_type_digit": "22"}, "one digit"),
+        ({"isbn_form": "isbn"}, "isbn13 or isbn10"),
+        ({"item_pattern": "("}, "not a regular expression"),
+    ],
+)
+def test_bad_rules_are_refused(options: dict[str, object], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        BarcodeRules(**options)  # type: ignore[arg-type]
+
+
+# ----- the scanner's side: prefix, suffix, AIM, repeats --------------------------------
+
+
+def feed(data: bytes, **options: object) -> list[ScanEvent]:
+    events: list[ScanEvent] = []
+    BarcodeProtocol(events.append, **options).data_received(data)  # type: ignore[arg-type]
+    return events
+
+
+def test_prefix_and_suffix_are_removed() -> None:
+    events = feed(f"S:{ITEM}#\rS:{PATRON}\r{ITEM}#\r".encode(), prefix="S:", suffix="#")
+    assert events == [BarcodeRead(ITEM), BarcodeRead(PATRON), BarcodeRead(ITEM)]
+
+
+def test_aim_identifiers_are_read_and_kept_for_the_classifier() -> None:
+    data = f"]F0{ITEM}\r]E0{ISBN13}\r]C0P00001\r".encode()
+    events = feed(data, symbologies=(CODABAR, EAN13, CODE128))
+    assert events == [
+        BarcodeRead(ITEM, CODABAR),
+        BarcodeRead(ISBN13, EAN13),
+        BarcodeRead("P00001", CODE128),
+    ]
+    texts = [event.text for event in events if isinstance(event, BarcodeRead)]
+    assert [WIDE.classify(text) for text in texts] == [
+        (ITEM, Role.ITEM),
+        (ISBN13, Role.ITEM),
+        ("P00001", Role.PATRON),
+    ]
+
+
+def test_a_symbology_the_library_does_not_use_is_a_bad_scan() -> None:
+    assert feed(f"]E0{ISBN13}\r".encode()) == [BadScan(ISBN13, "not a 14-digit library barcode")]
+    assert feed(b"]d2ABC\r", symbologies=(CODABAR, EAN13)) == [
+        BadScan("ABC", "not a barcode this library uses (]d2)")
+    ]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_same_code_within_the_window_is_dropped() -> None:
+    clock = Clock()
+    events: list[ScanEvent] = []
+    scanner = BarcodeProtocol(events.append, duplicate_window=0.8, monotonic=clock)
+    line = ITEM.encode() + b"\r"
+    scanner.data_received(line)
+    clock.now += 0.5
+    scanner.data_received(line)  # dropped: a repeat, and the window starts again
+    clock.now += 0.5
+    scanner.data_received(line)  # dropped: 0.5 s after the last repeat
+    clock.now += 0.9
+    scanner.data_received(line)  # the patron scans it again on purpose
+    scanner.data_received(PATRON.encode() + b"\r" + ITEM.encode() + b"\r")  # A, B, A: all
+    assert events == [BarcodeRead(ITEM), BarcodeRead(ITEM), BarcodeRead(PATRON), BarcodeRead(ITEM)]
+
+
+def test_window_zero_keeps_every_read_and_a_negative_one_is_refused() -> None:
+    assert feed(ITEM.encode() * 1 + b"\r" + ITEM.encode() + b"\r") == [BarcodeRead(ITEM)] * 2
+    with pytest.raises(ValueError, match="negative"):
+        BarcodeProtocol(print, duplicate_window=-1)
