@@ -58,8 +58,12 @@ SPEECH_CACHE_DIR = "speech-cache"  # synthesised speech, in the data folder
 SIMULATED_RECEIPTS_FILE = "receipts.txt"  # where the demo's simulated printer's receipts go
 SHUTDOWN_GRACE = 2.0  # seconds a check-out in flight may take to finish when the kiosk stops
 SCAN_BACKLOG = 32
-"""Scans waiting for the UI thread beyond which a scanner's reads are dropped (logged): a
-stalled UI must not gather an unbounded queue of reads that would all land at once."""
+"""Events waiting for the UI thread beyond which the scanner's reader waits before posting
+another scan (back-pressure: its bytes wait in the port's kernel buffer meanwhile, and a
+scanner sends far fewer scans a second than the UI drains), so a stalled UI never gathers
+an unbounded queue of reads."""
+SCAN_STALL = 2.0
+"""Seconds the reader waits for a stalled UI before it drops a scan (logged)."""
 
 
 @dataclass(frozen=True)
@@ -774,8 +778,9 @@ def _default_classifier() -> Callable[[str], tuple[str, BarcodeKind | None]]:
 def _scanner(url: str, config: Config, driver: SessionDriver) -> SerialReader:
     """The serial scanner's reader, not started; its events are posted to the driver.
 
-    At most :data:`SCAN_BACKLOG` scans wait for the UI thread; beyond that a read is
-    dropped with a log line (the patron scans again), while device status always goes in.
+    While :data:`SCAN_BACKLOG` events wait for the UI thread, the reader waits before it
+    posts a scan (bytes wait in the port meanwhile); after :data:`SCAN_STALL` seconds of a
+    stalled UI the scan is dropped with a log line. Device status always goes in.
     """
     from devices.events import DeviceLost, DeviceReady
     from devices.scanner import BadScan, BarcodeRead, open_scanner
@@ -785,9 +790,16 @@ def _scanner(url: str, config: Config, driver: SessionDriver) -> SerialReader:
     rules = barcode_rules(config.barcodes)
 
     def post_scan(text: str) -> None:
-        if driver.backlog >= SCAN_BACKLOG:
-            log.warning("scanner: %d events wait for the screen; a read was dropped", SCAN_BACKLOG)
-            return
+        give_up = time.monotonic() + SCAN_STALL
+        while driver.backlog >= SCAN_BACKLOG:
+            if time.monotonic() >= give_up:
+                log.warning(
+                    "scanner: the screen has not taken %d events for %g s; a read was dropped",
+                    SCAN_BACKLOG,
+                    SCAN_STALL,
+                )
+                return
+            time.sleep(0.005)  # one frame is ~16 ms: the UI drains the queue at its next one
         driver.post(BarcodeScanned(text))
 
     def on_event(event: object) -> None:  # reader thread: hand over, touch nothing
