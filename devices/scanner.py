@@ -1,9 +1,18 @@
-"""Serial barcode scanners (USB-CDC or RS-232) reading library Codabar barcodes.
+"""Serial barcode scanners (USB-CDC or RS-232): library Codabar, EAN-13/ISBN, Code 39/128.
 
-Wire format: one scan per line, printable ASCII, ended by CR (factory default of most
-scanners), LF or CRLF::
+Wire format: one scan per line, printable ASCII, ended by the terminator (CR by default,
+the factory setting of most scanners; LF, CRLF, TAB or ETX as configured)::
 
-    [A] 3 0234 00051786 1 [B] CR        start/stop characters are optional
+    [prefix] [AIM id] data [suffix] terminator
+             ]F0      A30234000517861B         CR      Codabar, start/stop sent
+                      30234000517861           CR      no identifier: by its shape
+             ]E0      9789793062792            CR      EAN-13 (an ISBN)
+    S:       ]C0      P00123             #     CR      Code 128 with a programmed prefix, suffix
+
+Serial framing (baud, 7 or 8 data bits, parity N/E/O, 1 or 2 stop bits) is pyserial's;
+USB-CDC scanners ignore it. The identifier and the check characters are read by
+:mod:`devices.symbology`; what a code means (patron, item) is the library's, in
+:mod:`devices.barcodes`, not here.
 
 Shape: :class:`BarcodeProtocol` is a :class:`devices.serial_reader.ByteProtocol`: it is
 fed bytes and turns them into :data:`ScanEvent`. Framing is done by
@@ -25,6 +34,9 @@ Known quirks:
 * Scanners configured for CR sometimes send CRLF and vice versa: tolerated by the framer.
 * Barcodes on patron cards are personal data: they are logged at DEBUG only, masked
   except for the last four digits.
+* A scanner in presentation mode reads a book lying under it again and again: the same
+  code within ``duplicate_window`` of the last read of it is dropped (the kiosk: 800 ms).
+* A lost scanner is looked for again after 0.25, 0.5, 1, 1, ... s (:data:`SCANNER_BACKOFF`).
 
 Threading: the reader thread only moves bytes into :meth:`BarcodeProtocol.data_received`,
 which does the parsing and calls ``on_event`` on the reader thread. The app hands events
