@@ -673,7 +673,7 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
                 kiosk.voice_guide.voice = EchoingVoice(
                     kiosk.voice_guide.voice, _echo(out), _patron_names(kiosk)
                 )
-            scan = _simulated_scanning(out) if simulated else None
+            scan = _simulated_scanning(out, kiosk.session.classify) if simulated else None
             start_console(kiosk.vm, stdin, scan=scan, out=out)
         elif simulated:
             _start_simulator_console(stdin, out)
@@ -831,13 +831,16 @@ def _scanner(url: str, config: Config, driver: SessionDriver) -> SerialReader:
     )
 
 
-def _simulated_scanning(out: TextIO) -> Callable[[str], bool]:
-    """A console hook: send a line through the in-process simulated scanner if it is a barcode."""
+def _simulated_scanning(
+    out: TextIO, classify: Callable[[str], tuple[str, BarcodeKind | None]]
+) -> Callable[[str], bool]:
+    """A console hook: send a line through the in-process simulated scanner if it is a
+    barcode by the library's ``[barcodes]`` rules (the session's classifier)."""
     from devices.sim import get_scanner
     from kiosk.core.privacy import mask_code
 
     def scan(line: str) -> bool:
-        code, kind = classify_barcode(line)
+        code, kind = classify(line)
         if kind is None:
             return False
         get_scanner().send(line)

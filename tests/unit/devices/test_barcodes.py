@@ -208,3 +208,23 @@ def test_every_valid_frame_in_noise_is_found_exactly_once(
     # With Code 128 listed, printable noise without an AIM identifier is text too (the
     # classifier then finds it is nobody's); it never holds a letter or digit here.
     assert not any(char.isalnum() for code in reads if code not in expected for char in code)
+
+
+@given(st.binary(max_size=300), st.lists(st.integers(1, 50), max_size=20))
+def test_arbitrary_bytes_with_every_option_never_raise(data: bytes, cuts: list[int]) -> None:
+    events: list[ScanEvent] = []
+    scanner = BarcodeProtocol(
+        events.append,
+        terminator=b"\x03",
+        symbologies=(CODABAR, EAN13, CODE39, CODE128),
+        code39_check=True,
+        prefix="]",
+        suffix="#",
+        duplicate_window=0.8,
+    )
+    position = 0
+    for size in cuts:
+        scanner.data_received(data[position : position + size])
+        position += size
+    scanner.data_received(data[position:])
+    assert all(isinstance(event, BarcodeRead | BadScan) for event in events)
