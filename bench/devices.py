@@ -24,6 +24,7 @@ exit code is 1 when a target is missed. Other devices add their part to :data:`P
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import statistics
 import sys
@@ -34,10 +35,18 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-# This file is named like the package it measures: run as a script, its own folder is
-# first on sys.path and `import devices` would import this file again. Take it off.
+# This file is named like the package it measures (the issue asks for bench/devices.py),
+# and a script's folder comes first on sys.path: `import devices` from here, or from a
+# sibling bench (scan_flood.py), would find this file instead of the package.
 _HERE = Path(__file__).resolve().parent
+_PATH = list(sys.path)
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+if __name__ != "__main__":
+    # Imported as `devices` by a sibling: give it the real package. The import system
+    # returns whatever sys.modules holds under the name once this module has run.
+    del sys.modules[__name__]
+    sys.modules[__name__] = importlib.import_module("devices")
+    sys.path[:] = _PATH  # the sibling may import its own neighbours (_kiosk_process)
 
 from devices import codabar  # noqa: E402
 from devices.events import DeviceLost, DeviceReady  # noqa: E402

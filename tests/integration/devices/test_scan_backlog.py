@@ -43,7 +43,7 @@ class StalledDriver:
 
 
 def test_a_flood_waits_at_the_bound_and_nothing_is_lost() -> None:
-    codes = [codabar.make(3, 3171, serial) for serial in range(1, 201)]
+    codes = [codabar.make(3, 3171, serial) for serial in range(1, bootstrap.SCAN_BACKLOG + 200)]
     driver = StalledDriver()
     with PtyScannerSimulator() as simulator:
         reader = bootstrap._scanner(simulator.port_path, config.defaults(), driver)  # type: ignore[arg-type]
