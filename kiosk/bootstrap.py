@@ -12,6 +12,7 @@ renders offscreen and says so.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -25,12 +26,13 @@ from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from kiosk import __version__
-from kiosk.config import Config, ScannerSettings
+from kiosk.config import BarcodeSettings, Config, ScannerSettings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from accessibility.speech.output import SpeechOutput
+    from devices.barcodes import BarcodeRules
     from devices.serial_reader import SerialReader
     from devices.sim.escpos_decoder import PrintedReceipt
     from kiosk.core.diagnostics import CounterRow, DiagnosticsSnapshot, FrameLog, VoiceCheck
@@ -56,7 +58,15 @@ DEMO_LIBRARY_FILE = "demo-library.sqlite3"
 SPEECH_CACHE_DIR = "speech-cache"  # synthesised speech, in the data folder
 SIMULATED_RECEIPTS_FILE = "receipts.txt"  # where the demo's simulated printer's receipts go
 SHUTDOWN_GRACE = 2.0  # seconds a check-out in flight may take to finish when the kiosk stops
-PATRON_TYPE_DIGIT, ITEM_TYPE_DIGIT = "2", "3"  # the library's numbering of cards and items
+SCAN_BACKLOG = 1024
+"""Events waiting for the UI thread beyond which the scanner's reader waits before posting
+another scan (back-pressure: its bytes wait in the port's kernel buffer meanwhile), so a
+stalled UI never gathers an unbounded queue of reads (1,024 events are ~100 KB). It is a
+safety bound, not pacing: the UI drains the whole queue each frame, and handing a flood
+over in small batches (32) made it redraw the growing list once per batch (the scan-flood
+bench: +170 MB and touches waiting 3.6 s, against +0 MB and 0.3 s)."""
+SCAN_STALL = 2.0
+"""Seconds the reader waits for a stalled UI before it drops a scan (logged)."""
 
 
 @dataclass(frozen=True)
@@ -562,7 +572,7 @@ def build(
         library_name=config.kiosk.library_name,
         timezone=ZoneInfo(config.kiosk.timezone),
     )
-    classify = with_staff_cards(classify_barcode, technician.staff_cards)
+    classify = with_staff_cards(barcode_classifier(config.barcodes), technician.staff_cards)
     session = Session(clock, classify, nav, timeouts, receipts)
     # Check-outs left open by a killed process are noted before any command can run;
     # the reconciler's thread settles them once started (run_kiosk), never blocking here.
@@ -614,7 +624,7 @@ def build(
         hint_every=config.accessibility.voice_hint_every * 60,
         monotonic=clock.monotonic,
     )
-    scanner = _scanner(url, config.scanner, driver, frames, classify, clock) if url else None
+    scanner = _scanner(url, config, driver, frames, classify, clock) if url else None
     return Kiosk(
         config,
         clock,
@@ -778,7 +788,7 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
                 kiosk.voice_guide.voice = EchoingVoice(
                     kiosk.voice_guide.voice, _echo(out), _patron_names(kiosk)
                 )
-            scan = _simulated_scanning(out) if simulated else None
+            scan = _simulated_scanning(out, kiosk.session.classify) if simulated else None
             start_console(kiosk.vm, stdin, scan=scan, out=out)
         elif simulated:
             _start_simulator_console(stdin, out)
@@ -828,31 +838,73 @@ def make_data_dir_private(data_dir: Path) -> None:
         ) from exc
 
 
-def classify_barcode(text: str) -> tuple[str, BarcodeKind | None]:
-    """Normalise scanned or typed text and say whether it is a patron or item barcode."""
-    from devices import codabar
+def barcode_rules(settings: BarcodeSettings) -> BarcodeRules:
+    """The library's meaning of barcodes, from ``[barcodes]`` (validated by the config)."""
+    from devices.barcodes import BarcodeRules
+
+    return BarcodeRules(
+        patron_symbologies=settings.names(settings.patron_symbologies),
+        item_symbologies=settings.names(settings.item_symbologies),
+        patron_type_digit=settings.patron_type_digit,
+        item_type_digit=settings.item_type_digit,
+        patron_pattern=settings.patron_pattern,
+        item_pattern=settings.item_pattern,
+        isbn_form=settings.isbn_form,
+        code39_check=settings.code39_check,
+    )
+
+
+def barcode_classifier(
+    settings: BarcodeSettings,
+) -> Callable[[str], tuple[str, BarcodeKind | None]]:
+    """The session's classifier: scanned (AIM identifier or not), wedge and typed text alike.
+
+    Args:
+        settings: the ``[barcodes]`` section.
+
+    Returns:
+        A function from text to ``(code, PATRON | ITEM | None)``.
+    """
+    from devices.barcodes import Role
     from kiosk.core.model import BarcodeKind
 
-    code = codabar.normalise(text)
-    if not codabar.is_valid(code):
-        return code, None
-    if code.startswith(PATRON_TYPE_DIGIT):
-        return code, BarcodeKind.PATRON
-    if code.startswith(ITEM_TYPE_DIGIT):
-        return code, BarcodeKind.ITEM
-    return code, None
+    rules = barcode_rules(settings)
+    kinds = {Role.PATRON: BarcodeKind.PATRON, Role.ITEM: BarcodeKind.ITEM}
+
+    def classify(text: str) -> tuple[str, BarcodeKind | None]:
+        code, role = rules.classify(text)
+        return code, None if role is None else kinds[role]
+
+    return classify
+
+
+def classify_barcode(text: str) -> tuple[str, BarcodeKind | None]:
+    """The demo library's classifier (``[barcodes]`` defaults): Codabar, 2 patron, 3 item."""
+    return _default_classifier()(text)
+
+
+@functools.cache
+def _default_classifier() -> Callable[[str], tuple[str, BarcodeKind | None]]:
+    from kiosk.config import defaults
+
+    return barcode_classifier(defaults().barcodes)
 
 
 def _scanner(
     url: str,
-    settings: ScannerSettings,
+    config: Config,
     driver: SessionDriver,
     frames: FrameLog,
     classify: BarcodeClassifier,
     clock: Clock,
 ) -> SerialReader:
     """The serial scanner's reader, not started; its events are posted to the driver, and
-    each frame is kept masked in ``frames`` for the technician screen."""
+    each frame is kept masked in ``frames`` for the technician screen.
+
+    While :data:`SCAN_BACKLOG` events wait for the UI thread, the reader waits before it
+    posts a scan (bytes wait in the port meanwhile); after :data:`SCAN_STALL` seconds of a
+    stalled UI the scan is dropped with a log line. Device status always goes in.
+    """
     from devices.events import DeviceLost, DeviceReady
     from devices.framing import NOISE_REASON
     from devices.scanner import BadScan, BarcodeRead, open_scanner
@@ -865,16 +917,32 @@ def _scanner(
         symbology = str(getattr(event, "symbology", "") or "")
         frames.add(ScannerFrame(clock.now(), mask_code(text), verdict, symbology))
 
+    settings: ScannerSettings = config.scanner
+    rules = barcode_rules(config.barcodes)
+
+    def post_scan(text: str) -> None:
+        give_up = time.monotonic() + SCAN_STALL
+        while driver.backlog >= SCAN_BACKLOG:
+            if time.monotonic() >= give_up:
+                log.warning(
+                    "scanner: the screen has not taken %d events for %g s; a read was dropped",
+                    SCAN_BACKLOG,
+                    SCAN_STALL,
+                )
+                return
+            time.sleep(0.005)  # one frame is ~16 ms: the UI drains the queue at its next one
+        driver.post(BarcodeScanned(text))
+
     def on_event(event: object) -> None:  # reader thread: hand over, touch nothing
         if isinstance(event, BarcodeRead):
-            kind = classify(event.code)[1]
+            kind = classify(event.text)[1]
             keep(event.code, Verdict(kind.value) if kind is not None else Verdict.BAD, event)
-            driver.post(BarcodeScanned(event.code))
+            post_scan(event.text)  # with its AIM identifier: the classifier reads it
         elif isinstance(event, BadScan):
             noise = event.reason == NOISE_REASON or event.reason.startswith("line longer")
             keep(event.excerpt, Verdict.NOISE if noise else Verdict.BAD, event)
             # The session answers with "not recognised, scan again" in the patron's language.
-            driver.post(BarcodeScanned(event.excerpt))
+            post_scan(event.excerpt)
         elif isinstance(event, DeviceReady):
             driver.post(DeviceChanged("scanner", True))
         elif isinstance(event, DeviceLost):
@@ -883,20 +951,31 @@ def _scanner(
     return open_scanner(
         url,
         on_event,
+        baudrate=settings.baudrate,
+        bytesize=settings.bytesize,
+        parity=settings.parity,
+        stopbits=settings.stopbits,
         terminator=settings.terminator_bytes,
         max_length=settings.max_length,
         check_digits=settings.check_digits,
-        baudrate=settings.baudrate,
+        symbologies=tuple(sorted(rules.symbologies)),
+        code39_check=rules.code39_check,
+        prefix=settings.prefix,
+        suffix=settings.suffix,
+        duplicate_window=settings.duplicate_window_ms / 1000,
     )
 
 
-def _simulated_scanning(out: TextIO) -> Callable[[str], bool]:
-    """A console hook: send a line through the in-process simulated scanner if it is a barcode."""
+def _simulated_scanning(
+    out: TextIO, classify: Callable[[str], tuple[str, BarcodeKind | None]]
+) -> Callable[[str], bool]:
+    """A console hook: send a line through the in-process simulated scanner if it is a
+    barcode by the library's ``[barcodes]`` rules (the session's classifier)."""
     from devices.sim import get_scanner
     from kiosk.core.privacy import mask_code
 
     def scan(line: str) -> bool:
-        code, kind = classify_barcode(line)
+        code, kind = classify(line)
         if kind is None:
             return False
         get_scanner().send(line)

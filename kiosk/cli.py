@@ -96,12 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
     devices = sim.add_subparsers(dest="device", metavar="DEVICE")
     scanner = devices.add_parser(
         "scanner",
-        help="barcode scanner on a pseudo-terminal",
+        help="barcode scanner on a pseudo-terminal or a TCP port",
         description=(
-            "Create a pseudo-terminal that behaves like a serial barcode scanner, print its "
-            "path, and send each line typed here as a scan. Start the kiosk with "
-            "`kiosk run --scanner <path>`. Type !help for fault injection (noise, split "
-            "frames, bad check digit)."
+            "Behave like a serial barcode scanner on a pseudo-terminal (default) or a TCP "
+            "port, print the URL to give the kiosk (`kiosk run --scanner <url>`), and send "
+            "each line typed here as a scan; !help lists faults (noise, split frames, "
+            "unplug/replug, slow, silent, AIM identifiers, EAN-13/Code 39/Code 128). "
+            "--script runs a timed list instead, --replay sends what a spy:// capture "
+            "received. The README's technician section has a worked example."
         ),
     )
     scanner.add_argument(
@@ -109,6 +111,37 @@ def build_parser() -> argparse.ArgumentParser:
         choices=tuple(TERMINATORS),
         default="CR",
         help="what to send after each barcode (default: CR)",
+    )
+    where = scanner.add_mutually_exclusive_group()
+    where.add_argument(
+        "--link",
+        type=Path,
+        metavar="PATH",
+        help="keep a symlink at PATH pointing at the pty (re-pointed on replug), like "
+        "udev's /dev/kiosk-scanner; give the kiosk PATH",
+    )
+    where.add_argument(
+        "--tcp",
+        type=int,
+        metavar="PORT",
+        help="serve on TCP PORT instead (the kiosk opens socket://127.0.0.1:PORT)",
+    )
+    source = scanner.add_mutually_exclusive_group()
+    source.add_argument(
+        "--script",
+        type=Path,
+        metavar="FILE",
+        help="send a timed list: lines of '<seconds> <barcode or !command>' "
+        "(+seconds: after the line before)",
+    )
+    source.add_argument(
+        "--replay",
+        type=Path,
+        metavar="LOG",
+        help="send the received bytes of a pyserial spy:// log, with their timing",
+    )
+    scanner.add_argument(
+        "--aim", action="store_true", help="start with AIM identifiers on (]F0 ...)"
     )
 
     printer = devices.add_parser(
@@ -675,20 +708,20 @@ def _staff_pin(
 
 
 def _sim_scanner(args: argparse.Namespace) -> int:
-    from devices.sim import PtyScannerSimulator
-    from devices.sim.console import run_scanner_console
+    from devices.sim.scanner_main import SimOptions, main
 
-    terminator = TERMINATORS[args.terminator]
-    with PtyScannerSimulator(terminator=terminator) as simulator:
-        print(f"Scanner simulator on {simulator.port_path}", flush=True)
-        print(
-            f"Start the kiosk with: kiosk run --scanner {simulator.port_path}\n"
-            "Type a barcode and press Enter to scan it; !help lists faults; Ctrl-D ends.",
-            flush=True,
-        )
-        with contextlib.suppress(KeyboardInterrupt):
-            run_scanner_console(simulator.send, sys.stdin, sys.stdout, faults=simulator)
-    return 0
+    if args.tcp is not None and not 0 < args.tcp < 65536:
+        print(f"kiosk: --tcp needs a port 1..65535, got {args.tcp}", file=sys.stderr)
+        return 2
+    options = SimOptions(
+        terminator=TERMINATORS[args.terminator],
+        link=args.link,
+        tcp=args.tcp,
+        script=args.script,
+        replay=args.replay,
+        aim=args.aim,
+    )
+    return main(options, sys.stdin, sys.stdout, sys.stderr)
 
 
 def _sim_printer(args: argparse.Namespace) -> int:

@@ -57,6 +57,10 @@ _ID_CHARS = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 letters, digits and ``. _ -``, so it is never anything a report, a log line or a file
 name would need to escape."""
 _PATH_CHARS = 4096  # PATH_MAX on Linux; a longer path or URL cannot be opened anyway
+_SYMBOLOGY = "(codabar|ean13|code39|code128)"
+_SYMBOLOGY_LIST = rf"\s*{_SYMBOLOGY}(\s*,\s*{_SYMBOLOGY})*\s*"
+_SYMBOLOGY_HINT = "comma-separated names of codabar, ean13, code39, code128"
+TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n", "TAB": b"\t", "ETX": b"\x03"}
 
 _SCHEMA: dict[str, dict[str, _Key]] = {
     "kiosk": {
@@ -130,10 +134,36 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
     },
     "scanner": {
         "url": _Key(str, "sim://scanner", max_chars=_PATH_CHARS),
-        "terminator": _Key(str, "CR", choices=("CR", "LF", "CRLF")),
+        "terminator": _Key(str, "CR", choices=tuple(TERMINATORS)),
         "baudrate": _Key(int, 9600, minimum=300, maximum=921600),
+        # RS-232 framing (USB scanners ignore it): 8N1 by default, 7E1 on some older ones.
+        "bytesize": _Key(int, 8, minimum=7, maximum=8),
+        "parity": _Key(str, "N", choices=("N", "E", "O")),
+        "stopbits": _Key(int, 1, minimum=1, maximum=2),
+        # Text the scanner is set to add before and after each barcode: removed.
+        "prefix": _Key(str, "", max_chars=16),
+        "suffix": _Key(str, "", max_chars=16),
         "max_length": _Key(int, 64, minimum=14, maximum=1024),
         "check_digits": _Key(bool, True),
+        # The same barcode read again within this many ms is dropped (a book left under a
+        # scanner in presentation mode); 0 keeps every read.
+        "duplicate_window_ms": _Key(int, 800, minimum=0, maximum=10_000),
+    },
+    # Which barcodes mean a patron and which an item (devices.barcodes): symbologies as
+    # comma-separated names of codabar, ean13, code39, code128.
+    "barcodes": {
+        "patron_symbologies": _Key(
+            str, "codabar", max_chars=64, pattern=_SYMBOLOGY_LIST, pattern_hint=_SYMBOLOGY_HINT
+        ),
+        "item_symbologies": _Key(
+            str, "codabar", max_chars=64, pattern=_SYMBOLOGY_LIST, pattern_hint=_SYMBOLOGY_HINT
+        ),
+        "patron_type_digit": _Key(str, "2", choices=tuple("0123456789")),
+        "item_type_digit": _Key(str, "3", choices=tuple("0123456789")),
+        "patron_pattern": _Key(str, "", max_chars=200),
+        "item_pattern": _Key(str, "", max_chars=200),
+        "isbn_form": _Key(str, "isbn13", choices=("isbn13", "isbn10")),
+        "code39_check": _Key(bool, False),
     },
     "printer": {
         "url": _Key(str, "sim://printer", max_chars=_PATH_CHARS),
@@ -204,8 +234,6 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "loan_days": _Key(int, 14, minimum=1, maximum=90),
     },
 }
-
-TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n"}
 
 SIP2_PRESETS: dict[str, dict[str, Any]] = {
     "": {},
@@ -301,12 +329,35 @@ class ScannerSettings:
     url: str
     terminator: str
     baudrate: int
+    bytesize: int
+    parity: str
+    stopbits: int
+    prefix: str
+    suffix: str
     max_length: int
     check_digits: bool
+    duplicate_window_ms: int
 
     @property
     def terminator_bytes(self) -> bytes:
         return TERMINATORS[self.terminator]
+
+
+@dataclass(frozen=True)
+class BarcodeSettings:
+    patron_symbologies: str  # comma-separated: "codabar", "codabar, code128"
+    item_symbologies: str
+    patron_type_digit: str
+    item_type_digit: str
+    patron_pattern: str  # a regular expression over a Code 39/128 patron id; '' any
+    item_pattern: str
+    isbn_form: str  # "isbn13" or "isbn10": what the ILS is sent
+    code39_check: bool
+
+    @staticmethod
+    def names(text: str) -> frozenset[str]:
+        """The symbology names of a comma-separated list."""
+        return frozenset(name.strip() for name in text.split(",") if name.strip())
 
 
 @dataclass(frozen=True)
@@ -362,6 +413,7 @@ class Config:
     ils: IlsSettings
     sip2: Sip2Settings
     scanner: ScannerSettings
+    barcodes: BarcodeSettings
     printer: PrinterSettings
     accessibility: AccessibilitySettings
     speech: SpeechSettings
@@ -378,6 +430,7 @@ _SECTION_TYPES = {
     "ils": IlsSettings,
     "sip2": Sip2Settings,
     "scanner": ScannerSettings,
+    "barcodes": BarcodeSettings,
     "printer": PrinterSettings,
     "accessibility": AccessibilitySettings,
     "speech": SpeechSettings,
@@ -606,12 +659,43 @@ def _check_relations(where: str, config: Config) -> None:
             "use an IANA name such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura"
         ) from err
     _check_printer_url(where, config.printer.url)
+    _check_barcodes(where, config.barcodes)
     _check_sip2(where, config)
     _check_technician(where, config.technician)
     if config.session.warning >= config.session.idle_timeout:
         raise ConfigError(
             f"{where}: [session] warning: must be shorter than idle_timeout "
             f"({config.session.idle_timeout:g}), got {config.session.warning:g}"
+        )
+
+
+def _check_barcodes(where: str, barcodes: BarcodeSettings) -> None:
+    """Patterns that compile, type digits apart, and a symbology in both lists that the
+    patterns can tell apart (else every such barcode would be a patron's)."""
+    for name in ("patron_pattern", "item_pattern"):
+        try:
+            re.compile(getattr(barcodes, name))
+        except re.error as err:
+            raise ConfigError(
+                f'{where}: [barcodes] {name}: not a regular expression ({err}); e.g. "P[0-9]{{6}}"'
+            ) from err
+    if barcodes.patron_type_digit == barcodes.item_type_digit:
+        raise ConfigError(
+            f"{where}: [barcodes] item_type_digit: must differ from patron_type_digit "
+            f"({barcodes.patron_type_digit})"
+        )
+    both = BarcodeSettings.names(barcodes.patron_symbologies) & BarcodeSettings.names(
+        barcodes.item_symbologies
+    )
+    if "ean13" in both:
+        raise ConfigError(
+            f"{where}: [barcodes] ean13 is listed for patrons and items; an EAN-13 cannot "
+            "say which it is: keep it in one list"
+        )
+    if both & {"code39", "code128"} and not (barcodes.patron_pattern or barcodes.item_pattern):
+        raise ConfigError(
+            f"{where}: [barcodes] {', '.join(sorted(both - {'codabar'}))} is listed for "
+            "patrons and items: set patron_pattern or item_pattern to tell them apart"
         )
 
 

@@ -6,7 +6,12 @@ Used by ``kiosk sim scanner`` and by the demo kiosk. Input grammar, one command 
     !noise                send random non-printable bytes then the terminator
     !split <code>         send <code> in three writes with short pauses
     !bad <code>           send <code> (13 or 14 digits) with a wrong check digit
-    !unplug / !replug     pull / restore the cable (in-process simulator only)
+    !unplug / !replug     pull / restore the cable
+    !slow <s> | !slow off dribble each byte <s> seconds apart (a slow device)
+    !silent on|off        send nothing at all (the port stays open)
+    !aim on|off           put AIM identifiers (]F0, ]E0, ]A0, ]C0) before barcodes
+    !ean13 <digits>       an EAN-13 (12 digits get their check digit; an ISBN-10 its
+                          ISBN-13); likewise !code39 <text>, !code128 <text>, !codabar <code>
     !help                 list the commands
     (blank line)          ignored; end of input (Ctrl-D) quits
 
@@ -25,18 +30,25 @@ from devices import codabar
 from devices.scanner import mask
 from devices.sim.scanner import with_wrong_check_digit
 from devices.sim.terminal import console_lines
+from devices.symbology import SYMBOLOGIES
 
 _LONG_NUMBER = re.compile(r"\d{8,}")  # a card or item number, not a count or a pause
 
 HELP = """\
 type a barcode and press Enter to scan it; commands:
-  !noise          send line noise
-  !split <code>   send a scan in three pieces
-  !bad <code>     send a scan with a wrong check digit
-  !unplug         pull the cable (in-process simulator only)
-  !replug         plug it back in
-  !help           this list; Ctrl-D quits"""
+  !noise            send line noise
+  !split <code>     send a scan in three pieces
+  !bad <code>       send a scan with a wrong check digit
+  !unplug           pull the cable
+  !replug           plug it back in
+  !slow <s> | off   send each byte <s> seconds apart (a slow device), or at once
+  !silent on|off    send nothing (the port stays open)
+  !aim on|off       put AIM symbology identifiers before barcodes
+  !ean13 <digits>   send an EAN-13 (12 digits or an ISBN-10 are completed);
+                    !code39 <text>, !code128 <text>, !codabar <code> likewise
+  !help             this list; Ctrl-D quits"""
 
+MAX_SLOW = 5.0  # seconds between bytes; slower than this is a silent device
 REFUSED = "refused: a scanner sends printable ASCII only (digits, letters, punctuation)"
 
 
@@ -49,6 +61,18 @@ class ScannerFaults(Protocol):
 
     def send_split(self, code: str, pieces: int = 3, gap: float = 0.05) -> None:
         """Send one scan in several writes."""
+
+
+@runtime_checkable
+class TunableFaults(ScannerFaults, Protocol):
+    """Fault injection of the simulators in :mod:`devices.sim.scanner`."""
+
+    aim: bool
+    slow: float
+    silent: bool
+
+    def send_as(self, name: str, text: str) -> str:
+        """Send a barcode of symbology ``name``; returns the text sent."""
 
 
 @runtime_checkable
@@ -89,20 +113,36 @@ def run_scanner_console(
         stdout.flush()
 
     for raw in console_lines(stdin):
-        line = raw.strip()
-        if not line:
-            continue
-        if not _is_printable_ascii(line):
-            # Neither the simulator's latin-1 wire nor an ASCII terminal can carry it.
-            say(REFUSED)
-            continue
-        if not line.startswith("!"):
-            send(line)
-            note = "" if codabar.is_valid(codabar.normalise(line)) else " (not a valid barcode)"
-            say(f"sent {line}{note}")
-            continue
-        command, _, argument = line[1:].partition(" ")
-        say(_run_command(command.lower(), argument.strip(), send, faults))
+        said = execute(raw, send, faults)
+        if said:
+            say(said)
+
+
+def execute(line: str, send: Callable[[str], None], faults: ScannerFaults | None) -> str:
+    """Carry out one console line (a barcode or a ``!command``); used by scripts too.
+
+    Args:
+        line: what the technician typed (or a script's action).
+        send: sends one scan.
+        faults: the simulator's fault injection, if any.
+
+    Returns:
+        The one line to print; '' for a blank line.
+    """
+    line = line.strip()
+    if not line:
+        return ""
+    if not _is_printable_ascii(line):
+        # Neither the simulator's latin-1 wire nor an ASCII terminal can carry it.
+        return REFUSED
+    if not line.startswith("!"):
+        send(line)
+        note = "" if codabar.is_valid(codabar.normalise(line)) else " (not a valid barcode)"
+        if getattr(faults, "plugged", True) is False:
+            note += " (unplugged: nothing arrives)"
+        return f"sent {line}{note}"
+    command, _, argument = line[1:].partition(" ")
+    return _run_command(command.lower(), argument.strip(), send, faults)
 
 
 def _run_command(
@@ -127,6 +167,10 @@ def _run_command(
             return "!split needs a code, e.g. !split 30234000517861"
         faults.send_split(argument)
         return f"sent {argument} in pieces"
+    if command in ("slow", "silent", "aim", *SYMBOLOGIES):
+        if not isinstance(faults, TunableFaults):
+            return f"!{command} is not available for this scanner"
+        return _tune(command, argument, faults)
     if command in ("unplug", "replug"):
         if not isinstance(faults, PluggableFaults):
             return f"!{command} is not available for this scanner"
@@ -136,6 +180,30 @@ def _run_command(
         faults.replug()
         return "scanner plugged back in"
     return f"unknown command !{command} (type !help)"
+
+
+def _tune(command: str, argument: str, faults: TunableFaults) -> str:
+    if command in SYMBOLOGIES:
+        if not argument:
+            return f"!{command} needs the barcode's text, e.g. !ean13 978979306279"
+        sent = faults.send_as(command, argument)
+        return f"sent {sent} as {command}"
+    if command == "slow":
+        if argument == "off":
+            faults.slow = 0.0
+            return "sending at full speed"
+        try:
+            seconds = float(argument)
+        except ValueError:
+            seconds = -1.0
+        if not 0 < seconds <= MAX_SLOW:
+            return f"!slow needs seconds between bytes (0 < s <= {MAX_SLOW:g}) or off"
+        faults.slow = seconds
+        return f"sending one byte every {seconds:g} s"
+    if argument not in ("on", "off"):
+        return f"!{command} needs on or off"
+    setattr(faults, command, argument == "on")
+    return f"{command} {argument}"
 
 
 def _is_printable_ascii(text: str) -> bool:

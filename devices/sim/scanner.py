@@ -13,100 +13,110 @@ Two simulators:
 * :class:`SimulatedScanner` lives in-process, with no pty, and is reached through the
   ``sim://scanner[/<name>]`` pyserial URL (see :mod:`devices.sim.urlhandler.protocol_sim`).
 
+(:class:`devices.sim.scanner_tcp.TcpScannerSimulator` serves the same on a TCP port, for
+``socket://``.)
+
 Fault injection for technicians and tests: line noise (:meth:`send_noise`), frames split
-over several writes (:meth:`send_split`), arbitrary bytes (:meth:`send_raw`), and for the
-in-process simulator :meth:`SimulatedScanner.unplug` / :meth:`SimulatedScanner.replug`.
+over several writes (:meth:`send_split`), arbitrary bytes (:meth:`send_raw`), a slow
+device that dribbles its bytes (:attr:`slow`), a silent one that sends nothing
+(:attr:`silent`), AIM identifiers on or off (:attr:`aim`), a chosen symbology
+(:meth:`send_as`: EAN-13, Code 39, Code 128, Codabar), and unplug / replug
+(:meth:`unplug`, :meth:`replug`) on every simulator.
+
+Unplugging the pty simulator closes the pty (the reader gets ``EIO``, as from a USB
+scanner pulled out) and removes its stable link if it has one; replugging makes a fresh
+pty, whose ``/dev/pts/N`` differs, and points the link at it, as udev re-creates
+``/dev/kiosk-scanner`` for a replugged scanner. So a kiosk configured with the link's
+path reopens the same URL and finds the scanner back.
 
 Quirks reproduced on purpose: both ends of the pty are raw at once (a cooked pty would
 echo and translate CR to LF); as with a real port, bytes sent before the reader opens
-the port are discarded by the open.
+the port are discarded by the open; bytes "sent" while unplugged go nowhere.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import random
 import threading
 import time
+from pathlib import Path
 from types import TracebackType
 
 from serial import SerialException
 
-from devices import codabar
+from devices import symbology
+from devices.sim.scan_text import encode_as, noise, split_evenly, with_wrong_check_digit
 from devices.sim.terminal import close_fds, open_raw_pty
 
-_NOISE_BYTES = bytes(b for b in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)) if b not in b"\r\n")
-
-
-def noise(n: int = 8, *, rng: random.Random | None = None) -> bytes:
-    """Return ``n`` random non-printable bytes, never CR or LF.
-
-    Args:
-        n: how many bytes.
-        rng: random source, for repeatable noise.
-
-    Returns:
-        Bytes that a framer must report as line noise.
-    """
-    chooser = rng or random
-    return bytes(chooser.choice(_NOISE_BYTES) for _ in range(n))
-
-
-def split_evenly(data: bytes, pieces: int) -> list[bytes]:
-    """Cut ``data`` into ``pieces`` non-empty parts of nearly equal size (fewer if short).
-
-    Args:
-        data: bytes to cut.
-        pieces: wanted number of parts, at least 1.
-
-    Returns:
-        The parts, in order; joined they give ``data`` back.
-    """
-    pieces = max(1, min(pieces, len(data)))
-    size, extra = divmod(len(data), pieces)
-    parts, start = [], 0
-    for index in range(pieces):
-        end = start + size + (1 if index < extra else 0)
-        parts.append(data[start:end])
-        start = end
-    return parts
-
-
-def with_wrong_check_digit(code: str) -> str:
-    """Return ``code`` with a check digit that does not match.
-
-    Args:
-        code: 13 digits (a body) or 14 digits (a full barcode).
-
-    Returns:
-        14 digits whose last digit is wrong.
-
-    Raises:
-        ValueError: ``code`` is not 13 or 14 ASCII digits.
-    """
-    body = code[: codabar.LENGTH - 1]
-    wrong_length = len(code) not in (codabar.LENGTH - 1, codabar.LENGTH)
-    if wrong_length or not code.isascii() or not code.isdigit():
-        raise ValueError(f"expected 13 or 14 digits, got {code!r}")
-    right = codabar.check_digit(body)
-    return body + str((right + 1) % 10)
+__all__ = [
+    "PtyScannerSimulator",
+    "SimulatedScanner",
+    "encode_as",
+    "noise",
+    "split_evenly",
+    "with_wrong_check_digit",
+]
 
 
 class _FaultsMixin:
-    """Fault commands built on ``send_raw`` and ``terminator``."""
+    """Fault commands built on ``send_raw`` and ``terminator``.
+
+    Attributes:
+        aim: put the AIM symbology identifier before each barcode (``]F0``, ``]E0`` ...).
+        slow: seconds between bytes (a slow device dribbles them); 0 sends at once.
+        silent: send nothing at all (the port stays open: a scanner that is powered but
+            does not read, or a wrong baud rate at the far end).
+    """
 
     terminator: bytes
+    aim: bool = False
+    slow: float = 0.0
+    silent: bool = False
 
     def send_raw(self, data: bytes) -> None:
         raise NotImplementedError
 
+    def transmit(self, data: bytes) -> None:
+        """Send bytes as the device would now: nothing when silent, dribbled when slow."""
+        if self.silent:
+            return
+        if self.slow <= 0:
+            self.send_raw(data)
+            return
+        for index in range(len(data)):
+            if index:
+                time.sleep(self.slow)
+            self.send_raw(data[index : index + 1])
+
     def send(self, code: str) -> None:
-        """Send one scan: ``code`` then the terminator.
+        """Send one scan: ``code`` (with its AIM identifier when :attr:`aim`) and the terminator.
 
         Args:
             code: text the scanner reads, normally 14 digits.
         """
-        self.send_raw(code.encode("latin-1") + self.terminator)
+        self.transmit(self._framed(code, symbology.identify(code).symbology))
+
+    def send_as(self, name: str, text: str) -> str:
+        """Send a barcode of the given symbology (its AIM identifier when :attr:`aim`).
+
+        Args:
+            name: a symbology of :data:`devices.symbology.SYMBOLOGIES`.
+            text: its data (see :func:`encode_as`).
+
+        Returns:
+            The text sent, identifier excluded.
+
+        Raises:
+            ValueError: an unknown symbology.
+        """
+        sent = encode_as(name, text)
+        self.transmit(self._framed(sent, name))
+        return sent
+
+    def _framed(self, text: str, name: str) -> bytes:
+        prefix = symbology.AIM_IDS.get(name, symbology.AIM_IDS[symbology.CODE128])
+        return ((prefix if self.aim else "") + text).encode("latin-1") + self.terminator
 
     def send_noise(self, n: int = 8) -> None:
         """Send ``n`` random non-printable bytes then the terminator (line noise).
@@ -114,7 +124,7 @@ class _FaultsMixin:
         Args:
             n: number of noise bytes.
         """
-        self.send_raw(noise(n) + self.terminator)
+        self.transmit(noise(n) + self.terminator)
 
     def send_split(self, code: str, pieces: int = 3, gap: float = 0.05) -> None:
         """Send one scan in several writes with a pause between them.
@@ -124,7 +134,9 @@ class _FaultsMixin:
             pieces: number of writes.
             gap: seconds between writes.
         """
-        parts = split_evenly(code.encode("latin-1") + self.terminator, pieces)
+        if self.silent:
+            return
+        parts = split_evenly(self._framed(code, symbology.identify(code).symbology), pieces)
         for index, part in enumerate(parts):
             if index:
                 time.sleep(gap)
@@ -135,32 +147,64 @@ class PtyScannerSimulator(_FaultsMixin):
     """A scanner on a pseudo-terminal: the reader opens :attr:`port_path`.
 
     Example:
-        >>> with PtyScannerSimulator() as sim:
+        >>> with PtyScannerSimulator(link="/tmp/kiosk-scanner") as sim:
         ...     scanner = open_scanner(sim.port_path, events.put)
         ...     scanner.start()
         ...     sim.send("30234000517861")
+        ...     sim.unplug(); sim.replug()   # the reader finds it again at the link
         ...     scanner.stop()
     """
 
-    def __init__(self, terminator: bytes = b"\r") -> None:
-        """Create the pty pair, both ends raw.
+    def __init__(self, terminator: bytes = b"\r", *, link: str | os.PathLike[str] | None = None):
+        """Create the pty pair, both ends raw, and the link to it if asked.
 
         Args:
             terminator: bytes appended to each scan.
+            link: a path to keep pointing at the current pty (a stable name, like udev's
+                ``/dev/kiosk-scanner``); an existing symlink there is replaced.
+
+        Raises:
+            FileExistsError: ``link`` exists and is not a symlink.
         """
         self.terminator = terminator
-        self._master, self._slave = open_raw_pty()
-        self.port_path = os.ttyname(self._slave)
+        self.link = Path(link) if link is not None else None
+        if self.link is not None and self.link.exists() and not self.link.is_symlink():
+            raise FileExistsError(f"{self.link} exists and is not a link; choose another path")
         self._lock = threading.Lock()
         self._closed = False
+        self._plugged = False
+        self._master = self._slave = -1
+        self.tty_path = ""
+        self._plug()
+
+    @property
+    def port_path(self) -> str:
+        """The path the kiosk opens: the stable link if there is one, else ``/dev/pts/N``."""
+        return str(self.link) if self.link is not None else self.tty_path
 
     @property
     def closed(self) -> bool:
         """True after :meth:`close`."""
         return self._closed
 
+    @property
+    def plugged(self) -> bool:
+        """False after :meth:`unplug` until :meth:`replug`."""
+        return self._plugged
+
+    def _plug(self) -> None:
+        self._master, self._slave = open_raw_pty()
+        self.tty_path = os.ttyname(self._slave)
+        if self.link is not None:
+            temporary = self.link.with_name(f".{self.link.name}.{os.getpid()}.new")
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+            temporary.symlink_to(self.tty_path)
+            os.replace(temporary, self.link)  # atomic: the link is never missing mid-swap
+        self._plugged = True
+
     def send_raw(self, data: bytes) -> None:
-        """Write bytes exactly as given to the reader's side.
+        """Write bytes exactly as given to the reader's side (nothing while unplugged).
 
         Args:
             data: bytes to deliver.
@@ -171,18 +215,41 @@ class PtyScannerSimulator(_FaultsMixin):
         with self._lock:
             if self._closed:
                 raise OSError(f"scanner simulator on {self.port_path} is closed")
+            if not self._plugged:
+                return
             view = memoryview(data)
             while view:
                 written = os.write(self._master, view)
                 view = view[written:]
 
-    def close(self) -> None:
-        """Close both ends: the reader sees the device disappear. Idempotent."""
+    def unplug(self) -> None:
+        """Pull the cable: the pty closes (the reader reads ``EIO``), the link goes."""
+        with self._lock:
+            if not self._plugged:
+                return
+            self._plugged = False
+            close_fds((self._master, self._slave))
+            if self.link is not None and self.link.is_symlink():
+                with contextlib.suppress(FileNotFoundError):
+                    self.link.unlink()
+
+    def replug(self) -> None:
+        """Plug it back in: a fresh pty, the link pointed at it. Idempotent.
+
+        Raises:
+            OSError: the simulator is closed.
+        """
         with self._lock:
             if self._closed:
-                return
+                raise OSError(f"scanner simulator on {self.port_path} is closed")
+            if not self._plugged:
+                self._plug()
+
+    def close(self) -> None:
+        """Unplug for good: the reader sees the device disappear. Idempotent."""
+        self.unplug()
+        with self._lock:
             self._closed = True
-            close_fds((self._master, self._slave))
 
     def __enter__(self) -> PtyScannerSimulator:
         return self

@@ -252,6 +252,12 @@ class SessionDriver:
         """Queue an event from another thread (a device, the worker). Safe from any thread."""
         self._put(None, event)
 
+    @property
+    def backlog(self) -> int:
+        """Events posted and not yet drained (approximate; any thread). A device uses it
+        to bound what it queues; answers are never dropped."""
+        return self._posted.qsize()
+
     # ----- internals -------------------------------------------------------------------------
 
     def _apply(self, event: Event) -> None:

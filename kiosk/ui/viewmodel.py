@@ -103,6 +103,12 @@ class KioskViewModel(EventDispatcher):
     ils_offline = BooleanProperty(False)
     """The ILS was found unreachable (the driver's ``ils_online``): the top bar's small
     "offline" mark for staff. The patron's flow does not change."""
+    scanner_lost = BooleanProperty(False)
+    """The serial scanner was unplugged or cannot be opened (its reader keeps retrying and
+    the kiosk goes on by itself when it is back). Keyboard-wedge scanners and typing work."""
+    scanner_mark = BooleanProperty(False)
+    """Show "scanner unavailable, type the number" in the top bar: the scanner is lost and
+    this screen takes a number (a scan or typed digits with OK)."""
     help_text = StringProperty("")
     receipt_offer = StringProperty("")
     """On a summary: 'printed' or 'none' (the highlighted default, what OK does) when the
@@ -579,6 +585,9 @@ class KioskViewModel(EventDispatcher):
             else ""
         )
         self.devices = {name: state.ready for name, state in session.devices.items()}
+        scanner = session.devices.get("scanner")
+        self.scanner_lost = scanner is not None and not scanner.ready
+        self.scanner_mark = self.scanner_lost and session.input_mode is InputMode.BARCODE
         self.ils_offline = not self._driver.ils_online
         for listener in self._refresh_listeners:
             listener()

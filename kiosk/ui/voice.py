@@ -10,6 +10,7 @@ what it saw last time and speaks the difference (the sentences come from
   renewed): its result; a row that changed (a renewal): the row;
 - a new notice (a wrong PIN, "already scanned"): the notice;
 - the idle warning: when it appears and every ten seconds of its countdown;
+- the serial scanner lost ("type the number instead") and back: once each;
 - a digit typed: only how many digits there are now ("3 digits entered"), never which,
   on the PIN screen and, without private audio, anywhere;
 - the control a key or a finger moved to (:meth:`describe_control`): its name, role,
@@ -96,6 +97,7 @@ class VoiceGuide:
         self._pin = 0
         self._entry = ""
         self._receipt: Notice | None = None
+        self._scanner_lost = False
         vm.add_refresh_listener(self._refreshed)
         vm.bind(voice_mode=self._voice_mode_changed, help_text=self._help_changed)
         vm.bind(voice_rate=self._follow_steps, voice_volume=self._follow_steps)
@@ -204,6 +206,7 @@ class VoiceGuide:
 
     def _refreshed(self) -> None:
         self._hint()
+        self._speak_scanner()
         session = self._vm.session
         if session.session_no != self._session_no:
             self._session_no = session.session_no
@@ -313,6 +316,17 @@ class VoiceGuide:
         if notice is not None and notice is not self._notice:
             self._say(self.model.notice(notice, self._vm.translator()), SpeechPriority.RESULT)
         self._notice = notice
+
+    def _speak_scanner(self) -> None:
+        """The scanner lost, or back: said once when it happens (while voice mode is on), so
+        a patron who cannot see the top bar's mark knows to type the number."""
+        lost = bool(self._vm.scanner_lost)
+        if lost == self._scanner_lost:
+            return
+        self._scanner_lost = lost
+        if self.on:
+            key = "voice.scanner_lost" if lost else "voice.scanner_back"
+            self._say(Spoken(self._vm.t(key)), SpeechPriority.ALERT)
 
     def _speak_warning(self) -> None:
         session = self._vm.session

@@ -205,6 +205,17 @@ def _scanning_offline(p: Any) -> None:
     scan_all(p, [OFFLINE_ITEM])
 
 
+def _scanning_no_scanner(p: Any) -> None:
+    """The serial scanner unplugged while a patron borrows: the top bar says to type the
+    number instead (the reader posts DeviceChanged; here it is posted as it would)."""
+    from kiosk.core.events import DeviceChanged
+
+    sign_in(p)
+    scan_all(p, [LASKAR])
+    p.kiosk.driver.post(DeviceChanged("scanner", False, "[Errno 5] Input/output error"))
+    p.kiosk.driver.drain()
+
+
 def _scanning_busy(p: Any) -> None:
     sign_in(p)
     p.vm.scan(LITTLE_PRINCE)  # not answered yet: after 0.3 s "please wait" shows
@@ -626,6 +637,13 @@ STATES: list[TourState] = [
         "borrow.scanning",
         _scanning_offline,
         {"id": "Luring", "en": "Offline"},
+    ),
+    # Last too: the scanner stays unplugged for the rest of the kiosk's life.
+    TourState(
+        "borrow.scanning-no-scanner",
+        "borrow.scanning",
+        _scanning_no_scanner,
+        {"id": "Pemindai tidak tersedia", "en": "Scanner unavailable"},
     ),
 ]
 """Every state of the tour, in the order it is visited. Services add theirs here."""
