@@ -894,9 +894,9 @@ def _scanner(
     url: str,
     config: Config,
     driver: SessionDriver,
-    frames: FrameLog,
-    classify: BarcodeClassifier,
-    clock: Clock,
+    frames: FrameLog | None = None,
+    classify: BarcodeClassifier | None = None,
+    clock: Clock | None = None,
 ) -> SerialReader:
     """The serial scanner's reader, not started; its events are posted to the driver, and
     each frame is kept masked in ``frames`` for the technician screen.
@@ -908,9 +908,14 @@ def _scanner(
     from devices.events import DeviceLost, DeviceReady
     from devices.framing import NOISE_REASON
     from devices.scanner import BadScan, BarcodeRead, open_scanner
-    from kiosk.core.diagnostics import ScannerFrame, Verdict
+    from kiosk.core.clock import SystemClock
+    from kiosk.core.diagnostics import FrameLog, ScannerFrame, Verdict
     from kiosk.core.events import BarcodeScanned, DeviceChanged
     from kiosk.core.privacy import mask_code
+
+    frames = FrameLog() if frames is None else frames
+    classify = barcode_classifier(config.barcodes) if classify is None else classify
+    clock = SystemClock() if clock is None else clock
 
     def keep(text: str, verdict: Verdict, event: object) -> None:
         # The scanner may name the symbology (AIM ]F0 ...); older events do not.
