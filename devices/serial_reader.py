@@ -167,6 +167,9 @@ class SerialReader:
         on_status: Callable[[DeviceStatus], None],
         *,
         baudrate: int = 9600,
+        bytesize: int = 8,
+        parity: str = "N",
+        stopbits: float = 1,
         read_timeout: float = 0.2,
         backoff: Backoff = Backoff(),
     ) -> None:
@@ -180,6 +183,9 @@ class SerialReader:
             on_status: called on the reader thread with :class:`DeviceReady` and
                 :class:`DeviceLost`.
             baudrate: serial speed (ignored by USB-CDC devices).
+            bytesize: data bits (5-8), as pyserial takes them.
+            parity: ``"N"``, ``"E"``, ``"O"``, ``"M"`` or ``"S"``.
+            stopbits: 1, 1.5 or 2.
             read_timeout: longest a read waits, in seconds; bounds how long
                 :meth:`stop` waits for a port that cannot cancel a read.
             backoff: delays between attempts to reopen a lost port.
@@ -188,6 +194,7 @@ class SerialReader:
         self._protocol_factory = protocol_factory
         self._on_status = on_status
         self._baudrate = baudrate
+        self._bytesize, self._parity, self._stopbits = bytesize, parity, stopbits
         self._read_timeout = read_timeout
         self._backoff = backoff
         # _lock guards _port, _protocol and _write_failure, and is held while writing,
@@ -314,7 +321,14 @@ class SerialReader:
             from devices.sim import register_url_handler
 
             register_url_handler()
-        return serial.serial_for_url(self.url, baudrate=self._baudrate, timeout=self._read_timeout)
+        return serial.serial_for_url(
+            self.url,
+            baudrate=self._baudrate,
+            bytesize=self._bytesize,
+            parity=self._parity,
+            stopbits=self._stopbits,
+            timeout=self._read_timeout,
+        )
 
     def _run(self, stopping: threading.Event, failure: BaseException | None) -> None:
         delays = self._backoff.delays()

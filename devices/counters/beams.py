@@ -249,7 +249,15 @@ class BeamsCounter:
             from devices.sim import register_url_handler
 
             register_url_handler()
-        port = serial.serial_for_url(self.url, baudrate=self.settings.baudrate, timeout=0)
+        settings = self.settings
+        port = serial.serial_for_url(
+            self.url,
+            baudrate=settings.baudrate,
+            bytesize=settings.bytesize,
+            parity=settings.parity,
+            stopbits=settings.stopbits,
+            timeout=0,
+        )
         try:
             self._levels(port)  # a port without modem lines fails here, not later
         except BaseException:

@@ -85,6 +85,9 @@ class LineCounter:
             lambda: _LineProtocol(self),
             self._status,
             baudrate=settings.baudrate,
+            bytesize=settings.bytesize,
+            parity=settings.parity,
+            stopbits=settings.stopbits,
             backoff=backoff,
         )
         self._lock = threading.RLock()  # serialises on_event and guards the fields below

@@ -120,7 +120,7 @@ def test_a_pty_has_no_modem_lines_and_the_message_says_so() -> None:
     master, slave = open_raw_pty()
     try:
         counter = BeamsCounter(_settings(os.ttyname(slave)), Events())
-        with pytest.raises(DeviceUnavailable, match="Inappropriate ioctl.*no modem-status"):
+        with pytest.raises(DeviceUnavailable, match=r"Inappropriate ioctl.*no modem-status"):
             counter.start(wait_for_device=False)
     finally:
         close_fds((master, slave))
