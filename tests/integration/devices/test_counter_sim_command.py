@@ -16,8 +16,8 @@ from serial.urlhandler.protocol_spy import FormatHexdump
 from devices.counters import CounterReading, open_counter
 from devices.counters.events import CounterEvent
 from devices.counters.line_protocol import format_frame
-from devices.events import DeviceReady
 from devices.counters.settings import CounterSettings
+from devices.events import DeviceReady
 from devices.sim.counter_console import ScriptError, parse_script
 
 pytestmark = pytest.mark.filterwarnings("ignore:set(Daemon|Name)\\(\\) is deprecated")
