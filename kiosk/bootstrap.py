@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from accessibility.speech.output import SpeechOutput
+    from devices.counters import CounterDriver
+    from devices.counters.board import CounterBoard
     from devices.serial_reader import SerialReader
     from devices.sim.escpos_decoder import PrintedReceipt
     from kiosk.core.driver import SessionDriver
@@ -95,6 +97,9 @@ class Kiosk:
     printer: ReceiptPrinterAdapter | None = None
     voice_guide: VoiceGuide | None = None
     speech: SpeechOutput = field(default_factory=lambda: _silent_speech())
+    # Visitor counters ([counters.<id>]) and their latest state for the technician screen.
+    counters: list[CounterDriver] = field(default_factory=list)
+    counter_board: CounterBoard = field(default_factory=lambda: _counter_board())
 
     def start_devices(self) -> None:
         """Start reading the devices; one that is missing is waited for by its reader.
@@ -105,12 +110,16 @@ class Kiosk:
         """
         if self.scanner is not None:
             self.scanner.start(wait_for_device=True)
+        for counter in self.counters:
+            counter.start(wait_for_device=True)  # a missing counter is retried, not fatal
         _start_speech(self.speech, self.config.kiosk.language)
 
     def close(self, grace: float = SHUTDOWN_GRACE) -> None:
         """Stop devices and the worker (waiting at most ``grace`` s), release the databases."""
         if self.scanner is not None:
             self.scanner.stop()
+        for counter in self.counters:
+            counter.stop()
         # A pass cut short by the exit leaves its intents open (each record is atomic): the
         # next start settles them, so shutting down never waits on a slow ILS here.
         self.reconciler.stop(min(grace, 0.2))
@@ -417,6 +426,8 @@ def build(
     from kiosk.ui.viewmodel import KioskViewModel
     from kiosk.ui.voice import VoiceGuide
 
+    counter_board = _counter_board()
+    counters = _counters(config, counter_board)  # no I/O: before anything needs closing
     clock = clock or SystemClock()
     store = open_store(data_dir / STORE_FILE)
     try:
@@ -519,6 +530,8 @@ def build(
         printer=printer,
         voice_guide=voice_guide,
         speech=speech,
+        counters=counters,
+        counter_board=counter_board,
     )
 
 
@@ -757,6 +770,32 @@ def _scanner(url: str, settings: ScannerSettings, driver: SessionDriver) -> Seri
     )
 
 
+def _counter_board() -> CounterBoard:
+    from devices.counters.board import CounterBoard
+
+    return CounterBoard()
+
+
+def _counters(config: Config, board: CounterBoard) -> list[CounterDriver]:
+    """A driver per ``[counters.<id>]`` table, not started, reporting to ``board``.
+
+    The board keeps each counter's latest totals and status for the technician screen;
+    the drivers stay usable without the kiosk (the entrance gate opens its own).
+    """
+    from devices.counters import open_counter
+
+    drivers = []
+    for device_id, settings in config.counters.items():
+        try:
+            drivers.append(open_counter(settings, board.handler(device_id, settings.url)))
+        except ImportError as err:  # a protocol whose module this build lacks
+            raise StartError(
+                f"[counters.{device_id}] protocol {settings.protocol!r} is not available in "
+                f"this installation ({err}); use another protocol or update the kiosk"
+            ) from err
+    return drivers
+
+
 def _simulated_scanning(out: TextIO) -> Callable[[str], bool]:
     """A console hook: send a line through the in-process simulated scanner if it is a barcode."""
     from devices.sim import get_scanner
@@ -862,6 +901,14 @@ def _print_banner(
             else ""
         ),
     ]
+    if config.counters:
+        lines.append(
+            "  counters: "
+            + ", ".join(
+                f"{shown(c.device_id)} ({c.protocol}, {shown(c.url)})"
+                for c in config.counters.values()
+            )
+        )
     if headless:
         lines.append(
             "No display found: rendering offscreen. The current screen is saved to "
