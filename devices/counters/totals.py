@@ -21,9 +21,13 @@ driver needs the number of people who passed, exactly, whatever happened in betw
   persists it), so a restart neither loses nor doubles people. Without a baseline the
   first reading only sets it (delta 0, note ``"first"``).
 
-What cannot be known: a reset *and* more than ``max_step`` people, or a reset followed by
-counting past the old total before the next reading (that looks like ordinary counting).
-Both need a far longer gap between readings than any interval the config allows.
+What cannot be known, because the totals alone do not say: a reset *and* more than
+``max_step`` people before the next reading; a reset followed by counting past the old
+total before the next reading (that looks like ordinary counting); and a reset while the
+old total was within ``max_step`` of the wrap point (that looks like a wrap, so the delta
+is off by the distance to the wrap). The first two need a far longer gap between readings
+than any interval the config allows; the third is rare at 32 bits (a total within 10,000
+of 4,294,967,296) and the reason ``max_step`` should stay small for a 16-bit counter.
 """
 
 from __future__ import annotations
