@@ -20,6 +20,7 @@ technician lines (:class:`devices.counters.faults.ThrottledFaults`); they never 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +32,8 @@ from devices.counters.settings import CounterSettings
 from devices.counters.totals import CounterTotals
 from devices.events import DeviceLost, DeviceReady, DeviceStatus
 from devices.serial_reader import Backoff, DeviceUnavailable, SerialReader
+
+log = logging.getLogger(__name__)
 
 LOST_AFTER = 3
 """Unanswered polls in a row after which a polled counter is reported lost."""
@@ -151,14 +154,14 @@ class LineCounter:
             if self._silent:
                 self._silent = False
                 self._emit_status(DeviceReady(self.url))
-            self._on_event(self._totals.reading(frame.total_in, frame.total_out))
+            self._emit(self._totals.reading(frame.total_in, frame.total_out))
 
     def fault(self, reason: str) -> None:
         """Something unusable arrived: count it, log it (throttled), report it."""
         line = f"{reason}; check the cable, the baud rate and the counter's protocol settings"
         with self._lock:
             self._faults.report(line)
-            self._on_event(CounterFault(self.device_id, self.url, line))
+            self._emit(CounterFault(self.device_id, self.url, line))
 
     def _status(self, status: DeviceStatus) -> None:
         with self._lock:
@@ -171,7 +174,15 @@ class LineCounter:
         if isinstance(status, DeviceLost) and isinstance(self._last_status, DeviceLost):
             return
         self._last_status = status
-        self._on_event(status)
+        self._emit(status)
+
+    def _emit(self, event: CounterEvent) -> None:
+        # The consumer's exception is logged, not raised: raised in the poll thread it
+        # would end the polling, and the counter would fall silent for good.
+        try:
+            self._on_event(event)
+        except Exception:
+            log.exception("counter %s: the event handler failed on %r", self.device_id, event)
 
     def _poll_loop(self, stopping: threading.Event) -> None:
         query = format_query(self.settings.address)

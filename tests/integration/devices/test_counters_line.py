@@ -174,3 +174,28 @@ def test_open_counter_picks_the_line_driver() -> None:
     counter = open_counter(CounterSettings("g", "loop://", "line"), lambda event: None)
     assert isinstance(counter, LineCounter)
     assert (counter.device_id, counter.url, counter.connected) == ("g", "loop://", False)
+
+
+def test_a_handler_that_raises_does_not_stop_the_polling(link_kind: str) -> None:
+    """A consumer's bug must not silence the counter: the poll thread carries on."""
+    events = Events()
+
+    def handler(event: CounterEvent) -> None:
+        events(event)
+        if isinstance(event, DeviceLost):
+            raise RuntimeError("the consumer's bug")
+
+    with LineCounterSimulator(LINKS[link_kind], mode="poll") as sim:
+        settings = CounterSettings("gate1", sim.url, "line", mode="poll", interval=0.05)
+        counter = LineCounter(settings, handler, backoff=QUICK)
+        counter.start(wait_for_device=False)
+        try:
+            events.next_of(CounterReading)
+            sim.silent = True
+            events.next_of(DeviceLost)  # raised in the poll thread
+            sim.silent = False
+            events.next_of(DeviceReady)
+            sim.cross("in", 1)
+            assert events.reading_with(1, 0)[-1].entered == 1
+        finally:
+            counter.stop()
