@@ -671,8 +671,9 @@ def test_cli_version(tmp_path: Path) -> None:
         (("run", "--help"), "--config"),
         (("sim", "scanner", "--help"), "--terminator"),
         (("sim", "printer", "--help"), "--port"),
+        (("sim", "counter", "--help"), "--protocol {line,beams}"),
     ],
-    ids=["run", "sim-scanner", "sim-printer"],
+    ids=["run", "sim-scanner", "sim-printer", "sim-counter"],
 )
 def test_cli_help_exits_0(tmp_path: Path, args: tuple[str, ...], expected: str) -> None:
     result = _kiosk(*args, cwd=tmp_path)

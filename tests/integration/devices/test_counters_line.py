@@ -199,3 +199,11 @@ def test_a_handler_that_raises_does_not_stop_the_polling(link_kind: str) -> None
             assert events.reading_with(1, 0)[-1].entered == 1
         finally:
             counter.stop()
+
+
+def test_a_slow_counter_dribbling_bytes_is_still_read(push) -> None:  # type: ignore[no-untyped-def]
+    sim, _counter, events = push
+    sim.slow = True
+    sim.cross("in", 2)  # a 20-byte frame, one byte every 20 ms
+    sim.slow = False
+    assert _sum(events.reading_with(2, 0)) == (2, 0)

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from devices.counters.beams import CrossingDetector
+from devices.sim.beams import (
+    COM_PORT_OPTION,
+    DO,
+    IAC,
+    NOTIFY_MODEMSTATE,
+    SB,
+    SE,
+    WILL,
+    TelnetParser,
+)
 
 IN_SEQUENCE = [(False, False), (True, False), (True, True), (False, True), (False, False)]
 OUT_SEQUENCE = [(False, False), (False, True), (True, True), (True, False), (False, False)]
@@ -91,3 +103,38 @@ def test_any_mix_of_passages_counts_exactly_the_completed_ones(kinds: list[str])
         crossings += play(detector, sequences[kind], start=now)
         now += 1.0
     assert crossings == [k for k in kinds if k in ("in", "out")]
+
+
+@given(
+    st.lists(st.tuples(st.floats(0, 0.2), st.booleans(), st.booleans()), max_size=200),
+    st.booleans(),
+)
+def test_arbitrary_samples_never_raise(samples: list[tuple[float, bool, bool]], two: bool) -> None:
+    detector = CrossingDetector(two_beams=two)
+    now = 0.0
+    for step, a, b in samples:
+        now += step
+        assert set(detector.sample(now, a, b)) <= {"in", "out"}
+
+
+@given(st.binary(max_size=300), st.lists(st.integers(0, 300), max_size=10))
+def test_rfc2217_server_parser_takes_any_bytes_in_any_chunking(
+    data: bytes, cuts: list[int]
+) -> None:
+    parser = TelnetParser()
+    points = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
+    for start, end in itertools.pairwise(points):
+        parser.feed(data[start:end], lambda: 0x30)
+
+
+def test_rfc2217_server_agrees_to_com_port_option_echoes_settings_and_reports_lines() -> None:
+    parser = TelnetParser()
+    will_com_port = bytes([IAC, WILL, COM_PORT_OPTION])
+    assert parser.feed(will_com_port, lambda: 0) == bytes([IAC, DO, COM_PORT_OPTION])
+    assert parser.feed(will_com_port, lambda: 0) == b""  # answered once: no loop
+    set_baud = bytes([IAC, SB, COM_PORT_OPTION, 1, 0, 0, 0x25, 0x80, IAC, SE])
+    assert parser.feed(set_baud, lambda: 0) == bytes(
+        [IAC, SB, COM_PORT_OPTION, 101, 0, 0, 0x25, 0x80, IAC, SE]
+    )
+    poll = bytes([IAC, SB, COM_PORT_OPTION, NOTIFY_MODEMSTATE, IAC, SE])
+    assert parser.feed(poll, lambda: 0x30) == bytes([IAC, SB, COM_PORT_OPTION, 107, 0x30, IAC, SE])
