@@ -139,7 +139,7 @@ def _line_command(sim: LineCounterSimulator, command: str) -> str:
             + (", silent" if sim.silent else "")
             + (", slow" if sim.slow else "")
         )
-    return f"!{command} is for the line protocol only, not for beams"  # turnback
+    return f"!{command} is for beams only, not for the line protocol"  # turnback
 
 
 def _beams_command(target: BeamsTarget, command: str) -> str:

@@ -150,7 +150,7 @@ def test_replay_of_a_spy_log_reaches_the_driver(
 def test_console_prints_one_line_per_action_and_refuses_unknown_commands() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "kiosk", "sim", "counter", "--tcp", "0"],
-        input="in 3\n!reset\n!bogus\nout 0\n!status\n",
+        input="in 3\n!reset\n!bogus\nout 0\n!status\n!turnback\n",
         capture_output=True,
         text=True,
         timeout=30,
@@ -162,6 +162,7 @@ def test_console_prints_one_line_per_action_and_refuses_unknown_commands() -> No
     assert any(line.startswith("unknown command '!bogus'") for line in lines)
     assert "a count is 1 to 100000, got 0" in lines
     assert any(line.startswith("push mode, IN=0 OUT=0") for line in lines)
+    assert "!turnback is for beams only, not for the line protocol" in lines
 
 
 def test_a_bad_script_line_is_one_line_with_file_and_number(tmp_path: Path) -> None:
