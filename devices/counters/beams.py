@@ -44,6 +44,7 @@ from typing import Any
 import serial
 
 from devices.counters.events import CounterEvent
+from devices.counters.faults import ThrottledFaults
 from devices.counters.settings import CounterSettings
 from devices.counters.totals import CounterTotals
 from devices.events import DeviceLost, DeviceReady
@@ -199,6 +200,8 @@ class BeamsCounter:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._lost_reported = False
+        self._last_sample: float | None = None
+        self._late = ThrottledFaults(f"counter {settings.device_id} ({settings.url})")
 
     @property
     def connected(self) -> bool:
@@ -265,6 +268,7 @@ class BeamsCounter:
             raise
         self._port = port
         self._detector.reset()
+        self._last_sample = None
 
     def _run(self, stopping: threading.Event, failure: BaseException | None) -> None:
         if failure is None:
@@ -298,7 +302,17 @@ class BeamsCounter:
     def _sample(self, port: Any) -> None:
         port.read(64)  # beams send no bytes; a read is what notices an unplugged port
         a, b = self._levels(port)
-        for crossing in self._detector.sample(self._monotonic(), a, b):
+        now = self._monotonic()
+        last, self._last_sample = self._last_sample, now
+        if last is not None and now - last > self.settings.debounce:
+            # A beam broken for less than this gap may go unseen: say so, at most once a
+            # minute, rather than miss people silently.
+            self._late.report(
+                f"line sampling fell {now - last:.3f} s behind (debounce "
+                f"{self.settings.debounce:g} s): a short crossing may be missed; the "
+                "computer is overloaded"
+            )
+        for crossing in self._detector.sample(now, a, b):
             modulus = 2**self.settings.bits
             if crossing == "in":
                 self._in = (self._in + 1) % modulus

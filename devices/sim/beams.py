@@ -34,7 +34,7 @@ from collections.abc import Callable
 
 from devices.counters.settings import MODEM_LINES
 
-STEP = 0.1
+STEP = 0.2
 """Seconds between two line changes of a simulated crossing (the debounce is 0.05 s)."""
 MODEM_BITS = {"cts": 0x10, "dsr": 0x20, "ri": 0x40, "dcd": 0x80}
 DELTA_BITS = {"cts": 0x01, "dsr": 0x02, "ri": 0x04, "dcd": 0x08}

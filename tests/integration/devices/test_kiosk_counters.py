@@ -29,7 +29,6 @@ def _until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
 
 def test_configured_counters_report_to_the_board(tmp_path: Path) -> None:
     beams = get_beams("kiosk-door")
-    beams.step = 0.1
     with LineCounterSimulator(TcpLink, mode="poll", counter_id="gate1") as sim:
         config = config_module.from_mapping(
             {
