@@ -16,6 +16,10 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from devices.sim.counter import LineCounterSimulator
 
 Runner = Callable[[argparse.Namespace], int]
 
@@ -114,11 +118,11 @@ def _run_line(args: argparse.Namespace) -> int:
             if args.mode == "poll" and args.id else ""),
             flush=True,
         )  # fmt: skip
-        replay = None if args.replay is None else lambda: _replay(sim.send_raw, args.replay)
+        replay = None if args.replay is None else lambda: _replay(sim, args.replay)
         return _drive(sim, args, replay)
 
 
-def _replay(send: Callable[[bytes], None], path: Path) -> None:
+def _replay(sim: LineCounterSimulator, path: Path) -> None:
     import time
 
     from devices.sim.spy_log import rx_chunks
@@ -128,11 +132,14 @@ def _replay(send: Callable[[bytes], None], path: Path) -> None:
     # the technician has started the kiosk (Enter; end of input starts at once).
     print(f"{len(chunks)} reads to replay; start the kiosk, then press Enter", flush=True)
     sys.stdin.readline()
+    wait_for_client = getattr(sim.link, "wait_for_client", None)
+    if wait_for_client is not None and not wait_for_client(10.0):  # TCP: accepted yet?
+        print("no kiosk connected within 10 s; replaying anyway", flush=True)
     start = time.monotonic()
     first = chunks[0][0] if chunks else 0.0
     for at, data in chunks:
         time.sleep(max(0.0, (at - first) - (time.monotonic() - start)))
-        send(data)
+        sim.send_raw(data)
     print(f"replayed {len(chunks)} reads, {sum(len(d) for _, d in chunks)} bytes", flush=True)
     threading.Event().wait(0.2)  # let the last bytes leave before the link closes
 

@@ -148,6 +148,7 @@ class TcpLink:
         self._client: socket.socket | None = None
         self._server: socket.socket | None = None
         self._closed = threading.Event()
+        self._has_client = threading.Event()
         self.port = port
         self.replug()
         self._thread = threading.Thread(target=self._serve, name="counter-sim-tcp", daemon=True)
@@ -162,6 +163,10 @@ class TcpLink:
     def plugged(self) -> bool:
         """True while listening."""
         return self._server is not None
+
+    def wait_for_client(self, timeout: float) -> bool:
+        """Wait until a kiosk is connected (accepted, not just queued); False on timeout."""
+        return self._has_client.wait(timeout)
 
     def send(self, data: bytes) -> bool:
         """Send bytes to the connected kiosk; False if none (dropped)."""
@@ -180,6 +185,7 @@ class TcpLink:
         with self._lock:
             client, self._client = self._client, None
             server, self._server = self._server, None
+            self._has_client.clear()
         for sock in (client, server):
             if sock is not None:
                 with contextlib.suppress(OSError):
@@ -239,6 +245,7 @@ class TcpLink:
         client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._lock:
             old, self._client = self._client, client
+            self._has_client.set()
         if old is not None:
             old.close()
 
@@ -246,4 +253,5 @@ class TcpLink:
         with self._lock:
             if self._client is client:
                 self._client = None
+                self._has_client.clear()
         client.close()

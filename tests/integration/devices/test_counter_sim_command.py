@@ -7,6 +7,7 @@ import queue
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -195,3 +196,35 @@ def test_script_times_are_absolute_or_relative() -> None:
     assert parse_script("0.5 in 3  # doors open\n+1 out 1\n\n2 !unplug\n", "x") == [
         (0.5, "in 3"), (1.5, "out 1"), (2.0, "!unplug"),
     ]  # fmt: skip
+
+
+def test_replay_waits_until_the_kiosk_is_accepted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A kiosk's connect() returns before the simulator accept()s it (under load, long
+    before): the replay used to start then, and its first bytes went nowhere."""
+    import socket
+
+    from devices.counters.sim_command import _replay
+    from devices.sim.counter import LineCounterSimulator
+    from devices.sim.links import TcpLink
+
+    accept = TcpLink._accept
+
+    def slow_accept(self: TcpLink, server: socket.socket) -> None:
+        time.sleep(0.5)  # a loaded simulator gets round to accept() late
+        accept(self, server)
+
+    monkeypatch.setattr(TcpLink, "_accept", slow_accept)
+    log = tmp_path / "spy.log"
+    log.write_text(f"000000.000 RX   0000  {format_frame(1, 0).hex(' ').upper()}\n")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+    with LineCounterSimulator(TcpLink, heartbeat=3600) as sim:
+        kiosk = socket.create_connection(("127.0.0.1", sim.link.port))  # type: ignore[attr-defined]
+        kiosk.settimeout(WAIT)
+        try:
+            _replay(sim, log)
+            assert kiosk.recv(100) == format_frame(1, 0)
+        finally:
+            kiosk.close()
+    assert "replayed 1 reads" in capsys.readouterr().out
