@@ -25,6 +25,13 @@ Totals are the driver's own: they start at the configured baseline (or 0), go up
 per crossing and wrap at ``bits``, so a consumer sees the same
 :class:`devices.counters.events.CounterReading` as from any other counter.
 
+Known quirk: sampling is done by a Python thread, so it competes for the interpreter
+with the rest of the process. In the kiosk, the UI's heaviest moments (start-up, about
+0.1 s) can delay a sample beyond the debounce; a beam broken for less than that while it
+happens may be missed, and a throttled WARNING says so ("line sampling fell 0.127 s
+behind ..."). People take 0.2 s or more to pass a beam; a separate process (the entrance
+gate's) avoids the competition altogether.
+
 Simulators: a pseudo-terminal has no modem lines (TIOCMGET on a pty fails with
 "[Errno 25] Inappropriate ioctl for device"), so :mod:`devices.sim.beams` offers an RFC
 2217 server (``rfc2217://127.0.0.1:PORT``: pyserial's client learns the lines from the
@@ -309,8 +316,8 @@ class BeamsCounter:
             # minute, rather than miss people silently.
             self._late.report(
                 f"line sampling fell {now - last:.3f} s behind (debounce "
-                f"{self.settings.debounce:g} s): a short crossing may be missed; the "
-                "computer is overloaded"
+                f"{self.settings.debounce:g} s): a short crossing may be missed while "
+                "the computer is this busy"
             )
         for crossing in self._detector.sample(now, a, b):
             modulus = 2**self.settings.bits

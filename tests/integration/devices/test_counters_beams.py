@@ -147,6 +147,6 @@ def test_sampling_that_falls_behind_the_debounce_is_said_once(
     lines = [r.getMessage() for r in caplog.records if "fell" in r.getMessage()]
     assert lines[0] == (
         "counter late (sim://beams/" + name + "): line sampling fell 0.200 s behind "
-        "(debounce 0.05 s): a short crossing may be missed; the computer is overloaded"
+        "(debounce 0.05 s): a short crossing may be missed while the computer is this busy"
     )
     assert len(lines) == 1  # throttled: at most one a minute
