@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
     from accessibility.speech.output import SpeechOutput
     from devices.barcodes import BarcodeRules
+    from devices.counters import CounterDriver
+    from devices.counters.board import CounterBoard
     from devices.serial_reader import SerialReader
     from devices.sim.escpos_decoder import PrintedReceipt
     from kiosk.core.diagnostics import CounterRow, DiagnosticsSnapshot, FrameLog, VoiceCheck
@@ -108,6 +110,9 @@ class Kiosk:
     speech: SpeechOutput = field(default_factory=lambda: _silent_speech())
     diagnostics: DiagnosticsAdapter | None = None
     """What the technician screen reads (None: no staff PIN, no technician screen)."""
+    # Visitor counters ([counters.<id>]) and their latest state for the technician screen.
+    counters: list[CounterDriver] = field(default_factory=list)
+    counter_board: CounterBoard = field(default_factory=lambda: _counter_board())
 
     def start_devices(self) -> None:
         """Start reading the devices; one that is missing is waited for by its reader.
@@ -118,12 +123,16 @@ class Kiosk:
         """
         if self.scanner is not None:
             self.scanner.start(wait_for_device=True)
+        for counter in self.counters:
+            counter.start(wait_for_device=True)  # a missing counter is retried, not fatal
         _start_speech(self.speech, self.config.kiosk.language)
 
     def close(self, grace: float = SHUTDOWN_GRACE) -> None:
         """Stop devices and the worker (waiting at most ``grace`` s), release the databases."""
         if self.scanner is not None:
             self.scanner.stop()
+        for counter in self.counters:
+            counter.stop()
         # A pass cut short by the exit leaves its intents open (each record is atomic): the
         # next start settles them, so shutting down never waits on a slow ILS here.
         self.reconciler.stop(min(grace, 0.2))
@@ -527,6 +536,8 @@ def build(
     from kiosk.ui.viewmodel import KioskViewModel
     from kiosk.ui.voice import VoiceGuide
 
+    counter_board = _counter_board()
+    counters = _counters(config, counter_board)  # no I/O: before anything needs closing
     clock = clock or SystemClock()
     store = open_store(data_dir / STORE_FILE)
     try:
@@ -588,6 +599,7 @@ def build(
     staff: TechnicianPorts | None = None
     if technician.pin_hash:
         diagnostics = DiagnosticsAdapter(config, store, reachability, frames, speech, printer, url)
+        diagnostics.counters = _counter_rows(counter_board)
         gate = StaffGate(technician.pin_hash, clock, lock_minutes=technician.lock_minutes)
         staff = TechnicianPorts(gate, diagnostics)
     runner = CommandRunner(
@@ -642,6 +654,8 @@ def build(
         voice_guide=voice_guide,
         speech=speech,
         diagnostics=diagnostics,
+        counters=counters,
+        counter_board=counter_board,
     )
 
 
@@ -971,6 +985,53 @@ def _scanner(
     )
 
 
+def _counter_board() -> CounterBoard:
+    from devices.counters.board import CounterBoard
+
+    return CounterBoard()
+
+
+def _counter_rows(board: CounterBoard) -> Callable[[], list[CounterRow]]:
+    """The technician screen's counter rows, read from the board on the worker thread."""
+    from kiosk.core.diagnostics import CounterRow
+
+    def rows() -> list[CounterRow]:
+        return [
+            CounterRow(
+                counter.device_id,
+                counter.ready,
+                counter.entered,
+                counter.left,
+                counter.last_fault,
+                counter.total_in,
+                counter.total_out,
+            )
+            for counter in board.snapshot()
+        ]
+
+    return rows
+
+
+def _counters(config: Config, board: CounterBoard) -> list[CounterDriver]:
+    """A driver per ``[counters.<id>]`` table, not started, reporting to ``board``.
+
+    The board keeps each counter's latest totals and status for the technician screen;
+    the drivers stay usable without the kiosk (the entrance gate opens its own).
+    """
+    from devices.counters import open_counter
+
+    drivers = []
+    for device_id, settings in config.counters.items():
+        try:
+            drivers.append(open_counter(settings, board.handler(device_id, settings.url)))
+        except ImportError as err:  # a protocol whose module this build lacks
+            raise StartError(
+                f"[counters.{device_id}] protocol {settings.protocol!r} is not available in "
+                f"this installation ({err}); use another protocol or update the kiosk"
+            ) from err
+    return drivers
+
+
 def _simulated_scanning(
     out: TextIO, classify: Callable[[str], tuple[str, BarcodeKind | None]]
 ) -> Callable[[str], bool]:
@@ -1079,6 +1140,14 @@ def _print_banner(
             else ""
         ),
     ]
+    if config.counters:
+        lines.append(
+            "  counters: "
+            + ", ".join(
+                f"{shown(c.device_id)} ({c.protocol}, {shown(c.url)})"
+                for c in config.counters.values()
+            )
+        )
     if headless:
         lines.append(
             "No display found: rendering offscreen. The current screen is saved to "

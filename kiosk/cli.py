@@ -2,6 +2,7 @@
 
     kiosk run            start the kiosk (demo library and simulated scanner by default)
     kiosk sim scanner    a barcode scanner simulator on a pseudo-terminal, for technicians
+    kiosk sim counter    a visitor counter simulator (line protocol on a pty or TCP, beams)
     kiosk sim printer    a receipt printer simulator on a pseudo-terminal and a TCP port
     kiosk demo reset     put the demo library back as the README describes it
     kiosk sip2-client    a SIP2 transcript with the library system, for technicians
@@ -25,6 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from devices.counters import sim_command as counter_cli  # standard library only until run
 from kiosk import __version__
 from kiosk.config import TERMINATORS, Config, safe  # standard library only: cheap to import
 
@@ -143,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     scanner.add_argument(
         "--aim", action="store_true", help="start with AIM identifiers on (]F0 ...)"
     )
+
+    counter_cli.add_parser(devices)
 
     printer = devices.add_parser(
         "printer",
@@ -323,6 +327,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     if args.command == "sim" and args.device == "scanner":
         return _sim_scanner(args)
+    if args.command == "sim" and args.device == "counter":
+        return counter_cli.run(args)
     if args.command == "sim" and args.device == "printer":
         return _sim_printer(args)
     if args.command == "demo" and args.demo_command == "reset":

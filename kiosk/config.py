@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from devices.counters.settings import CounterSettings  # a pure dataclass: stdlib only
 from kiosk.core import files
 
 CONFIG_ENV = "KIOSK_CONFIG"
@@ -235,6 +236,35 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
     },
 }
 
+# Visitor counters: any number of [counters.<id>] tables (none by default), each with
+# these keys; CounterSettings (devices.counters.settings) checks how they fit together.
+# interval's default depends on the protocol (1 s, or 5 ms line sampling for beams).
+_COUNTER_ID = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+_MODEM_LINES = ("cts", "dsr", "dcd", "ri")
+_COUNTER_SCHEMA: dict[str, _Key] = {
+    "url": _Key(str, None, max_chars=_PATH_CHARS),  # required: no default
+    "protocol": _Key(str, "line", choices=("line", "modbus", "beams")),
+    "baudrate": _Key(int, 9600, minimum=300, maximum=921600),
+    "bytesize": _Key(int, 8, minimum=7, maximum=8),
+    "parity": _Key(str, "N", choices=("N", "E", "O")),
+    "stopbits": _Key(int, 1, minimum=1, maximum=2),
+    "bits": _Key(int, 32, minimum=16, maximum=32),
+    "max_step": _Key(int, 10_000, minimum=1, maximum=2**31 - 1),
+    "mode": _Key(str, "push", choices=("push", "poll")),
+    "interval": _Key((int, float), None, minimum=0.001, maximum=3600),
+    "address": _Key(str, "", max_chars=16),
+    "unit": _Key(int, 1, minimum=1, maximum=247),
+    "register_type": _Key(str, "holding", choices=("holding", "input")),
+    "in_register": _Key(int, 0, minimum=0, maximum=65535),
+    "out_register": _Key(int, 2, minimum=0, maximum=65535),
+    "width": _Key(int, 32, minimum=16, maximum=32),
+    "word_order": _Key(str, "big", choices=("big", "little")),
+    "beam_a": _Key(str, "cts", choices=_MODEM_LINES),
+    "beam_b": _Key(str, "", choices=("", *_MODEM_LINES)),
+    "count_single": _Key(str, "in", choices=("in", "out")),
+    "debounce": _Key((int, float), 0.05, minimum=0, maximum=10),
+}
+
 SIP2_PRESETS: dict[str, dict[str, Any]] = {
     "": {},
     # Koha's etc/SIPconfig.xml: RAW listener on port 6001, error-detect enabled, CR, the
@@ -421,6 +451,7 @@ class Config:
     technician: TechnicianSettings
     offline: OfflineSettings
     source: Path | None = None
+    counters: dict[str, CounterSettings] = field(default_factory=dict)  # by id; none by default
 
 
 _SECTION_TYPES = {
@@ -443,6 +474,12 @@ _SECTION_TYPES = {
 def schema() -> dict[str, dict[str, Any]]:
     """Every section and key with its default, for docs and tests."""
     return {s: {k: key.default for k, key in keys.items()} for s, keys in _SCHEMA.items()}
+
+
+def counter_schema() -> dict[str, Any]:
+    """Every key of a ``[counters.<id>]`` table with its default (None: required ``url``, or
+    the protocol's own ``interval``)."""
+    return {name: key.default for name, key in _COUNTER_SCHEMA.items()}
 
 
 def defaults() -> Config:
@@ -553,8 +590,8 @@ def from_mapping(data: dict[str, Any], source: Path | None) -> Config:
     where = _shown(source)
     sections: dict[str, Any] = {}
     for section in data:
-        if section not in _SCHEMA:
-            allowed = ", ".join(f"[{s}]" for s in _SCHEMA)
+        if section not in _SCHEMA and section != "counters":
+            allowed = ", ".join(f"[{s}]" for s in _SCHEMA) + ", [counters.<id>]"
             raise ConfigError(f"{where}: unknown section [{safe(section)}]; allowed: {allowed}")
         if not isinstance(data[section], dict):
             raise ConfigError(f"{where}: {section} must be a [{section}] table")
@@ -571,9 +608,47 @@ def from_mapping(data: dict[str, Any], source: Path | None) -> Config:
             given = {**SIP2_PRESETS[preset], **given}
         values = {name: _value(where, section, name, key, given) for name, key in keys.items()}
         sections[section] = _SECTION_TYPES[section](**values)
-    config = Config(source=source, **sections)
+    counters = _counters(where, data.get("counters", {}))
+    config = Config(source=source, counters=counters, **sections)
     _check_relations(where, config)
     return config
+
+
+def _counters(where: str, tables: dict[str, Any]) -> dict[str, CounterSettings]:
+    """The ``[counters.<id>]`` tables, each checked key by key, then as a whole."""
+    counters = {}
+    for device_id, given in tables.items():
+        label = f"[counters.{safe(device_id)}]"
+        if re.fullmatch(_COUNTER_ID, device_id) is None:
+            raise ConfigError(
+                f"{where}: {label}: name a counter with 1 to 64 letters, digits, '.', '_' "
+                "or '-', starting with a letter or digit"
+            )
+        if not isinstance(given, dict):
+            raise ConfigError(f"{where}: counters.{safe(device_id)} must be a {label} table")
+        for name in given:
+            if name not in _COUNTER_SCHEMA:
+                allowed = ", ".join(_COUNTER_SCHEMA)
+                raise ConfigError(
+                    f"{where}: unknown key {label} {safe(name)}; allowed keys: {allowed}"
+                )
+        if not str(given.get("url", "")).strip():
+            raise ConfigError(
+                f"{where}: {label} url: the counter's device path or URL is needed, e.g. "
+                '"/dev/kiosk-counter"'
+            )
+        section = f"counters.{safe(device_id)}"
+        # Only the keys given, and the protocol: CounterSettings has the other defaults
+        # (interval's depends on the protocol).
+        names = ["protocol", *(name for name in given if name != "protocol")]
+        values = {
+            name: _value(where, section, name, _COUNTER_SCHEMA[name], given) for name in names
+        }
+        try:
+            counters[device_id] = CounterSettings(device_id=device_id, **values)
+        except ValueError as err:  # how the keys fit together: the message names the key
+            raise ConfigError(f"{where}: {label} {safe(str(err), limit=200)}") from err
+    return counters
 
 
 def _value(where: str, section: str, name: str, key: _Key, given: dict[str, Any]) -> Any:

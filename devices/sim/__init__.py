@@ -6,6 +6,10 @@ registered under that name (``"scanner"`` by default), created on first use. Cal
 :class:`devices.serial_reader.SerialReader` (and so :func:`devices.scanner.open_scanner`)
 does it for ``sim://`` URLs itself.
 
+``sim://beams`` and ``sim://beams/<name>`` open the modem-status lines of the
+:class:`devices.sim.beams.BeamsSimulator` of that name (:func:`get_beams`), for the
+visitor counter's "beams" driver.
+
 ``sim://printer`` and ``sim://printer/<name>`` name the in-process
 :class:`devices.sim.printer.PrinterSimulator` of that name (:func:`get_printer`), which
 :class:`devices.printer.ReceiptPrinter` reaches over the simulator's loopback TCP port.
@@ -17,14 +21,17 @@ import threading
 
 import serial
 
+from devices.sim.beams import BeamsSimulator
 from devices.sim.printer import PrinterSimulator
 from devices.sim.scanner import PtyScannerSimulator, SimulatedScanner
 
 __all__ = [
     "HANDLER_PACKAGE",
+    "BeamsSimulator",
     "PrinterSimulator",
     "PtyScannerSimulator",
     "SimulatedScanner",
+    "get_beams",
     "get_printer",
     "get_scanner",
     "register_url_handler",
@@ -35,6 +42,7 @@ HANDLER_PACKAGE = "devices.sim.urlhandler"
 _lock = threading.Lock()
 _scanners: dict[str, SimulatedScanner] = {}
 _printers: dict[str, PrinterSimulator] = {}
+_beams: dict[str, BeamsSimulator] = {}
 
 
 def get_scanner(name: str = "scanner") -> SimulatedScanner:
@@ -51,6 +59,22 @@ def get_scanner(name: str = "scanner") -> SimulatedScanner:
         if scanner is None:
             scanner = _scanners[name] = SimulatedScanner(name)
         return scanner
+
+
+def get_beams(name: str = "beams") -> BeamsSimulator:
+    """Return the simulated beams called ``name`` (A on CTS, B on DSR), made on first use.
+
+    Args:
+        name: the ``<name>`` of ``sim://beams/<name>``; ``"beams"`` for ``sim://beams``.
+
+    Returns:
+        The same object for the same name, for the life of the process.
+    """
+    with _lock:
+        beams = _beams.get(name)
+        if beams is None:
+            beams = _beams[name] = BeamsSimulator()
+        return beams
 
 
 def get_printer(name: str = "printer") -> PrinterSimulator:

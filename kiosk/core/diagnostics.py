@@ -62,6 +62,8 @@ class CounterRow:
     entered: int
     left: int
     detail: str = ""
+    total_in: int | None = None  # the device's own cumulative totals, None before a reading
+    total_out: int | None = None
 
 
 @dataclass(frozen=True)

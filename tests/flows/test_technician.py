@@ -356,3 +356,39 @@ def test_refreshing_does_not_keep_the_screen_open(kiosk: FlowKiosk) -> None:
     assert kiosk.vm.screen == "technician.status"
     kiosk.wait(kiosk.parts.config.session.idle_timeout - 10 - kiosk.parts.config.session.warning)
     assert kiosk.vm.warning_text != ""
+
+
+def test_the_screen_shows_each_counters_people_and_its_own_totals(tmp_path: Path) -> None:
+    from devices.sim.counter import LineCounterSimulator
+    from devices.sim.links import TcpLink
+
+    with LineCounterSimulator(TcpLink, mode="push", counter_id="gate1") as sim:
+        config = config_module.from_mapping(
+            {
+                "ils": {"backend": "local"},
+                "printer": {"url": ""},
+                "technician": {"pin_hash": PIN_HASH},
+                "counters": {"gate1": {"url": sim.url, "mode": "push"}},
+            },
+            None,
+        )
+        kiosk = FlowKiosk(tmp_path, config=config)
+        try:
+            for counter in kiosk.parts.counters:
+                counter.start(wait_for_device=True)
+            board = kiosk.parts.counter_board
+            until(kiosk, lambda: board.snapshot()[0].total_in == 0, "first reading")
+            sim.cross("in", 3)
+            sim.cross("out", 1)
+            until(kiosk, lambda: board.snapshot()[0].total_out == 1, "crossings")
+            kiosk.vm.language = "en"
+            kiosk.vm.open_technician()
+            kiosk.type(STAFF_PIN)
+            kiosk.settle()
+            refresh(kiosk)
+            assert rows(kiosk, "devices")[2] == (
+                "Visitor counter: ready | gate1 | In 3, out 1 since the kiosk started\n"
+                "The counter itself reports IN 3, OUT 1"
+            )
+        finally:
+            kiosk.close()

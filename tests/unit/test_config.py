@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -107,6 +108,81 @@ def test_example_file_lists_exactly_the_schema_keys() -> None:
         assert set(data[section]) == set(keys), f"[{section}]"
         for key, default in keys.items():
             assert data[section][key] == default, f"[{section}] {key}"
+
+
+def _example_counter_table() -> dict[str, object]:
+    """The commented-out [counters.gate1] example, uncommented and parsed."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    lines = [
+        line[1:] for line in text.splitlines() if re.match(r"#(\[counters\.|[a-z_]+ = )", line)
+    ]
+    return tomllib.loads("\n".join(lines))["counters"]["gate1"]  # type: ignore[no-any-return]
+
+
+def test_example_counter_table_lists_exactly_the_counter_keys_and_parses() -> None:
+    table = _example_counter_table()
+    assert set(table) == set(config.counter_schema())
+    for key, default in config.counter_schema().items():
+        if default is not None:
+            assert table[key] == default, f"[counters.gate1] {key}"
+    cfg = config.from_mapping({"counters": {"gate1": table}}, source=None)
+    assert cfg.counters["gate1"].url == "/dev/kiosk-counter"
+    assert config.defaults().counters == {}
+
+
+def test_counter_tables_become_settings_with_protocol_defaults() -> None:
+    cfg = config.from_mapping(
+        {"counters": {
+            "gate1": {"url": "socket://127.0.0.1:7001", "mode": "poll", "bits": 16},
+            "door": {"url": "rfc2217://10.0.0.5:4001", "protocol": "beams", "beam_b": "dsr"},
+        }},
+        source=None,
+    )  # fmt: skip
+    gate, door = cfg.counters["gate1"], cfg.counters["door"]
+    assert (gate.device_id, gate.mode, gate.bits, gate.interval) == ("gate1", "poll", 16, 1.0)
+    assert (door.protocol, door.beam_a, door.beam_b, door.interval) == (
+        "beams",
+        "cts",
+        "dsr",
+        0.005,
+    )
+
+
+@pytest.mark.parametrize(
+    ("counters", "message"),
+    [
+        (
+            {"gate1": {"url": "/dev/x", "speed": 1}},
+            "unknown key [counters.gate1] speed; allowed keys: url,",
+        ),
+        ({"gate1": {"protocol": "line"}}, "[counters.gate1] url: the counter's device path or URL"),
+        (
+            {"gate1": {"url": "/dev/x", "bits": 20}},
+            "[counters.gate1] bits: expected one of 16, 32, got 20",
+        ),
+        (
+            {"gate1": {"url": "/dev/x", "mode": "pull"}},
+            "[counters.gate1] mode: expected one of push, poll",
+        ),
+        (
+            {"gate1": {"url": "/dev/x", "baudrate": "fast"}},
+            "[counters.gate1] baudrate: expected an integer",
+        ),
+        ({"gate 1": {"url": "/dev/x"}}, "[counters.gate 1]: name a counter with 1 to 64 letters"),
+        ({"gate1": 5}, "counters.gate1 must be a [counters.gate1] table"),
+        (
+            {"door": {"url": "/dev/x", "protocol": "beams", "beam_a": "dsr", "beam_b": "dsr"}},
+            "[counters.door] beam_b: must be another line than beam_a (dsr)",
+        ),
+    ],
+)
+def test_bad_counter_tables_are_one_line_naming_the_table(
+    counters: dict[str, object], message: str
+) -> None:
+    with pytest.raises(config.ConfigError) as error:
+        config.from_mapping({"counters": counters}, source=None)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
 
 
 # --- bad files -------------------------------------------------------------------------
@@ -597,8 +673,9 @@ def test_cli_version(tmp_path: Path) -> None:
         (("run", "--help"), "--config"),
         (("sim", "scanner", "--help"), "--terminator"),
         (("sim", "printer", "--help"), "--port"),
+        (("sim", "counter", "--help"), "--protocol {line,beams}"),
     ],
-    ids=["run", "sim-scanner", "sim-printer"],
+    ids=["run", "sim-scanner", "sim-printer", "sim-counter"],
 )
 def test_cli_help_exits_0(tmp_path: Path, args: tuple[str, ...], expected: str) -> None:
     result = _kiosk(*args, cwd=tmp_path)

@@ -5,9 +5,13 @@ URL grammar::
     sim://scanner             the simulated scanner named "scanner"
     sim://scanner/<name>      the simulated scanner named <name> (e.g. sim://scanner/desk-2)
 
+    sim://beams[/<name>]      the modem-status lines of simulated beams (another class:
+                              :class:`devices.sim.beams_port.BeamsSerial`)
+
 pyserial finds this module because :func:`devices.sim.register_url_handler` appends
 ``devices.sim.urlhandler`` to ``serial.protocol_handler_packages`` and the module is
-named ``protocol_<scheme>``; ``serial_for_url`` then instantiates :class:`Serial`.
+named ``protocol_<scheme>``; ``serial_for_url`` then asks :func:`serial_class_for_url`
+which class to instantiate.
 
 Wire behaviour: reads return what the simulator sent (see
 :mod:`devices.sim.scanner`), honouring the read timeout like a real port; writes are
@@ -55,6 +59,15 @@ def parse_url(url: str) -> str:
     if "/" in name:
         raise SerialException(f"{_GRAMMAR}, got {url!r}")
     return name or "scanner"
+
+
+def serial_class_for_url(url: str) -> tuple[str, type[SerialBase]]:
+    """pyserial's hook: the port class for ``url`` (beams or scanner), URL unchanged."""
+    if urlsplit(url).netloc.lower() == "beams":
+        from devices.sim.beams_port import BeamsSerial
+
+        return url, BeamsSerial
+    return url, Serial
 
 
 class Serial(SerialBase):

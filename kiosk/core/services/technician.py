@@ -320,11 +320,22 @@ def _status_rows(session: Session) -> Mapping[str, Sequence[Row]]:
 def _counter_row(counter: CounterRow) -> Row:
     totals = Notice.of("technician.counter_totals", entered=counter.entered, left=counter.left)
     reason = (Notice.of("technician.reason", reason=counter.detail),) if counter.detail else ()
+    # What the device itself says, beside the exact people in and out: a technician checks
+    # it against the counter's own display.
+    device_totals: tuple[Notice, ...] = ()
+    if counter.total_in is not None and counter.total_out is not None:
+        device_totals = (
+            Notice.of(
+                "technician.counter_device_totals",
+                total_in=counter.total_in,
+                total_out=counter.total_out,
+            ),
+        )
     return Row(
         f"counter-{counter.device}",
         counter.device,
         Notice("technician.counter_ready" if counter.ready else "technician.counter_lost"),
-        (totals, *reason),
+        (totals, *device_totals, *reason),
         tone="done" if counter.ready else "refused",
     )
 

@@ -1,0 +1,230 @@
+"""`kiosk sim counter` as a technician runs it: a real subprocess, read by the real drivers."""
+
+from __future__ import annotations
+
+import io
+import queue
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from serial.urlhandler.protocol_spy import FormatHexdump
+
+from devices.counters import CounterReading, open_counter
+from devices.counters.events import CounterEvent
+from devices.counters.line_protocol import format_frame
+from devices.counters.settings import CounterSettings
+from devices.events import DeviceReady
+from devices.sim.counter_console import ScriptError, parse_script
+
+pytestmark = pytest.mark.filterwarnings("ignore:set(Daemon|Name)\\(\\) is deprecated")
+WAIT = 15.0
+
+
+def _start(*args: str, stdin: int | None = subprocess.DEVNULL) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "sim", "counter", *args],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _url(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    match = re.search(r" on (\S+)$| at (\S+)$", first.strip())
+    assert match, first
+    return match.group(1) or match.group(2)
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[str]]]:
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:
+        process.kill()
+        process.communicate(timeout=10)
+
+
+def _readings_until(
+    events: queue.Queue[CounterEvent], totals: tuple[int, int]
+) -> list[CounterReading]:
+    seen = []
+    while True:
+        try:
+            event = events.get(timeout=WAIT)
+        except queue.Empty:
+            pytest.fail(f"no reading with totals {totals} within {WAIT} s; saw {seen}")
+        if isinstance(event, CounterReading):
+            seen.append(event)
+            if (event.total_in, event.total_out) == totals:
+                return seen
+
+
+@pytest.mark.parametrize("transport", [(), ("--tcp", "0")])
+def test_scripted_line_counter_in_poll_mode_is_read_by_the_driver(
+    tmp_path: Path, processes: list[subprocess.Popen[str]], transport: tuple[str, ...]
+) -> None:
+    script = tmp_path / "opening.txt"
+    script.write_text(
+        "# opening time (the driver has 3 s to connect first)\n"
+        "3 in 3\n+0.5 out 1\n+0.5 !wrap\n+0.5 in 4\n+60 !status\n"
+    )
+    process = _start("--mode", "poll", "--bits", "16", "--id", "gate1", "--script",
+                     str(script), *transport)  # fmt: skip
+    processes.append(process)
+    url = _url(process)
+    if transport:
+        assert url.startswith("socket://127.0.0.1:")
+    events: queue.Queue[CounterEvent] = queue.Queue()
+    settings = CounterSettings(
+        "gate1", url, "line", mode="poll", interval=0.1, address="gate1", bits=16,
+        baseline_in=0, baseline_out=0,
+    )  # fmt: skip
+    counter = open_counter(settings, events.put)
+    counter.start()
+    try:
+        readings = _readings_until(events, (1, 65533))  # 65533 + 4, wrapped at 16 bits
+    finally:
+        counter.stop()
+    entered = sum(r.entered for r in readings)
+    # Polls may or may not catch the totals between steps; either way what is counted
+    # is people: the !wrap jump sets a new baseline (counts nothing).
+    assert entered in (4, 7)
+    assert all(r.device_id == "gate1" for r in readings)
+
+
+def test_beams_simulator_console_drives_the_beams_driver(
+    processes: list[subprocess.Popen[str]],
+) -> None:
+    process = _start("--protocol", "beams", stdin=subprocess.PIPE)
+    processes.append(process)
+    url = _url(process)
+    assert url.startswith("rfc2217://127.0.0.1:")
+    events: queue.Queue[CounterEvent] = queue.Queue()
+    counter = open_counter(CounterSettings("door", url, "beams", beam_b="dsr"), events.put)
+    counter.start()
+    try:
+        events.get(timeout=WAIT)  # DeviceReady
+        assert process.stdin is not None
+        process.stdin.write("in 2\nout 1\n!turnback\n")
+        process.stdin.flush()
+        readings = _readings_until(events, (2, 1))
+    finally:
+        counter.stop()
+    assert [(r.entered, r.left) for r in readings] == [(1, 0), (1, 0), (0, 1)]
+
+
+def test_replay_of_a_spy_log_reaches_the_driver(
+    tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    log = io.StringIO()
+    spy = FormatHexdump(log, color=False)
+    spy.rx(format_frame(10, 2) + b"\x00\x07\r\n" + format_frame(12, 2)[:7])
+    spy.tx(b"?\r\n")
+    spy.rx(format_frame(12, 2)[7:] + format_frame(15, 3))
+    (tmp_path / "spy.log").write_text(log.getvalue(), encoding="latin-1")
+    process = _start("--tcp", "0", "--replay", str(tmp_path / "spy.log"), stdin=subprocess.PIPE)
+    processes.append(process)
+    events: queue.Queue[CounterEvent] = queue.Queue()
+    counter = open_counter(CounterSettings("gate1", _url(process), "line"), events.put)
+    counter.start()
+    try:
+        assert isinstance(events.get(timeout=WAIT), DeviceReady)
+        assert process.stdin is not None
+        process.stdin.write("\n")
+        process.stdin.flush()
+        readings = _readings_until(events, (15, 3))
+    finally:
+        counter.stop()
+    assert [(r.total_in, r.entered, r.left, r.note) for r in readings] == [
+        (10, 0, 0, "first"), (12, 2, 0, ""), (15, 3, 1, ""),
+    ]  # fmt: skip
+
+
+def test_console_prints_one_line_per_action_and_refuses_unknown_commands() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "sim", "counter", "--tcp", "0"],
+        input="in 3\n!reset\n!bogus\nout 0\n!status\n!turnback\n",
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0
+    assert "3 in; totals IN=3 OUT=0" in lines
+    assert "power cut: totals back to 0" in lines
+    assert any(line.startswith("unknown command '!bogus'") for line in lines)
+    assert "a count is 1 to 100000, got 0" in lines
+    assert any(line.startswith("push mode, IN=0 OUT=0") for line in lines)
+    assert "!turnback is for beams only, not for the line protocol" in lines
+
+
+def test_a_bad_script_line_is_one_line_with_file_and_number(tmp_path: Path) -> None:
+    script = tmp_path / "bad.txt"
+    script.write_text("0 in 1\nsoon out 2\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "sim", "counter", "--tcp", "0", "--script", str(script)],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"kiosk: {script}:2: expected '<seconds> <command>' or '+<seconds> <command>', "
+        "got 'soon out 2'"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1 in 2\n0.5 out 1\n", "x:2: time 0.5 s is before the previous line's"),
+        ("1 !explode\n", "x:1: unknown command '!explode'"),
+    ],
+)
+def test_script_errors(text: str, message: str) -> None:
+    with pytest.raises(ScriptError, match=re.escape(message)):
+        parse_script(text, "x")
+
+
+def test_script_times_are_absolute_or_relative() -> None:
+    assert parse_script("0.5 in 3  # doors open\n+1 out 1\n\n2 !unplug\n", "x") == [
+        (0.5, "in 3"), (1.5, "out 1"), (2.0, "!unplug"),
+    ]  # fmt: skip
+
+
+def test_replay_waits_until_the_kiosk_is_accepted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A kiosk's connect() returns before the simulator accept()s it (under load, long
+    before): the replay used to start then, and its first bytes went nowhere."""
+    import socket
+
+    from devices.counters.sim_command import _replay
+    from devices.sim.counter import LineCounterSimulator
+    from devices.sim.links import TcpLink
+
+    accept = TcpLink._accept
+
+    def slow_accept(self: TcpLink, server: socket.socket) -> None:
+        time.sleep(0.5)  # a loaded simulator gets round to accept() late
+        accept(self, server)
+
+    monkeypatch.setattr(TcpLink, "_accept", slow_accept)
+    log = tmp_path / "spy.log"
+    log.write_text(f"000000.000 RX   0000  {format_frame(1, 0).hex(' ').upper()}\n")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+    with LineCounterSimulator(TcpLink, heartbeat=3600) as sim:
+        kiosk = socket.create_connection(("127.0.0.1", sim.link.port))  # type: ignore[attr-defined]
+        kiosk.settimeout(WAIT)
+        try:
+            _replay(sim, log)
+            assert kiosk.recv(100) == format_frame(1, 0)
+        finally:
+            kiosk.close()
+    assert "replayed 1 reads" in capsys.readouterr().out
