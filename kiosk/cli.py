@@ -2,7 +2,7 @@
 
     kiosk run            start the kiosk (demo library and simulated scanner by default)
     kiosk sim scanner    a barcode scanner simulator on a pseudo-terminal, for technicians
-    kiosk sim counter    a visitor counter simulator (line protocol on a pty or TCP, beams)
+    kiosk sim counter    a visitor counter simulator (line protocol, beams, Modbus RTU)
     kiosk sim printer    a receipt printer simulator on a pseudo-terminal and a TCP port
     kiosk demo reset     put the demo library back as the README describes it
     kiosk sip2-client    a SIP2 transcript with the library system, for technicians

@@ -591,8 +591,9 @@ def from_mapping(data: dict[str, Any], source: Path | None) -> Config:
     sections: dict[str, Any] = {}
     for section in data:
         if section not in _SCHEMA and section != "counters":
-            allowed = ", ".join(f"[{s}]" for s in _SCHEMA) + ", [counters.<id>]"
-            raise ConfigError(f"{where}: unknown section [{safe(section)}]; allowed: {allowed}")
+            # Names only, no brackets: fourteen sections must still fit one short line.
+            allowed = " ".join((*_SCHEMA, "counters.<id>"))
+            raise ConfigError(f"{where}: unknown section [{safe(section)}]; sections: {allowed}")
         if not isinstance(data[section], dict):
             raise ConfigError(f"{where}: {section} must be a [{section}] table")
     for section, keys in _SCHEMA.items():

@@ -50,6 +50,9 @@ def add_parser(devices: argparse._SubParsersAction) -> argparse.ArgumentParser: 
     counter.add_argument("--heartbeat", type=float, default=5.0, help="push repeat, s")
     counter.add_argument("--script", type=Path, help="timed commands to play, then exit")
     counter.add_argument("--replay", type=Path, help="a spy:// log whose RX bytes to send")
+    from devices.counters.modbus_sim_command import add_modbus_arguments
+
+    add_modbus_arguments(counter)
     return counter
 
 
@@ -165,8 +168,15 @@ def _run_beams(args: argparse.Namespace) -> int:
         return _drive(BeamsTarget(beams, server), args, None)
 
 
+def _run_modbus(args: argparse.Namespace) -> int:
+    from devices.counters.modbus_sim_command import run_modbus_sim
+
+    return run_modbus_sim(args)
+
+
 RUNNERS: dict[str, Runner] = {
     "line": _run_line,
     "beams": _run_beams,
+    "modbus": _run_modbus,
 }
-"""``--protocol`` -> its simulator. The Modbus counter's runner is added here too."""
+"""``--protocol`` -> its simulator."""

@@ -18,7 +18,7 @@ from typing import TextIO
 
 from kiosk import __version__
 from kiosk.config import Config
-from kiosk.doctor import config_check, devices, ils, ports, speech, store
+from kiosk.doctor import config_check, counters, devices, ils, ports, speech, store
 from kiosk.doctor.base import DEFAULT_TIMEOUT, Check, Context, Finding, run_checks, user_name
 
 __all__ = ["AREAS", "DEFAULT_TIMEOUT", "Check", "Context", "Finding", "run"]
@@ -27,6 +27,7 @@ AREAS: tuple[Callable[[Context], list[Check]], ...] = (
     config_check.checks,
     ports.checks,
     devices.checks,
+    counters.checks,
     ils.checks,
     speech.checks,
     store.checks,

@@ -36,6 +36,10 @@ def device_urls(context: Context) -> list[tuple[str, str, str]]:
     found = [
         ("scanner", config.scanner.url, "[scanner] url"),
         ("printer", config.printer.url, "[printer] url"),
+        *(
+            (f"counter {device_id}", counter.url, f"[counters.{device_id}] url")
+            for device_id, counter in config.counters.items()
+        ),
     ]
     return [(name, url, key) for name, url, key in found if url.strip()]
 

@@ -388,3 +388,44 @@ def test_a_data_folder_that_is_a_file_says_so(tmp_path: Path) -> None:
     assert report.line("data folder").startswith(
         f"FAIL  data folder: {tmp_path / 'data'} is a file, not a folder; choose another folder"
     )
+
+
+def test_each_visitor_counter_is_read_with_its_own_driver(tmp_path: Path) -> None:
+    """Acceptance 3 for counters: a polled line counter and a Modbus counter answer with
+    their totals; a silent one and a missing one are FAIL lines naming the counter."""
+    from devices.sim.counter import LineCounterSimulator
+    from devices.sim.links import TcpLink
+    from devices.sim.modbus_counter import ModbusCounterSimulator
+
+    with (
+        LineCounterSimulator(TcpLink, mode="poll", counter_id="gate1") as line,
+        LineCounterSimulator(TcpLink, mode="poll", counter_id="gate2") as silent,
+        ModbusCounterSimulator() as modbus,
+    ):
+        line.cross("in", 4)
+        line.cross("out", 1)
+        modbus.cross_in(7)
+        silent.silent = True
+        config = SPEECH_OFF + (
+            f'[counters.gate1]\nurl = "{line.url}"\nmode = "poll"\naddress = "gate1"\n'
+            f'[counters.main]\nurl = "{modbus.kiosk_path}"\nprotocol = "modbus"\n'
+            f'[counters.gate2]\nurl = "{silent.url}"\nmode = "poll"\naddress = "gate2"\n'
+            '[counters.side]\nurl = "/dev/kiosk-counter-not-here"\n'
+        )
+        report = run_doctor(tmp_path, config, args=["--timeout", "3"])
+
+    assert report.code == 1
+    assert report.failing() == ["counter gate2", "counter side"]
+    assert report.line("counter gate1") == (
+        f"PASS  counter gate1: {line.url} (line) answered: IN 4, OUT 1 (the device's totals)"
+    )
+    assert report.line("counter main") == (
+        f"PASS  counter main: {modbus.kiosk_path} (modbus) answered: IN 7, OUT 0 "
+        "(the device's totals)"
+    )
+    assert report.line("counter gate2").startswith(
+        f"FAIL  counter gate2: {silent.url} (line) opened but did not answer within 3 s; "
+    )
+    side = report.line("counter side")
+    assert side.startswith("FAIL  counter side: /dev/kiosk-counter-not-here does not exist; ")
+    assert "[counters.side] url" in side
