@@ -15,10 +15,16 @@ the pty simulator.
   for various times, then replugged: from the replug to ``DeviceReady`` on the same URL,
   the link (target <= 2 s; the reader looks for a lost scanner at least once a second).
 
+Visitor counters (``counters`` part, bench/devices_counters.py): ``--crossings`` (100,000)
+people in and out in bursts, with 16-bit wraps and power-cut resets, fed as frames in
+random pieces with line noise to the real line-protocol parser and totals: counted vs
+true must be exact; then ``--pty-crossings`` through the real driver over a pty.
+
 Each part prints its figures and, where the issue gives a target, ``PASS``/``FAIL``; the
 exit code is 1 when a target is missed. Other devices add their part to :data:`PARTS`.
 
-    python bench/devices.py [--only scanner] [--scans 10000] [--latency-scans 300]
+    python bench/devices.py [--only scanner|counters] [--scans 10000] [--latency-scans 300]
+                            [--crossings 100000] [--pty-crossings 2000] [--seed 10]
 """
 
 from __future__ import annotations
@@ -191,11 +197,28 @@ def scanner_part(args: argparse.Namespace) -> bool:
 
 # ----- other devices ----------------------------------------------------------------------
 # Each device adds one function here: it prints its figures and returns False when a
-# target is missed. (Visitor counters: 100,000 crossings with wraps and resets -> exact
-# totals, issue 10.)
+# target is missed.
+
+
+def counters_part(args: argparse.Namespace) -> bool:
+    """Visitor counters: ``--crossings`` (100,000) crossings with wraps and resets through
+    the real parser and totals, then a shorter run over a pty through the real driver;
+    exact totals or FAIL. The figures are bench/devices_counters.py's (run alone too)."""
+    import importlib.util
+    import random
+
+    spec = importlib.util.spec_from_file_location("devices_counters", _HERE / "devices_counters.py")
+    assert spec is not None and spec.loader is not None
+    counters_bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(counters_bench)
+    rng = random.Random(args.seed)
+    exact = bool(counters_bench.parser_run(args.crossings, 500, 50, rng))
+    return bool(counters_bench.pty_run(args.pty_crossings, rng)) and exact
+
 
 PARTS: dict[str, Callable[[argparse.Namespace], bool]] = {
     "scanner": scanner_part,
+    "counters": counters_part,
 }
 
 
@@ -205,6 +228,9 @@ def main() -> int:
     parser.add_argument("--only", choices=tuple(PARTS), help="run one device's part")
     parser.add_argument("--scans", type=int, default=10_000, help="scans in the flood")
     parser.add_argument("--latency-scans", type=int, default=300, help="scans timed one by one")
+    parser.add_argument("--crossings", type=int, default=100_000, help="counter crossings")
+    parser.add_argument("--pty-crossings", type=int, default=2_000, help="the same over a pty")
+    parser.add_argument("--seed", type=int, default=10, help="the counters' random seed")
     args = parser.parse_args()
     ok = True
     for name, part in PARTS.items():
