@@ -45,8 +45,8 @@ Quirks:
   request's (RTU frames carry no transaction id). Answers still come in order, so the
   totals lag but nobody is counted twice; each failed poll closes and reopens the port,
   which discards what had already arrived. With IN and OUT more than 125 registers
-  apart (two requests a poll) a late answer could be taken for the other total's: keep
-  them close on a slow device.
+  apart (two requests a poll) a late answer could be taken for the other total's, so
+  such polls are not retried: a late answer fails the poll and the port is reopened.
 * pymodbus logs its own errors with a multi-line frame dump; the driver keeps them out
   of the log unless the ``pymodbus`` logger is enabled for DEBUG (``kiosk -v``) and
   logs one line per fault episode itself.
@@ -271,7 +271,11 @@ class ModbusCounter:
             parity=s.parity,
             stopbits=s.stopbits,
             timeout=self._timeout,
-            retries=self._retries,
+            # RTU answers carry no request id: with IN and OUT read by two requests, a
+            # retried request's late first answer would be taken for the other total's.
+            # So a two-request poll is never retried: it fails, and closing and reopening
+            # the port throws away whatever answer arrives late.
+            retries=self._retries if len(self._plan.requests) == 1 else 0,
             name=f"counter-{s.device_id}",
             trace_packet=self._heard.trace,
         )
@@ -287,11 +291,37 @@ class ModbusCounter:
             client = self._client = self._new_client()
         if not client.connect():
             raise _PollFailed(f"cannot open the port: {_PORT_ADVICE}")
+        if self._fault is not None:
+            self._wait_for_silence(client)
         answers = [self._read(client, start, count) for start, count in self._plan.requests]
         try:
             return self._plan.totals(answers)
         except ValueError as exc:
             raise _PollFailed(f"short answer ({exc}): {_SILENT_ADVICE}") from exc
+
+    def _wait_for_silence(self, client: ModbusSerialClient) -> None:
+        """After a failed poll, throw away late answers before asking again.
+
+        A device that answers later than ``timeout`` may still be sending when the port
+        is reopened, and an RTU answer carries no request id: read as the answer to the
+        next request, OUT's late total would be taken for IN's. So the port is read and
+        discarded until it has been silent for twice the timeout (at most eight).
+        """
+        port = client.socket
+        if port is None:
+            return
+        quiet = 2 * self._timeout
+        give_up = time.monotonic() + 8 * self._timeout
+        silent_until = time.monotonic() + quiet
+        while (now := time.monotonic()) < silent_until and now < give_up:
+            try:
+                waiting = port.in_waiting
+                if waiting:
+                    port.read(waiting)
+                    silent_until = time.monotonic() + quiet
+            except (serial.SerialException, OSError) as exc:
+                raise _PollFailed(f"the port failed ({_one_line(exc)}): {_PORT_ADVICE}") from exc
+            time.sleep(0.01)
 
     def _read(self, client: ModbusSerialClient, start: int, count: int) -> Sequence[int]:
         unit = self._settings.unit

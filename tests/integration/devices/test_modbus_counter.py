@@ -305,3 +305,27 @@ def test_over_tcp_as_a_transparent_gateway_with_faults_and_replug(
         events.wait_count(DeviceReady, 3)
         events.wait_people(2, 3)
         counter.stop()
+
+
+@pytest.mark.parametrize(
+    "sim", [CounterLayout(in_register=0, out_register=300)], indirect=True, ids=["far-apart"]
+)
+def test_late_answers_never_swap_in_and_out_when_they_are_read_apart(
+    sim: ModbusCounterSimulator, events: Events, running: list[ModbusCounter]
+) -> None:
+    """IN and OUT 300 registers apart take two requests a poll, and RTU answers carry no
+    request id: a late answer to IN's request must never be read as OUT's total."""
+    running.append(start(sim, events))
+    sim.cross_in(40)  # IN far from OUT, so a swapped answer would count dozens of people
+    sim.cross_out(2)
+    events.wait_people(40, 2)
+    sim.faults.slow(TIMEOUT * 1.5)
+    events.wait_count(DeviceLost, 1)
+    for _ in range(4):
+        sim.cross_in(3)
+        sim.cross_out(1)
+        time.sleep(0.3)  # spread the crossings over several late answers
+    sim.faults.clear()
+    events.wait_people(52, 6)
+    time.sleep(4 * TIMEOUT)  # answers still on the line must not add anyone afterwards
+    assert events.people() == (52, 6)
