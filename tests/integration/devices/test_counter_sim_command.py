@@ -56,9 +56,10 @@ def _readings_until(
     events: queue.Queue[CounterEvent], totals: tuple[int, int]
 ) -> list[CounterReading]:
     seen = []
+    deadline = time.monotonic() + WAIT  # overall: polled readings never stop coming
     while True:
         try:
-            event = events.get(timeout=WAIT)
+            event = events.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             pytest.fail(f"no reading with totals {totals} within {WAIT} s; saw {seen}")
         if isinstance(event, CounterReading):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -30,10 +31,12 @@ class Events:
         self.queue.put(event)
 
     def next_of(self, kind: type) -> CounterEvent:
-        """The next event of ``kind``, skipping others (heartbeats, faults)."""
+        """The next event of ``kind``, skipping others (heartbeats, faults); a bounded wait:
+        heartbeats must not keep a test waiting for ever."""
+        deadline = time.monotonic() + WAIT
         while True:
             try:
-                event = self.queue.get(timeout=WAIT)
+                event = self.queue.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 pytest.fail(f"no {kind.__name__} within {WAIT} s")
             if isinstance(event, kind):
@@ -83,6 +86,9 @@ def _run(
     try:
         counter.start(wait_for_device=False)
         assert isinstance(events.next_of(DeviceReady), DeviceReady)
+        # The port is open, but a TCP simulator may not have accepted it yet: bytes sent
+        # before that are lost (as on a real line). The first reading shows they flow.
+        events.next_of(CounterReading)
         yield sim, counter, events
     finally:
         counter.stop()
