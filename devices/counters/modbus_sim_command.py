@@ -65,8 +65,9 @@ def run_modbus_sim(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from devices.sim.modbus_console import ScriptError, parse_script, run_console, run_script
+    from devices.sim.modbus_console import parse_script, run_console, run_script
     from devices.sim.modbus_counter import CounterLayout, ModbusCounterSimulator
+    from devices.sim.script import ScriptError
 
     try:
         layout = CounterLayout(
@@ -84,7 +85,7 @@ def run_modbus_sim(args: argparse.Namespace) -> int:
     if args.script:
         try:
             text = Path(args.script).read_text(encoding="utf-8", errors="replace")
-            steps = parse_script(text.splitlines(), str(args.script))
+            steps = parse_script(text, str(args.script))
         except OSError as exc:
             print(
                 f"kiosk: cannot read the script {args.script}: {exc.strerror or exc}",

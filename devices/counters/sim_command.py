@@ -80,7 +80,8 @@ def _script(args: argparse.Namespace) -> list[tuple[float, str]] | None:
 
 def _drive(target: object, args: argparse.Namespace, replay: Callable[[], None] | None) -> int:
     """The console, a script, or a replay, on ``target``; Ctrl-C ends quietly."""
-    from devices.sim.counter_console import ScriptError, run_console, run_script
+    from devices.sim.counter_console import run_console, run_script
+    from devices.sim.script import ScriptError
 
     try:
         steps = _script(args)

@@ -28,6 +28,7 @@ from typing import Protocol, TextIO, runtime_checkable
 
 from devices import codabar
 from devices.scanner import mask
+from devices.sim import script
 from devices.sim.scanner import with_wrong_check_digit
 from devices.sim.terminal import console_lines
 from devices.symbology import SYMBOLOGIES
@@ -143,6 +144,28 @@ def execute(line: str, send: Callable[[str], None], faults: ScannerFaults | None
         return f"sent {line}{note}"
     command, _, argument = line[1:].partition(" ")
     return _run_command(command.lower(), argument.strip(), send, faults)
+
+
+def parse_script(text: str, source: str = "<script>") -> list[script.Step[str]]:
+    """Read a scanner script (:mod:`devices.sim.script`): barcodes and ``!commands``.
+
+    Args:
+        text: the whole file.
+        source: its name, for error messages.
+
+    Returns:
+        The steps, in order, with absolute times; each action is run by :func:`execute`.
+
+    Raises:
+        ScriptError: the first bad line, e.g. one a scanner could not send.
+    """
+    return script.parse_script(text, source, read=_sendable, what="barcode or !command")
+
+
+def _sendable(action: str) -> str:
+    if not _is_printable_ascii(action):
+        raise ValueError("a scanner sends printable ASCII only")
+    return action
 
 
 def _run_command(

@@ -25,7 +25,8 @@ Scripts (``--script FILE``) are timed lists of the same commands, one a line::
 
 A time is seconds from the start, or ``+seconds`` after the previous line; ``#`` starts a
 comment; blank lines are skipped. A bad line stops the script before it starts, with one
-line naming the file and line number (:class:`ScriptError`).
+line naming the file and line number (:class:`ScriptError`). The format and its parser
+are the simulators' shared one, :mod:`devices.sim.script`.
 """
 
 from __future__ import annotations
@@ -36,20 +37,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TextIO
 
+from devices.sim import script
 from devices.sim.beams import BeamsSimulator, Rfc2217BeamsServer
 from devices.sim.counter import LineCounterSimulator
 from devices.sim.terminal import console_lines
 
 HELP = __doc__.split("::", 1)[1].split("Scripts", 1)[0].strip("\n") if __doc__ else ""
 _CROSS = re.compile(r"(in|out)(?:\s+(\d{1,6}))?", re.IGNORECASE)
-_TIME = re.compile(r"(\+?)(\d+(?:\.\d+)?)")
 _LINE_ONLY = ("wrap", "reset", "split", "badsum", "slow", "silent")
 COMMANDS = ("noise", "unplug", "replug", "status", "help", "turnback", *_LINE_ONLY)
 MAX_PEOPLE = 100_000
-
-
-class ScriptError(ValueError):
-    """A script line that cannot be run; ``str()`` names the file and line."""
 
 
 @dataclass(frozen=True)
@@ -176,7 +173,7 @@ def run_console(target: Target, stdin: TextIO, stdout: TextIO) -> None:
 
 
 def parse_script(text: str, source: str) -> list[tuple[float, str]]:
-    """Read a timed script.
+    """Read a timed script (:mod:`devices.sim.script`; ``#`` comments may end a line).
 
     Args:
         text: the file's text.
@@ -188,28 +185,15 @@ def parse_script(text: str, source: str) -> list[tuple[float, str]]:
     Raises:
         ScriptError: a line without a time, a time going backwards, an unknown command.
     """
-    steps: list[tuple[float, str]] = []
-    now = 0.0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        when, _, command = line.partition(" ")
-        timing = _TIME.fullmatch(when)
-        if timing is None or not command.strip():
-            raise ScriptError(
-                f"{source}:{number}: expected '<seconds> <command>' or '+<seconds> <command>', "
-                f"got {raw.strip()[:40]!r}"
-            )
-        at = now + float(timing.group(2)) if timing.group(1) else float(timing.group(2))
-        if at < now:
-            raise ScriptError(f"{source}:{number}: time {at:g} s is before the previous line's")
-        problem = check_command(command)
-        if problem is not None:
-            raise ScriptError(f"{source}:{number}: {problem}")
-        steps.append((at, command.strip()))
-        now = at
-    return steps
+    steps = script.parse_script(text, source, read=_command, inline_comments=True)
+    return [(step.at, step.action) for step in steps]
+
+
+def _command(text: str) -> str:
+    problem = check_command(text)
+    if problem is not None:
+        raise ValueError(problem)
+    return text
 
 
 def run_script(

@@ -16,7 +16,8 @@ Used by ``kiosk sim counter --protocol modbus``. One command a line, typed or sc
     !help             this list
 
 A script (``--script FILE``) is one ``<seconds> <command>`` a line: wait that many
-seconds, then run the command; blank lines and lines starting with ``#`` are skipped::
+seconds, then run the command (``+<seconds>`` means the same); blank lines are skipped
+and ``#`` starts a comment::
 
     # two people in, one out, then a power cut
     0.5 in 2
@@ -24,17 +25,21 @@ seconds, then run the command; blank lines and lines starting with ``#`` are ski
     2 !reset
 
 A bad line stops the whole script before it starts, with one line naming
-``FILE:LINE`` and what is wrong. Each command prints one short English line.
+``FILE:LINE`` and what is wrong. Each command prints one short English line. The
+parser is the simulators' shared one, :mod:`devices.sim.script`, with ``pauses=True``.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
+from devices.sim import script
 from devices.sim.modbus_counter import ModbusCounterSimulator
+from devices.sim.script import Step
 from devices.sim.terminal import console_lines
 
 HELP = """\
@@ -55,10 +60,6 @@ _WITH_COUNT = ("!crc", "!silent")
 _BARE = ("!wrap", "!reset", "!ok", "!unplug", "!replug", "!status", "!help")
 MAX_PEOPLE = 1_000_000
 MAX_DELAY = 3600.0
-
-
-class ScriptError(ValueError):
-    """A script line that cannot run; the message is ``FILE:LINE: what is wrong``."""
 
 
 @dataclass(frozen=True)
@@ -167,44 +168,29 @@ def _status(sim: ModbusCounterSimulator) -> str:
     return f"IN {total_in}, OUT {total_out}; faults: {sim.faults.describe()}{plugged}"
 
 
-def parse_script(lines: Iterable[str], source: str) -> list[tuple[float, Command]]:
+def parse_script(text: str, source: str) -> list[Step[Command]]:
     """Parse a whole script before anything runs.
 
     Args:
-        lines: the file's lines.
+        text: the file's text.
         source: the file's name, for messages.
 
     Returns:
-        ``(pause in seconds, command)`` pairs, in order.
+        The steps in order, each at its seconds from the start (the pauses added up).
 
     Raises:
         ScriptError: ``source:line: what is wrong``, for the first bad line.
     """
-    steps: list[tuple[float, Command]] = []
-    for number, raw in enumerate(lines, start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        pause_text, _, command_text = line.partition(" ")
-        try:
-            pause = _number(pause_text, "the pause", float, 0.0, MAX_DELAY)
-            if not command_text.strip():
-                raise ValueError("no command after the pause")
-            steps.append((pause, parse_command(command_text)))
-        except ValueError as exc:
-            raise ScriptError(
-                f"{source}:{number}: {exc}; a line is '<seconds> <command>', e.g. '0.5 in 2'"
-            ) from None
-    return steps
+    return script.parse_script(text, source, read=parse_command, pauses=True, inline_comments=True)
 
 
 def run_script(
     sim: ModbusCounterSimulator,
-    steps: list[tuple[float, Command]],
+    steps: list[Step[Command]],
     say: Callable[[str], None],
     stopping: threading.Event,
 ) -> None:
-    """Run a parsed script, pausing before each command; ends early when ``stopping`` is set.
+    """Run a parsed script, each step at its time; ends early when ``stopping`` is set.
 
     Args:
         sim: the simulated counter.
@@ -212,10 +198,11 @@ def run_script(
         say: prints one line.
         stopping: set to end the script between steps.
     """
-    for pause, command in steps:
-        if stopping.wait(pause):
+    start = time.monotonic()
+    for step in steps:
+        if stopping.wait(max(0.0, start + step.at - time.monotonic())):
             return
-        say(_line(command, run_command(sim, command), sim))
+        say(_line(step.action, run_command(sim, step.action), sim))
 
 
 def run_console(sim: ModbusCounterSimulator, stdin: TextIO, say: Callable[[str], None]) -> None:

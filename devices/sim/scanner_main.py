@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import TextIO
 
 from devices.sim import spy_log
-from devices.sim.console import execute, run_scanner_console
+from devices.sim.console import execute, parse_script, run_scanner_console
 from devices.sim.scanner import PtyScannerSimulator
 from devices.sim.scanner_tcp import TcpScannerSimulator
-from devices.sim.script import ScriptError, Step, parse_script, run_script
+from devices.sim.script import ScriptError, Step, run_script
 
 CLIENT_WAIT = 600.0  # seconds a script or replay over TCP waits for the kiosk to connect
 MAX_FILE = 16 * 1024 * 1024  # a script or capture larger than this is the wrong file
@@ -107,7 +107,7 @@ def _read(path: Path) -> str:
     return data.decode("latin-1")
 
 
-def _load_script(path: Path) -> list[Step]:
+def _load_script(path: Path) -> list[Step[str]]:
     try:
         text = _read(path)
     except OSError as problem:

@@ -1,6 +1,8 @@
-"""Timed scripts for the simulators: a list of scans and faults, each at its moment.
+"""Timed scripts for the simulators: a list of actions, each at its moment.
 
-Format (UTF-8 text, one step a line)::
+One format and one parser for every simulator's ``--script FILE`` (the scanner's, the
+line/beams counters' and the Modbus counter's); each console keeps its own command set
+and hands the parser a ``read`` function that checks one action. Example (scanner)::
 
     # a patron borrows two books; the scanner is pulled out between them
     2      23171000000010        at 2 s after the start: scan this card
@@ -12,12 +14,13 @@ Format (UTF-8 text, one step a line)::
 * ``<time> <action>``, separated by spaces or tabs. ``<time>`` is seconds since the script
   started (``2``, ``6.5``) or, with a leading ``+``, seconds after the step before
   (``+0.5``). Steps run in file order; an absolute time earlier than the step before is
-  an error, not a reordering.
-* ``<action>`` is what a technician would type in the console: a barcode, or a
-  ``!command`` (``!noise``, ``!split <code>``, ``!bad <code>``, ``!unplug``, ``!replug``,
-  ``!slow <s>``/``!slow off``, ``!silent on|off``, ``!aim on|off``, ``!ean13 ...``,
-  ``!code39 ...``, ``!code128 ...``, ``!codabar ...``).
-* Blank lines and lines starting with ``#`` are ignored.
+  an error, not a reordering. With ``pauses=True`` (the Modbus console) a bare time is a
+  pause too, like ``+``.
+* ``<action>`` is what a technician would type in that simulator's console, e.g. a
+  barcode or a ``!command`` for the scanner, ``in 3`` or ``!unplug`` for a counter.
+* Blank lines and lines starting with ``#`` are ignored. With ``inline_comments=True``
+  (counters, whose commands never hold a ``#``; a barcode may) a ``#`` anywhere starts a
+  comment.
 
 A script with a bad line is refused as a whole, before anything is sent, with one line
 naming the file and the line (``scan.txt:3: ...``). Times are at most one day.
@@ -29,8 +32,10 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 MAX_SECONDS = 86_400.0
+A = TypeVar("A")
 
 
 class ScriptError(ValueError):
@@ -38,26 +43,39 @@ class ScriptError(ValueError):
 
 
 @dataclass(frozen=True)
-class Step:
+class Step(Generic[A]):
     """One step of a script.
 
     Attributes:
         at: seconds since the script started.
-        action: a barcode or a console ``!command``.
+        action: what ``read`` made of the action's text (the scanner's: the text).
         line: its line number in the file.
     """
 
     at: float
-    action: str
+    action: A
     line: int
 
 
-def parse_script(text: str, source: str = "<script>") -> list[Step]:
+def parse_script(
+    text: str,
+    source: str = "<script>",
+    *,
+    read: Callable[[str], A],
+    what: str = "command",
+    pauses: bool = False,
+    inline_comments: bool = False,
+) -> list[Step[A]]:
     """Read a script.
 
     Args:
         text: the whole file.
         source: its name, for error messages.
+        read: checks one action's text (stripped) and returns what the step holds;
+            raises ValueError with one line saying what is wrong.
+        what: what an action is, for the message about a line without one.
+        pauses: a bare time is seconds after the step before, like ``+seconds``.
+        inline_comments: a ``#`` anywhere on a line starts a comment.
 
     Returns:
         The steps, in order, with absolute times.
@@ -65,22 +83,21 @@ def parse_script(text: str, source: str = "<script>") -> list[Step]:
     Raises:
         ScriptError: the first bad line (one line: ``source:line: what is wrong``).
     """
-    steps: list[Step] = []
+    steps: list[Step[A]] = []
     now = 0.0
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
+        line = (raw.split("#", 1)[0] if inline_comments else raw).strip()
         if not line or line.startswith("#"):
             continue
         parts = line.split(None, 1)
         where = f"{source}:{number}"
         if len(parts) < 2:
-            raise ScriptError(
-                f'{where}: expected "<seconds> <barcode or !command>", got {_shown(line)}'
-            )
+            raise ScriptError(f'{where}: expected "<seconds> <{what}>", got {_shown(line)}')
         when, action = parts
-        relative = when.startswith("+")
+        plus = when.startswith("+")
+        relative = plus or pauses
         try:
-            seconds = float(when[1:] if relative else when)
+            seconds = float(when[1:] if plus else when)
         except ValueError:
             seconds = math.nan
         if not (math.isfinite(seconds) and 0 <= seconds <= MAX_SECONDS):
@@ -94,15 +111,17 @@ def parse_script(text: str, source: str = "<script>") -> list[Step]:
                 f"{where}: {seconds:g} s is before the step before ({now:g} s); "
                 f"steps run in file order (use +{seconds:g} for a delay)"
             )
-        if not (action.isascii() and action.isprintable()):
-            raise ScriptError(f"{where}: a scanner sends printable ASCII only")
+        try:
+            read_action = read(action.strip())
+        except ValueError as problem:
+            raise ScriptError(f"{where}: {problem}") from None
         now = at
-        steps.append(Step(at, action.strip(), number))
+        steps.append(Step(at, read_action, number))
     return steps
 
 
 def run_script(
-    steps: list[Step],
+    steps: list[Step[str]],
     act: Callable[[str], str],
     say: Callable[[str], None],
     *,

@@ -19,7 +19,8 @@ from devices.counters.events import CounterEvent
 from devices.counters.line_protocol import format_frame
 from devices.counters.settings import CounterSettings
 from devices.events import DeviceReady
-from devices.sim.counter_console import ScriptError, parse_script
+from devices.sim.counter_console import parse_script
+from devices.sim.script import ScriptError
 
 pytestmark = pytest.mark.filterwarnings("ignore:set(Daemon|Name)\\(\\) is deprecated")
 WAIT = 15.0
@@ -176,15 +177,14 @@ def test_a_bad_script_line_is_one_line_with_file_and_number(tmp_path: Path) -> N
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"kiosk: {script}:2: expected '<seconds> <command>' or '+<seconds> <command>', "
-        "got 'soon out 2'"
+        f"kiosk: {script}:2: the time must be seconds (0 .. 86400) or +seconds, got 'soon'"
     ]
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("1 in 2\n0.5 out 1\n", "x:2: time 0.5 s is before the previous line's"),
+        ("1 in 2\n0.5 out 1\n", "x:2: 0.5 s is before the step before (1 s)"),
         ("1 !explode\n", "x:1: unknown command '!explode'"),
     ],
 )
@@ -194,7 +194,7 @@ def test_script_errors(text: str, message: str) -> None:
 
 
 def test_script_times_are_absolute_or_relative() -> None:
-    assert parse_script("0.5 in 3  # doors open\n+1 out 1\n\n2 !unplug\n", "x") == [
+    assert parse_script("0.5\tin 3  # doors open\n+1 out 1\n\n2 !unplug\n", "x") == [
         (0.5, "in 3"), (1.5, "out 1"), (2.0, "!unplug"),
     ]  # fmt: skip
 

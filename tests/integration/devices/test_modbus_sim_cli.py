@@ -106,6 +106,5 @@ def test_a_bad_script_line_is_one_line_naming_file_and_line(tmp_path: Path) -> N
     code, errors = console.end()
     assert code == 2
     assert errors.strip().splitlines() == [
-        f"kiosk: {script}:3: the pause needs a number, got 'soon'; "
-        "a line is '<seconds> <command>', e.g. '0.5 in 2'"
+        f"kiosk: {script}:3: the time must be seconds (0 .. 86400) or +seconds, got 'soon'"
     ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from devices.sim.modbus_console import Command, ScriptError, parse_command, parse_script
+from devices.sim.modbus_console import Command, parse_command, parse_script
+from devices.sim.script import ScriptError, Step
 
 
 @pytest.mark.parametrize(
@@ -49,28 +50,30 @@ def test_bad_commands_say_what_is_wrong(text: str, message: str) -> None:
 
 
 def test_a_script_is_pauses_and_commands() -> None:
-    lines = ["# a busy minute", "", "0.5 in 2", "1 out", "  2.5 !reset  ", "0 !crc 3"]
-    assert parse_script(lines, "busy.txt") == [
-        (0.5, Command("in", 2)),
-        (1.0, Command("out", 1)),
-        (2.5, Command("!reset")),
-        (0.0, Command("!crc", 3)),
+    lines = ["# a busy minute", "", "0.5 in 2", "1 out  # one leaves", "  2.5 !reset  ",
+             "+0 !crc 3", "0\t!ok"]  # fmt: skip
+    assert parse_script("\n".join(lines), "busy.txt") == [
+        Step(0.5, Command("in", 2), 3),
+        Step(1.5, Command("out", 1), 4),
+        Step(4.0, Command("!reset"), 5),
+        Step(4.0, Command("!crc", 3), 6),
+        Step(4.0, Command("!ok"), 7),
     ]
 
 
 @pytest.mark.parametrize(
     ("line", "why"),
     [
-        ("in 2", "the pause needs a number, got 'in'"),
-        ("0.5", "no command after the pause"),
-        ("-1 in", "the pause takes 0..3600, got -1"),
+        ("in 2", "the time must be seconds (0 .. 86400) or +seconds, got 'in'"),
+        ("0.5", "expected \"<seconds> <command>\", got '0.5'"),
+        ("-1 in", "the time must be seconds (0 .. 86400) or +seconds, got '-1'"),
         ("1 dance", "unknown command 'dance'"),
         ("1 !slow", "!slow needs the delay"),
     ],
 )
 def test_a_bad_script_line_is_named_by_file_and_line(line: str, why: str) -> None:
     with pytest.raises(ScriptError) as raised:
-        parse_script(["# header", "0 in", line, "9 in"], "site.txt")
+        parse_script(f"# header\n0 in\n{line}\n9 in\n", "site.txt")
     message = str(raised.value)
     assert message.startswith(f"site.txt:3: {why}")
     assert "\n" not in message

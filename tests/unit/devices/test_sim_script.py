@@ -1,4 +1,4 @@
-"""Simulator scripts (devices.sim.script) and the console's new faults."""
+"""Scanner scripts (devices.sim.script through the console) and the console's new faults."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from devices.sim.console import execute, run_scanner_console
+from devices.sim.console import execute, parse_script, run_scanner_console
 from devices.sim.scanner_tcp import TcpScannerSimulator
-from devices.sim.script import ScriptError, Step, parse_script, run_script
+from devices.sim.script import ScriptError, Step, run_script
 
 SCRIPT = """\
 # a patron borrows; the scanner is pulled out between two books
