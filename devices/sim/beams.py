@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 
 from devices.counters.settings import MODEM_LINES
+from devices.sim.terminal import ClosedOnExit
 
 STEP = 0.2
 """Seconds between two line changes of a simulated crossing (the debounce is 0.05 s)."""
@@ -146,7 +147,7 @@ class BeamsSimulator:
             time.sleep(self.step)
 
 
-class Rfc2217BeamsServer:
+class Rfc2217BeamsServer(ClosedOnExit):
     """The beams behind an RFC 2217 server on 127.0.0.1; unplug drops and refuses clients."""
 
     def __init__(self, beams: BeamsSimulator, port: int = 0) -> None:
@@ -198,12 +199,6 @@ class Rfc2217BeamsServer:
         self._closed.set()
         self.unplug()
         self._thread.join(1.0)
-
-    def __enter__(self) -> Rfc2217BeamsServer:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def _listen(self) -> None:
         server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

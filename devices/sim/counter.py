@@ -26,6 +26,7 @@ from typing import Protocol
 
 from devices.counters.line_protocol import format_frame
 from devices.sim.scanner import noise, split_evenly
+from devices.sim.terminal import ClosedOnExit
 
 SLOW_GAP = 0.02
 SPLIT_GAP = 0.05
@@ -55,7 +56,7 @@ class Link(Protocol):
         """Stop for good."""
 
 
-class LineCounterSimulator:
+class LineCounterSimulator(ClosedOnExit):
     """A counter on a link: its totals, its mode and its faults."""
 
     def __init__(
@@ -197,12 +198,6 @@ class LineCounterSimulator:
         if self._heartbeat is not None:
             self._heartbeat.join(1.0)
         self.link.close()
-
-    def __enter__(self) -> LineCounterSimulator:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # -- internals ------------------------------------------------------------------
 

@@ -32,9 +32,8 @@ import shutil
 import tempfile
 import threading
 import time
-from types import TracebackType
 
-from devices.sim.terminal import close_fds, open_raw_pty
+from devices.sim.terminal import ClosedOnExit, close_fds, open_raw_pty
 
 _READ_SIZE = 4096
 
@@ -122,7 +121,7 @@ class LineFaults:
         return frame, delay
 
 
-class LinkedPtys:
+class LinkedPtys(ClosedOnExit):
     """A device-side pty and a kiosk-side pty (behind a link), relayed with faults.
 
     Example:
@@ -219,17 +218,6 @@ class LinkedPtys:
         close_fds((self._device_master, self._device_slave, self._wake_read, self._wake_write))
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
-
-    def __enter__(self) -> LinkedPtys:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- relay thread -----------------------------------------------------------------
 

@@ -30,7 +30,6 @@ import contextlib
 import os
 import threading
 from dataclasses import dataclass
-from types import TracebackType
 
 from pymodbus.constants import ExcCodes
 from pymodbus.framer import FramerType
@@ -41,6 +40,7 @@ from devices.counters.modbus import keep_pymodbus_quiet
 from devices.counters.registers import ReadPlan, encode, registers_per_value
 from devices.sim.linked_pty import LineFaults, LinkedPtys
 from devices.sim.tcp_bridge import TcpBridge
+from devices.sim.terminal import ClosedOnExit
 
 _FUNCTION = {"holding": 3, "input": 4}
 _WRAP_MARGIN = 3
@@ -88,7 +88,7 @@ class CounterLayout:
         )
 
 
-class ModbusCounterSimulator:
+class ModbusCounterSimulator(ClosedOnExit):
     """A Modbus RTU people counter on a pseudo-terminal.
 
     Example:
@@ -209,17 +209,6 @@ class ModbusCounterSimulator:
         if self._bridge is not None:
             self._bridge.close()
         self._line.close()
-
-    def __enter__(self) -> ModbusCounterSimulator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _add(self, people_in: int, people_out: int) -> None:
         if people_in < 0 or people_out < 0:

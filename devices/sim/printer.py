@@ -31,17 +31,16 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
 from devices.sim.escpos_decoder import EscPosDecoder, Paper, PrintedReceipt
-from devices.sim.terminal import close_fds, open_raw_pty
+from devices.sim.terminal import ClosedOnExit, close_fds, open_raw_pty
 
 __all__ = ["Paper", "PrintedReceipt", "PrinterSimulator"]
 
 _POLL = 0.1
 
 
-class PrinterSimulator:
+class PrinterSimulator(ClosedOnExit):
     """A simulated ESC/POS receipt printer on a pty and/or a loopback TCP port.
 
     Example:
@@ -215,17 +214,6 @@ class PrinterSimulator:
         if self._link is not None:
             with contextlib.suppress(OSError):
                 self._link.unlink()
-
-    def __enter__(self) -> PrinterSimulator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- receiving ----------------------------------------------------------------------
 

@@ -41,13 +41,12 @@ import os
 import threading
 import time
 from pathlib import Path
-from types import TracebackType
 
 from serial import SerialException
 
 from devices import symbology
 from devices.sim.scan_text import encode_as, noise, split_evenly, with_wrong_check_digit
-from devices.sim.terminal import close_fds, open_raw_pty
+from devices.sim.terminal import ClosedOnExit, close_fds, open_raw_pty
 
 __all__ = [
     "PtyScannerSimulator",
@@ -143,7 +142,7 @@ class _FaultsMixin:
             self.send_raw(part)
 
 
-class PtyScannerSimulator(_FaultsMixin):
+class PtyScannerSimulator(_FaultsMixin, ClosedOnExit):
     """A scanner on a pseudo-terminal: the reader opens :attr:`port_path`.
 
     Example:
@@ -250,17 +249,6 @@ class PtyScannerSimulator(_FaultsMixin):
         self.unplug()
         with self._lock:
             self._closed = True
-
-    def __enter__(self) -> PtyScannerSimulator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class SimulatedScanner(_FaultsMixin):

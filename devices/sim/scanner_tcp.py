@@ -20,14 +20,14 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from types import TracebackType
 
 from devices.sim.scanner import _FaultsMixin
+from devices.sim.terminal import ClosedOnExit
 
 ACCEPT_POLL = 0.1  # seconds: how soon the accept loop notices unplug() and close()
 
 
-class TcpScannerSimulator(_FaultsMixin):
+class TcpScannerSimulator(_FaultsMixin, ClosedOnExit):
     """A scanner served on a loopback (or given) TCP port.
 
     Example:
@@ -157,14 +157,3 @@ class TcpScannerSimulator(_FaultsMixin):
         """Unplug for good. Idempotent."""
         self._closed = True
         self.unplug()
-
-    def __enter__(self) -> TcpScannerSimulator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

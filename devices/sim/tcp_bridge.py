@@ -18,14 +18,13 @@ import socket
 import termios
 import threading
 import tty
-from types import TracebackType
 
-from devices.sim.terminal import close_fds
+from devices.sim.terminal import ClosedOnExit, close_fds
 
 _READ_SIZE = 4096
 
 
-class TcpBridge:
+class TcpBridge(ClosedOnExit):
     """Relays one TCP connection at a time to a serial path.
 
     Attributes:
@@ -65,17 +64,6 @@ class TcpBridge:
         self._thread.join(2.0)
         self._server.close()
         close_fds((self._wake_read, self._wake_write))
-
-    def __enter__(self) -> TcpBridge:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _serve(self) -> None:
         while not self._closed.is_set():

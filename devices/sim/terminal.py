@@ -1,4 +1,5 @@
-"""What the simulators share with a terminal: raw pseudo-terminals and the console's input.
+"""What the simulators share with a terminal: raw pseudo-terminals, the console's input,
+and closing (descriptors; a simulator at the end of its ``with`` block).
 
 A simulator plays a serial device on a pseudo-terminal pair: the device's side is the
 master, the kiosk opens the slave's path like a serial port. Both ends are raw (no echo,
@@ -9,11 +10,12 @@ that is not UTF-8 cannot end it.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import os
 import tty
 from collections.abc import Iterable, Iterator
-from typing import TextIO
+from typing import Self, TextIO
 
 
 def open_raw_pty() -> tuple[int, int]:
@@ -29,6 +31,20 @@ def close_fds(fds: Iterable[int]) -> None:
     for fd in fds:
         with contextlib.suppress(OSError):
             os.close(fd)
+
+
+class ClosedOnExit(abc.ABC):
+    """A simulator usable in a ``with`` block: leaving the block calls :meth:`close`."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Stop the simulator and release what it holds; idempotent."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def console_lines(stdin: TextIO) -> Iterator[str]:
