@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable
 
 from devices.counters.settings import MODEM_LINES
-from devices.sim.terminal import ClosedOnExit
+from devices.sim.terminal import ClosedOnExit, hang_up
 
 STEP = 0.2
 """Seconds between two line changes of a simulated crossing (the debounce is 0.05 s)."""
@@ -182,11 +182,7 @@ class Rfc2217BeamsServer(ClosedOnExit):
         with self._lock:
             client, self._client = self._client, None
             server, self._server = self._server, None
-        for sock in (client, server):
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
+        hang_up(client, server)
 
     def replug(self) -> None:
         """Listen again on the same port."""
@@ -201,14 +197,7 @@ class Rfc2217BeamsServer(ClosedOnExit):
         self._thread.join(1.0)
 
     def _listen(self) -> None:
-        server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            server.bind(("127.0.0.1", self.port))
-        except OSError:
-            server.close()
-            raise
-        server.listen(1)
+        server = socket.create_server(("127.0.0.1", self.port), backlog=1)
         self.port = server.getsockname()[1]
         with self._lock:
             self._server = server

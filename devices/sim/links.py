@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from devices.sim.terminal import close_fds, open_raw_pty
+from devices.sim.terminal import close_fds, hang_up, open_raw_pty
 
 
 class PtyLink:
@@ -186,25 +186,14 @@ class TcpLink:
             client, self._client = self._client, None
             server, self._server = self._server, None
             self._has_client.clear()
-        for sock in (client, server):
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
+        hang_up(client, server)
 
     def replug(self) -> None:
         """Listen again on the same port. Does nothing if plugged."""
         with self._lock:
             if self._server is not None:
                 return
-            server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                server.bind(("127.0.0.1", self.port))
-            except OSError:
-                server.close()
-                raise
-            server.listen(1)
+            server = socket.create_server(("127.0.0.1", self.port), backlog=1)
             server.settimeout(0.1)
             self.port = server.getsockname()[1]
             self._server = server

@@ -17,12 +17,11 @@ Behaviour, as such a converter's:
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import threading
 
 from devices.sim.scanner import _FaultsMixin
-from devices.sim.terminal import ClosedOnExit
+from devices.sim.terminal import ClosedOnExit, hang_up
 
 ACCEPT_POLL = 0.1  # seconds: how soon the accept loop notices unplug() and close()
 
@@ -71,14 +70,7 @@ class TcpScannerSimulator(_FaultsMixin, ClosedOnExit):
         return self._listener is not None
 
     def _listen(self) -> None:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            listener.bind((self.host, self.port))
-            listener.listen(1)
-        except OSError:
-            listener.close()
-            raise
+        listener = socket.create_server((self.host, self.port), backlog=1)
         listener.settimeout(ACCEPT_POLL)
         self.port = listener.getsockname()[1]
         self._listener = listener
@@ -136,11 +128,7 @@ class TcpScannerSimulator(_FaultsMixin, ClosedOnExit):
         with self._lock:
             listener, self._listener = self._listener, None
             client, self._client = self._client, None
-        for sock in (client, listener):
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
+        hang_up(client, listener)
 
     def replug(self) -> None:
         """Listen again on the same port. Idempotent.

@@ -1,5 +1,5 @@
 """What the simulators share with a terminal: raw pseudo-terminals, the console's input,
-and closing (descriptors; a simulator at the end of its ``with`` block).
+and closing (descriptors, sockets, a simulator at the end of its ``with`` block).
 
 A simulator plays a serial device on a pseudo-terminal pair: the device's side is the
 master, the kiosk opens the slave's path like a serial port. Both ends are raw (no echo,
@@ -13,6 +13,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import os
+import socket
 import tty
 from collections.abc import Iterable, Iterator
 from typing import Self, TextIO
@@ -31,6 +32,18 @@ def close_fds(fds: Iterable[int]) -> None:
     for fd in fds:
         with contextlib.suppress(OSError):
             os.close(fd)
+
+
+def hang_up(*sockets: socket.socket | None) -> None:
+    """Shut down and close each socket (None: skipped); the peer sees the line go dead.
+
+    ``shutdown`` first, so a thread blocked on the socket (and the kiosk) see it at once.
+    """
+    for sock in sockets:
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
 
 
 class ClosedOnExit(abc.ABC):
