@@ -25,15 +25,13 @@ reverse: someone stepped in and went back; counts nothing), unplug/replug.
 
 from __future__ import annotations
 
-import contextlib
-import select
-import socket
 import threading
 import time
 from collections.abc import Callable
 
 from devices.counters.settings import MODEM_LINES
-from devices.sim.terminal import ClosedOnExit, hang_up
+from devices.sim.links import TcpLink
+from devices.sim.terminal import ClosedOnExit
 
 STEP = 0.2
 """Seconds between two line changes of a simulated crossing (the debounce is 0.05 s)."""
@@ -148,7 +146,11 @@ class BeamsSimulator:
 
 
 class Rfc2217BeamsServer(ClosedOnExit):
-    """The beams behind an RFC 2217 server on 127.0.0.1; unplug drops and refuses clients."""
+    """The beams behind an RFC 2217 server on 127.0.0.1; unplug drops and refuses clients.
+
+    The TCP side (one client at a time, unplug/replug on the same port) is the counters'
+    :class:`devices.sim.links.TcpLink`; this class speaks RFC 2217 over it.
+    """
 
     def __init__(self, beams: BeamsSimulator, port: int = 0) -> None:
         """Listen and serve.
@@ -161,15 +163,14 @@ class Rfc2217BeamsServer(ClosedOnExit):
             OSError: the port is in use.
         """
         self.beams = beams
-        self.port = port
-        self._lock = threading.Lock()  # guards _client and whole writes to it
-        self._client: socket.socket | None = None
-        self._server: socket.socket | None = None
-        self._closed = threading.Event()
-        self._listen()
+        self._parser = TelnetParser()  # only the link's thread touches it
+        self._link = TcpLink(self._received, port, on_connect=self._connected, name="beams-rfc2217")
         beams.listen(self._notify)
-        self._thread = threading.Thread(target=self._serve, name="beams-rfc2217", daemon=True)
-        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        """The TCP port it listens on."""
+        return self._link.port
 
     @property
     def url(self) -> str:
@@ -179,77 +180,32 @@ class Rfc2217BeamsServer(ClosedOnExit):
     def unplug(self) -> None:
         """Drop the client and stop listening; the beams too count as unplugged."""
         self.beams.unplug()
-        with self._lock:
-            client, self._client = self._client, None
-            server, self._server = self._server, None
-        hang_up(client, server)
+        self._link.unplug()
 
     def replug(self) -> None:
         """Listen again on the same port."""
         self.beams.replug()
-        if self._server is None:
-            self._listen()
+        self._link.replug()
 
     def close(self) -> None:
         """Stop for good."""
-        self._closed.set()
-        self.unplug()
-        self._thread.join(1.0)
-
-    def _listen(self) -> None:
-        server = socket.create_server(("127.0.0.1", self.port), backlog=1)
-        self.port = server.getsockname()[1]
-        with self._lock:
-            self._server = server
+        self.beams.unplug()
+        self._link.close()
 
     def _notify(self, state: int, generation: int) -> None:
-        self._send(_subnegotiation(NOTIFY_MODEMSTATE + SERVER_OFFSET, bytes([state])))
+        self._send_state(state)
 
-    def _send(self, data: bytes) -> None:
-        with self._lock:
-            if self._client is not None:
-                with contextlib.suppress(OSError):  # gone: the serve loop notices
-                    self._client.sendall(data)
+    def _send_state(self, state: int) -> None:
+        self._link.send(_subnegotiation(NOTIFY_MODEMSTATE + SERVER_OFFSET, bytes([state])))
 
-    def _serve(self) -> None:
-        parser = TelnetParser()
-        while not self._closed.is_set():
-            server, client = self._server, self._client
-            if server is None:
-                self._closed.wait(0.05)
-                continue
-            try:
-                ready, _, _ = select.select([server] + ([client] if client else []), [], [], 0.1)
-            except (OSError, ValueError):
-                continue
-            if server in ready:
-                with contextlib.suppress(OSError):
-                    new, _ = server.accept()
-                    new.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                    with self._lock:
-                        old, self._client = self._client, new
-                    if old is not None:
-                        old.close()
-                    parser = TelnetParser()
-                    self._send(
-                        _subnegotiation(
-                            NOTIFY_MODEMSTATE + SERVER_OFFSET, bytes([self.beams.modem_state()])
-                        )
-                    )
-            if client is not None and client in ready:
-                try:
-                    data = client.recv(4096)
-                except OSError:
-                    data = b""
-                if not data:
-                    with self._lock:
-                        if self._client is client:
-                            self._client = None
-                    client.close()
-                    continue
-                answer = parser.feed(data, self.beams.modem_state)
-                if answer:
-                    self._send(answer)
+    def _connected(self) -> None:
+        self._parser = TelnetParser()
+        self._send_state(self.beams.modem_state())
+
+    def _received(self, data: bytes) -> None:
+        answer = self._parser.feed(data, self.beams.modem_state)
+        if answer:
+            self._link.send(answer)
 
 
 class TelnetParser:

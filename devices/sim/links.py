@@ -133,17 +133,28 @@ class PtyLink:
 class TcpLink:
     """A loopback TCP port, one client at a time."""
 
-    def __init__(self, on_data: Callable[[bytes], None], port: int = 0) -> None:
+    def __init__(
+        self,
+        on_data: Callable[[bytes], None],
+        port: int = 0,
+        *,
+        on_connect: Callable[[], None] | None = None,
+        name: str = "counter-sim-tcp",
+    ) -> None:
         """Listen on 127.0.0.1.
 
         Args:
             on_data: called with bytes the kiosk writes (on this link's thread).
             port: TCP port; 0 picks a free one.
+            on_connect: called when a kiosk is accepted, before its first bytes are read
+                (on this link's thread).
+            name: the link thread's name.
 
         Raises:
             OSError: the port is in use or not allowed.
         """
         self._on_data = on_data
+        self._on_connect = on_connect
         self._lock = threading.Lock()
         self._client: socket.socket | None = None
         self._server: socket.socket | None = None
@@ -151,7 +162,7 @@ class TcpLink:
         self._has_client = threading.Event()
         self.port = port
         self.replug()
-        self._thread = threading.Thread(target=self._serve, name="counter-sim-tcp", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
 
     @property
@@ -237,6 +248,8 @@ class TcpLink:
             self._has_client.set()
         if old is not None:
             old.close()
+        if self._on_connect is not None:
+            self._on_connect()
 
     def _drop(self, client: socket.socket) -> None:
         with self._lock:
