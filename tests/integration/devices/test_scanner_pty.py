@@ -9,41 +9,20 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from integration.devices.scanner_harness import WAIT, Event, Events
 from serial import SerialException
 
 from devices import codabar, sim
-from devices.events import DeviceLost, DeviceReady, DeviceStatus
-from devices.scanner import BadScan, BarcodeRead, ScanEvent, open_scanner
+from devices.events import DeviceLost, DeviceReady
+from devices.scanner import BadScan, BarcodeRead, open_scanner
 from devices.serial_reader import Backoff, DeviceUnavailable, SerialReader
 from devices.sim import PtyScannerSimulator
 
-WAIT = 5.0
 QUICK = Backoff(0.02, 0.1)
 # A freed /dev/pts/N may be reused by another process: do not retry it within a test.
 SLOW = Backoff(60.0, 60.0)
 CODES = ["30234000517861", "33191000105864", codabar.make(2, 234, 1)]
 _names = itertools.count()
-
-Event = ScanEvent | DeviceStatus
-
-
-class Events:
-    """Collects scanner events from the reader thread; waits with a bounded timeout."""
-
-    def __init__(self) -> None:
-        self.queue: queue.Queue[Event] = queue.Queue()
-
-    def __call__(self, event: Event) -> None:
-        self.queue.put(event)
-
-    def next(self) -> Event:
-        try:
-            return self.queue.get(timeout=WAIT)
-        except queue.Empty:
-            pytest.fail(f"no scanner event within {WAIT} s")
-
-    def take(self, count: int) -> list[Event]:
-        return [self.next() for _ in range(count)]
 
 
 @pytest.fixture

@@ -7,38 +7,21 @@ technician uses; every wait is bounded, nothing asserts on how long it took.
 from __future__ import annotations
 
 import os
-import queue
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from integration.devices.scanner_harness import WAIT, Events
 
 from devices import codabar
-from devices.events import DeviceLost, DeviceReady, DeviceStatus
-from devices.scanner import BarcodeRead, ScanEvent, open_scanner
+from devices.events import DeviceLost, DeviceReady
+from devices.scanner import BarcodeRead, open_scanner
 from devices.serial_reader import SerialReader
 from devices.sim import PtyScannerSimulator
 from devices.sim.scanner_tcp import TcpScannerSimulator
 from devices.symbology import CODE128, EAN13
 
-WAIT = 5.0
 CODES = [codabar.make(3, 3171, n) for n in range(1, 7)]
-
-Event = ScanEvent | DeviceStatus
-
-
-class Events:
-    def __init__(self) -> None:
-        self.queue: queue.Queue[Event] = queue.Queue()
-
-    def __call__(self, event: Event) -> None:
-        self.queue.put(event)
-
-    def next(self) -> Event:
-        try:
-            return self.queue.get(timeout=WAIT)
-        except queue.Empty:
-            pytest.fail(f"no scanner event within {WAIT} s")
 
 
 @pytest.fixture
