@@ -30,7 +30,7 @@ from devices import codabar
 from devices.scanner import mask
 from devices.sim import script
 from devices.sim.scanner import with_wrong_check_digit
-from devices.sim.terminal import console_lines
+from devices.sim.terminal import console_commands
 from devices.symbology import SYMBOLOGIES
 
 _LONG_NUMBER = re.compile(r"\d{8,}")  # a card or item number, not a count or a pause
@@ -113,8 +113,8 @@ def run_scanner_console(
         stdout.write(text + "\n")
         stdout.flush()
 
-    for raw in console_lines(stdin):
-        said = execute(raw, send, faults)
+    for line in console_commands(stdin):
+        said = execute(line, send, faults)
         if said:
             say(said)
 

@@ -40,7 +40,7 @@ from typing import TextIO
 from devices.sim import script
 from devices.sim.beams import BeamsSimulator, Rfc2217BeamsServer
 from devices.sim.counter import LineCounterSimulator
-from devices.sim.terminal import console_lines
+from devices.sim.terminal import console_commands
 
 HELP = __doc__.split("::", 1)[1].split("Scripts", 1)[0].strip("\n") if __doc__ else ""
 _CROSS = re.compile(r"(in|out)(?:\s+(\d{1,6}))?", re.IGNORECASE)
@@ -165,11 +165,9 @@ def _beams_command(target: BeamsTarget, command: str) -> str:
 
 def run_console(target: Target, stdin: TextIO, stdout: TextIO) -> None:
     """Read commands until end of input and act on the simulator, one line out per action."""
-    for raw in console_lines(stdin):
-        line = raw.strip()
-        if line:
-            stdout.write(act(target, line) + "\n")
-            stdout.flush()
+    for line in console_commands(stdin):
+        stdout.write(act(target, line) + "\n")
+        stdout.flush()
 
 
 def parse_script(text: str, source: str) -> list[tuple[float, str]]:

@@ -40,7 +40,7 @@ from typing import TextIO
 from devices.sim import script
 from devices.sim.modbus_counter import ModbusCounterSimulator
 from devices.sim.script import Step
-from devices.sim.terminal import console_lines
+from devices.sim.terminal import console_commands
 
 HELP = """\
 commands:
@@ -213,10 +213,7 @@ def run_console(sim: ModbusCounterSimulator, stdin: TextIO, say: Callable[[str],
         stdin: where the technician types.
         say: prints one line.
     """
-    for raw in console_lines(stdin):
-        line = raw.strip()
-        if not line:
-            continue
+    for line in console_commands(stdin):
         try:
             command = parse_command(line)
         except ValueError as exc:

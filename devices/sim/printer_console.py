@@ -19,7 +19,7 @@ from typing import TextIO
 
 from devices.sim.escpos_decoder import Paper, PrintedReceipt
 from devices.sim.printer import PrinterSimulator
-from devices.sim.terminal import console_lines
+from devices.sim.terminal import console_commands
 
 HELP = """\
 commands:
@@ -90,10 +90,8 @@ class PrinterConsole:
             simulator: the printer to act on.
             stdin: where the technician types.
         """
-        for raw in console_lines(stdin):
-            line = raw.strip()
-            if line:
-                self.say(run_command(simulator, line))
+        for line in console_commands(stdin):
+            self.say(run_command(simulator, line))
 
 
 def run_command(simulator: PrinterSimulator, line: str) -> str:

@@ -60,15 +60,16 @@ class ClosedOnExit(abc.ABC):
         self.close()
 
 
-def console_lines(stdin: TextIO) -> Iterator[str]:
-    """The lines of ``stdin``; bytes that are not UTF-8 become U+FFFD instead of an error.
+def console_commands(stdin: TextIO) -> Iterator[str]:
+    """What the technician types on ``stdin``: each non-blank line, stripped, until its end.
 
-    A real terminal's text layer raises UnicodeDecodeError on such bytes (under a strict
-    UTF-8 locale) and loses the rest of its buffer; reading its bytes avoids both.
+    Bytes that are not UTF-8 become U+FFFD instead of an error: a real terminal's text
+    layer raises UnicodeDecodeError on such bytes (under a strict UTF-8 locale) and loses
+    the rest of its buffer; reading its bytes avoids both.
     """
     binary = getattr(stdin, "buffer", None)
-    if binary is None:
-        yield from stdin
-        return
-    for raw in binary:
-        yield raw.decode("utf-8", errors="replace")
+    lines = stdin if binary is None else (raw.decode("utf-8", errors="replace") for raw in binary)
+    for raw in lines:
+        line = raw.strip()
+        if line:
+            yield line
