@@ -32,6 +32,11 @@ def test_a_script_has_absolute_and_relative_times() -> None:
     ]
 
 
+def test_a_hash_inside_a_barcode_is_sent_not_a_comment() -> None:
+    # The counters' scripts take "#" anywhere as a comment; a Code 128 barcode may hold one.
+    assert parse_script("1 NO#5 A\n# a comment\n", "scan.txt") == [Step(1.0, "NO#5 A", 1)]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
