@@ -21,12 +21,13 @@ and ``#`` starts a comment::
 
     # two people in, one out, then a power cut
     0.5 in 2
-    1 out
-    2 !reset
+    +1 out
+    3.5 !reset
 
 A bad line stops the whole script before it starts, with one line naming
 ``FILE:LINE`` and what is wrong. Each command prints one short English line. The
-parser is the simulators' shared one, :mod:`devices.sim.script`, with ``pauses=True``.
+parser is the simulators' shared one, :mod:`devices.sim.script`: a bare time is
+seconds from the start, ``+seconds`` after the line before, as for every simulator.
 """
 
 from __future__ import annotations
@@ -181,7 +182,7 @@ def parse_script(text: str, source: str) -> list[Step[Command]]:
     Raises:
         ScriptError: ``source:line: what is wrong``, for the first bad line.
     """
-    return script.parse_script(text, source, read=parse_command, pauses=True, inline_comments=True)
+    return script.parse_script(text, source, read=parse_command, inline_comments=True)
 
 
 def run_script(

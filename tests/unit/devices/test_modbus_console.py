@@ -49,9 +49,9 @@ def test_bad_commands_say_what_is_wrong(text: str, message: str) -> None:
         parse_command(text)
 
 
-def test_a_script_is_pauses_and_commands() -> None:
-    lines = ["# a busy minute", "", "0.5 in 2", "1 out  # one leaves", "  2.5 !reset  ",
-             "+0 !crc 3", "0\t!ok"]  # fmt: skip
+def test_a_script_is_times_from_the_start_and_commands() -> None:
+    lines = ["# a busy minute", "", "0.5 in 2", "+1 out  # one leaves", "  4 !reset  ",
+             "+0 !crc 3", "4\t!ok"]  # fmt: skip
     assert parse_script("\n".join(lines), "busy.txt") == [
         Step(0.5, Command("in", 2), 3),
         Step(1.5, Command("out", 1), 4),
