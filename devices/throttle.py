@@ -1,8 +1,8 @@
-"""Technician lines about a counter's bad input, throttled so line noise cannot flood a log.
+"""Technician lines about a device's bad input, throttled so line noise cannot flood a log.
 
 A loose cable or a wrong baud rate can produce a bad frame every few milliseconds. Each
-one is counted; the first is logged at once, then at most one WARNING line per
-``every`` seconds, saying how many were seen since the previous line and the latest
+one is counted; the first is logged at once, then at most one line per ``every``
+seconds, saying how many were seen since the previous line and the latest
 reason. Never raises; the clock is injected so tests need not wait.
 """
 
@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 
-log = logging.getLogger("devices.counters")
+log = logging.getLogger("devices.counters")  # the counters' lines, the first user
 
 
 class ThrottledFaults:
@@ -25,6 +25,7 @@ class ThrottledFaults:
         every: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
         logger: logging.Logger = log,
+        level: int = logging.WARNING,
     ) -> None:
         """Create the counter of faults.
 
@@ -33,12 +34,15 @@ class ThrottledFaults:
             every: least seconds between two log lines.
             monotonic: the clock.
             logger: where the lines go.
+            level: their level (WARNING for faults; INFO for bad scans, which are
+                often a patron's torn label rather than a fault).
         """
         self.label = label
         self.every = every
         self.total = 0
         self._monotonic = monotonic
         self._logger = logger
+        self._level = level
         self._pending = 0
         self._last_logged: float | None = None
 
@@ -57,9 +61,10 @@ class ThrottledFaults:
         if self._last_logged is not None and now - self._last_logged < self.every:
             return False
         if self._pending == 1:
-            self._logger.warning("%s: %s", self.label, reason)
+            self._logger.log(self._level, "%s: %s", self.label, reason)
         else:
-            self._logger.warning(
+            self._logger.log(
+                self._level,
                 "%s: %d faults in the last %g s, latest: %s",
                 self.label,
                 self._pending,
