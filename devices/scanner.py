@@ -56,6 +56,7 @@ from devices.events import DeviceStatus
 from devices.framing import FramingError, LineFramer
 from devices.serial_reader import Backoff, SerialReader
 from devices.symbology import CODABAR, CODE39, CODE128, UNKNOWN
+from devices.throttle import ThrottledFaults
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +214,9 @@ class BarcodeProtocol:
         self.url = ""
         self._monotonic = monotonic
         self._last: tuple[str, float] | None = None  # the last code read, and when
+        # A loose cable or a wrong baud rate makes a bad scan every few ms: one line a
+        # minute with a count, not a line each (made at the first, once the URL is known).
+        self._bad_lines: ThrottledFaults | None = None
         self._framer = LineFramer(terminator, max_length)
 
     def connection_made(self, reader: SerialReader) -> None:
@@ -276,7 +280,12 @@ class BarcodeProtocol:
         if isinstance(event, BarcodeRead):
             log.debug("barcode read: %s", mask(event.code))
         else:
-            log.info("bad scan on %s: %s", self.url or "scanner", event.reason)
+            if self._bad_lines is None:
+                label = f"bad scan on {self.url or 'scanner'}"
+                self._bad_lines = ThrottledFaults(
+                    label, monotonic=self._monotonic, logger=log, level=logging.INFO
+                )
+            self._bad_lines.report(event.reason)
             log.debug("bad scan excerpt: %s", mask(event.excerpt))
         try:
             self.on_event(event)

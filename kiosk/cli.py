@@ -694,8 +694,13 @@ def _staff_pin(
     stdin, out = stdin or sys.stdin, out or sys.stdout
     if stdin.isatty():
         ask = ask or getpass.getpass
-        pin = ask("Staff PIN (4 to 32 digits, not shown): ")
-        if ask("The same staff PIN again: ") != pin:
+        try:
+            pin = ask("Staff PIN (4 to 32 digits, not shown): ")
+            again = ask("The same staff PIN again: ")
+        except (KeyboardInterrupt, EOFError):  # Ctrl-C or Ctrl-D at the prompt: a change of mind
+            print("\nkiosk: cancelled; nothing was printed", file=sys.stderr)
+            return 2
+        if again != pin:
             print("kiosk: the two PINs differ; nothing was printed", file=sys.stderr)
             return 2
     else:  # a script: the first line of standard input, read bounded

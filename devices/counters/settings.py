@@ -120,6 +120,15 @@ class CounterSettings:
         _between("out_register", self.out_register, 0, 65535)
         _choice("width", self.width, (16, 32))
         _choice("word_order", self.word_order, ("big", "little"))
+        if self.protocol == "modbus":
+            # Checked here, not only when the driver starts: overlapping registers are a
+            # config error (one line, exit 2), not a kiosk that fails to start.
+            from devices.counters.registers import ReadPlan
+
+            try:
+                ReadPlan(self.in_register, self.out_register, self.width, self.word_order)
+            except ValueError as err:
+                raise ValueError(f"in_register/out_register: {err}") from err
         _choice("beam_a", self.beam_a, MODEM_LINES)
         _choice("beam_b", self.beam_b, ("", *MODEM_LINES))
         if self.beam_b == self.beam_a:

@@ -698,3 +698,22 @@ def test_speech_device_takes_alsa_names(device: str) -> None:
     assert cfg.speech.device == device
     assert (cfg.speech.enabled, cfg.speech.cache_mb) == (True, 200)
     assert cfg.accessibility.private_audio is False  # a loudspeaker unless said otherwise
+
+
+@pytest.mark.parametrize(
+    ("registers", "shown"),
+    [
+        ("in_register = 0\nout_register = 1\n", "in_register 0 and out_register 1 overlap"),
+        ("in_register = 65535\n", "in_register 65535 is outside 0..65534"),
+    ],
+    ids=["overlap", "past-the-end"],
+)
+def test_modbus_registers_that_cannot_be_read_are_a_config_error(
+    tmp_path: Path, registers: str, shown: str
+) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f'[counters.g]\nurl = "/dev/kiosk-counter"\nprotocol = "modbus"\n{registers}')
+    with pytest.raises(config.ConfigError) as raised:
+        config.load(path)
+    message = str(raised.value)
+    assert "[counters.g]" in message and shown in message and "\n" not in message

@@ -140,6 +140,19 @@ def test_staff_pin_asks_twice_and_prints_only_the_line(
     assert PIN not in shown
 
 
+@pytest.mark.parametrize("key", [KeyboardInterrupt, EOFError], ids=["ctrl-c", "ctrl-d"])
+def test_staff_pin_cancelled_at_the_prompt_is_one_line(
+    capsys: pytest.CaptureFixture[str], key: type[BaseException]
+) -> None:
+    def ask(_prompt: str) -> str:
+        raise key
+
+    out = io.StringIO()
+    assert cli._staff_pin(_Terminal(), out, ask) == 2
+    assert out.getvalue() == ""
+    assert capsys.readouterr().err.strip() == "kiosk: cancelled; nothing was printed"
+
+
 def test_staff_pin_refuses_two_different_pins(capsys: pytest.CaptureFixture[str]) -> None:
     answers = iter([PIN, "482919"])
     out = io.StringIO()

@@ -115,6 +115,28 @@ def test_connection_made_names_the_device_in_bad_scan_logs(
     assert "bad scan on sim://scanner/desk-9: not a 14-digit library barcode" in caplog.text
 
 
+def test_a_flood_of_bad_scans_is_one_line_a_minute_with_a_count(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A loose cable makes a bad scan every few ms: the log must not grow with each."""
+    now = [100.0]
+    events: list[object] = []
+    scanner = BarcodeProtocol(events.append, monotonic=lambda: now[0])
+    scanner.connection_made(SerialReader("sim://scanner/desk-9", lambda: scanner, print))
+    with caplog.at_level(logging.INFO, logger="devices.scanner"):
+        for _ in range(5000):
+            scanner.data_received(b"HELLO\r")
+        now[0] += 61
+        scanner.data_received(b"HELLO\r")
+    lines = [r.getMessage() for r in caplog.records if r.name == "devices.scanner"]
+    assert lines == [
+        "bad scan on sim://scanner/desk-9: not a 14-digit library barcode",
+        "bad scan on sim://scanner/desk-9: 5000 faults in the last 61 s, latest: "
+        "not a 14-digit library barcode",
+    ]
+    assert len(events) == 5001  # every one still reaches the kiosk
+
+
 def test_check_scan_is_pure() -> None:
     assert check_scan(GOOD) == BarcodeRead(GOOD)
     assert check_scan("") is None
