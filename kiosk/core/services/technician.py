@@ -64,6 +64,19 @@ _DATA = "technician"
 
 
 @dataclass(frozen=True)
+class CheckStaffLock(Command):
+    # No spinner and no PIN held back while it runs (milliseconds): a PIN typed first
+    # is refused by the lock all the same.
+    background: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class StaffLockChecked(Answer):
+    locked_minutes: int
+    background: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
 class CheckStaffPin(Command):
     pin: str = field(repr=False)
 
@@ -142,6 +155,13 @@ def start(session: Session, card: str | None) -> list[Command]:
     session.go(PIN)
     # Which staff card (its last 4 digits, as every card outside the screen) or the keys.
     _desk(session).opened_by = f"staff card ending {card[-4:]}" if card else "Ctrl+Alt+T"
+    # While locked after wrong PINs, say so at once rather than after a PIN is typed.
+    return [CheckStaffLock(session.session_no)]
+
+
+def _lock_checked(session: Session, event: StaffLockChecked) -> list[Command]:
+    if event.locked_minutes and session.state == PIN:
+        session.fail(Notice.of("technician.locked", minutes=event.locked_minutes))
     return []
 
 
@@ -451,6 +471,13 @@ STATES: dict[str, StateSpec] = {
 # ----- on the worker thread ------------------------------------------------------------------
 
 
+def run_check_staff_lock(ports: Ports, command: CheckStaffLock) -> Event:
+    """Whether wrong PINs locked the screen (fast: no PIN is checked)."""
+    if ports.technician is None:
+        raise RuntimeError("the technician screen has no staff PIN configured")
+    return StaffLockChecked(command.session_no, ports.technician.gate.locked_minutes())
+
+
 def run_check_staff_pin(ports: Ports, command: CheckStaffPin) -> Event:
     """Check the staff PIN (scrypt, ~0.1 s: never on the UI thread)."""
     if ports.technician is None:
@@ -482,13 +509,17 @@ def run_test_voice(ports: Ports, command: TestVoice) -> Event:
 
 
 COMMANDS: Mapping[type[Command], CommandHandler] = {
+    CheckStaffLock: run_check_staff_lock,
     CheckStaffPin: run_check_staff_pin,
     ReadDiagnostics: run_read_diagnostics,
     TestPrint: run_test_print,
     TestVoice: run_test_voice,
 }
 
-BACKGROUND: Mapping[type[Event], Handler] = {DiagnosticsRead: _diagnostics_read}
+BACKGROUND: Mapping[type[Event], Handler] = {
+    DiagnosticsRead: _diagnostics_read,
+    StaffLockChecked: _lock_checked,
+}
 """The navigation's background handlers: a snapshot arrives in whatever state."""
 
 TECHNICIAN = Service(name=NAME, states=STATES, start=start, commands=COMMANDS)
