@@ -960,8 +960,11 @@ def _scanner(
         elif isinstance(event, BadScan):
             noise = event.reason == NOISE_REASON or event.reason.startswith("line longer")
             keep(event.excerpt, Verdict.NOISE if noise else Verdict.BAD, event)
-            # The session answers with "not recognised, scan again" in the patron's language.
-            post_scan(event.excerpt)
+            # Noise on the cable is nobody's scan: it is for the technician (the driver's
+            # log line, the frames above), never "not recognised, scan again" to a patron.
+            if not noise:
+                # A real but unreadable barcode: "not recognised" in the patron's language.
+                post_scan(event.excerpt)
         elif isinstance(event, DeviceReady):
             driver.post(DeviceChanged("scanner", True))
         elif isinstance(event, DeviceLost):
