@@ -114,6 +114,25 @@ def test_unplugged_scanner_is_shown_and_said_once_and_typing_goes_on(rig: Rig) -
     assert vm.screen == "borrow.scanning"  # the same session goes on
 
 
+def test_voice_turned_on_after_the_unplug_says_the_loss_once_then_the_return(rig: Rig) -> None:
+    k, vm = rig.kiosk, rig.kiosk.vm
+    lost = "Pemindai kode batang tidak tersedia. Ketik nomor kartu atau buku, lalu tekan Enter."
+    back = "Pemindai kode batang tersedia lagi."
+    rig.until(ready=True)
+    rig.sim.unplug()
+    rig.until(ready=False)
+    assert rig.said() == []  # voice mode off: nothing said
+    vm.start_voice()  # a blind patron arrives at the attract screen ("... scan your card")
+    assert rig.said().count(lost) == 1, rig.said()
+    k.scan(SUTRISNO)  # typed by the patron's wedge or keys: the next screen is spoken
+    k.wait(3)
+    assert rig.said().count(lost) == 1, rig.said()  # once, not at every screen
+    rig.speech.clear()
+    rig.sim.replug()
+    rig.until(ready=True)
+    assert rig.said() == [back]
+
+
 def test_line_noise_is_not_shown_or_said_to_the_patron_but_a_bad_barcode_is(rig: Rig) -> None:
     k, vm = rig.kiosk, rig.kiosk.vm
     rig.until(ready=True)
