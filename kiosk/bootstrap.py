@@ -12,6 +12,7 @@ renders offscreen and says so.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import os
@@ -1008,11 +1009,16 @@ def _counter_rows(board: CounterBoard) -> Callable[[], list[CounterRow]]:
                 counter.last_fault,
                 counter.total_in,
                 counter.total_out,
+                _utc(counter.last_fault_at),
             )
             for counter in board.snapshot()
         ]
 
     return rows
+
+
+def _utc(stamp: float | None) -> dt.datetime | None:
+    return None if stamp is None else dt.datetime.fromtimestamp(stamp, dt.UTC)
 
 
 def _counters(config: Config, board: CounterBoard) -> list[CounterDriver]:
