@@ -73,6 +73,8 @@ _CHECK = (
     "check that it is plugged in, the device path in the config and that this user may "
     "use it (group dialout)"
 )
+_NETWORK_CHECK = "check that the device (or its simulator) listens at that address"
+_NETWORK_SCHEMES = ("socket://", "rfc2217://")
 _OPEN_ERRORS = (serial.SerialException, OSError, ValueError)
 
 
@@ -238,7 +240,9 @@ class SerialReader:
         try:
             port = self._open()
         except _OPEN_ERRORS as exc:
-            error = DeviceUnavailable(f"cannot open {self.url!r} ({_one_line(exc)}): {_CHECK}")
+            error = DeviceUnavailable(
+                f"cannot open {self.url!r} ({_one_line(exc)}): {_advice(self.url)}"
+            )
             if not wait_for_device:
                 raise error from exc
             log.error("%s; retrying in the background", error)
@@ -303,14 +307,14 @@ class SerialReader:
         with self._lock:
             port = self._port
             if port is None or self._write_failure is not None:
-                raise DeviceUnavailable(f"{self.url!r} is not connected: {_CHECK}")
+                raise DeviceUnavailable(f"{self.url!r} is not connected: {_advice(self.url)}")
             try:
                 written = port.write(data)
             except (serial.SerialException, OSError) as exc:
                 self._write_failure = exc
                 _cancel_read(port)
                 raise DeviceUnavailable(
-                    f"writing to {self.url!r} failed ({_one_line(exc)}): {_CHECK}"
+                    f"writing to {self.url!r} failed ({_one_line(exc)}): {_advice(self.url)}"
                 ) from exc
         return len(data) if written is None else written
 
@@ -431,6 +435,11 @@ def _call(callback: Callable[[_Arg], None], arg: _Arg) -> None:
     except Exception:
         name = getattr(callback, "__qualname__", repr(callback))
         log.exception("serial device callback %s failed", name)
+
+
+def _advice(url: str) -> str:
+    # A network device has no cable, group or device path on this machine to check.
+    return _NETWORK_CHECK if url.lower().startswith(_NETWORK_SCHEMES) else _CHECK
 
 
 def _one_line(exc: BaseException) -> str:

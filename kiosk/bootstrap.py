@@ -12,6 +12,7 @@ renders offscreen and says so.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import os
@@ -960,8 +961,11 @@ def _scanner(
         elif isinstance(event, BadScan):
             noise = event.reason == NOISE_REASON or event.reason.startswith("line longer")
             keep(event.excerpt, Verdict.NOISE if noise else Verdict.BAD, event)
-            # The session answers with "not recognised, scan again" in the patron's language.
-            post_scan(event.excerpt)
+            # Noise on the cable is nobody's scan: it is for the technician (the driver's
+            # log line, the frames above), never "not recognised, scan again" to a patron.
+            if not noise:
+                # A real but unreadable barcode: "not recognised" in the patron's language.
+                post_scan(event.excerpt)
         elif isinstance(event, DeviceReady):
             driver.post(DeviceChanged("scanner", True))
         elif isinstance(event, DeviceLost):
@@ -1005,11 +1009,16 @@ def _counter_rows(board: CounterBoard) -> Callable[[], list[CounterRow]]:
                 counter.last_fault,
                 counter.total_in,
                 counter.total_out,
+                _utc(counter.last_fault_at),
             )
             for counter in board.snapshot()
         ]
 
     return rows
+
+
+def _utc(stamp: float | None) -> dt.datetime | None:
+    return None if stamp is None else dt.datetime.fromtimestamp(stamp, dt.UTC)
 
 
 def _counters(config: Config, board: CounterBoard) -> list[CounterDriver]:

@@ -31,6 +31,7 @@ class CounterRow:
         left: people out since the kiosk started.
         last_reading_at: wall-clock time (``time.time()``) of the last reading, or None.
         last_fault: the last problem, one technician line ("" if none yet).
+        last_fault_at: wall-clock time (``time.time()``) of that problem, or None.
     """
 
     device_id: str
@@ -42,6 +43,7 @@ class CounterRow:
     left: int = 0
     last_reading_at: float | None = None
     last_fault: str = ""
+    last_fault_at: float | None = None
 
 
 class CounterBoard:
@@ -94,9 +96,14 @@ class CounterBoard:
             elif isinstance(event, DeviceReady):
                 row = replace(row, ready=True)
             elif isinstance(event, DeviceLost):
-                row = replace(row, ready=False, last_fault=f"lost: {event.reason}")
+                row = replace(
+                    row,
+                    ready=False,
+                    last_fault=f"lost: {event.reason}",
+                    last_fault_at=self._wall_clock(),
+                )
             elif isinstance(event, CounterFault):
-                row = replace(row, last_fault=event.reason)
+                row = replace(row, last_fault=event.reason, last_fault_at=self._wall_clock())
             self._rows[device_id] = row
 
     def snapshot(self) -> list[CounterRow]:

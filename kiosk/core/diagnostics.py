@@ -61,9 +61,10 @@ class CounterRow:
     ready: bool
     entered: int
     left: int
-    detail: str = ""
+    detail: str = ""  # the last fault's technician line, "" if none yet
     total_in: int | None = None  # the device's own cumulative totals, None before a reading
     total_out: int | None = None
+    detail_at: dt.datetime | None = None  # when that fault was seen
 
 
 @dataclass(frozen=True)

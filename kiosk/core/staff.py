@@ -170,16 +170,18 @@ class StaffGate:
         self._wrong = 0
         self._locked_until: float | None = None
 
+    def locked_minutes(self) -> int:
+        """About how many more minutes the screen is locked (0: not locked). Fast."""
+        with self._guard:
+            return self._minutes_left(self._clock.monotonic())
+
     def check(self, pin: str) -> StaffCheck:
         """Check one PIN (slow: scrypt), unless the screen is locked."""
         with self._guard:  # one check at a time: two racing guesses count as two
             now = self._clock.monotonic()
-            if self._locked_until is not None:
-                if now < self._locked_until:
-                    left = self._locked_until - now
-                    return StaffCheck(False, 0, max(1, int(-(-left // 60))))
-                self._locked_until = None
-                self._wrong = 0
+            minutes_left = self._minutes_left(now)
+            if minutes_left:
+                return StaffCheck(False, 0, minutes_left)
             if verify_pin(pin, self._stored):
                 self._wrong = 0
                 return StaffCheck(True)
@@ -189,9 +191,20 @@ class StaffGate:
             self._locked_until = now + self._lock_seconds
             minutes = int(self._lock_seconds // 60)
             log.warning(
-                "technician screen: %d wrong staff PINs in a row; locked for %d minutes; "
+                "technician screen: %d wrong staff PINs in a row; locked for %d minute%s; "
                 "if this was not a technician, check who was at the kiosk",
                 TRIES,
                 minutes,
+                "" if minutes == 1 else "s",
             )
             return StaffCheck(False, 0, minutes)
+
+    def _minutes_left(self, now: float) -> int:
+        # Called with the guard held; a lock that ran out ends the run of wrong PINs too.
+        if self._locked_until is None:
+            return 0
+        if now < self._locked_until:
+            return max(1, int(-(-(self._locked_until - now) // 60)))
+        self._locked_until = None
+        self._wrong = 0
+        return 0

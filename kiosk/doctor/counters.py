@@ -98,10 +98,13 @@ def counter(context: Context, settings: CounterSettings) -> Finding:
 def _read(settings: CounterSettings, total_in: int, total_out: int, fault: str) -> Finding:
     where = f"{settings.url} ({settings.protocol})"
     if fault:
+        found, todo = _fault_advice(
+            fault, "check the cable, the baud rate and the counter's protocol settings"
+        )
         return failed(
             f"{where} answered IN {total_in}, OUT {total_out} but also sent garbled frames: "
-            f"{one_line(fault, 200)}",
-            "check the cable, the baud rate and the counter's protocol settings",
+            f"{found}",
+            todo,
         )
     return passed(f"{where} answered: IN {total_in}, OUT {total_out} (the device's totals)")
 
@@ -119,10 +122,10 @@ def _verdict(
         )
         return failed(f"cannot use {where}: {one_line(lost, 200)}", f"check {target}, {table} url")
     if fault:
-        return failed(
-            f"{where} sends garbled frames: {one_line(fault, 200)}",
-            f"check the cable, the baud rate and {table} protocol settings",
+        found, todo = _fault_advice(
+            fault, f"check the cable, the baud rate and {table} protocol settings"
         )
+        return failed(f"{where} sends garbled frames: {found}", todo)
     if not ready:
         return failed(f"{where} did not open within {timeout:g} s", f"check {table} url")
     if asked:
@@ -135,3 +138,17 @@ def _verdict(
         lines = settings.beam_a + (f" and {settings.beam_b}" if settings.beam_b else "")
         return passed(f"{where} opened; beam line {lines} read")
     return passed(f"{where} opened; nothing garbled (a push counter speaks when people pass)")
+
+
+def _fault_advice(fault: str, advice: str) -> tuple[str, str]:
+    """Split a driver's fault line into what was wrong and what to check.
+
+    The drivers' fault lines already end in their own advice ("...; check the cable, the
+    baud rate ..."); adding the doctor's advice after it said the same thing twice. The
+    driver's advice is kept (it knows its protocol); ``advice`` is for a line without one.
+    """
+    for separator in ("; ", ": "):
+        found, split, todo = fault.rpartition(separator)
+        if split and todo.startswith("check "):
+            return one_line(found, 200), todo
+    return one_line(fault, 200), advice

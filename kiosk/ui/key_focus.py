@@ -63,12 +63,12 @@ def buttons(root: Widget) -> list[Widget]:
         over it (only the layer's buttons can be pressed then).
     """
     found = reachable(root, lambda w: isinstance(w, ButtonBehavior))
+    return sorted(found, key=_reading_order)
 
-    def reading_order(widget: Widget) -> tuple[float, float]:
-        x, y, _w, h = _box(widget)
-        return (-round(y + h), round(x))
 
-    return sorted(found, key=reading_order)
+def _reading_order(widget: Widget) -> tuple[float, float]:
+    x, y, _w, h = _box(widget)
+    return (-round(y + h), round(x))
 
 
 def reachable(root: Widget, wanted: Callable[[Widget], bool]) -> list[Widget]:
@@ -125,8 +125,16 @@ class KeyFocus:
         if not found:
             self.clear()
             return
-        if self._target in found:
-            index = (found.index(self._target) + step) % len(found)
+        target = self._target
+        if target in found:
+            index = (found.index(target) + step) % len(found)
+        elif target is not None and target.disabled and target.parent is not None:
+            # Waiting for its own work (Test print): move on from where it stands.
+            after = [w for w in found if _reading_order(w) > _reading_order(target)]
+            if step > 0:
+                index = found.index(after[0]) if after else 0
+            else:
+                index = (found.index(after[0]) if after else len(found)) - 1
         else:
             index = 0 if step > 0 else len(found) - 1
         self.ring(found[index])
@@ -135,7 +143,8 @@ class KeyFocus:
         """Press the ringed button. False when no button is ringed (Enter means OK then)."""
         target = self.target
         if target is None:
-            self.clear()
+            if self._target is None or not self._target.disabled:
+                self.clear()  # a disabled one is kept: its ring comes back when it works
             return False
         target.trigger_action(duration=0)
         return True
@@ -156,10 +165,15 @@ class KeyFocus:
         self._ring.clear()
 
     def _disabled(self, _widget: Widget, disabled: bool) -> None:
-        # A ring on a button that no longer works (Renew all, once pressed) would promise
-        # that Enter does something: take it away; Tab starts again from the first.
+        # A ring on a button that does not work now would promise that Enter does
+        # something: hide it. The button is still remembered: one that works again (Test
+        # print, disabled while it prints) gets its ring back, and a key moves on from it
+        # instead of from the first button of the screen; Renew all, pressed once, never
+        # comes back and the next key starts from where it was.
         if disabled:
-            self.clear()
+            self._ring.clear()
+        elif self.target is not None:
+            self._draw()
 
     def ring(self, widget: Widget) -> None:
         """Ring ``widget`` (a key moved there, or a finger explored it in voice mode)."""
@@ -184,7 +198,7 @@ class KeyFocus:
 
     def _draw(self, *_args: object) -> None:
         self._ring.clear()
-        if self._target is None:
+        if self._target is None or self._target.disabled:
             return
         target = self._target
         theme = self._theme()

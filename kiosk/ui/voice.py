@@ -97,7 +97,7 @@ class VoiceGuide:
         self._pin = 0
         self._entry = ""
         self._receipt: Notice | None = None
-        self._scanner_lost = False
+        self._loss_said = False  # the scanner's loss was said to this voice-mode patron
         vm.add_refresh_listener(self._refreshed)
         vm.bind(voice_mode=self._voice_mode_changed, help_text=self._help_changed)
         vm.bind(voice_rate=self._follow_steps, voice_volume=self._follow_steps)
@@ -206,7 +206,6 @@ class VoiceGuide:
 
     def _refreshed(self) -> None:
         self._hint()
-        self._speak_scanner()
         session = self._vm.session
         if session.session_no != self._session_no:
             self._session_no = session.session_no
@@ -215,10 +214,12 @@ class VoiceGuide:
             self._announce()
             return
         if not self.on:
+            self._speak_scanner()
             return
         if self._vm.language != self._language:
             self._announce()  # the same screen again, in the voice of the new language
             return
+        self._speak_scanner()
         self._speak_entry()
         self._speak_changed_texts()
         self._speak_new_lines(session.lines)
@@ -238,6 +239,7 @@ class VoiceGuide:
         self._pin, self._entry = vm.pin_length, vm.entry_text
         if not self.on:
             self._mark_spoken(session.lines)
+            self._speak_scanner()
             return
         t = vm.translator()
         summary = session.screen.endswith(".summary")
@@ -253,6 +255,9 @@ class VoiceGuide:
         )
         for spoken in said:
             self._say(spoken, priority)
+        # After the interrupt above: a loss not yet said (voice just turned on, or lost as
+        # the screen changed) is said now; the screen's words may invite a scan.
+        self._speak_scanner()
 
     def _speak_entry(self) -> None:
         """How many digits are typed now; a typed character itself only in private audio,
@@ -318,15 +323,18 @@ class VoiceGuide:
         self._notice = notice
 
     def _speak_scanner(self) -> None:
-        """The scanner lost, or back: said once when it happens (while voice mode is on), so
-        a patron who cannot see the top bar's mark knows to type the number."""
-        lost = bool(self._vm.scanner_lost)
-        if lost == self._scanner_lost:
+        """The scanner lost, or back, said once each while voice mode is on, so a patron who
+        cannot see the top bar's mark knows to type the number. A loss that happened before
+        voice mode was turned on is said then; "available again" only after a loss was said."""
+        if not self.on:
+            self._loss_said = False  # the next voice-mode patron has heard nothing yet
             return
-        self._scanner_lost = lost
-        if self.on:
-            key = "voice.scanner_lost" if lost else "voice.scanner_back"
-            self._say(Spoken(self._vm.t(key)), SpeechPriority.ALERT)
+        lost = bool(self._vm.scanner_lost)
+        if lost == self._loss_said:
+            return
+        self._loss_said = lost
+        key = "voice.scanner_lost" if lost else "voice.scanner_back"
+        self._say(Spoken(self._vm.t(key)), SpeechPriority.ALERT)
 
     def _speak_warning(self) -> None:
         session = self._vm.session

@@ -186,10 +186,15 @@ def test_three_wrong_pins_lock_the_screen_for_minutes(
     locked = [r.getMessage() for r in caplog.records if "locked for 5 minutes" in r.getMessage()]
     assert len(locked) == 1 and "technician screen" in locked[0]
     kiosk.vm.dismiss()
-    # While locked even the right PIN opens nothing.
+    # While locked no PIN is asked for: the lock is said at once, by keys or by card.
     kiosk.vm.open_technician()
-    kiosk.type(STAFF_PIN)
+    kiosk.settle()
     assert kiosk.vm.screen == "error"
+    assert kiosk.vm.error_text.startswith("Layar teknisi terkunci")
+    kiosk.vm.dismiss()
+    kiosk.scan(STAFF_CARD)
+    assert kiosk.vm.screen == "error"
+    assert kiosk.vm.error_text.startswith("Layar teknisi terkunci")
     kiosk.vm.dismiss()
     kiosk.clock.advance(5 * 60)
     kiosk.vm.open_technician()
@@ -198,6 +203,22 @@ def test_three_wrong_pins_lock_the_screen_for_minutes(
     logged = "\n".join(record.getMessage() for record in caplog.records)
     for pin in ("1111", "2222", "3333", STAFF_PIN):
         assert pin not in logged
+
+
+def test_a_one_minute_lock_is_logged_as_one_minute(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    kiosk = FlowKiosk(tmp_path, config=make_config(lock_minutes=1))
+    try:
+        open_with_card(kiosk, "1111")
+        kiosk.type("2222")
+        kiosk.type("3333")
+        assert kiosk.vm.screen == "error"
+    finally:
+        kiosk.close()
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "locked for 1 minute;" in logged
 
 
 def test_without_a_staff_pin_nothing_opens_and_the_log_says_why(

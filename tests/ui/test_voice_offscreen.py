@@ -230,6 +230,17 @@ def test_ctrl_alt_t_opens_the_technician_pin_without_starting_the_voice() -> Non
     assert found["after_f10"] is True
 
 
+def test_the_technicians_test_buttons_keep_the_ring_when_pressed_by_keys() -> None:
+    found = run_probe("technician_tests_by_keys", script=SCRIPT)
+    assert found["screen"] == "technician.status"
+    test_print, test_voice, test_scan, close = found["names"]
+    assert found["rang"] == [
+        test_print, test_voice,  # Enter on Test print, then Down
+        test_voice, test_scan,
+        test_scan, close,
+    ]  # fmt: skip
+
+
 def test_every_control_on_every_screen_has_a_spoken_name_in_both_languages() -> None:
     found = run_probe("controls", script=SCRIPT, timeout=400)
     assert len(found["visited"]) >= 30

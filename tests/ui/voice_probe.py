@@ -288,6 +288,43 @@ def technician_keys(p: Probe) -> Iterator[None]:
     p.found["after_f10"] = p.vm.voice_mode
 
 
+def technician_tests_by_keys(p: Probe) -> Iterator[None]:
+    """The technician screen by keys only: each test button pressed with Enter keeps the
+    ring (Test print and Test voice are disabled while they run), so the next Down goes
+    on from it. Records the ringed control's name after each step."""
+    from kivy.app import App
+    from tour_states import STAFF_PIN
+
+    from kiosk.ui.voice_input import spoken_name
+
+    t = p.vm.t
+    focus = App.get_running_app().key_focus
+    rang: list[str] = []
+    yield
+    p.vm.open_technician()
+    p.kiosk.settle()
+    yield
+    type_keys(STAFF_PIN)
+    p.kiosk.settle()
+    yield
+    p.found["screen"] = p.vm.screen
+    ring_to(p, t("technician.test_print"), KEY_DOWN)
+    for _ in range(3):  # Test print, Test voice, Test scan: Enter, then Down
+        press(KEY_ENTER)
+        p.kiosk.settle()
+        yield
+        yield
+        rang.append(spoken_name(focus.target) if focus.target is not None else "")
+        press(KEY_DOWN)
+        yield
+        rang.append(spoken_name(focus.target) if focus.target is not None else "")
+    p.found["rang"] = rang
+    p.found["names"] = [
+        t(key) for key in ("technician.test_print", "technician.test_voice",
+                           "technician.test_scan", "technician.close")
+    ]  # fmt: skip
+
+
 def theme_switch(p: Probe) -> Iterator[None]:
     """Every theme in turn, switched live on the attract screen (F4): the menu's names
     must be in the colour for the primary fill, not the theme's plain text colour."""
@@ -307,6 +344,7 @@ def theme_switch(p: Probe) -> Iterator[None]:
 
 SCENARIOS: dict[str, Callable[[Probe], Iterator[None]]] = {
     "technician_keys": technician_keys,
+    "technician_tests_by_keys": technician_tests_by_keys,
     "theme_switch": theme_switch,
     "guard": guard,
     "keys_borrow": keys_borrow,

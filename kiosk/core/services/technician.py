@@ -24,6 +24,7 @@ ending the session (Close, the idle timeout) forgets it.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from collections.abc import Mapping, Sequence
@@ -58,9 +59,24 @@ REFRESH = 1.0
 STALE = 5.0
 """Seconds after which a snapshot asked for and not answered is asked for again."""
 _DATA = "technician"
+UNKNOWN_SYMBOLOGY = "unknown"
+"""``devices.symbology.UNKNOWN``: the scanner driver's own word, shown translated."""
 
 
 # ----- commands and answers ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckStaffLock(Command):
+    # No spinner and no PIN held back while it runs (milliseconds): a PIN typed first
+    # is refused by the lock all the same.
+    background: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class StaffLockChecked(Answer):
+    locked_minutes: int
+    background: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
@@ -142,6 +158,13 @@ def start(session: Session, card: str | None) -> list[Command]:
     session.go(PIN)
     # Which staff card (its last 4 digits, as every card outside the screen) or the keys.
     _desk(session).opened_by = f"staff card ending {card[-4:]}" if card else "Ctrl+Alt+T"
+    # While locked after wrong PINs, say so at once rather than after a PIN is typed.
+    return [CheckStaffLock(session.session_no)]
+
+
+def _lock_checked(session: Session, event: StaffLockChecked) -> list[Command]:
+    if event.locked_minutes and session.state == PIN:
+        session.fail(Notice.of("technician.locked", minutes=event.locked_minutes))
     return []
 
 
@@ -307,7 +330,7 @@ def _status_rows(session: Session) -> Mapping[str, Sequence[Row]]:
     if snapshot is None:
         return {"devices": devices}
     devices.append(_printer_row(snapshot))
-    devices.extend(_counter_row(counter) for counter in snapshot.counters)
+    devices.extend(_counter_row(session, counter) for counter in snapshot.counters)
     if not snapshot.counters:
         devices.append(Row("counters", "", Notice("technician.no_counters"), tone="info"))
     return {
@@ -317,9 +340,16 @@ def _status_rows(session: Session) -> Mapping[str, Sequence[Row]]:
     }
 
 
-def _counter_row(counter: CounterRow) -> Row:
+def _counter_row(session: Session, counter: CounterRow) -> Row:
     totals = Notice.of("technician.counter_totals", entered=counter.entered, left=counter.left)
-    reason = (Notice.of("technician.reason", reason=counter.detail),) if counter.detail else ()
+    reason: tuple[Notice, ...] = ()
+    if counter.detail and not counter.ready:
+        reason = (Notice.of("technician.reason", reason=counter.detail),)
+    elif counter.detail and counter.detail_at is not None:
+        # A fault from before the counter was back (or a garbled frame since): it no
+        # longer describes the device, so it is named the last fault, with its time.
+        at = _clock_time(session, counter.detail_at)
+        reason = (Notice.of("technician.last_fault", time=at, reason=counter.detail),)
     # What the device itself says, beside the exact people in and out: a technician checks
     # it against the counter's own display.
     device_totals: tuple[Notice, ...] = ()
@@ -369,13 +399,18 @@ def _printer_row(snapshot: DiagnosticsSnapshot) -> Row:
     )
 
 
+def _clock_time(session: Session, at: dt.datetime) -> str:
+    return at.astimezone(session.receipts.timezone).strftime("%H:%M:%S")
+
+
 def _frame_row(session: Session, number: int, frame: ScannerFrame) -> Row:
-    at = frame.at.astimezone(session.receipts.timezone).strftime("%H:%M:%S")
-    detail = (
-        Notice.of("technician.frame_at_symbology", time=at, symbology=frame.symbology)
-        if frame.symbology
-        else Notice.of("technician.frame_at", time=at)
-    )
+    at = _clock_time(session, frame.at)
+    if frame.symbology == UNKNOWN_SYMBOLOGY:  # our own word: in the screen's language
+        detail = Notice.of("technician.frame_at_unknown_symbology", time=at)
+    elif frame.symbology:  # a symbology's name (codabar, ean13) or an AIM id (]F0)
+        detail = Notice.of("technician.frame_at_symbology", time=at, symbology=frame.symbology)
+    else:
+        detail = Notice.of("technician.frame_at", time=at)
     good = frame.verdict.value in ("patron", "item", "staff")
     return Row(
         f"frame-{number}",
@@ -390,7 +425,7 @@ def _system_rows(session: Session, snapshot: DiagnosticsSnapshot) -> list[Row]:
     ils = snapshot.ils
     details = [Notice.of("technician.ils_backend", backend=ils.backend)]
     if ils.last_failure and ils.failed_at is not None:
-        at = ils.failed_at.astimezone(session.receipts.timezone).strftime("%H:%M:%S")
+        at = _clock_time(session, ils.failed_at)
         details.append(Notice.of("technician.ils_failure", time=at, failure=ils.last_failure))
     else:
         details.append(Notice("technician.ils_no_failure"))
@@ -451,6 +486,13 @@ STATES: dict[str, StateSpec] = {
 # ----- on the worker thread ------------------------------------------------------------------
 
 
+def run_check_staff_lock(ports: Ports, command: CheckStaffLock) -> Event:
+    """Whether wrong PINs locked the screen (fast: no PIN is checked)."""
+    if ports.technician is None:
+        raise RuntimeError("the technician screen has no staff PIN configured")
+    return StaffLockChecked(command.session_no, ports.technician.gate.locked_minutes())
+
+
 def run_check_staff_pin(ports: Ports, command: CheckStaffPin) -> Event:
     """Check the staff PIN (scrypt, ~0.1 s: never on the UI thread)."""
     if ports.technician is None:
@@ -482,13 +524,17 @@ def run_test_voice(ports: Ports, command: TestVoice) -> Event:
 
 
 COMMANDS: Mapping[type[Command], CommandHandler] = {
+    CheckStaffLock: run_check_staff_lock,
     CheckStaffPin: run_check_staff_pin,
     ReadDiagnostics: run_read_diagnostics,
     TestPrint: run_test_print,
     TestVoice: run_test_voice,
 }
 
-BACKGROUND: Mapping[type[Event], Handler] = {DiagnosticsRead: _diagnostics_read}
+BACKGROUND: Mapping[type[Event], Handler] = {
+    DiagnosticsRead: _diagnostics_read,
+    StaffLockChecked: _lock_checked,
+}
 """The navigation's background handlers: a snapshot arrives in whatever state."""
 
 TECHNICIAN = Service(name=NAME, states=STATES, start=start, commands=COMMANDS)

@@ -429,3 +429,25 @@ def test_each_visitor_counter_is_read_with_its_own_driver(tmp_path: Path) -> Non
     side = report.line("counter side")
     assert side.startswith("FAIL  counter side: /dev/kiosk-counter-not-here does not exist; ")
     assert "[counters.side] url" in side
+
+
+def test_a_counter_sending_a_bad_checksum_says_what_to_check_once(tmp_path: Path) -> None:
+    """The driver's fault line carries its own advice; the doctor does not repeat it."""
+    from devices.sim.counter import LineCounterSimulator
+    from devices.sim.links import TcpLink
+
+    with LineCounterSimulator(TcpLink, mode="poll", counter_id="gate1") as counter:
+        counter.cross("in", 2)
+        counter.badsum_next()
+        config = SPEECH_OFF + (
+            f'[counters.gate1]\nurl = "{counter.url}"\nmode = "poll"\naddress = "gate1"\n'
+        )
+        report = run_doctor(tmp_path, config, args=["--timeout", "3"])
+
+    line = report.line("counter gate1")
+    assert line.startswith(
+        f"FAIL  counter gate1: {counter.url} (line) answered IN 2, OUT 0 but also sent "
+        "garbled frames: bad checksum"
+    ), line
+    assert line.endswith("; check the cable, the baud rate and the counter's protocol settings")
+    assert line.count("baud rate") == 1, line

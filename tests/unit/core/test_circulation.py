@@ -203,7 +203,7 @@ def test_the_default_navigation_runs_exactly_its_services_commands_and_the_ratin
     WHEN they are merged
     THEN the commands it can run are exactly borrowing's Checkout, AcceptFee and
     DeclineFee, returning's Checkin, the account's LoadAccount, Renew and saving and
-    deleting a patron's settings, the technician screen's staff PIN, snapshot and tests,
+    deleting a patron's settings, the technician screen's lock, staff PIN, snapshot and tests,
     and the kiosk's own CheckPatron (every service's sign-in), LoadPreferences (the
     card's saved settings), RecordRating and PrintReceipt."""
     expected = {
@@ -219,6 +219,7 @@ def test_the_default_navigation_runs_exactly_its_services_commands_and_the_ratin
         preferences.LoadPreferences,
         RecordRating,
         PrintReceipt,
+        technician.CheckStaffLock,
         technician.CheckStaffPin,
         technician.ReadDiagnostics,
         technician.TestPrint,

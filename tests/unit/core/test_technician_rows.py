@@ -155,3 +155,33 @@ def test_a_late_snapshot_for_a_closed_screen_is_dropped() -> None:
     session.end()
     session.handle(DiagnosticsRead(number, snapshot()))
     assert session.service_data == {}
+
+
+def test_an_unknown_symbology_is_shown_in_the_screens_language() -> None:
+    session = opened()
+    frames = (ScannerFrame(AT, "**********0018", Verdict.ITEM, "unknown"),)
+    session.handle(DiagnosticsRead(session.session_no, snapshot(frames=frames)))
+    assert shown(session, "frames", "id") == [
+        "Buku | **********0018 | Pukul 02:15:07, simbologi tidak dikenali"
+    ]
+    assert shown(session, "frames") == [
+        "Item (book) | **********0018 | At 02:15:07, symbology unknown"
+    ]
+
+
+def test_a_counter_back_to_ready_shows_its_old_fault_as_the_last_one_with_its_time() -> None:
+    session = opened()
+    lost = "lost: read failed: socket disconnected"
+    counters = (
+        CounterRow("gate1", True, 3, 1, lost, 3, 1, AT),
+        CounterRow("gate2", True, 0, 0, lost),  # a fault without its time is not shown
+    )
+    session.handle(DiagnosticsRead(session.session_no, snapshot(counters=counters)))
+    devices = shown(session, "devices", "id")
+    assert (
+        "Penghitung pengunjung: siap | gate1 | Masuk 3, keluar 1 sejak kiosk menyala | "
+        "Penghitung sendiri melaporkan MASUK 3, KELUAR 1 | "
+        f"Gangguan terakhir pukul 02:15:07: {lost}"
+    ) in devices
+    assert "Penghitung pengunjung: siap | gate2 | Masuk 0, keluar 0 sejak kiosk menyala" in devices
+    assert not any("Keterangan" in row for row in devices)

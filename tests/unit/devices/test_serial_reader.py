@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import queue
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -390,3 +391,19 @@ def test_stop_interrupts_the_wait_between_attempts(sim_url: str, recorder: Recor
     assert time.monotonic() - started < 1.0
     assert not reader.running
     assert recorder.protocols == []
+
+
+@pytest.mark.parametrize("scheme", ["socket", "rfc2217"])
+def test_a_network_device_that_cannot_be_opened_says_to_check_its_address(
+    recorder: Recorder, scheme: str
+) -> None:
+    """No dialout group or cable to check for a URL on the network: the address is."""
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    reader = SerialReader(f"{scheme}://127.0.0.1:{port}", recorder.factory, recorder.status)
+    with pytest.raises(DeviceUnavailable) as caught:
+        reader.start(wait_for_device=False)
+    message = str(caught.value)
+    assert message.endswith("check that the device (or its simulator) listens at that address")
+    assert "dialout" not in message

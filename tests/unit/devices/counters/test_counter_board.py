@@ -23,6 +23,7 @@ def test_rows_follow_readings_status_and_faults() -> None:
     assert (row.ready, row.total_in, row.total_out, row.entered, row.left) == (True, 3, 10, 4, 1)
     assert row.last_reading_at == 1000.0
     assert row.last_fault.startswith("bad checksum")
+    assert row.last_fault_at == 1000.0  # the technician screen says when
     gate(DeviceLost("/dev/kiosk-counter", "[Errno 5] Input/output error"))
     row = board.snapshot()[1]
     assert (row.ready, row.entered, row.last_fault) == (
