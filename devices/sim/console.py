@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable
 from typing import Protocol, TextIO, runtime_checkable
 
-from devices import codabar, symbology
+from devices import symbology
 from devices.scanner import mask
 from devices.sim import script
 from devices.sim.scanner import with_wrong_check_digit
