@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,13 +79,18 @@ def _script(args: argparse.Namespace) -> list[tuple[float, str]] | None:
 
 def _drive(target: object, args: argparse.Namespace, replay: Callable[[], None] | None) -> int:
     """The console, a script, or a replay, on ``target``; Ctrl-C ends quietly."""
+    from devices.sim.counter import LineCounterSimulator
     from devices.sim.counter_console import run_console, run_script
     from devices.sim.script import ScriptError
+    from devices.sim.terminal import drained_line, wait_until_read
 
     try:
         steps = _script(args)
     except (ScriptError, ValueError) as err:
         return _fail(str(err))
+    line = target if isinstance(target, LineCounterSimulator) else None
+    if steps is not None and line is not None and not _wait_for_client(line):
+        return _fail(f"nobody connected to {line.url} within {CLIENT_WAIT:g} s")
     with contextlib.suppress(KeyboardInterrupt):
         if replay is not None:
             replay()
@@ -95,7 +99,30 @@ def _drive(target: object, args: argparse.Namespace, replay: Callable[[], None] 
         else:
             print("Type 'in 3', 'out 1' or !help; Ctrl-D ends.", flush=True)
             run_console(target, sys.stdin, sys.stdout)  # type: ignore[arg-type]
+            return 0
+        if line is not None:  # leaving unplugs the counter: first let the kiosk read it all
+            print(drained_line(wait_until_read(line.link.unread)), flush=True)
     return 0
+
+
+CLIENT_WAIT = 600.0  # seconds a script over TCP waits for the kiosk to connect
+
+
+def _wait_for_client(sim: LineCounterSimulator) -> bool:
+    """Over TCP, hold a script until the kiosk is connected (its first crossings would
+    otherwise go nowhere and the kiosk would take later totals as its starting point)."""
+    import time
+
+    from devices.sim.terminal import CONNECT_SETTLE
+
+    wait_for_client = getattr(sim.link, "wait_for_client", None)
+    if wait_for_client is None:
+        return True  # a pty: the kiosk opens it whenever it starts
+    print("waiting for the kiosk to connect…", flush=True)
+    if not wait_for_client(CLIENT_WAIT):
+        return False
+    time.sleep(CONNECT_SETTLE)  # the kiosk's open discards what arrives meanwhile
+    return True
 
 
 def _run_line(args: argparse.Namespace) -> int:
@@ -116,14 +143,27 @@ def _run_line(args: argparse.Namespace) -> int:
         return _fail(f"cannot start the counter simulator ({err})")
     with sim:
         print(f"Line protocol counter ({args.mode} mode, {args.bits}-bit) on {sim.url}", flush=True)
-        print(
-            f'In the kiosk config: [counters.gate1] url = "{sim.url}", protocol = "line", '
-            f'mode = "{args.mode}", bits = {args.bits}' + (f', address = "{args.id}"'
-            if args.mode == "poll" and args.id else ""),
-            flush=True,
-        )  # fmt: skip
+        print(_config_table(sim.url, args), flush=True)
         replay = None if args.replay is None else lambda: _replay(sim, args.replay)
         return _drive(sim, args, replay)
+
+
+def _config_table(url: str, args: argparse.Namespace) -> str:
+    """The ``[counters.gate1]`` table that reads this simulator (TOML; the URL quoted), as
+    the Modbus simulator prints its own."""
+    import json
+
+    lines = [
+        "Read it with this table in the kiosk's config:",
+        "  [counters.gate1]",
+        f"  url = {json.dumps(url)}",
+        '  protocol = "line"',
+        f'  mode = "{args.mode}"',
+        f"  bits = {args.bits}",
+    ]
+    if args.mode == "poll" and args.id:
+        lines.append(f"  address = {json.dumps(args.id)}")
+    return "\n".join(lines)
 
 
 def _replay(sim: LineCounterSimulator, path: Path) -> None:
@@ -141,11 +181,11 @@ def _replay(sim: LineCounterSimulator, path: Path) -> None:
         print("no kiosk connected within 10 s; replaying anyway", flush=True)
     start = time.monotonic()
     first = chunks[0][0] if chunks else 0.0
+    sim.replaying = True  # only the capture's bytes: no heartbeat, no answers to polls
     for at, data in chunks:
         time.sleep(max(0.0, (at - first) - (time.monotonic() - start)))
         sim.send_raw(data)
     print(f"replayed {len(chunks)} reads, {sum(len(d) for _, d in chunks)} bytes", flush=True)
-    threading.Event().wait(0.2)  # let the last bytes leave before the link closes
 
 
 def _run_beams(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable
 from typing import Protocol, TextIO, runtime_checkable
 
-from devices import codabar
+from devices import symbology
 from devices.scanner import mask
 from devices.sim import script
 from devices.sim.scanner import with_wrong_check_digit
@@ -138,7 +138,7 @@ def execute(line: str, send: Callable[[str], None], faults: ScannerFaults | None
         return REFUSED
     if not line.startswith("!"):
         send(line)
-        note = "" if codabar.is_valid(codabar.normalise(line)) else " (not a valid barcode)"
+        note = _describe(line)
         if getattr(faults, "plugged", True) is False:
             note += " (unplugged: nothing arrives)"
         return f"sent {line}{note}"
@@ -227,6 +227,19 @@ def _tune(command: str, argument: str, faults: TunableFaults) -> str:
         return f"!{command} needs on or off"
     setattr(faults, command, argument == "on")
     return f"{command} {argument}"
+
+
+def _describe(line: str) -> str:
+    """What the kiosk will take a typed scan for, as the note after "sent ...": nothing
+    for a valid library barcode; the symbology (EAN-13, an ISBN) or why it is not valid."""
+    read = symbology.identify(line)
+    if read.problem:
+        return f" ({read.symbology}: {read.problem})"
+    if read.symbology == symbology.CODABAR:
+        return ""
+    if read.symbology == symbology.EAN13:
+        return " (EAN-13)" if read.code == line else f" (ISBN-10, read as EAN-13 {read.code})"
+    return " (not a valid barcode)"
 
 
 def _is_printable_ascii(text: str) -> bool:

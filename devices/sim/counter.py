@@ -14,7 +14,8 @@ Faults, each named like its console command: ``wrap`` (jump to 3 below the wrap 
 frame in three writes), ``badsum`` (the next frame with a wrong checksum), ``slow``
 (toggle: bytes dribbled one every 20 ms), ``silent`` (toggle: sends and answers
 nothing), ``unplug``/``replug``. :meth:`LineCounterSimulator.send_raw` sends any bytes
-(spy log replay).
+(spy log replay; with :attr:`~LineCounterSimulator.replaying` set, no heartbeat or poll
+answer of its own comes between them).
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ class Link(Protocol):
 
     def unplug(self) -> None:
         """Pull the cable."""
+
+    def unread(self) -> int:
+        """Bytes sent that the kiosk has not read yet."""
 
     def replug(self) -> None:
         """Plug it back in."""
@@ -91,6 +95,9 @@ class LineCounterSimulator(ClosedOnExit):
         self.total_in = self.total_out = 0
         self.silent = self.slow = False
         self.polls = 0  # queries answered
+        # A replay sends a capture's bytes and nothing of its own: a heartbeat of these
+        # totals between them would read as a reset of the captured counter.
+        self.replaying = False
         self._badsum_next = self._split_next = False
         self._lock = threading.RLock()  # totals, flags and the order of bytes on the wire
         self._query = bytearray()
@@ -207,7 +214,8 @@ class LineCounterSimulator(ClosedOnExit):
 
     def _beat(self, every: float) -> None:
         while not self._stopping.wait(every):
-            self.send_frame()
+            if not self.replaying:
+                self.send_frame()
 
     def _received(self, data: bytes) -> None:
         """Bytes from the kiosk: answer each query for us (poll mode, or push too)."""
@@ -222,6 +230,6 @@ class LineCounterSimulator(ClosedOnExit):
             wanted = query[1:].decode("ascii", "replace")
             if wanted and wanted != self.counter_id:
                 continue  # asked for another counter on the bus
-            if not self.silent:
+            if not self.silent and not self.replaying:
                 self.polls += 1
                 self.send_frame()

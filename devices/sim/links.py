@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from devices.sim.terminal import close_fds, hang_up, open_raw_pty
+from devices.sim.terminal import close_fds, hang_up, open_raw_pty, unread_on_pty, unsent_on_socket
 
 
 class PtyLink:
@@ -81,6 +81,11 @@ class PtyLink:
             except OSError:
                 return False
         return True
+
+    def unread(self) -> int:
+        """Bytes sent that the kiosk has not read yet (0 while unplugged)."""
+        with self._lock:
+            return 0 if self._fds is None else unread_on_pty(self._fds[1])
 
     def unplug(self) -> None:
         """Close the pty and remove the link: the kiosk's reads fail with EIO."""
@@ -190,6 +195,11 @@ class TcpLink:
             except OSError:
                 return False
         return True
+
+    def unread(self) -> int:
+        """Bytes sent that the kiosk's side has not acknowledged yet (0 with no client)."""
+        with self._lock:
+            return 0 if self._client is None else unsent_on_socket(self._client)
 
     def unplug(self) -> None:
         """Drop the client and stop listening: the kiosk sees the line go dead."""

@@ -32,9 +32,11 @@ import threading
 from dataclasses import dataclass
 
 from pymodbus.constants import ExcCodes
+from pymodbus.exceptions import NoSuchIdException
 from pymodbus.framer import FramerType
 from pymodbus.server import ModbusSerialServer
 from pymodbus.simulator import DataType, SimData, SimDevice
+from pymodbus.simulator.simcore import SimCore
 
 from devices.counters.modbus import keep_pymodbus_quiet
 from devices.counters.registers import ReadPlan, encode, registers_per_value
@@ -86,6 +88,33 @@ class CounterLayout:
             f"unit {self.unit}, {self.register_type} registers: IN at {self.in_register}, "
             f"OUT at {self.out_register}, {self.width}-bit{order}"
         )
+
+
+class _OneUnit(SimCore):
+    """pymodbus's device store, answering only its own unit, as a real slave on a bus.
+
+    pymodbus's own :class:`SimCore` fails a request for an unknown unit with a "device
+    failure" exception reply, so a wrong ``unit`` in the kiosk's config read as a refusal
+    instead of the silence a real counter at another address gives; raising
+    :class:`NoSuchIdException` here, with the server's ``ignore_missing_devices``, sends
+    nothing.
+    """
+
+    async def async_getValues(  # pymodbus's name
+        self, device_id: int, func_code: int, address: int, count: int = 1
+    ) -> list[int] | list[bool] | ExcCodes:
+        self._check(device_id)
+        return await super().async_getValues(device_id, func_code, address, count)
+
+    async def async_setValues(  # pymodbus's name
+        self, device_id: int, func_code: int, address: int, values: list[int] | list[bool]
+    ) -> ExcCodes | None:
+        self._check(device_id)
+        return await super().async_setValues(device_id, func_code, address, values)
+
+    def _check(self, device_id: int) -> None:
+        if device_id not in self.devices:
+            raise NoSuchIdException(f"unit {device_id}")
 
 
 class ModbusCounterSimulator(ClosedOnExit):
@@ -242,7 +271,9 @@ class ModbusCounterSimulator(ClosedOnExit):
             framer=FramerType.RTU,
             port=self._line.device_path,
             baudrate=self._baudrate,
+            ignore_missing_devices=True,  # an unknown unit: no answer at all
         )
+        server.context = _OneUnit(device)
         await server.serve_forever(background=True)
         self._ready.set()
         try:

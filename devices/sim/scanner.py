@@ -46,7 +46,7 @@ from serial import SerialException
 
 from devices import symbology
 from devices.sim.scan_text import encode_as, noise, split_evenly, with_wrong_check_digit
-from devices.sim.terminal import ClosedOnExit, close_fds, open_raw_pty
+from devices.sim.terminal import ClosedOnExit, close_fds, open_raw_pty, unread_on_pty
 
 __all__ = [
     "PtyScannerSimulator",
@@ -220,6 +220,11 @@ class PtyScannerSimulator(_FaultsMixin, ClosedOnExit):
             while view:
                 written = os.write(self._master, view)
                 view = view[written:]
+
+    def unread(self) -> int:
+        """Bytes sent that the kiosk has not read yet (0 while unplugged)."""
+        with self._lock:
+            return unread_on_pty(self._slave) if self._plugged else 0
 
     def unplug(self) -> None:
         """Pull the cable: the pty closes (the reader reads ``EIO``), the link goes."""

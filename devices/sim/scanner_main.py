@@ -28,6 +28,7 @@ from devices.sim.console import execute, parse_script, run_scanner_console
 from devices.sim.scanner import PtyScannerSimulator
 from devices.sim.scanner_tcp import TcpScannerSimulator
 from devices.sim.script import ScriptError, Step, run_script
+from devices.sim.terminal import CONNECT_SETTLE, drained_line, wait_until_read
 
 CLIENT_WAIT = 600.0  # seconds a script or replay over TCP waits for the kiosk to connect
 MAX_FILE = 16 * 1024 * 1024  # a script or capture larger than this is the wrong file
@@ -69,17 +70,8 @@ def main(options: SimOptions, stdin: TextIO, out: TextIO, err: TextIO) -> int:
         url = simulator.port_path
         print(f"Scanner simulator on {url}", file=out, flush=True)
         print(f"Start the kiosk with: kiosk run --scanner {url}", file=out, flush=True)
-        if isinstance(simulator, TcpScannerSimulator) and (steps or chunks):
-            print("waiting for the kiosk to connect…", file=out, flush=True)
-            if not simulator.wait_for_client(CLIENT_WAIT):
-                print(f"kiosk: nobody connected to {url} within {CLIENT_WAIT:g} s", file=err)
-                return 1
-        elif steps or chunks:
-            # A pty cannot tell when the kiosk has opened it, and bytes written before that
-            # are discarded by the open: give the kiosk's reader (retrying every second at
-            # most) time to find the port.
-            print(f"starting in {options.lead:g} s…", file=out, flush=True)
-            time.sleep(options.lead)
+        if (steps or chunks) and not _wait_for_kiosk(simulator, options, chunks, stdin, out, err):
+            return 1
         with contextlib.suppress(KeyboardInterrupt):
             if steps is not None:
                 run_script(steps, lambda action: execute(action, simulator.send, simulator),
@@ -90,7 +82,40 @@ def main(options: SimOptions, stdin: TextIO, out: TextIO, err: TextIO) -> int:
                 print("Type a barcode and press Enter to scan it; !help lists faults; "
                       "Ctrl-D ends.", file=out, flush=True)  # fmt: skip
                 run_scanner_console(simulator.send, stdin, out, faults=simulator)
+                return 0
+            # Leaving the block unplugs the scanner: first let the kiosk read the last scan.
+            print(drained_line(wait_until_read(simulator.unread)), file=out, flush=True)
     return 0
+
+
+def _wait_for_kiosk(
+    simulator: PtyScannerSimulator | TcpScannerSimulator,
+    options: SimOptions,
+    chunks: list[tuple[float, bytes]] | None,
+    stdin: TextIO,
+    out: TextIO,
+    err: TextIO,
+) -> bool:
+    """Hold a script or replay until the kiosk has the port open; False if it never came."""
+    if chunks is not None:
+        # As the counter's replay: the technician starts the kiosk, then presses Enter
+        # (the end of the input starts at once).
+        print(f"{len(chunks)} reads to replay; start the kiosk, then press Enter", file=out,
+              flush=True)  # fmt: skip
+        stdin.readline()
+    if isinstance(simulator, TcpScannerSimulator):
+        print("waiting for the kiosk to connect…", file=out, flush=True)
+        if not simulator.wait_for_client(CLIENT_WAIT):
+            print(f"kiosk: nobody connected to {simulator.url} within {CLIENT_WAIT:g} s", file=err)
+            return False
+        time.sleep(CONNECT_SETTLE)  # the kiosk's open discards what arrives meanwhile
+    else:
+        # A pty cannot tell when the kiosk has opened it, and bytes written before that
+        # are discarded by the open: give the kiosk's reader (retrying every second at
+        # most) time to find the port.
+        print(f"starting in {options.lead:g} s…", file=out, flush=True)
+        time.sleep(options.lead)
+    return True
 
 
 def _make(options: SimOptions) -> PtyScannerSimulator | TcpScannerSimulator:

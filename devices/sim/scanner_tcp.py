@@ -21,7 +21,7 @@ import socket
 import threading
 
 from devices.sim.scanner import _FaultsMixin
-from devices.sim.terminal import ClosedOnExit, hang_up
+from devices.sim.terminal import ClosedOnExit, hang_up, unsent_on_socket
 
 ACCEPT_POLL = 0.1  # seconds: how soon the accept loop notices unplug() and close()
 
@@ -122,6 +122,11 @@ class TcpScannerSimulator(_FaultsMixin, ClosedOnExit):
             except OSError:
                 client.close()
                 self._client = None
+
+    def unread(self) -> int:
+        """Bytes sent that the kiosk's side has not acknowledged yet (0 with no client)."""
+        with self._lock:
+            return 0 if self._client is None else unsent_on_socket(self._client)
 
     def unplug(self) -> None:
         """Close the client and stop listening: connecting is refused until :meth:`replug`."""

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import fcntl
 import os
 import socket
+import struct
+import termios
+import time
 import tty
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Self, TextIO
 
 
@@ -25,6 +29,63 @@ def open_raw_pty() -> tuple[int, int]:
     tty.setraw(master)
     tty.setraw(slave)
     return master, slave
+
+
+def unread_on_pty(slave: int) -> int:
+    """Bytes written to the pty (its master) that the kiosk has not read yet.
+
+    On Linux the master's own output queue (``TIOCOUTQ``) is always empty: written bytes
+    move at once to the slave's input queue, which ``FIONREAD`` on the slave reports (the
+    simulator keeps the slave open, and the kiosk's open shares that queue).
+
+    Args:
+        slave: the pty's slave descriptor.
+    """
+    return int(struct.unpack("i", fcntl.ioctl(slave, termios.FIONREAD, b"\0" * 4))[0])
+
+
+def unsent_on_socket(sock: socket.socket) -> int:
+    """Bytes sent on a TCP socket that the peer has not acknowledged yet (``SIOCOUTQ``)."""
+    return int(struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0])
+
+
+CONNECT_SETTLE = 0.5  # seconds between accepting a kiosk on TCP and a script's first bytes
+"""pyserial's ``socket://`` open empties its input just after connecting
+(``reset_input_buffer``): bytes sent the instant the kiosk is accepted are thrown away,
+and a replay's first read (often a single byte, split from the rest of its scan) is lost."""
+DRAIN_WAIT = 10.0  # seconds at most that a finished script or replay waits for the kiosk
+DRAIN_LINGER = 0.5  # and then, seconds for the kiosk to handle what it has just read
+
+
+def wait_until_read(
+    unread: Callable[[], int],
+    timeout: float = DRAIN_WAIT,
+    linger: float = DRAIN_LINGER,
+    poll: float = 0.05,
+) -> int:
+    """Wait until ``unread()`` is 0 (at most ``timeout`` s), then ``linger`` s more.
+
+    A script or replay that closed its device as soon as the last line was written would
+    take back the bytes the kiosk had not read yet (closing a pty discards its queue).
+
+    Returns:
+        The bytes still unread when the wait ended (0: the kiosk read everything).
+    """
+    deadline = time.monotonic() + timeout
+    left = unread()
+    while left and time.monotonic() < deadline:
+        time.sleep(poll)
+        left = unread()
+    if not left:
+        time.sleep(linger)
+    return left
+
+
+def drained_line(left: int) -> str:
+    """The one line a finished script or replay prints before it unplugs its device."""
+    if left:
+        return f"the kiosk did not read the last {left} bytes within {DRAIN_WAIT:g} s; ending"
+    return "the kiosk has read everything sent; ending"
 
 
 def close_fds(fds: Iterable[int]) -> None:

@@ -229,3 +229,114 @@ def test_replay_waits_until_the_kiosk_is_accepted(
         finally:
             kiosk.close()
     assert "replayed 1 reads" in capsys.readouterr().out
+
+
+def _config_lines(process: subprocess.Popen[str]) -> list[str]:
+    """The lines after the first: the printed config table, then the line after it."""
+    assert process.stdout is not None
+    lines = [process.stdout.readline()]  # "Read it with this table ..."
+    while (line := process.stdout.readline()).startswith("  "):
+        lines.append(line)
+    return [*lines, line]
+
+
+def test_the_printed_table_is_toml_the_kiosk_config_loads(
+    processes: list[subprocess.Popen[str]],
+) -> None:
+    import tomllib
+
+    from kiosk.config import from_mapping
+
+    process = _start("--mode", "poll", "--id", "gate1", "--bits", "16")
+    processes.append(process)
+    url = _url(process)
+    lines = _config_lines(process)
+    assert lines[0] == "Read it with this table in the kiosk's config:\n"
+    table = "".join(line.strip() + "\n" for line in lines[1:-1])
+    counter = from_mapping(tomllib.loads(table), None).counters["gate1"]
+    assert (counter.url, counter.protocol, counter.mode, counter.bits) == (url, "line", "poll", 16)
+    assert counter.address == "gate1"
+
+
+def test_a_script_on_a_pty_waits_until_the_kiosk_has_read_it_all(
+    tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    """The simulator quit (closing its pty) the moment the last line was sent: the kiosk
+    lost what it had not read yet."""
+    import serial
+
+    script = tmp_path / "s.txt"
+    script.write_text("2 in 2\n+0.1 out 1\n")  # 2 s for this test to open the port
+    process = _start("--heartbeat", "3600", "--script", str(script))
+    processes.append(process)
+    url = _url(process)
+    assert process.stdout is not None
+    port = serial.Serial(url, timeout=WAIT)  # opened, not read: a busy kiosk
+    try:
+        for line in iter(process.stdout.readline, ""):
+            if "1 out" in line:
+                break
+        time.sleep(1.0)  # the kiosk gets round to reading late
+        expected = format_frame(2, 0) + format_frame(2, 1)
+        assert port.read(len(expected)) == expected
+    finally:
+        port.close()
+    out, err = process.communicate(timeout=WAIT)
+    assert process.returncode == 0, err
+    assert "the kiosk has read everything sent; ending" in out
+
+
+def test_a_script_over_tcp_waits_for_the_kiosk(
+    tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    """A script started before the kiosk connected: its first crossings went nowhere and
+    the kiosk took the later totals as its starting point (counting nobody)."""
+    script = tmp_path / "s.txt"
+    script.write_text("0 in 3\n+0.5 out 1\n")
+    process = _start("--tcp", "0", "--heartbeat", "3600", "--script", str(script))
+    processes.append(process)
+    url = _url(process)
+    assert _config_lines(process)[-1] == "waiting for the kiosk to connect…\n"
+    events: queue.Queue[CounterEvent] = queue.Queue()
+    counter = open_counter(CounterSettings("gate1", url, "line"), events.put)
+    counter.start()
+    try:
+        readings = _readings_until(events, (3, 1))
+    finally:
+        counter.stop()
+    assert [(r.total_in, r.total_out) for r in readings] == [(3, 0), (3, 1)]
+
+
+def test_a_replay_sends_only_the_captured_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In push mode the simulator's own heartbeat ($IN=0,OUT=0) came between the replayed
+    frames: the kiosk counted a phantom reset (IN 5 / OUT 1 replayed read as in 10, out 2)."""
+    import socket
+
+    from devices.counters.sim_command import _replay
+    from devices.sim.counter import LineCounterSimulator
+    from devices.sim.links import TcpLink
+
+    log = tmp_path / "spy.log"
+    frames = [format_frame(3, 1), format_frame(5, 1)]
+    log.write_text(
+        "".join(
+            f"{at:010.3f} RX   0000  {frame.hex(' ').upper()}\n"
+            for at, frame in zip((0.0, 0.3), frames, strict=True)
+        )
+    )
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+    with LineCounterSimulator(TcpLink, heartbeat=0.05) as sim:
+        kiosk = socket.create_connection(("127.0.0.1", sim.link.port))  # type: ignore[attr-defined]
+        kiosk.settimeout(WAIT)
+        try:
+            assert sim.link.wait_for_client(WAIT)  # type: ignore[attr-defined]
+            _replay(sim, log)
+            sim.close()
+            received = b""
+            while chunk := kiosk.recv(4096):
+                received += chunk
+        finally:
+            kiosk.close()
+    assert received == b"".join(frames)

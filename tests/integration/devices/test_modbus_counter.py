@@ -329,3 +329,17 @@ def test_late_answers_never_swap_in_and_out_when_they_are_read_apart(
     events.wait_people(52, 6)
     time.sleep(4 * TIMEOUT)  # answers still on the line must not add anyone afterwards
     assert events.people() == (52, 6)
+
+
+def test_a_wrong_unit_in_the_config_gets_no_answer(
+    sim: ModbusCounterSimulator, events: Events, running: list[ModbusCounter]
+) -> None:
+    """The simulator answered for any unit address; a real counter at another address
+    stays silent, which the kiosk reports as no answer from the unit it asked."""
+    counter = ModbusCounter(settings_for(sim, unit=2), events, timeout=TIMEOUT, backoff=QUICK)
+    running.append(counter)
+    counter.start()
+    events.wait_count(DeviceLost, 1)
+    lost = next(e for e in events.items if isinstance(e, DeviceLost))
+    assert lost.reason.startswith("no answer from unit 2")
+    assert not events.readings()

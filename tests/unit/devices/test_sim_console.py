@@ -43,6 +43,16 @@ def test_each_line_is_sent_as_a_scan_and_blank_lines_are_ignored() -> None:
     assert lines == ["sent 30234000517861", "sent 12345 (not a valid barcode)"]
 
 
+def test_a_typed_scan_is_described_as_the_kiosk_reads_it() -> None:
+    """A plain EAN-13 was called "(not a valid barcode)" though the kiosk reads it."""
+    _sent, lines = run("9780306406157\n0306406152\n30234000517862\n")
+    assert lines == [
+        "sent 9780306406157 (EAN-13)",
+        "sent 0306406152 (ISBN-10, read as EAN-13 9780306406157)",
+        "sent 30234000517862 (codabar: check digit does not match)",
+    ]
+
+
 def test_bad_sends_a_wrong_check_digit() -> None:
     sent, lines = run("!bad 30234000517861\n!bad 3023400051786\n!bad 12\n")
     assert len(sent) == 2
