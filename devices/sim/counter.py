@@ -1,6 +1,6 @@
 """A visitor counter simulator speaking the kiosk's ASCII line protocol, with faults.
 
-Wire format: :mod:`devices.counters.line_protocol` (``$IN=12,OUT=3,ID=gate1*XX\\r\\n``),
+Wire format: :mod:`devices.counters.line_protocol` (``$IN=12,OUT=3,ID=gate1*XXXX\\r\\n``),
 built with its own :func:`~devices.counters.line_protocol.format_frame`. The bytes go
 over a :class:`devices.sim.links.PtyLink` (a pseudo-terminal under a stable path) or a
 :class:`devices.sim.links.TcpLink` (``socket://127.0.0.1:PORT``).
