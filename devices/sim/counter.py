@@ -173,8 +173,8 @@ class LineCounterSimulator(ClosedOnExit):
             if self._badsum_next:
                 self._badsum_next = False
                 star = data.rindex(b"*")
-                wrong = (int(data[star + 1 : star + 3], 16) ^ 0x01) & 0xFF
-                data = data[: star + 1] + f"{wrong:02X}".encode() + b"\r\n"
+                wrong = int(data[star + 1 : star + 5], 16) ^ 0x0001
+                data = data[: star + 1] + f"{wrong:04X}".encode() + b"\r\n"
             if self._split_next:
                 self._split_next = False
                 for index, part in enumerate(split_evenly(data, 3)):

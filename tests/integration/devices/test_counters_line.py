@@ -163,12 +163,12 @@ def test_wrap_and_reset_keep_totals_exact(link_kind: str, bits: int) -> None:
         assert after[0].note == "reset"
 
 
-def test_bad_checksum_noise_and_split_frames(push) -> None:  # type: ignore[no-untyped-def]
+def test_bad_crc_noise_and_split_frames(push) -> None:  # type: ignore[no-untyped-def]
     sim, _counter, events = push
     sim.badsum_next()
     sim.cross("in", 1)
     fault = events.next_of(CounterFault)
-    assert "bad checksum" in fault.reason  # type: ignore[union-attr]
+    assert "bad CRC" in fault.reason  # type: ignore[union-attr]
     sim.send_noise()
     assert "outside a frame" in events.next_of(CounterFault).reason  # type: ignore[union-attr]
     sim.split_next()
