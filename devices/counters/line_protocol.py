@@ -47,7 +47,9 @@ Modes (``mode`` in ``[counters.<id>]``):
 * **poll**: the kiosk sends a query every ``interval`` seconds and the counter answers
   with one frame. Query: ``?<CR><LF>``, or ``?<id><CR><LF>`` to ask only the counter
   called ``<id>`` on a shared RS-485 bus (the others stay silent). A counter answers a
-  query in push mode too. If three polls in a row go unanswered the kiosk reports the
+  query in push mode too, and the kiosk sends one on every (re)connect in either mode:
+  the answer is its starting point, so nobody who passes before the counter's next
+  frame is lost. If three polls in a row go unanswered the kiosk reports the
   counter lost, and ready again on the next answer.
 
 A minimal Arduino sketch: keep two ``unsigned long`` totals; on each crossing add one;
