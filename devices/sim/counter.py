@@ -67,6 +67,7 @@ class LineCounterSimulator(ClosedOnExit):
         bits: int = 32,
         counter_id: str = "",
         heartbeat: float = 5.0,
+        answer_queries: bool = True,
     ) -> None:
         """Create the counter and its link, and start (pushing, or listening for polls).
 
@@ -77,6 +78,7 @@ class LineCounterSimulator(ClosedOnExit):
             counter_id: the ID field of each frame ("" = none); a poll for another ID is
                 not answered.
             heartbeat: push mode: seconds between repeats of an unchanged frame.
+            answer_queries: False to ignore ``?`` (while replaying another device's output).
 
         Raises:
             ValueError: bad mode or bits.
@@ -91,6 +93,7 @@ class LineCounterSimulator(ClosedOnExit):
         self.total_in = self.total_out = 0
         self.silent = self.slow = False
         self.polls = 0  # queries answered
+        self.answer_queries = answer_queries
         self._badsum_next = self._split_next = False
         self._lock = threading.RLock()  # totals, flags and the order of bytes on the wire
         self._query = bytearray()
@@ -222,6 +225,6 @@ class LineCounterSimulator(ClosedOnExit):
             wanted = query[1:].decode("ascii", "replace")
             if wanted and wanted != self.counter_id:
                 continue  # asked for another counter on the bus
-            if not self.silent:
+            if not self.silent and self.answer_queries:
                 self.polls += 1
                 self.send_frame()
