@@ -6,6 +6,10 @@ after an unplug) fed to a fresh :class:`_LineProtocol` per connection; the devic
 totals are tracked by one :class:`devices.counters.totals.CounterTotals` for the life of
 the driver, so a reconnect loses and doubles nobody.
 
+On every (re)connect, in both modes, the driver sends one query (``?`` or
+``?<address>``): the answer is the baseline the later totals are counted from, so the
+people passing between the connect and a push counter's first frame are not lost.
+
 Poll mode adds one thread, ``counter-poll:<id>``, which writes the query every
 ``interval`` seconds while the port is open (SerialReader.write is thread-safe). Each
 answer resets the count of unanswered polls; after :data:`LOST_AFTER` unanswered polls
@@ -213,6 +217,11 @@ class _LineProtocol:
 
     def connection_made(self, reader: SerialReader) -> None:
         self._parser.reset()
+        # The first frame after a connect is only a starting point: ask for it now, so it
+        # holds the totals before anyone passes. Else a push counter's first frame comes
+        # with the first crossing, and the people it reports are lost.
+        with contextlib.suppress(DeviceUnavailable):  # the reader reports a failed write
+            reader.write(format_query(self._counter.settings.address))
 
     def data_received(self, data: bytes) -> None:
         for result in self._parser.feed(data):

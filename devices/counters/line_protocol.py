@@ -10,7 +10,7 @@ several counters on one pair of wires (then give each an ID and set ``address``)
 
 Frame (counter -> kiosk)::
 
-    $IN=<in>,OUT=<out>[,ID=<id>]*<XX><CR><LF>
+    $IN=<in>,OUT=<out>[,ID=<id>]*<CRC><CR><LF>
 
 * ``$`` starts a frame; everything before it on the line is ignored (after reporting it
   as noise), so a frame that follows garbage on a noisy cable is still read.
@@ -23,16 +23,22 @@ Frame (counter -> kiosk)::
   required when the kiosk polls an address on a shared bus.
 * Fields may come in any order; other ``KEY=value`` fields are ignored (room for
   extensions such as a firmware version).
-* ``*<XX>``: checksum, two hex digits (either case): the XOR of every byte between ``$``
-  and ``*``, both excluded, exactly as NMEA 0183 sentences do (IEC 61162-1).
+* ``*<CRC>``: four upper-case hex digits, the CRC-16/CCITT-FALSE of every byte between
+  ``$`` and ``*``, both excluded: polynomial 0x1021, initial value 0xFFFF, no
+  reflection, no final XOR; the CRC of the nine bytes ``123456789`` is 0x29B1 (the
+  "CRC RevEng" catalogue, https://reveng.sourceforge.io/crc-catalogue/16.htm, lists it
+  as CRC-16/IBM-3740, alias CRC-16/CCITT-FALSE). In frames this short (at most 64
+  bytes) it catches every error of 1, 2 or 3 bits, every odd number of wrong bits and
+  every burst of up to 16 bits. An NMEA-style XOR byte, which this protocol used
+  before, let two flipped bits in two digits through: ``IN=105`` read as ``IN=765``.
 * CR LF ends the frame (a lone CR or LF is accepted). At most 64 characters from ``$``
-  to the checksum.
+  to the CRC.
 
-Worked examples (the checksum of each is the XOR of the quoted bytes)::
+Worked examples (computed by :func:`format_frame`)::
 
-    $IN=123,OUT=45,ID=gate1*6E\\r\\n        XOR("IN=123,OUT=45,ID=gate1") = 0x6E
-    $IN=123,OUT=45*54\\r\\n                 XOR("IN=123,OUT=45")          = 0x54
-    $IN=65535,OUT=7*62\\r\\n                XOR("IN=65535,OUT=7")         = 0x62
+    $IN=123,OUT=45,ID=gate1*B27A\\r\\n      CRC("IN=123,OUT=45,ID=gate1") = 0xB27A
+    $IN=123,OUT=45*6994\\r\\n               CRC("IN=123,OUT=45")          = 0x6994
+    $IN=65535,OUT=7*F8A5\\r\\n              CRC("IN=65535,OUT=7")         = 0xF8A5
 
 Modes (``mode`` in ``[counters.<id>]``):
 
@@ -41,19 +47,36 @@ Modes (``mode`` in ``[counters.<id>]``):
 * **poll**: the kiosk sends a query every ``interval`` seconds and the counter answers
   with one frame. Query: ``?<CR><LF>``, or ``?<id><CR><LF>`` to ask only the counter
   called ``<id>`` on a shared RS-485 bus (the others stay silent). A counter answers a
-  query in push mode too. If three polls in a row go unanswered the kiosk reports the
+  query in push mode too, and the kiosk sends one on every (re)connect in either mode:
+  the answer is its starting point, so nobody who passes before the counter's next
+  frame is lost. If three polls in a row go unanswered the kiosk reports the
   counter lost, and ready again on the next answer.
 
-A minimal Arduino sketch, in words: keep two ``unsigned long`` totals; on each crossing
-add one; in ``loop()``, when a total changed or 5 s passed, build ``"IN=" + in + ",OUT="
-+ out``, XOR its bytes into one byte, and ``Serial.print("$")``, the text, ``"*"``, the
-checksum as two upper-case hex digits (``if (sum < 16) Serial.print("0");
-Serial.print(sum, HEX);``) and ``"\\r\\n"``. For poll mode, read characters into a
-buffer until ``\\n``; on a line that is ``?`` (or ``?`` plus its own id) send the frame.
+A minimal Arduino sketch: keep two ``unsigned long`` totals; on each crossing add one;
+in ``loop()``, when a total changed or 5 s passed, send the frame::
+
+    uint16_t crc16(const char *s) {              // CRC-16/CCITT-FALSE
+      uint16_t crc = 0xFFFF;
+      while (*s) {
+        crc ^= (uint16_t)(uint8_t)*s++ << 8;
+        for (uint8_t i = 0; i < 8; i++)
+          crc = (crc & 0x8000) ? (crc << 1) ^ 0x1021 : crc << 1;
+      }
+      return crc;
+    }
+    void sendFrame() {
+      char body[40], frame[52];
+      snprintf(body, sizeof body, "IN=%lu,OUT=%lu", totalIn, totalOut);
+      snprintf(frame, sizeof frame, "$%s*%04X\\r\\n", body, crc16(body));
+      Serial.print(frame);
+    }
+
+For queries, read characters into a buffer until ``\\n``; on a line that is ``?`` (or
+``?`` plus its own id) call ``sendFrame()``.
 
 Parser decisions: :class:`LineParser` is pure (bytes in, results out; any chunking
 gives the same results) and never raises on input. Whatever cannot be used becomes a
-:class:`FrameError` with a short reason and a printable excerpt: a bad checksum, a
+:class:`FrameError` with a short reason and a printable excerpt: a bad CRC, a
 missing or repeated field, a non-digit total, a frame cut short by a new ``$``, a frame
 that is too long, control bytes inside a frame, or bytes outside any frame (line noise,
 or the wrong baud rate, which shows as garbage). A line starting with ``?`` is a query
@@ -64,18 +87,19 @@ kept.
 
 from __future__ import annotations
 
+import binascii
 import re
 from dataclasses import dataclass
-from functools import reduce
 
 from devices.framing import printable_excerpt
 
 MAX_FRAME = 64
 MAX_TOTAL = 2**32 - 1
-START, CHECKSUM_MARK = ord("$"), ord("*")
+START, CRC_MARK = ord("$"), ord("*")
 _EOL = frozenset(b"\r\n")
 _NOISE_KEEP = 16
-_TAIL = re.compile(rb"\*([0-9A-Fa-f]{2})")
+_FRAME_EXCERPT = 32  # a whole usual frame, CRC included, for the technician
+_TAIL = re.compile(rb"\*[0-9A-F]{4}")  # upper case only: 'a' for 'A' is a flipped bit
 _KEY = re.compile(r"[A-Z][A-Z0-9_]{0,15}")
 _ID = re.compile(r"[A-Za-z0-9._-]{1,16}")
 _DIGITS = re.compile(r"[0-9]{1,10}")
@@ -95,7 +119,7 @@ class FrameError:
     """Bytes that are not a valid frame.
 
     Attributes:
-        reason: short English phrase for a technician, e.g. "bad checksum *5B, expected *5A".
+        reason: short English phrase for a technician, e.g. "bad CRC *5B2C, expected *5B2D".
         excerpt: the start of the offending bytes, printable.
     """
 
@@ -103,18 +127,21 @@ class FrameError:
     excerpt: str
 
 
-def checksum(body: bytes) -> int:
-    """The NMEA-style checksum: XOR of every byte of ``body`` (between ``$`` and ``*``).
+def crc16(body: bytes) -> int:
+    """The frame's CRC-16/CCITT-FALSE of ``body`` (the bytes between ``$`` and ``*``).
+
+    ``binascii.crc_hqx`` is this CRC (polynomial 0x1021, MSB first, no final XOR) with
+    the initial value given; CCITT-FALSE starts from 0xFFFF.
 
     Example:
-        >>> f"{checksum(b'IN=123,OUT=45'):02X}"
-        '54'
+        >>> f"{crc16(b'123456789'):04X}"
+        '29B1'
     """
-    return reduce(lambda acc, byte: acc ^ byte, body, 0)
+    return binascii.crc_hqx(body, 0xFFFF)
 
 
 def format_frame(total_in: int, total_out: int, counter_id: str = "") -> bytes:
-    """Build the frame a counter sends, checksum and CR LF included.
+    """Build the frame a counter sends, CRC and CR LF included.
 
     Args:
         total_in: cumulative IN total, 0 .. 2**32 - 1.
@@ -122,7 +149,7 @@ def format_frame(total_in: int, total_out: int, counter_id: str = "") -> bytes:
         counter_id: the counter's id, or "" to leave the field out.
 
     Returns:
-        e.g. ``b"$IN=123,OUT=45*54\\r\\n"``.
+        e.g. ``b"$IN=123,OUT=45*6994\\r\\n"``.
 
     Raises:
         ValueError: a total out of range or a bad id.
@@ -134,7 +161,7 @@ def format_frame(total_in: int, total_out: int, counter_id: str = "") -> bytes:
         raise ValueError(f"counter id must be 1-16 of A-Z a-z 0-9 . _ -, got {counter_id!r}")
     body = f"IN={total_in},OUT={total_out}" + (f",ID={counter_id}" if counter_id else "")
     raw = body.encode("ascii")
-    return b"$" + raw + f"*{checksum(raw):02X}\r\n".encode("ascii")
+    return b"$" + raw + f"*{crc16(raw):04X}\r\n".encode("ascii")
 
 
 def format_query(address: str = "") -> bytes:
@@ -143,7 +170,7 @@ def format_query(address: str = "") -> bytes:
 
 
 def parse_frame(frame: bytes) -> CounterFrame | FrameError:
-    """Check one frame without its ``$`` and line end: ``IN=1,OUT=2*XX``.
+    """Check one frame without its ``$`` and line end: ``IN=1,OUT=2*XXXX``.
 
     Args:
         frame: printable ASCII bytes between ``$`` and the line end.
@@ -151,14 +178,14 @@ def parse_frame(frame: bytes) -> CounterFrame | FrameError:
     Returns:
         The frame's values, or why it is not valid.
     """
-    excerpt = printable_excerpt(b"$" + frame)
+    excerpt = printable_excerpt(b"$" + frame, _FRAME_EXCERPT)
     star = frame.rfind(b"*")
     if star < 0 or _TAIL.fullmatch(frame, star) is None:
-        return FrameError("no *XX checksum at the end of the frame", excerpt)
+        return FrameError("no *XXXX CRC (4 upper-case hex digits) at the end", excerpt)
     body, given = frame[:star], int(frame[star + 1 :], 16)
-    expected = checksum(body)
+    expected = crc16(body)
     if given != expected:
-        return FrameError(f"bad checksum *{given:02X}, expected *{expected:02X}", excerpt)
+        return FrameError(f"bad CRC *{given:04X}, expected *{expected:04X}", excerpt)
     fields: dict[str, str] = {}
     for item in body.decode("ascii").split(","):
         key, equals, value = item.partition("=")
@@ -186,7 +213,7 @@ class LineParser:
     """Finds counter frames in a byte stream. Pure: no I/O, no threads, never raises.
 
     Example:
-        >>> LineParser().feed(b"\\x00\\xff$IN=123,OUT=45*54\\r\\n")[-1]
+        >>> LineParser().feed(b"\\x00\\xff$IN=123,OUT=45*6994\\r\\n")[-1]
         CounterFrame(total_in=123, total_out=45, counter_id='')
     """
 
@@ -194,7 +221,7 @@ class LineParser:
         """Create a parser.
 
         Args:
-            max_length: most bytes from ``$`` to the checksum, both included.
+            max_length: most bytes from ``$`` to the CRC, both included.
         """
         self.max_length = max_length
         self._frame: bytearray | None = None  # bytes after "$", while inside a frame

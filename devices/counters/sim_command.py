@@ -138,6 +138,9 @@ def _run_line(args: argparse.Namespace) -> int:
         sim = LineCounterSimulator(
             make_link, mode=args.mode, bits=args.bits, counter_id=args.id,
             heartbeat=args.heartbeat,
+            # A recording answers for the device: the simulator's own totals (0) answering
+            # the kiosk's ? on connect would be a false start, the first frame people.
+            answer_queries=args.replay is None,
         )  # fmt: skip
     except (OSError, ValueError) as err:
         return _fail(f"cannot start the counter simulator ({err})")

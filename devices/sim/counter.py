@@ -1,6 +1,6 @@
 """A visitor counter simulator speaking the kiosk's ASCII line protocol, with faults.
 
-Wire format: :mod:`devices.counters.line_protocol` (``$IN=12,OUT=3,ID=gate1*XX\\r\\n``),
+Wire format: :mod:`devices.counters.line_protocol` (``$IN=12,OUT=3,ID=gate1*XXXX\\r\\n``),
 built with its own :func:`~devices.counters.line_protocol.format_frame`. The bytes go
 over a :class:`devices.sim.links.PtyLink` (a pseudo-terminal under a stable path) or a
 :class:`devices.sim.links.TcpLink` (``socket://127.0.0.1:PORT``).
@@ -71,6 +71,7 @@ class LineCounterSimulator(ClosedOnExit):
         bits: int = 32,
         counter_id: str = "",
         heartbeat: float = 5.0,
+        answer_queries: bool = True,
     ) -> None:
         """Create the counter and its link, and start (pushing, or listening for polls).
 
@@ -81,6 +82,7 @@ class LineCounterSimulator(ClosedOnExit):
             counter_id: the ID field of each frame ("" = none); a poll for another ID is
                 not answered.
             heartbeat: push mode: seconds between repeats of an unchanged frame.
+            answer_queries: False to ignore ``?`` (while replaying another device's output).
 
         Raises:
             ValueError: bad mode or bits.
@@ -98,6 +100,7 @@ class LineCounterSimulator(ClosedOnExit):
         # A replay sends a capture's bytes and nothing of its own: a heartbeat of these
         # totals between them would read as a reset of the captured counter.
         self.replaying = False
+        self.answer_queries = answer_queries
         self._badsum_next = self._split_next = False
         self._lock = threading.RLock()  # totals, flags and the order of bytes on the wire
         self._query = bytearray()
@@ -180,8 +183,8 @@ class LineCounterSimulator(ClosedOnExit):
             if self._badsum_next:
                 self._badsum_next = False
                 star = data.rindex(b"*")
-                wrong = (int(data[star + 1 : star + 3], 16) ^ 0x01) & 0xFF
-                data = data[: star + 1] + f"{wrong:02X}".encode() + b"\r\n"
+                wrong = int(data[star + 1 : star + 5], 16) ^ 0x0001
+                data = data[: star + 1] + f"{wrong:04X}".encode() + b"\r\n"
             if self._split_next:
                 self._split_next = False
                 for index, part in enumerate(split_evenly(data, 3)):
@@ -230,6 +233,6 @@ class LineCounterSimulator(ClosedOnExit):
             wanted = query[1:].decode("ascii", "replace")
             if wanted and wanted != self.counter_id:
                 continue  # asked for another counter on the bus
-            if not self.silent and not self.replaying:
+            if not self.silent and not self.replaying and self.answer_queries:
                 self.polls += 1
                 self.send_frame()

@@ -218,7 +218,8 @@ def test_replay_waits_until_the_kiosk_is_accepted(
 
     monkeypatch.setattr(TcpLink, "_accept", slow_accept)
     log = tmp_path / "spy.log"
-    log.write_text(f"000000.000 RX   0000  {format_frame(1, 0).hex(' ').upper()}\n")
+    with log.open("w") as out:
+        FormatHexdump(out, color=False).rx(format_frame(1, 0))  # 18 bytes: two rows
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
     with LineCounterSimulator(TcpLink, heartbeat=3600) as sim:
         kiosk = socket.create_connection(("127.0.0.1", sim.link.port))  # type: ignore[attr-defined]

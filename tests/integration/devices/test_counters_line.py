@@ -163,12 +163,12 @@ def test_wrap_and_reset_keep_totals_exact(link_kind: str, bits: int) -> None:
         assert after[0].note == "reset"
 
 
-def test_bad_checksum_noise_and_split_frames(push) -> None:  # type: ignore[no-untyped-def]
+def test_bad_crc_noise_and_split_frames(push) -> None:  # type: ignore[no-untyped-def]
     sim, _counter, events = push
     sim.badsum_next()
     sim.cross("in", 1)
     fault = events.next_of(CounterFault)
-    assert "bad checksum" in fault.reason  # type: ignore[union-attr]
+    assert "bad CRC" in fault.reason  # type: ignore[union-attr]
     sim.send_noise()
     assert "outside a frame" in events.next_of(CounterFault).reason  # type: ignore[union-attr]
     sim.split_next()
@@ -213,3 +213,24 @@ def test_a_slow_counter_dribbling_bytes_is_still_read(push) -> None:  # type: ig
     sim.cross("in", 2)  # a 20-byte frame, one byte every 20 ms
     sim.slow = False
     assert _sum(events.reading_with(2, 0)) == (2, 0)
+
+
+def test_push_counts_people_who_pass_before_the_counters_first_frame() -> None:
+    """Connected, a push counter stays quiet until someone passes: the kiosk asks ``?``
+    on connect, so the answer (not the first crossing's frame) is the starting point."""
+    sim = LineCounterSimulator(PtyLink, mode="push", heartbeat=3600)  # no heartbeat
+    events = Events()
+    counter = LineCounter(CounterSettings("gate1", sim.url, "line", mode="push"), events)
+    try:
+        counter.start(wait_for_device=False)
+        events.next_of(DeviceReady)
+        deadline = time.monotonic() + WAIT
+        while sim.polls == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the simulator has answered the kiosk's query
+        sim.cross("in", 3)
+        sim.cross("in", 2)
+        readings = events.reading_with(5, 0)
+        assert _sum(readings) == (5, 0), [(r.total_in, r.entered, r.note) for r in readings]
+    finally:
+        counter.stop()
+        sim.close()

@@ -1,4 +1,4 @@
-"""The ASCII line protocol's pure parser: frames, checksums, noise, any chunking."""
+"""The ASCII line protocol's pure parser: frames, CRCs, noise, any chunking."""
 
 from __future__ import annotations
 
@@ -12,18 +12,68 @@ from devices.counters.line_protocol import (
     CounterFrame,
     FrameError,
     LineParser,
-    checksum,
+    crc16,
     format_frame,
     format_query,
     parse_frame,
 )
 
 
-def test_documented_examples_have_the_documented_checksums() -> None:
-    assert format_frame(123, 45, "gate1") == b"$IN=123,OUT=45,ID=gate1*6E\r\n"
-    assert format_frame(123, 45) == b"$IN=123,OUT=45*54\r\n"
-    assert format_frame(65535, 7) == b"$IN=65535,OUT=7*62\r\n"
-    assert checksum(b"IN=123,OUT=45") == 0x54
+def _crc16_bitwise(data: bytes) -> int:
+    """CRC-16/CCITT-FALSE bit by bit, as the Arduino code in the module docstring does."""
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021 if crc & 0x8000 else crc << 1) & 0xFFFF
+    return crc
+
+
+def test_the_crc_is_ccitt_false_with_the_catalogue_check_value() -> None:
+    # reveng.sourceforge.io/crc-catalogue/16.htm: CRC-16/IBM-3740 (CCITT-FALSE), check=0x29b1
+    assert crc16(b"123456789") == 0x29B1 == _crc16_bitwise(b"123456789")
+    for data in (b"", b"IN=0,OUT=0", bytes(range(256))):
+        assert crc16(data) == _crc16_bitwise(data)
+
+
+def test_documented_examples_have_the_documented_crcs() -> None:
+    assert format_frame(123, 45, "gate1") == b"$IN=123,OUT=45,ID=gate1*B27A\r\n"
+    assert format_frame(123, 45) == b"$IN=123,OUT=45*6994\r\n"
+    assert format_frame(65535, 7) == b"$IN=65535,OUT=7*F8A5\r\n"
+    assert crc16(b"IN=123,OUT=45") == 0x6994
+
+
+def _flipped(frame: bytes, *bits: int) -> bytes:
+    data = bytearray(frame)
+    for bit in bits:
+        data[bit // 8] ^= 1 << (bit % 8)
+    return bytes(data)
+
+
+def test_every_one_and_two_bit_error_in_a_frame_is_rejected() -> None:
+    # Exhaustive over one frame, line end included: a flip in "$...*XXXX" must cost the
+    # reading; a flip in the CR LF alone may leave the (intact) frame readable.
+    frame = format_frame(105, 50, "gate1")
+    bits, protected = len(frame) * 8, (len(frame) - 2) * 8
+    accepted, wrong = [], []
+    for flips in itertools.chain(
+        ((bit,) for bit in range(bits)), itertools.combinations(range(bits), 2)
+    ):
+        read = [
+            r for r in LineParser().feed(_flipped(frame, *flips)) if isinstance(r, CounterFrame)
+        ]
+        wrong += [(flips, r) for r in read if r != CounterFrame(105, 50, "gate1")]
+        if read and min(flips) < protected:
+            accepted.append(flips)
+    assert wrong == [] and accepted == []
+
+
+def test_the_attack_that_fooled_the_xor_checksum_is_rejected() -> None:
+    # IN=105 -> IN=765 flips two bits in each of two digits; a XOR byte cancelled them out.
+    forged = format_frame(105, 50).replace(b"IN=105", b"IN=765")
+    assert LineParser().feed(forged) == [
+        FrameError("bad CRC *4CAC, expected *659B", "$IN=765,OUT=50*4CAC")
+    ]
 
 
 def test_queries() -> None:
@@ -39,23 +89,30 @@ def test_a_frame_split_anywhere_is_read_once() -> None:
         assert results == [CounterFrame(123, 45, "gate1")]
 
 
-def test_lower_case_checksum_any_field_order_and_unknown_fields_are_accepted() -> None:
+def test_any_field_order_and_unknown_fields_are_accepted() -> None:
     body = b"FW=1.2,OUT=4,IN=9"
-    frame = b"$" + body + f"*{checksum(body):02x}\r".encode()
+    frame = b"$" + body + f"*{crc16(body):04X}\r".encode()
     assert LineParser().feed(frame) == [CounterFrame(9, 4)]
+
+
+def test_a_lower_case_crc_is_rejected() -> None:
+    # Accepting "b27a" for "B27A" would let a flipped case bit through unnoticed.
+    result = parse_frame(b"IN=123,OUT=45,ID=gate1*b27a")
+    assert isinstance(result, FrameError) and "no *XXXX CRC" in result.reason
 
 
 @pytest.mark.parametrize(
     ("frame", "reason"),
     [
-        (b"IN=123,OUT=45*55", "bad checksum *55, expected *54"),
-        (b"IN=123,OUT=45", "no *XX checksum"),
-        (b"IN=123*", "no *XX checksum"),
-        (b"OUT=45*%02X" % checksum(b"OUT=45"), "no IN= field"),
-        (b"IN=1,IN=2,OUT=3*%02X" % checksum(b"IN=1,IN=2,OUT=3"), "field IN appears twice"),
-        (b"IN=x,OUT=3*%02X" % checksum(b"IN=x,OUT=3"), "IN=x is not a total"),
-        (b"IN=99999999999,OUT=3*%02X" % checksum(b"IN=99999999999,OUT=3"), "is not a total"),
-        (b"IN=1,OUT=3,junk*%02X" % checksum(b"IN=1,OUT=3,junk"), "is not a KEY=value field"),
+        (b"IN=123,OUT=45*6995", "bad CRC *6995, expected *6994"),
+        (b"IN=123,OUT=45", "no *XXXX CRC"),
+        (b"IN=123*", "no *XXXX CRC"),
+        (b"IN=123,OUT=45*54", "no *XXXX CRC"),  # the old XOR checksum
+        (b"OUT=45*%04X" % crc16(b"OUT=45"), "no IN= field"),
+        (b"IN=1,IN=2,OUT=3*%04X" % crc16(b"IN=1,IN=2,OUT=3"), "field IN appears twice"),
+        (b"IN=x,OUT=3*%04X" % crc16(b"IN=x,OUT=3"), "IN=x is not a total"),
+        (b"IN=99999999999,OUT=3*%04X" % crc16(b"IN=99999999999,OUT=3"), "is not a total"),
+        (b"IN=1,OUT=3,junk*%04X" % crc16(b"IN=1,OUT=3,junk"), "is not a KEY=value field"),
     ],
 )
 def test_bad_frames_say_why(frame: bytes, reason: str) -> None:
@@ -81,7 +138,7 @@ def test_too_long_and_control_bytes_abort_the_frame_until_the_line_ends() -> Non
     parser = LineParser()
     long = parser.feed(b"$" + b"1" * 100 + b"\r\n")
     assert len(long) == 1 and "longer than 64" in long[0].reason  # type: ignore[union-attr]
-    control = parser.feed(b"$IN=1\x07,OUT=2*00\r\n" + format_frame(3, 4))
+    control = parser.feed(b"$IN=1\x07,OUT=2*0000\r\n" + format_frame(3, 4))
     assert [type(r) for r in control] == [FrameError, CounterFrame]
 
 

@@ -26,7 +26,7 @@ def test_every_read_of_a_real_hexdump_comes_back_whole_and_tx_is_skipped(
 
 
 def test_raw_log_is_one_chunk_and_garbage_lines_do_not_raise() -> None:
-    assert rx_chunks("$IN=1,OUT=0*68\r\n") == [(0.0, b"$IN=1,OUT=0*68\r\n")]
+    assert rx_chunks("$IN=1,OUT=0*2F47\r\n") == [(0.0, b"$IN=1,OUT=0*2F47\r\n")]
     assert rx_chunks("000001.500 RX   0000  zz zz\n000002.000 RX   0000  41 42\n") == [(2.0, b"AB")]
 
 
