@@ -305,7 +305,9 @@ def test_a_script_over_tcp_waits_for_the_kiosk(
         readings = _readings_until(events, (3, 1))
     finally:
         counter.stop()
-    assert [(r.total_in, r.total_out) for r in readings] == [(3, 0), (3, 1)]
+    # The kiosk asks on connect (the baseline before anyone passed), then the script runs.
+    assert [(r.total_in, r.total_out) for r in readings] == [(0, 0), (3, 0), (3, 1)]
+    assert (sum(r.entered for r in readings), sum(r.left for r in readings)) == (3, 1)
 
 
 def test_a_replay_sends_only_the_captured_bytes(
@@ -321,10 +323,11 @@ def test_a_replay_sends_only_the_captured_bytes(
 
     log = tmp_path / "spy.log"
     frames = [format_frame(3, 1), format_frame(5, 1)]
-    log.write_text(
+    log.write_text(  # pyserial's hexdump: 16 bytes a row, the offset counting on
         "".join(
-            f"{at:010.3f} RX   0000  {frame.hex(' ').upper()}\n"
+            f"{at:010.3f} RX   {offset:04X}  {frame[offset : offset + 16].hex(' ').upper()}\n"
             for at, frame in zip((0.0, 0.3), frames, strict=True)
+            for offset in range(0, len(frame), 16)
         )
     )
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))

@@ -447,7 +447,7 @@ def test_a_counter_sending_a_bad_checksum_says_what_to_check_once(tmp_path: Path
     line = report.line("counter gate1")
     assert line.startswith(
         f"FAIL  counter gate1: {counter.url} (line) answered IN 2, OUT 0 but also sent "
-        "garbled frames: bad checksum"
+        "garbled frames: bad CRC"
     ), line
     assert line.endswith("; check the cable, the baud rate and the counter's protocol settings")
     assert line.count("baud rate") == 1, line
