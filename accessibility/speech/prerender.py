@@ -166,11 +166,28 @@ class Prerenderer:
                 return
 
     def _job(self, synthesiser: Synthesiser, job: list[Utterance], progress: Prerendering) -> None:
+        # A render that fails while the synthesiser lives (a timeout on a busy machine)
+        # gets one more try at the end, so one slow moment does not leave a prompt to be
+        # rendered live, in front of a patron.
+        again = self._render(synthesiser, job, progress, last_try=False)
+        if again:
+            self._render(synthesiser, again, progress, last_try=True)
+
+    def _render(
+        self,
+        synthesiser: Synthesiser,
+        job: list[Utterance],
+        progress: Prerendering,
+        *,
+        last_try: bool,
+    ) -> list[Utterance]:
+        """Render ``job``; the utterances to try again (none on the last try)."""
+        again: list[Utterance] = []
         rate = RATE_STEPS[DEFAULT_RATE_STEP]
         volume = VOLUME_STEPS[DEFAULT_VOLUME_STEP]
         for utterance in job:
             if self._closed:
-                return
+                return []
             voice = VOICES.get(utterance.language)
             text = normalise(utterance.text, utterance.language) if voice else ""
             if voice is None or not text.strip():
@@ -184,11 +201,16 @@ class Prerenderer:
             try:
                 synthesiser.synthesise(text, voice, rate, volume, target)
             except SynthesisError as err:
-                progress.failed += 1
                 self._health.fail("synthesiser", str(err))
                 if synthesiser.pid is None:
-                    return  # it cannot start: the live one retries later
+                    progress.failed += 1
+                    return []  # it cannot start: the live one retries later
+                if last_try:
+                    progress.failed += 1
+                else:
+                    again.append(utterance)
                 continue
             self._health.ok("synthesiser")
             self._cache.added(key, target)
             progress.rendered += 1
+        return again
