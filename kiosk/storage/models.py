@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, Date, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -284,3 +294,101 @@ class SeenOnlineRecord(Base):
 
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class VisitRecord(Base):
+    """One visit logged in the guest book (kiosk) or by a card scanned at the gate.
+
+    ``kind``: ``member`` (a library card), ``guest`` (a non-member's form) or ``group``
+    (a leader's form for ``people`` visitors; ``people_male``/``people_female`` where the
+    library asks). ``visitor_key`` is HMAC-SHA256 (hex) under the kiosk's visit key of the
+    card number (members) or of the normalised name and institution (guests, groups): the
+    repeat window and central's member counts use it, never the number or the name.
+    ``name`` is kept only when ``[guestbook] keep_names`` allows it, and set to NULL (and
+    overwritten in the file: SQLite ``secure_delete``) once older than the retention.
+    ``purpose``, ``sex``, ``age_band``, ``education`` and ``occupation`` are codes of the
+    configured lists, NULL when not asked or not answered. ``source`` is ``kiosk`` or
+    ``gate``; ``device_id`` the kiosk's or gate's id.
+    """
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        Index("ix_visits_occurred_at", "occurred_at"),
+        Index("ix_visits_visitor_key", "visitor_key"),
+        CheckConstraint("kind IN ('member', 'guest', 'group')", name="kind"),
+        CheckConstraint("people >= 1", name="people"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    device_id: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(8))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    visitor_key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    institution: Mapped[str | None] = mapped_column(Text, nullable=True)
+    purpose: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    sex: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    age_band: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    education: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    occupation: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    people: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    people_male: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    people_female: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class GateIntervalRecord(Base):
+    """IN/OUT crossings and alarms of one gate device in one interval (15 min by default).
+
+    ``device_id`` is a counter's id (``[counters.<id>]``) or the alarm input's. One row per
+    (device, interval start, UTC), updated in the same transaction as the device's
+    ``counter_state`` row, so a restart neither loses nor counts again. ``reported`` is set
+    when the interval has ended and its outbox report is written (same transaction).
+    """
+
+    __tablename__ = "gate_intervals"
+    __table_args__ = (
+        UniqueConstraint("device_id", "interval_start", name="uq_gate_intervals_device_start"),
+        Index("ix_gate_intervals_interval_start", "interval_start"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gate_id: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(64))
+    interval_start: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    interval_minutes: Mapped[int] = mapped_column(Integer)
+    entered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    left: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    alarms: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reported: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class CounterStateRecord(Base):
+    """A visitor counter's last cumulative raw reading (its totals as the device sent them).
+
+    Restored at start as ``CounterSettings.baseline_in/out`` so crossings made while the
+    gate was down are counted once, and crossings already counted are not counted again.
+    """
+
+    __tablename__ = "counter_state"
+
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    total_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    total_out: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class GateOccupancyRecord(Base):
+    """How many people are inside now, by the gate's counters: one row per gate.
+
+    ``occupancy`` never goes below zero (more out than in is clamped: someone slipped in
+    uncounted); ``reset_on`` is the local date of the last reset at closing time.
+    """
+
+    __tablename__ = "gate_occupancy"
+
+    gate_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    occupancy: Mapped[int] = mapped_column(Integer)
+    reset_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

@@ -251,7 +251,7 @@ def test_a_store_at_the_newest_schema_passes(tmp_path: Path) -> None:
     path = _store(tmp_path)
     report = run_doctor(tmp_path, SPEECH_OFF)
     assert report.line("local store") == (
-        f"PASS  local store: {path} at schema 0008 (this kiosk's newest), mode 600"
+        f"PASS  local store: {path} at schema 0009 (this kiosk's newest), mode 600"
     )
 
 
@@ -261,7 +261,7 @@ def test_a_store_at_an_older_schema_says_to_start_the_kiosk_once(tmp_path: Path)
     assert report.code == 1
     assert report.failing() == ["local store"]
     assert report.line("local store").startswith(
-        f"FAIL  local store: {path} is at schema 0005, older than this kiosk's 0008; "
+        f"FAIL  local store: {path} is at schema 0005, older than this kiosk's 0009; "
         "start the kiosk once"
     )
     with sqlite3.connect(path) as db:  # the doctor only read it
@@ -273,7 +273,7 @@ def test_a_store_from_a_newer_kiosk_says_to_install_it(tmp_path: Path) -> None:
     report = run_doctor(tmp_path, SPEECH_OFF)
     assert report.code == 1
     assert report.line("local store").startswith(
-        f"FAIL  local store: {path} is at schema 0042, which this kiosk (0008) does not know"
+        f"FAIL  local store: {path} is at schema 0042, which this kiosk (0009) does not know"
     )
 
 
