@@ -46,11 +46,13 @@ if TYPE_CHECKING:
     from kiosk.core.ports import Clock, IlsBackend, PreferenceStore, SpeechPriority, Voice
     from kiosk.core.reconcile import Reconciler
     from kiosk.core.replay import Replayer
+    from kiosk.core.retention import NamePurger
     from kiosk.core.session import BarcodeClassifier, Session
     from kiosk.ils.local import LocalIls
     from kiosk.ils.sip2.backend import Sip2Policy
     from kiosk.ils.sip2.connection import Sip2Options
     from kiosk.storage.circulation_log import SqlCirculationLog
+    from kiosk.storage.visits import SqlVisitLog
     from kiosk.ui.viewmodel import KioskViewModel
     from kiosk.ui.voice import VoiceGuide
 
@@ -114,6 +116,10 @@ class Kiosk:
     # Visitor counters ([counters.<id>]) and their latest state for the technician screen.
     counters: list[CounterDriver] = field(default_factory=list)
     counter_board: CounterBoard = field(default_factory=lambda: _counter_board())
+    visits: SqlVisitLog | None = None
+    """The guest book's visits ([guestbook] enabled), also in ``Ports.visits``."""
+    purger: NamePurger | None = None
+    """Erases guest names past the retention: at start, then hourly (with ``visits``)."""
 
     def start_devices(self) -> None:
         """Start reading the devices; one that is missing is waited for by its reader.
@@ -138,6 +144,8 @@ class Kiosk:
         # next start settles them, so shutting down never waits on a slow ILS here.
         self.reconciler.stop(min(grace, 0.2))
         self.replayer.stop(min(grace, 0.2))  # a transaction cut short stays "sending": asked first
+        if self.purger is not None:
+            self.purger.stop(min(grace, 0.2))  # one transaction: cut short, it is undone
         self.driver.shutdown(grace)
         close_speech = getattr(self.speech, "close", None)
         if callable(close_speech):
@@ -526,6 +534,7 @@ def build(
     from kiosk.core.offline import OfflineDesk, Reachability, WatchedIls
     from kiosk.core.reconcile import Reconciler
     from kiosk.core.replay import Replayer
+    from kiosk.core.retention import NamePurger
     from kiosk.core.services import SERVICES, navigation
     from kiosk.core.session import Ports, ReceiptSettings, Session, TechnicianPorts, Timeouts
     from kiosk.core.staff import StaffGate
@@ -552,6 +561,7 @@ def build(
         )
         preferences = SqlPreferences(store, card_key)
         offline_store = SqlOfflineStore(store, card_key)
+        visits = _visit_log(config, store, data_dir)
         ils = ILS_BACKENDS[config.ils.backend](config, data_dir, clock)
     except BaseException:
         store.dispose()
@@ -604,7 +614,17 @@ def build(
         gate = StaffGate(technician.pin_hash, clock, lock_minutes=technician.lock_minutes)
         staff = TechnicianPorts(gate, diagnostics)
     runner = CommandRunner(
-        Ports(ils, circulation_log, clock, pin_failures, printer, saved_settings, desk, staff),
+        Ports(
+            ils,
+            circulation_log,
+            clock,
+            pin_failures,
+            printer,
+            saved_settings,
+            desk,
+            staff,
+            visits=visits,
+        ),
         nav.commands,
         after=reconciler.observe,
     )
@@ -657,7 +677,23 @@ def build(
         diagnostics=diagnostics,
         counters=counters,
         counter_board=counter_board,
+        visits=visits,
+        purger=NamePurger(visits, clock) if visits is not None else None,
     )
+
+
+def _visit_log(config: Config, store: Engine, data_dir: Path) -> SqlVisitLog | None:
+    """The guest book's store when ``[guestbook] enabled``, keyed by the visit key.
+
+    Raises:
+        kiosk.storage.db.StoreError: ``visit-hash.key`` cannot be read or created.
+    """
+    from kiosk.storage.visits import SqlVisitLog, visit_key
+
+    if not config.guestbook.enabled:
+        return None
+    key = visit_key(config.guestbook, data_dir)
+    return SqlVisitLog(store, config.kiosk.id, config.guestbook, key)
 
 
 def _speech(config: Config, data_dir: Path) -> SpeechOutput:
@@ -821,6 +857,8 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
     kiosk.start_devices()
     kiosk.reconciler.start()  # its own thread: asks the ILS about open check-outs
     kiosk.replayer.start()  # its own thread: sends what was taken offline, in order
+    if kiosk.purger is not None:
+        kiosk.purger.start()  # its own thread: erases old guest names now, then hourly
     try:
         app.run()
     finally:
