@@ -83,6 +83,13 @@ class TourIls:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ils, name)
 
+    def identify_patron(self, barcode: str) -> Any:
+        if barcode == ILS_DOWN_CARD:
+            raise IlsUnavailable("the tour's library system is down for this card")
+        if barcode == OFFLINE_CARD:
+            raise IlsUnreachable("the tour's library system cannot be reached for this card")
+        return self._ils.identify_patron(barcode)
+
     def check_patron(self, barcode: str, pin: str) -> Any:
         if barcode == ILS_DOWN_CARD:
             raise IlsUnavailable("the tour's library system is down for this card")

@@ -29,7 +29,7 @@ from kiosk.core.events import (
     PrintReceipt,
     RecordRating,
 )
-from kiosk.core.model import CheckoutAnswer, Outcome, Patron, PatronCheck
+from kiosk.core.model import CheckoutAnswer, Outcome, Patron, PatronCheck, Refusal
 from kiosk.core.navigation import CommandHandler, Navigation, NavigationError, Service, StateSpec
 from kiosk.core.ports import IlsUnavailable
 from kiosk.core.services import HOME, account, navigation, preferences, technician
@@ -47,6 +47,11 @@ class FakeIls:
 
     def __init__(self, *, reachable: bool = True) -> None:
         self.reachable = reachable
+
+    def identify_patron(self, barcode: str) -> PatronCheck:
+        if not self.reachable:
+            raise IlsUnavailable("connection refused by sip2.example:6001")
+        return PatronCheck(PATRON) if barcode == CARD else PatronCheck(None, Refusal.UNKNOWN_PATRON)
 
     def check_patron(self, barcode: str, pin: str) -> PatronCheck:
         if not self.reachable:
