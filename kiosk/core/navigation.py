@@ -58,6 +58,11 @@ class InputMode(StrEnum):
     TEXT = "text"  # free text for a form field; Enter submits it
 
 
+DEFAULT_ENTRY_LIMIT = 32
+"""Characters a state's field takes unless its spec says otherwise: longer than any
+barcode, and a stuck key cannot grow the field forever."""
+
+
 def after(timeout_name: str) -> TimeoutRule:
     """A timeout read from the kiosk's configured :class:`~kiosk.core.session.Timeouts`.
 
@@ -93,6 +98,8 @@ class StateSpec:
         warn: ask "still there?" during the last ``Timeouts.warning`` seconds.
         texts: the state's changing texts, by slot name, for the screen (and later voice).
         rows: the state's lists of rows (an account's loans), by section name.
+        entry_limit: the most characters the field takes (typing stops there); a TEXT
+            state's handler checks the same limit with ``text_input.check_text``.
     """
 
     input: InputMode = InputMode.NONE
@@ -103,6 +110,7 @@ class StateSpec:
     texts: TextsRule = _no_texts
     screen: str = ""
     rows: RowsRule = _no_rows
+    entry_limit: int = DEFAULT_ENTRY_LIMIT
 
 
 @dataclass(frozen=True)

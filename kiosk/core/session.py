@@ -278,6 +278,11 @@ class Session:
         return self.spec.input
 
     @property
+    def entry_limit(self) -> int:
+        """The most characters the current state's field takes."""
+        return self.spec.entry_limit
+
+    @property
     def busy(self) -> bool:
         """A command is in flight: the screen shows a spinner and Finish waits."""
         return self.in_flight > 0

@@ -28,8 +28,8 @@ from kivy.lang import Builder
 from kivy.uix.widget import Widget
 
 from kiosk.core.driver import SessionDriver
-from kiosk.core.navigation import Navigation
-from kiosk.ui import row_list, widgets  # noqa: F401  (registers ItemList, RowList with the Factory)
+from kiosk.core.navigation import InputMode, Navigation
+from kiosk.ui import keyboard, row_list, widgets  # noqa: F401  (register their widgets' classes)
 from kiosk.ui.collector import Collector
 from kiosk.ui.key_focus import KeyFocus
 from kiosk.ui.viewmodel import KioskViewModel
@@ -136,6 +136,10 @@ class KioskApp(App):
         for char in text:
             if voice is None or not voice.text(char):
                 self.vm.type_char(char)
+        if self.vm.input_mode == InputMode.TEXT.value:
+            # Typing on a physical keyboard: Enter then sends the field, rather than
+            # pressing an on-screen key the ring was left on.
+            self.key_focus.clear()
         return True
 
     def _on_key_up(self, _window: object, key: int, *_args: object) -> bool:
@@ -168,9 +172,11 @@ class KioskApp(App):
             if voice is not None:
                 voice.say_target()  # in voice mode: name, role, state and position
             return True
-        # Enter presses the ringed button; with none ringed (or digits typed) it is OK.
+        # Enter presses the ringed button; with none ringed (or digits typed) it is OK. In
+        # free text a ring means keys-only typing on the on-screen keyboard: Enter presses
+        # the ringed key (a physical key typed takes the ring away, see _on_textinput).
         enter = key in (KEY_ENTER, KEY_NUMPAD_ENTER)
-        if enter and not self.vm.entry_text:
+        if enter and (not self.vm.entry_text or self.vm.input_mode == InputMode.TEXT.value):
             target = self.key_focus.target
             if self.key_focus.press():
                 if voice is not None and target is not None:

@@ -29,15 +29,16 @@ from kiosk.core import events as e
 from kiosk.core.driver import SessionDriver
 from kiosk.core.i18n import Translator
 from kiosk.core.model import Preferences
-from kiosk.core.navigation import InputMode, Navigation
+from kiosk.core.navigation import DEFAULT_ENTRY_LIMIT, InputMode, Navigation
 from kiosk.core.services import receipt
 from kiosk.core.services.home import menu
 from kiosk.core.session import ItemLine, Row, Session
+from kiosk.core.text_input import BIDI_CONTROLS, refused_char
 from kiosk.ui.item_rows import ItemRows, row_words
 
 log = logging.getLogger(__name__)
 
-MAX_ENTRY = 32  # longer than any barcode; a stuck key cannot grow the buffer forever
+MAX_ENTRY = DEFAULT_ENTRY_LIMIT  # a PIN's, and a typing burst's, cap (a state sets its field's)
 SPINNER_DELAY = 0.3  # seconds an ILS call may take before the spinner shows
 ENTRY_IDLE = 20.0
 """Seconds after the last key before half-typed input is forgotten, so a card number or PIN
@@ -180,19 +181,20 @@ class KioskViewModel(EventDispatcher):
         self._driver.handle(e.BarcodeScanned(text))
 
     def type_char(self, char: str) -> None:
-        """One character typed on a keyboard, a wedge scanner or the on-screen keypad."""
+        """One character typed on a keyboard, a wedge scanner, the on-screen keypad or
+        keyboard. The field stops at the state's ``entry_limit``. A TEXT field takes any
+        character but controls and lone surrogates (a name's ZWJ, a no-break space and
+        an emoji included); what it holds is judged when it is sent
+        (``kiosk.core.text_input.check_text``)."""
         self._driver.check_thread("type_char")
         self._note_activity()
         self._follow_burst(char)
-        mode = self._session.input_mode
+        session = self._session
+        mode = session.input_mode
         if mode is InputMode.PIN:
             if char.isdigit() and len(self._pin) < MAX_ENTRY:
                 self._pin += char
-        elif (
-            mode in (InputMode.BARCODE, InputMode.TEXT)
-            and char.isprintable()
-            and len(self.entry_text) < MAX_ENTRY
-        ):
+        elif len(self.entry_text) < session.entry_limit and _takes(mode, char):
             self.entry_text += char
         self.refresh()
 
@@ -230,8 +232,10 @@ class KioskViewModel(EventDispatcher):
             text, self.entry_text = self.entry_text.strip(), ""
             self._driver.handle(e.BarcodeScanned(text) if text else e.Activity())
         elif mode is InputMode.TEXT:
-            text, self.entry_text = self.entry_text, ""
-            self._driver.handle(e.TextEntered(text))
+            # The text stays in the field: a refusal ("too long") lets the patron correct
+            # it rather than type it all again. The next state forgets it (entry_epoch);
+            # a handler that accepts it and stays in its state forgets it the same way.
+            self._driver.handle(e.TextEntered(self.entry_text))
         else:
             self._driver.handle(e.OkPressed())
 
@@ -605,6 +609,17 @@ class KioskViewModel(EventDispatcher):
             self._busy_since = None
         self.busy = busy
         self.show_spinner = busy and now - (self._busy_since or now) >= SPINNER_DELAY
+
+
+def _takes(mode: InputMode, char: str) -> bool:
+    """Whether a field in ``mode`` takes ``char``: a number's printable characters; any
+    character of free text but a C0/C1 control or a lone surrogate, never shown in a field
+    (bidi controls are taken, then refused with a message when sent: ``text_input``)."""
+    if mode is InputMode.BARCODE:
+        return char.isprintable()
+    if mode is InputMode.TEXT:
+        return len(char) == 1 and (char in BIDI_CONTROLS or not refused_char(char))
+    return False
 
 
 class TextSlots(dict[str, str]):
