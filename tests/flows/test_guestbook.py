@@ -350,6 +350,41 @@ def test_a_group_adds_up_by_sex(tmp_path: Path) -> None:
         k.close()
 
 
+def test_a_group_by_touch_in_english(tmp_path: Path) -> None:
+    k, speech = make(tmp_path, guestbook={"ask": ["age_band"]})  # sex not asked: no split
+    try:
+        k.vm.choose("guestbook")
+        k.vm.language = "en"
+        k.vm.start_voice()
+        press(k, "kind", "group")
+        for char in "Bu Sri":  # the on-screen keyboard's keys call type_char
+            k.clock.advance(0.3)
+            k.vm.type_char(char)
+        k.vm.submit()  # its Next key
+        k.type("Komunitas Baca Sleman")
+        assert k.vm.state_texts["question"] == "How many people are in the group, including you?"
+        for digit in "12":  # the keypad
+            k.clock.advance(0.3)
+            k.vm.type_char(digit)
+        k.vm.submit()
+        assert k.vm.state_texts["question"] == "What is the purpose of your visit?"
+        press(k, "pick", "research")
+        shown = {row["label"]: row["title"] for row in k.vm.state_rows["answers"]}
+        assert shown == {"Name": "Bu Sri", "Institution or school": "Komunitas Baca Sleman",
+                         "Number of people": "12", "Purpose of the visit": "Research"}  # fmt: skip
+        speech.clear()
+        press(k, "save")
+        assert k.vm.state_texts["welcome"] == (
+            "Thank you, Bu Sri! Your group's visit (12 people) is recorded."
+        )
+        assert "Thank you! Your group's visit (12 people) is recorded." in speech.texts()
+        [visit] = stored(k)
+        assert (visit["kind"], visit["people"], visit["people_male"], visit["people_female"]) == (
+            "group", 12, None, None)  # fmt: skip
+    finally:
+        k.close()
+
+
 def test_change_goes_back_with_the_answers_kept(kiosk: FlowKiosk) -> None:
     kiosk.vm.choose("guestbook")
     press(kiosk, "kind", "guest")
@@ -431,8 +466,8 @@ STORED_AS_TYPED = [
 def test_any_name_within_the_rules_is_stored_exactly_as_typed(kiosk: FlowKiosk, name: str) -> None:
     kiosk.vm.choose("guestbook")
     press(kiosk, "kind", "guest")
-    kiosk.driver.handle(TextEntered(name))  # what a keyboard typed, with Enter
-    kiosk.driver.handle(TextEntered(name))  # the institution too
+    typed(kiosk, name)  # key by key on a keyboard, then Enter
+    kiosk.driver.handle(TextEntered(name))  # the institution pasted in one go
     for _ in range(5):
         press(kiosk, "pick", "1")
     press(kiosk, "save")
