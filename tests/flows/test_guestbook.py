@@ -442,7 +442,11 @@ def test_a_store_that_fails_sends_the_patron_to_the_paper_book(
             press(k, "save")
         assert k.vm.screen == "error"
         assert "buku tamu kertas di meja petugas" in k.vm.error_text
-        lines = [r.getMessage() for r in caplog.records if r.name.endswith(".guestbook")]
+        lines = [
+            r.getMessage()
+            for r in caplog.records
+            if r.name.startswith("kiosk.core.services.guestbook")
+        ]
         assert len(lines) == 1 and "\n" not in lines[0]
         assert "Rahasia" not in caplog.text
     finally:

@@ -18,13 +18,10 @@ stored. What a guest typed lives only in ``session.service_data``; it is never l
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from kiosk.core.events import (
     ActionChosen,
-    Answer,
     BarcodeScanned,
     CancelPressed,
     Command,
@@ -34,116 +31,25 @@ from kiosk.core.events import (
     ServiceChosen,
     TextEntered,
 )
-from kiosk.core.model import BarcodeKind, Refusal
+from kiosk.core.model import BarcodeKind
 from kiosk.core.navigation import Handler, InputMode, Service, StateSpec, after
-from kiosk.core.ports import IlsUnavailable, StorageFailed
 from kiosk.core.services import guestbook_form as form
-from kiosk.core.session import Notice, Ports, Session
-from kiosk.core.visits import GuestBookPolicy, Visit, VisitKind, VisitSource
-
-log = logging.getLogger(__name__)
+from kiosk.core.services.guestbook_record import (
+    IdentifyMember,
+    Outcome,
+    RecordVisit,
+    VisitDone,
+    run_identify_member,
+    run_record_visit,
+)
+from kiosk.core.session import Notice, Session
+from kiosk.core.visits import GuestBookPolicy, VisitKind
 
 NAME = "guestbook"
 CHOOSE, MEMBER, NOT_MEMBER = "guestbook.choose", "guestbook.member", "guestbook.not_member"
 CHOICE, CONFIRM, DONE = "guestbook.choice", "guestbook.confirm", "guestbook.done"
 KINDS = (VisitKind.MEMBER, VisitKind.GUEST, VisitKind.GROUP)
 """The first screen's choices, numbered 1-3 (the group only where the policy offers it)."""
-
-
-class Outcome:
-    """How a visit ended (the answer's ``outcome``)."""
-
-    COUNTED = "counted"
-    REPEAT = "repeat"  # the same visitor within the repeat window: nothing stored
-    NOT_STORED = "not_stored"  # StorageFailed: the paper guest book at the desk
-    UNKNOWN = "unknown"  # a card the ILS does not know
-    EXPIRED = "expired"
-
-
-# ----- commands and answers ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IdentifyMember(Command):
-    """Who holds this card (ILS, no PIN), then store their visit."""
-
-    card: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class RecordVisit(Command):
-    """Store a guest's or a group's visit."""
-
-    visit: Visit = field(repr=False)
-
-
-@dataclass(frozen=True)
-class VisitDone(Answer):
-    """What became of a visit; ``name`` is the member's, from the ILS (None: not known)."""
-
-    outcome: str
-    name: str | None = field(default=None, repr=False)
-
-
-# ----- on the worker thread ----------------------------------------------------------------------
-
-
-def run_identify_member(ports: Ports, command: IdentifyMember) -> Event:
-    """Ask the ILS who holds the card, then store the member's visit by the card's key.
-
-    An ILS that does not answer still counts the visit (a member scanned a card of this
-    library's shape): greeted without a name. An unknown or expired card stores nothing.
-    """
-    name: str | None = None
-    try:
-        check = ports.ils.identify_patron(command.card)
-    except IlsUnavailable as err:
-        log.warning(
-            "guest book: the library system did not answer (%s); the member's visit is "
-            "counted without a name",
-            _one_line(err),
-        )
-    else:
-        if check.patron is None:
-            return VisitDone(command.session_no, Outcome.UNKNOWN)
-        if check.refusal is Refusal.CARD_EXPIRED:
-            return VisitDone(command.session_no, Outcome.EXPIRED)
-        name = check.patron.name.strip() or None
-    visit = Visit(VisitKind.MEMBER, VisitSource.KIOSK, card=command.card)
-    return VisitDone(command.session_no, _record(ports, visit), name)
-
-
-def run_record_visit(ports: Ports, command: RecordVisit) -> Event:
-    """Store a guest's or a group's visit."""
-    return VisitDone(command.session_no, _record(ports, command.visit))
-
-
-def _record(ports: Ports, visit: Visit) -> str:
-    if ports.visits is None:
-        log.error(
-            "guest book: a %s visit was not stored: this kiosk has no visit log; the "
-            "patron was sent to the desk",
-            visit.kind,
-        )
-        return Outcome.NOT_STORED
-    try:
-        recorded = ports.visits.record_visit(visit, ports.clock.now())
-    except StorageFailed as err:
-        # One line, never the name: the visit's kind and what the store said.
-        log.error(
-            "guest book: a %s visit was not stored (%s); the patron was asked to sign the "
-            "paper guest book at the desk",
-            visit.kind,
-            _one_line(err),
-        )
-        return Outcome.NOT_STORED
-    return Outcome.COUNTED if recorded.counted else Outcome.REPEAT
-
-
-def _one_line(err: BaseException) -> str:
-    # A store's message may quote its SQL parameters after "[": never the name in the log.
-    text = " ".join(f"{type(err).__name__}: {err}".split())
-    return text.split(" [", 1)[0]
 
 
 # ----- the service -------------------------------------------------------------------------------
