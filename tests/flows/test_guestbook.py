@@ -514,3 +514,26 @@ def test_bad_text_is_refused_with_a_clear_message(kiosk: FlowKiosk, text: str, n
     assert kiosk.vm.notice_text and kiosk.session.notice is not None
     assert named in kiosk.vm.notice_text
     assert stored(kiosk) == []
+
+
+def test_a_kiosk_without_the_guest_book_does_not_offer_it(tmp_path: Path) -> None:
+    k, _speech = make(tmp_path, guestbook={"enabled": False, "groups": False})
+    try:
+        assert [entry["service"] for entry in k.vm.menu] == ["borrow", "return", "account"]
+        k.vm.choose("guestbook")
+        assert k.vm.screen == "idle"
+    finally:
+        k.close()
+
+
+def test_without_group_visits_the_first_screen_offers_two_choices(tmp_path: Path) -> None:
+    k, _speech = make(tmp_path, guestbook={"groups": False})
+    try:
+        k.vm.choose("guestbook")
+        assert k.vm.state_texts["group"] == ""  # its button is hidden
+        typed(k, "3")
+        assert k.vm.screen == "guestbook.choose"
+        typed(k, "2")
+        assert k.vm.screen == "guestbook.name"
+    finally:
+        k.close()
