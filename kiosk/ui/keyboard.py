@@ -36,6 +36,8 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
+from kiosk.ui.voice import CHAR_WORDS
+
 SHIFT, BACKSPACE, SPACE, NEXT = "shift", "backspace", "space", "next"
 """The word keys' actions (their words are ``keyboard.<action>`` catalogue texts)."""
 
@@ -99,6 +101,7 @@ class OnScreenKeyboard(BoxLayout):
         else:
             key = Factory.KeyboardCharKey()
             key.char = name
+            key.say = CHAR_WORDS.get(name, "")  # voice mode names "'" as "apostrof"
             key.bind(on_release=self._char_pressed)
         return key
 

@@ -13,6 +13,9 @@ what it saw last time and speaks the difference (the sentences come from
 - the serial scanner lost ("type the number instead") and back: once each;
 - a digit typed: only how many digits there are now ("3 digits entered"), never which,
   on the PIN screen and, without private audio, anywhere;
+- free text (a TEXT state: a guest's name on the on-screen keyboard): each character as
+  it is typed ("huruf besar B", "spasi", "dihapus: a"), the field on request
+  (:meth:`read_back`, the repeat key), always marked personal;
 - the control a key or a finger moved to (:meth:`describe_control`): its name, role,
   state and position ("Pinjam buku, tombol, 1 dari 3").
 
@@ -28,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.core.navigation import Navigation
+from kiosk.core.navigation import InputMode, Navigation
 from kiosk.core.ports import SpeechPriority, Voice
 from kiosk.core.session import ItemLine, LineStatus, Notice, Row
 from kiosk.ui.item_rows import row_words
@@ -40,6 +43,11 @@ SHORT_ENTRY = 2
 """Typed characters said as they are when the entry is no longer than this (a menu choice
 or a rating); a longer one may be a card number: only its length, without private audio."""
 WARNING_EVERY = 10
+CHAR_WORDS = {" ": "keyboard.say.space", "-": "keyboard.say.hyphen",
+              "'": "keyboard.say.apostrophe", ".": "keyboard.say.full_stop",
+              ",": "keyboard.say.comma", "/": "keyboard.say.slash",
+              "&": "keyboard.say.ampersand"}  # fmt: skip
+"""Characters said by name in free text (a synthesiser says nothing, or a pause, for them)."""
 """Seconds between spoken reminders of the idle warning's countdown."""
 GREETING_SLOT = "welcome"
 """A state's text in this slot (the guest book's "Welcome, Siti! Your visit is recorded.")
@@ -147,6 +155,21 @@ class VoiceGuide:
     def repeat(self) -> None:
         if self.on:
             self.voice.repeat()
+
+    def read_back(self) -> None:
+        """Say what the free-text field holds now ("Isian: Budi"), then the notice shown
+        (why it was refused), so the repeat key still repeats what matters in a form."""
+        if not self.on:
+            return
+        vm = self._vm
+        t = vm.translator()
+        entry = vm.entry_text
+        said = t("keyboard.say.field", text=entry) if entry else t("keyboard.say.field_empty")
+        self.voice.interrupt()
+        self._say(Spoken(said, personal=bool(entry)), SpeechPriority.CONTROL)
+        notice = vm.session.notice
+        if notice is not None:
+            self._say(self.model.notice(notice, t), SpeechPriority.RESULT)
 
     def change_rate(self, step: int) -> None:
         """Faster (+1) or slower (-1): the view-model's ``voice_rate``, which the voice follows."""
@@ -271,6 +294,9 @@ class VoiceGuide:
         """How many digits are typed now; a typed character itself only in private audio,
         and never a PIN's (the PIN screen's digits are not even in ``entry_text``)."""
         vm = self._vm
+        if vm.session.input_mode is InputMode.TEXT:
+            self._speak_text_entry()
+            return
         pin, entry = vm.pin_length, vm.entry_text
         said, personal = "", False
         if pin != self._pin:
@@ -289,6 +315,28 @@ class VoiceGuide:
         if said:
             self.voice.interrupt()
             self._say(Spoken(said, personal), SpeechPriority.CONTROL)
+
+    def _speak_text_entry(self) -> None:
+        """Free text: the character typed or deleted, by name. The patron types their own
+        name and must hear each letter land, so it is said even without private audio,
+        marked personal (its audio is not kept beyond the session). No PIN is ever in a
+        TEXT field: PIN digits never reach ``entry_text``."""
+        vm = self._vm
+        entry, before = vm.entry_text, self._entry
+        self._pin, self._entry = vm.pin_length, entry
+        if entry == before:
+            return
+        t = vm.translator()
+        if entry.startswith(before):
+            said = " ".join(_char_said(char, t) for char in entry[len(before) :])
+        elif before.startswith(entry) and len(before) - len(entry) == 1:
+            said = t("keyboard.say.deleted", char=_char_said(before[-1], t))
+        elif not entry:
+            said = t("voice.entry_empty")
+        else:
+            said = t("keyboard.say.field", text=entry)
+        self.voice.interrupt()
+        self._say(Spoken(said, personal=True), SpeechPriority.CONTROL)
 
     def _count_said(self, count: int, deleted: bool) -> str:
         t = self._vm.translator()
@@ -386,3 +434,14 @@ class VoiceGuide:
         self._spoken_lines = {
             id(line): line.revision for line in lines if line.status is not LineStatus.PENDING
         }
+
+
+def _char_said(char: str, t: Any) -> str:
+    """A typed character as spoken: a punctuation mark or space by its name, a capital
+    as "huruf besar B", any other character as it is (the synthesiser says its name)."""
+    word = CHAR_WORDS.get(char)
+    if word is not None:
+        return str(t(word))
+    if char.isupper():
+        return str(t("keyboard.say.capital", letter=char))
+    return char

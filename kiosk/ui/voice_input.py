@@ -17,6 +17,8 @@ voice on / off         F10
 digits                 0-9                         0-9
 =====================  ==========================  ======================
 
+On a free-text field (a TEXT state) repeat reads the field back, then its notice.
+
 Voice mode starts at the attract screen with any key (a digit also types: it may be a
 card number) or a touch held :data:`HOLD_TO_START` seconds anywhere. While it is on, a
 touch says the control under the finger and rings it without pressing it; a double tap
@@ -39,7 +41,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from kiosk.core.navigation import Navigation
+from kiosk.core.navigation import InputMode, Navigation
 from kiosk.ui.key_focus import KeyFocus, buttons, reachable
 from kiosk.ui.voice import Control, VoiceGuide
 
@@ -158,7 +160,10 @@ class VoiceInput:
             vm.touched()
             self.move(1 if key == KEY_KP_PLUS else -1)
         elif key in (KEY_F5, KEY_KP_MULTIPLY):
-            guide.repeat()
+            if vm.input_mode == InputMode.TEXT.value:
+                guide.read_back()  # a form's field: what it holds, not the last letter
+            else:
+                guide.repeat()
         elif key in (KEY_F6, KEY_F7):
             guide.change_volume(1 if key == KEY_F7 else -1)
         elif key in (KEY_F8, KEY_F9):

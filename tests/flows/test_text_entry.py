@@ -15,6 +15,7 @@ import pytest
 from flows.harness import PERSON_KEY_GAP, FlowKiosk
 from flows.text_form import FORM_SERVICES, LIMIT, STORED
 
+from accessibility.speech.output import RecordingSpeech, Utterance
 from kiosk.ui.viewmodel import MAX_ENTRY
 
 
@@ -87,3 +88,73 @@ def test_what_was_typed_is_forgotten_with_the_state(kiosk: FlowKiosk) -> None:
 def test_a_card_scanned_by_a_wedge_on_the_field_is_a_scan_not_a_name(kiosk: FlowKiosk) -> None:
     kiosk.wedge("23171000000010")
     assert kiosk.vm.entry_text == "" and STORED == []
+
+
+@pytest.fixture
+def heard(tmp_path: Path) -> Iterator[tuple[FlowKiosk, RecordingSpeech]]:
+    STORED.clear()
+    speech = RecordingSpeech()
+    kiosk = FlowKiosk(tmp_path, services=FORM_SERVICES, speech=speech)
+    kiosk.vm.start_voice()
+    kiosk.vm.choose("form")
+    speech.clear()
+    yield kiosk, speech
+    kiosk.close()
+
+
+def _said(speech: RecordingSpeech) -> list[tuple[str, bool]]:
+    return [(event.text, event.personal) for event in speech.events if isinstance(event, Utterance)]
+
+
+def test_each_typed_character_is_spoken_by_name_and_kept_personal(
+    heard: tuple[FlowKiosk, RecordingSpeech],
+) -> None:
+    kiosk, speech = heard
+    _type(kiosk, "Bu d-'")
+    kiosk.clock.advance(PERSON_KEY_GAP)
+    kiosk.vm.backspace()
+    assert _said(speech) == [
+        ("huruf besar B", True),
+        ("u", True),
+        ("spasi", True),
+        ("d", True),
+        ("tanda hubung", True),
+        ("apostrof", True),
+        ("dihapus: apostrof", True),
+    ]
+
+
+def test_the_field_is_read_back_on_request_and_a_refusal_is_spoken(
+    heard: tuple[FlowKiosk, RecordingSpeech],
+) -> None:
+    kiosk, speech = heard
+    kiosk.vm.toggle_language()
+    _type(kiosk, "x" * LIMIT)
+    speech.clear()
+    kiosk.parts.voice_guide.read_back()
+    assert _said(speech) == [(f"Field: {'x' * LIMIT}", True)]
+    speech.clear()
+    _type(kiosk, "  ")  # the limit: nothing more is typed, nothing said
+    assert _said(speech) == []
+    kiosk.vm.clear_entry()
+    speech.clear()
+    kiosk.vm.submit()
+    assert _said(speech) == [("Please fill in this field.", False)]
+    speech.clear()
+    kiosk.parts.voice_guide.read_back()  # the repeat key: the field, then why
+    assert _said(speech) == [
+        ("The field is empty", False),
+        ("Please fill in this field.", False),
+    ]
+
+
+def test_pin_digits_are_still_never_spoken(heard: tuple[FlowKiosk, RecordingSpeech]) -> None:
+    kiosk, speech = heard
+    kiosk.vm.cancel()  # the session ends, and voice mode with it
+    kiosk.vm.start_voice()
+    kiosk.scan("23171000000010")
+    speech.clear()
+    _type(kiosk, "1234")
+    assert [text for text, _ in _said(speech)] == [
+        "1 angka dimasukkan", "2 angka dimasukkan", "3 angka dimasukkan", "4 angka dimasukkan",
+    ]  # fmt: skip

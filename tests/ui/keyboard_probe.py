@@ -161,6 +161,7 @@ def typing(p: Probe) -> Iterator[None]:
             break
         order.append(name)
     p.found["ring_order"] = order
+    p.found["spoken_marks"] = [spoken_name(keys[mark]) for mark in "-'.,/&"]
     yield
     # Enter presses the ringed key even with text in the field (keys-only typing).
     app.key_focus.ring(keys["a"])

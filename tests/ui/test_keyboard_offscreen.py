@@ -80,8 +80,12 @@ def test_the_ring_reaches_every_key_in_reading_order(typing: dict) -> None:
     order = typing["ring_order"]
     keys = order[order.index("1") :]
     assert keys == [
-        *"1234567890-", "Hapus", *"qwertyuiop'&", *"asdfghjkl", "Lanjut",
-        "Huruf besar", *"zxcvbnm,./", "Spasi",
+        *"1234567890", "tanda hubung", "Hapus", *"qwertyuiop", "apostrof", "dan",
+        *"asdfghjkl", "Lanjut", "Huruf besar", *"zxcvbnm", "koma", "titik", "garis miring",
+        "Spasi",
+    ]  # fmt: skip
+    assert typing["spoken_marks"] == [
+        "tanda hubung", "apostrof", "titik", "koma", "garis miring", "dan",
     ]  # fmt: skip
 
 
