@@ -535,7 +535,8 @@ def build(
     from kiosk.core.reconcile import Reconciler
     from kiosk.core.replay import Replayer
     from kiosk.core.retention import NamePurger
-    from kiosk.core.services import SERVICES, navigation
+    from kiosk.core.services import GUESTBOOK, SERVICES, navigation
+    from kiosk.core.services.guestbook import guestbook_service
     from kiosk.core.session import Ports, ReceiptSettings, Session, TechnicianPorts, Timeouts
     from kiosk.core.staff import StaffGate
     from kiosk.storage.circulation_log import SqlCirculationLog
@@ -579,6 +580,12 @@ def build(
     services = SERVICES if services is None else services
     if not technician.pin_hash:  # no staff PIN: no technician screen (Ctrl+Alt+T says so)
         services = [service for service in services if service.name != "technician"]
+    # The guest book follows the library's [guestbook] policy, or is not offered at all.
+    services = [
+        guestbook_service(config.guestbook) if service.name == GUESTBOOK.name else service
+        for service in services
+        if service.name != GUESTBOOK.name or config.guestbook.enabled
+    ]
     nav = navigation(services)
     timeouts = Timeouts(
         idle=config.session.idle_timeout,

@@ -218,6 +218,10 @@ class WatchedIls:
         """See :meth:`IlsBackend.check_patron`."""
         return self._call(lambda: self.inner.check_patron(barcode, pin))
 
+    def identify_patron(self, barcode: str) -> PatronCheck:
+        """See :meth:`IlsBackend.identify_patron`."""
+        return self._call(lambda: self.inner.identify_patron(barcode))
+
     def checkout(
         self,
         patron_barcode: str,

@@ -51,6 +51,20 @@ class IlsBackend(Protocol):
         """
         ...
 
+    def identify_patron(self, barcode: str) -> PatronCheck:
+        """Who holds this card, without a PIN (the guest book, the gate's greeting).
+
+        Returns the patron (their name) when the card is known, with a refusal only for
+        a card that no longer counts (``CARD_EXPIRED``); ``UNKNOWN_PATRON`` and no patron
+        for a card the ILS does not know. Blocks that concern borrowing (fines, the loan
+        limit) are not refusals here: the patron is still a member visiting. Changes
+        nothing (no wrong-PIN count, no session).
+
+        Raises:
+            IlsUnavailable: the ILS did not answer (``IlsUnreachable``: it was not asked).
+        """
+        ...
+
     def checkout(
         self,
         patron_barcode: str,

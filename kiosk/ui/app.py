@@ -29,7 +29,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.core.driver import SessionDriver
 from kiosk.core.navigation import InputMode, Navigation
-from kiosk.ui import keyboard, row_list, widgets  # noqa: F401  (register their widgets' classes)
+from kiosk.ui import choice_grid, keyboard, row_list, widgets  # noqa: F401  (register their widgets' classes)
 from kiosk.ui.collector import Collector
 from kiosk.ui.key_focus import KeyFocus
 from kiosk.ui.viewmodel import KioskViewModel

@@ -49,6 +49,10 @@ CHAR_WORDS = {" ": "keyboard.say.space", "-": "keyboard.say.hyphen",
               "&": "keyboard.say.ampersand"}  # fmt: skip
 """Characters said by name in free text (a synthesiser says nothing, or a pause, for them)."""
 """Seconds between spoken reminders of the idle warning's countdown."""
+GREETING_SLOT = "welcome"
+"""A state's text in this slot (the guest book's "Welcome, Siti! Your visit is recorded.")
+is said when the screen appears even with voice guidance off, where the kiosk has private
+audio (headphones or a handset): a member is greeted by name in their ear."""
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,10 @@ class VoiceGuide:
         if not self.on:
             self._mark_spoken(session.lines)
             self._speak_scanner()
+            greeting = self._texts.get(GREETING_SLOT)
+            if greeting is not None and self.model.private_audio:
+                spoken = self.model.notice(greeting, vm.translator())
+                self._say(spoken, SpeechPriority.SCREEN)
             return
         t = vm.translator()
         summary = session.screen.endswith(".summary")

@@ -249,6 +249,11 @@ def test_loan_not_stored_locally_is_not_shown_as_plain_done(
 class DownIls:
     """An ILS that cannot be reached."""
 
+    def identify_patron(self, barcode: str) -> object:
+        from kiosk.core.ports import IlsUnavailable
+
+        raise IlsUnavailable("connection refused")
+
     def check_patron(self, barcode: str, pin: str) -> object:
         from kiosk.core.ports import IlsUnavailable
 

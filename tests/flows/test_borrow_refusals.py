@@ -204,6 +204,9 @@ class FailingIls:
         self.release = threading.Event()
         self.entered = threading.Event()
 
+    def identify_patron(self, barcode: str) -> PatronCheck:
+        return self.real.identify_patron(barcode)
+
     def check_patron(self, barcode: str, pin: str) -> PatronCheck:
         return self.real.check_patron(barcode, pin)
 
@@ -435,6 +438,9 @@ class FeeForgettingIls:
 
     def __init__(self, real: IlsBackend) -> None:
         self.real = real
+
+    def identify_patron(self, barcode: str) -> PatronCheck:
+        return self.real.identify_patron(barcode)
 
     def check_patron(self, barcode: str, pin: str) -> PatronCheck:
         return self.real.check_patron(barcode, pin)

@@ -64,6 +64,9 @@ class LostAnswerIls:
         self.real = real
         self.reachable = True
 
+    def identify_patron(self, barcode: str) -> object:
+        return self.real.identify_patron(barcode)
+
     def check_patron(self, barcode: str, pin: str) -> object:
         return self.real.check_patron(barcode, pin)
 
@@ -88,6 +91,9 @@ class IntentCheckingIls:
         self.real = real
         self.store = store
         self.seen: list[tuple[str, str]] = []
+
+    def identify_patron(self, barcode: str) -> object:
+        return self.real.identify_patron(barcode)
 
     def check_patron(self, barcode: str, pin: str) -> object:
         return self.real.check_patron(barcode, pin)

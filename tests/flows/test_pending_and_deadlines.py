@@ -45,6 +45,10 @@ class GatedIls:
             self.entered.put(call)
             assert self._gate.wait(30), "the test never released the call"
 
+    def identify_patron(self, barcode: str) -> PatronCheck:
+        self._wait("identify_patron")
+        return self.real.identify_patron(barcode)
+
     def check_patron(self, barcode: str, pin: str) -> PatronCheck:
         self._wait("check_patron")
         return self.real.check_patron(barcode, pin)

@@ -41,6 +41,9 @@ class CountingIls:
         self.real = real
         self.pin_checks = 0
 
+    def identify_patron(self, barcode: str) -> PatronCheck:
+        return self.real.identify_patron(barcode)
+
     def check_patron(self, barcode: str, pin: str) -> PatronCheck:
         self.pin_checks += 1
         return self.real.check_patron(barcode, pin)

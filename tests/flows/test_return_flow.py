@@ -87,10 +87,12 @@ def test_the_menu_offers_only_the_services_this_kiosk_has(kiosk: FlowKiosk) -> N
         ("Pinjam", "Tombol 1"),
         ("Kembalikan", "Tombol 2"),
         ("Akun saya & perpanjang", "Tombol 3"),
+        ("Buku tamu", "Tombol 4"),
     ]
     vm.toggle_language()
-    assert [entry["label"] for entry in vm.menu] == ["Borrow", "Return", "My account & renew"]
-    vm.choose("guestbook")  # not in this kiosk's navigation: nothing happens, nothing breaks
+    assert [entry["label"] for entry in vm.menu] == [
+        "Borrow", "Return", "My account & renew", "Guest book"]  # fmt: skip
+    vm.choose("survey")  # not in this kiosk's navigation: nothing happens, nothing breaks
     assert vm.screen == "idle"
 
 

@@ -51,6 +51,12 @@ class CountingIls:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
+    def identify_patron(self, barcode: str) -> Any:
+        self.cards.append(barcode)
+        if self.down:
+            raise IlsUnreachable("connection refused by 192.0.2.7:6001")
+        return self._inner.identify_patron(barcode)
+
     def check_patron(self, barcode: str, pin: str) -> Any:
         self.cards.append(barcode)
         if self.down:

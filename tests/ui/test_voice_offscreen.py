@@ -29,18 +29,20 @@ VOICE_ON_EN = (
     "key for help, and the star key to repeat. For Bahasa Indonesia, press F2."
 )
 ATTRACT_ID = [
-    "Layar awal. Pilih layanan: pinjam, kembalikan, atau akun saya. Untuk meminjam, Anda juga "
-    "bisa langsung memindai kartu perpustakaan.",
+    "Layar awal. Pilih layanan: pinjam, kembalikan, akun saya, atau buku tamu. Untuk meminjam, "
+    "Anda juga bisa langsung memindai kartu perpustakaan.",
     "Pinjam, Tombol 1. Pinjam buku dengan kartu dan PIN Anda",
     "Kembalikan, Tombol 2. Kembalikan buku, tanpa kartu",
     "Akun saya & perpanjang, Tombol 3. Lihat pinjaman, pesanan dan denda; perpanjang pinjaman",
+    "Buku tamu, Tombol 4. Catat kunjungan Anda: anggota, tamu atau rombongan",
 ]
 ATTRACT_EN = [
-    "Start screen. Choose a service: borrow, return, or my account. To borrow you can also "
-    "simply scan your library card.",
+    "Start screen. Choose a service: borrow, return, my account, or the guest book. To borrow "
+    "you can also simply scan your library card.",
     "Borrow, Key 1. Borrow books with your card and PIN",
     "Return, Key 2. Return books, no card needed",
     "My account & renew, Key 3. See your loans, holds and fines; renew loans",
+    "Guest book, Key 4. Sign in your visit: member, guest or group",
 ]
 
 

@@ -83,6 +83,13 @@ class TourIls:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ils, name)
 
+    def identify_patron(self, barcode: str) -> Any:
+        if barcode == ILS_DOWN_CARD:
+            raise IlsUnavailable("the tour's library system is down for this card")
+        if barcode == OFFLINE_CARD:
+            raise IlsUnreachable("the tour's library system cannot be reached for this card")
+        return self._ils.identify_patron(barcode)
+
     def check_patron(self, barcode: str, pin: str) -> Any:
         if barcode == ILS_DOWN_CARD:
             raise IlsUnavailable("the tour's library system is down for this card")
@@ -422,6 +429,86 @@ def _technician_status(p: Any) -> None:
     p.kiosk.settle()
 
 
+def _guestbook(p: Any, kind: str = "") -> None:
+    p.vm.choose("guestbook")
+    if kind:
+        p.vm.act("kind", kind)
+        p.kiosk.settle()
+
+
+def _guestbook_member(p: Any) -> None:
+    _guestbook(p, "member")
+    for digit in SITI[:5]:
+        p.vm.type_char(digit)
+
+
+def _guestbook_not_member(p: Any) -> None:
+    _guestbook(p, "member")
+    p.kiosk.scan(UNKNOWN_CARD)
+
+
+def _guestbook_name(p: Any) -> None:
+    _guestbook(p, "guest")
+    for char in "Dewi Lest":
+        p.kiosk.clock.advance(0.2)
+        p.vm.type_char(char)
+
+
+def _guestbook_institution(p: Any) -> None:
+    _guestbook(p, "guest")
+    p.kiosk.type("Dewi Lestari")
+
+
+def _guestbook_people(p: Any) -> None:
+    _guestbook(p, "group")
+    p.kiosk.type("Pak Joko Widodo")
+    p.kiosk.type("SD Negeri 1 Sleman")
+
+
+def _guestbook_people_male(p: Any) -> None:
+    _guestbook_people(p)
+    p.kiosk.type("25")
+
+
+def _guestbook_purpose(p: Any) -> None:
+    _guestbook_institution(p)
+    p.kiosk.type("Sekolah Menengah Atas Negeri 1 Yogyakarta")
+
+
+def _guestbook_occupation(p: Any) -> None:
+    _guestbook_purpose(p)
+    for code in ("study", "female", "19_25", "bachelor"):
+        p.vm.act("pick", code)
+
+
+def _guestbook_confirm(p: Any) -> None:
+    _guestbook_occupation(p)
+    p.vm.act("pick", "teacher")
+
+
+def _guestbook_confirm_group(p: Any) -> None:
+    _guestbook_people_male(p)
+    p.kiosk.type("10")
+    p.vm.act("pick", "event")
+
+
+def _guestbook_done(p: Any) -> None:
+    _guestbook(p)
+    p.kiosk.scan(SITI)
+
+
+def _guestbook_done_guest(p: Any) -> None:
+    _guestbook_confirm(p)
+    p.vm.act("save")
+    p.kiosk.settle()
+
+
+def _guestbook_repeat(p: Any) -> None:
+    for _ in range(2):
+        _guestbook(p)
+        p.kiosk.scan(SUTRISNO)
+
+
 STATES: list[TourState] = [
     TourState(
         "idle",
@@ -589,6 +676,100 @@ STATES: list[TourState] = [
         "account.settings",
         _account_settings_saved,
         {"id": "Hapus yang tersimpan", "en": "Delete saved settings"},
+    ),
+    TourState(
+        "guestbook.choose",
+        "guestbook.choose",
+        lambda p: _guestbook(p),
+        {"id": "Siapa yang berkunjung?", "en": "Who is visiting?"},
+        help=True,
+    ),
+    TourState(
+        "guestbook.member",
+        "guestbook.member",
+        _guestbook_member,
+        {"id": "PIN tidak diperlukan", "en": "No PIN is needed"},
+        help=True,
+    ),
+    TourState(
+        "guestbook.not_member",
+        "guestbook.not_member",
+        _guestbook_not_member,
+        {"id": "Isi sebagai tamu", "en": "Sign in as a guest"},
+        help=True,
+    ),
+    TourState(
+        "guestbook.name",
+        "guestbook.name",
+        _guestbook_name,
+        {"id": "Siapa nama Anda?", "en": "What is your name?"},
+        help=True,
+    ),
+    TourState(
+        "guestbook.institution",
+        "guestbook.institution",
+        _guestbook_institution,
+        {"id": "Lewati", "en": "Skip"},
+        help=True,
+    ),
+    TourState(
+        "guestbook.people",
+        "guestbook.people",
+        _guestbook_people,
+        {"id": "Berapa orang dalam rombongan", "en": "How many people are in the group"},
+        help=True,
+    ),
+    TourState(
+        "guestbook.people_male",
+        "guestbook.people_male",
+        _guestbook_people_male,
+        {"id": "Dari 25 orang", "en": "Of the 25 people"},
+        help=True,
+    ),
+    TourState(
+        "guestbook.choice",
+        "guestbook.choice",
+        _guestbook_purpose,
+        {"id": "Apa tujuan kunjungan Anda?", "en": "What is the purpose of your visit?"},
+        help=True,
+    ),
+    TourState(
+        "guestbook.choice-occupation",
+        "guestbook.choice",
+        _guestbook_occupation,
+        {"id": "Tidak ingin menjawab", "en": "Prefer not to say"},
+    ),
+    TourState(
+        "guestbook.confirm",
+        "guestbook.confirm",
+        _guestbook_confirm,
+        {"id": "Periksa jawaban Anda", "en": "Check your answers"},
+        help=True,
+    ),
+    TourState(
+        "guestbook.confirm-group",
+        "guestbook.confirm",
+        _guestbook_confirm_group,
+        {"id": "Perempuan", "en": "Women"},
+    ),
+    TourState(
+        "guestbook.done",
+        "guestbook.done",
+        _guestbook_done,
+        {"id": "Selamat datang, Siti Nurhaliza!", "en": "Welcome, Siti Nurhaliza!"},
+        help=True,
+    ),
+    TourState(
+        "guestbook.done-guest",
+        "guestbook.done",
+        _guestbook_done_guest,
+        {"id": "Terima kasih, Dewi Lestari!", "en": "Thank you, Dewi Lestari!"},
+    ),
+    TourState(
+        "guestbook.done-repeat",
+        "guestbook.done",
+        _guestbook_repeat,
+        {"id": "Anda sudah tercatat", "en": "You are already in the guest book"},
     ),
     TourState(
         "technician.staff_pin",

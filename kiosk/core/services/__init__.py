@@ -14,11 +14,17 @@ from kiosk.core.navigation import Navigation, Service
 from kiosk.core.services import feedback, preferences, receipt, signin, technician
 from kiosk.core.services.account import ACCOUNT
 from kiosk.core.services.borrow import BORROW
+from kiosk.core.services.guestbook import guestbook_service
 from kiosk.core.services.home import HOME
 from kiosk.core.services.returns import RETURN
 from kiosk.core.services.technician import TECHNICIAN
+from kiosk.core.visits import default_policy
 
-SERVICES: tuple[Service, ...] = (BORROW, RETURN, ACCOUNT, TECHNICIAN)
+GUESTBOOK = guestbook_service(default_policy())
+"""The guest book with the built-in policy; ``bootstrap.build`` puts the one made from the
+kiosk's ``[guestbook]`` in its place (or leaves it out when it is not enabled)."""
+
+SERVICES: tuple[Service, ...] = (BORROW, RETURN, ACCOUNT, GUESTBOOK, TECHNICIAN)
 """The services this kiosk offers, in menu order (the technician screen is on no menu: a
 staff card or Ctrl+Alt+T opens it, and only with a staff PIN configured)."""
 
@@ -33,4 +39,4 @@ def navigation(services: Iterable[Service] = SERVICES) -> Navigation:
     return Navigation(HOME, services, home_commands=commands, background=background)
 
 
-__all__ = ["HOME", "SERVICES", "navigation"]
+__all__ = ["GUESTBOOK", "HOME", "SERVICES", "navigation"]

@@ -3,7 +3,7 @@
 ``idle`` is the attract screen. A card scanned there starts the service that declares
 ``starts_on_card`` (borrowing); :class:`~kiosk.core.events.ServiceChosen` starts any
 service by name: the big choices of the services menu (:data:`MENU`), or their number
-typed and sent with OK/Enter (1 Borrow, 2 Return, 3 My account; numbers follow the
+typed and sent with OK/Enter (1 Borrow, 2 Return, 3 My account, 4 Guest book; numbers follow the
 choices shown). An item barcode or anything unreadable gets a notice that fades after
 ``Timeouts.summary`` seconds. ``error`` shows the notice a service failed with until OK,
 Cancel or its timeout.
@@ -54,10 +54,11 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("borrow", "menu.borrow", "menu.borrow_hint"),
     MenuEntry("return", "menu.return", "menu.return_hint"),
     MenuEntry("account", "menu.account", "menu.account_hint"),
+    MenuEntry("guestbook", "menu.guestbook", "menu.guestbook_hint"),
 )
 """The services menu, in the order shown (and numbered). Only entries whose service is in
-the navigation are shown, so a kiosk without a service never offers it. The screen has a
-fourth place: the guest book (a later issue) is one more entry here."""
+the navigation are shown, so a kiosk without a service never offers it (the guest book,
+fourth, only where ``[guestbook] enabled``)."""
 
 
 def menu(navigation: Navigation) -> list[MenuEntry]:

@@ -242,6 +242,24 @@ class LocalIls:
 
         return self._run("patron check", work)
 
+    def identify_patron(self, barcode: str) -> PatronCheck:
+        """Who holds this card, without a PIN: the patron, ``CARD_EXPIRED`` with them for
+        an expired card, ``UNKNOWN_PATRON`` for none. Changes nothing (no PIN count).
+
+        Raises:
+            IlsUnavailable: the demo library's database failed.
+        """
+        today = self._clock.now().astimezone(self._tz).date()
+
+        def work(session: Session) -> PatronCheck:
+            row = self._find_patron(session, barcode)
+            if row is None:
+                return PatronCheck(None, Refusal.UNKNOWN_PATRON)
+            expired = Refusal.CARD_EXPIRED if row.expires < today else None
+            return PatronCheck(self._patron(session, row), expired)
+
+        return self._run("patron lookup", work)
+
     def checkout(
         self,
         patron_barcode: str,

@@ -251,6 +251,29 @@ class Sip2Ils:
         )
         return PatronCheck(patron, refusal, said)
 
+    @_read_only
+    def identify_patron(self, barcode: str) -> PatronCheck:
+        """63 without a PIN (no AD): the patron's name, ``UNKNOWN_PATRON`` for BL N,
+        ``CARD_EXPIRED`` (with the patron) for a card past its expiry date (PA).
+
+        Raises:
+            IlsUnreachable: the ILS could not be reached; nothing was asked.
+            IlsUnavailable: no answer.
+        """
+        reply = self._patron_info(barcode)
+        said = reply.text("AF")
+        if reply.flag("BL") is False:
+            return PatronCheck(None, Refusal.UNKNOWN_PATRON, said)
+        expires = mapping.local_date(reply.get("PA"), self._tz)
+        expired = Refusal.CARD_EXPIRED if expires is not None and expires < self._today() else None
+        patron = Patron(
+            barcode,
+            reply.get("AE").strip(),
+            loans_count=reply.number("charged_items_count") or 0,
+            loan_limit=reply.number("CB") or 0,
+        )
+        return PatronCheck(patron, expired, said)
+
     def end_session(self, barcode: str) -> bool:
         """35: tell the ILS the patron's session ended; whether it said so (36 Y)."""
         fields = [("AO", self.policy.institution), ("AA", barcode),

@@ -29,10 +29,10 @@ from kiosk.core.events import (
     PrintReceipt,
     RecordRating,
 )
-from kiosk.core.model import CheckoutAnswer, Outcome, Patron, PatronCheck
+from kiosk.core.model import CheckoutAnswer, Outcome, Patron, PatronCheck, Refusal
 from kiosk.core.navigation import CommandHandler, Navigation, NavigationError, Service, StateSpec
 from kiosk.core.ports import IlsUnavailable
-from kiosk.core.services import HOME, account, navigation, preferences, technician
+from kiosk.core.services import HOME, account, guestbook, navigation, preferences, technician
 from kiosk.core.services.borrow import BORROW
 from kiosk.core.services.loan_fee import AcceptFee, DeclineFee
 from kiosk.core.services.returns import Checkin
@@ -47,6 +47,11 @@ class FakeIls:
 
     def __init__(self, *, reachable: bool = True) -> None:
         self.reachable = reachable
+
+    def identify_patron(self, barcode: str) -> PatronCheck:
+        if not self.reachable:
+            raise IlsUnavailable("connection refused by sip2.example:6001")
+        return PatronCheck(PATRON) if barcode == CARD else PatronCheck(None, Refusal.UNKNOWN_PATRON)
 
     def check_patron(self, barcode: str, pin: str) -> PatronCheck:
         if not self.reachable:
@@ -203,7 +208,8 @@ def test_the_default_navigation_runs_exactly_its_services_commands_and_the_ratin
     WHEN they are merged
     THEN the commands it can run are exactly borrowing's Checkout, AcceptFee and
     DeclineFee, returning's Checkin, the account's LoadAccount, Renew and saving and
-    deleting a patron's settings, the technician screen's lock, staff PIN, snapshot and tests,
+    deleting a patron's settings, the guest book's IdentifyMember and RecordVisit, the
+    technician screen's lock, staff PIN, snapshot and tests,
     and the kiosk's own CheckPatron (every service's sign-in), LoadPreferences (the
     card's saved settings), RecordRating and PrintReceipt."""
     expected = {
@@ -224,6 +230,8 @@ def test_the_default_navigation_runs_exactly_its_services_commands_and_the_ratin
         technician.ReadDiagnostics,
         technician.TestPrint,
         technician.TestVoice,
+        guestbook.IdentifyMember,
+        guestbook.RecordVisit,
     }
     assert set(navigation().commands) == expected
 
