@@ -135,6 +135,10 @@ def _serve(
         out=sys.stdout,
         echo=demo,
     )
+    if not args.verbose:
+        # The gate logs each loss and return of a device itself, throttled and one line
+        # each (GateWriter); the serial reader's own lines would say it a second time.
+        logging.getLogger("devices.serial_reader").setLevel(logging.CRITICAL)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

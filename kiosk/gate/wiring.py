@@ -75,6 +75,7 @@ def build_gate(config: Config, options: GateOptions) -> GateDaemon:
         occupancy=occupancy,
         reset_on=reset_on,
     )
+    counters = dict(config.counters if options.counters is None else options.counters)
     writer = GateWriter(
         store,
         book,
@@ -83,8 +84,8 @@ def build_gate(config: Config, options: GateOptions) -> GateDaemon:
         alarm_types=options.alarm_types,
         handlers=options.handlers,
         echo=options.echo,
+        labels={s.url: f"counter {s.device_id} ({s.url})" for s in counters.values()},
     )
-    counters = dict(config.counters if options.counters is None else options.counters)
     restored = [
         _with_baseline(settings, baselines.get(device_id))
         for device_id, settings in counters.items()
