@@ -169,6 +169,7 @@ def _serve(
         pass
     daemon.stop()
     if daemon.failure is not None:
+        log.debug("the gate's writer failed", exc_info=daemon.failure)  # -v: where
         # The last batch was not stored; its totals were not either, so the restart
         # (systemd Restart=on-failure) counts those people from the stored baselines.
         raise _Refused(f"gate stopped: {safe(str(daemon.failure), 600)}")
