@@ -8,6 +8,7 @@
     kiosk sip2-client    a SIP2 transcript with the library system, for technicians
     kiosk sip2-server    serve the demo library over SIP2, to test a self-check machine
     kiosk offline        for staff: transactions taken offline, waiting, replayed, disputed
+    kiosk gate           the entrance gate daemon: counts visitors in and out, headless
     kiosk doctor         for technicians: check the config, devices, library system, voice, store
     kiosk staff-pin      hash a staff PIN for the technician screen ([technician] pin_hash)
     kiosk --version
@@ -272,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="longest a check may take before it counts as hung (default: 5)",
     )
+    from kiosk.gate.command import add_parser as add_gate_parser  # stdlib + kiosk.config only
+
+    add_gate_parser(commands)
     commands.add_parser(
         "staff-pin",
         help="hash a staff PIN for the technician screen ([technician] pin_hash)",
@@ -341,6 +345,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _offline(args)
     if args.command == "doctor":
         return _doctor(args)
+    if args.command == "gate":
+        from kiosk.gate.command import run as run_gate
+
+        return run_gate(args)
     if args.command == "staff-pin":
         return _staff_pin()
     if args.command in ("sim", "demo"):

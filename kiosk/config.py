@@ -271,6 +271,28 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         # alike; "" = the data folder's visit-hash.key.
         "visitor_key": _Key(str, "", max_chars=256, secret=True),
     },
+    # The entrance gate daemon (`kiosk gate`); its counters are the [counters.<id>] tables.
+    "gate": {
+        "id": _Key(  # "" = the [kiosk] id
+            str,
+            "",
+            max_chars=64,
+            pattern=f"({_ID_CHARS})?",
+            pattern_hint="letters, digits, '.', '_' and '-', starting with a letter or digit",
+        ),
+        "interval_minutes": _Key(int, 15, minimum=1, maximum=60),  # and a divisor of 60
+        # Local time (HH:MM) occupancy goes back to 0, even if the gate was down then.
+        "closing_time": _Key(
+            str,
+            "00:00",
+            max_chars=5,
+            pattern=r"([01][0-9]|2[0-3]):[0-5][0-9]",
+            pattern_hint="a 24-hour time HH:MM, such as 16:00",
+        ),
+        "scanner": _Key(str, "", max_chars=_PATH_CHARS),  # member card scanner URL, optional
+        "greet_by_name": _Key(bool, False),
+        "data_dir": _Key(str, "", max_chars=_PATH_CHARS),  # "" = the gate's own data folder
+    },
 }
 
 # Visitor counters: any number of [counters.<id>] tables (none by default), each with
@@ -471,6 +493,16 @@ class OfflineSettings:
 
 
 @dataclass(frozen=True)
+class GateSettings:
+    id: str  # "" = [kiosk] id; see Config.gate_id
+    interval_minutes: int  # divides 60
+    closing_time: str  # "HH:MM", local
+    scanner: str  # member card scanner URL, "" = none
+    greet_by_name: bool
+    data_dir: str  # "" = the gate's own data folder
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration. ``source`` is the file it came from, if any."""
 
@@ -488,8 +520,14 @@ class Config:
     technician: TechnicianSettings
     offline: OfflineSettings
     guestbook: GuestBookPolicy
+    gate: GateSettings
     source: Path | None = None
     counters: dict[str, CounterSettings] = field(default_factory=dict)  # by id; none by default
+
+    @property
+    def gate_id(self) -> str:
+        """The entrance gate's id: ``[gate] id``, else ``[kiosk] id``."""
+        return self.gate.id or self.kiosk.id
 
 
 _SECTION_TYPES = {
@@ -506,6 +544,7 @@ _SECTION_TYPES = {
     "security": SecuritySettings,
     "technician": TechnicianSettings,
     "offline": OfflineSettings,
+    "gate": GateSettings,
 }
 
 
@@ -863,6 +902,11 @@ def _check_relations(where: str, config: Config) -> None:
     _check_barcodes(where, config.barcodes)
     _check_sip2(where, config)
     _check_technician(where, config.technician)
+    if 60 % config.gate.interval_minutes:
+        raise ConfigError(
+            f"{where}: [gate] interval_minutes: must divide an hour (1, 2, 3, 4, 5, 6, 10, "
+            f"12, 15, 20, 30 or 60), got {config.gate.interval_minutes}"
+        )
     if config.session.warning >= config.session.idle_timeout:
         raise ConfigError(
             f"{where}: [session] warning: must be shorter than idle_timeout "

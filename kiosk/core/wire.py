@@ -34,6 +34,9 @@ Kinds:
 - ``offline_disagreement``: action, item_barcode, reason (a refusal code such as
   ``on_hold_for_another``): the library system refused an offline transaction on replay;
   staff settle it.
+- ``gate_interval``: gate_id, device_id (a counter's or the alarm input's), interval_start
+  (UTC ISO-8601), interval_minutes, entered, left, alarms, occupancy (people inside by
+  the gate's counters at the interval's end): one entrance-gate interval, no personal data.
 
 Rules: ``event_id`` is a UUID, unique per event, so a report sent twice is counted once;
 ``occurred_at`` is UTC ISO-8601 with microseconds; dates are ISO ``YYYY-MM-DD``. A new
@@ -249,6 +252,60 @@ class OfflineDisagreementReport:
         )
 
 
+@dataclass(frozen=True)
+class GateIntervalReport:
+    """One device's people in and out and alarms in one ended interval at the entrance gate."""
+
+    KIND: ClassVar[str] = "gate_interval"
+
+    gate_id: str
+    device_id: str
+    interval_start: dt.datetime
+    interval_minutes: int
+    entered: int
+    left: int
+    alarms: int
+    occupancy: int
+
+    def fields(self) -> dict[str, Any]:
+        start = self.interval_start
+        if start.tzinfo is None or start.utcoffset() is None:
+            raise WireError("interval_start must be timezone-aware")
+        return {
+            "gate_id": self.gate_id,
+            "device_id": self.device_id,
+            "interval_start": start.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            "interval_minutes": self.interval_minutes,
+            "entered": self.entered,
+            "left": self.left,
+            "alarms": self.alarms,
+            "occupancy": self.occupancy,
+        }
+
+    @classmethod
+    def from_fields(cls, data: dict[str, Any]) -> GateIntervalReport:
+        text = _text(data, "interval_start")
+        try:
+            start = dt.datetime.fromisoformat(text)
+        except ValueError as err:
+            raise WireError(f"interval_start: not an ISO-8601 time: {text!r}") from err
+        if start.tzinfo is None:
+            raise WireError("interval_start: must carry a UTC offset")
+        minutes = _count(data, "interval_minutes")
+        if not 1 <= minutes <= 60:
+            raise WireError(f"interval_minutes: expected 1 to 60, got {minutes}")
+        return cls(
+            gate_id=_text(data, "gate_id"),
+            device_id=_text(data, "device_id"),
+            interval_start=start,
+            interval_minutes=minutes,
+            entered=_count(data, "entered"),
+            left=_count(data, "left"),
+            alarms=_count(data, "alarms"),
+            occupancy=_count(data, "occupancy"),
+        )
+
+
 def _action(data: dict[str, Any]) -> str:
     action = _text(data, "action")
     if action not in OFFLINE_ACTIONS:
@@ -265,6 +322,7 @@ Report = (
     | FeeAcceptedReport
     | OfflineTakenReport
     | OfflineDisagreementReport
+    | GateIntervalReport
 )
 REPORT_KINDS: dict[str, type[Report]] = {
     report.KIND: report
@@ -277,6 +335,7 @@ REPORT_KINDS: dict[str, type[Report]] = {
         FeeAcceptedReport,
         OfflineTakenReport,
         OfflineDisagreementReport,
+        GateIntervalReport,
     )
 }
 
@@ -361,6 +420,13 @@ def _amount(data: dict[str, Any], name: str) -> int:
     value = data.get(name)
     if type(value) is not int or value < 0:
         raise WireError(f"{name}: expected a whole number of Rupiah, 0 or more, got {value!r}")
+    return value
+
+
+def _count(data: dict[str, Any], name: str) -> int:
+    value = data.get(name)
+    if type(value) is not int or value < 0:
+        raise WireError(f"{name}: expected a whole number, 0 or more, got {value!r}")
     return value
 
 
