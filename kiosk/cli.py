@@ -3,6 +3,7 @@
     kiosk run            start the kiosk (demo library and simulated scanner by default)
     kiosk sim scanner    a barcode scanner simulator on a pseudo-terminal, for technicians
     kiosk sim counter    a visitor counter simulator (line protocol, beams, Modbus RTU)
+    kiosk sim alarm      a security gate alarm simulator (a modem-status line over RFC 2217)
     kiosk sim printer    a receipt printer simulator on a pseudo-terminal and a TCP port
     kiosk demo reset     put the demo library back as the README describes it
     kiosk sip2-client    a SIP2 transcript with the library system, for technicians
@@ -27,6 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from devices import alarm_sim_command as alarm_cli  # standard library only until run
 from devices.counters import sim_command as counter_cli  # standard library only until run
 from kiosk import __version__
 from kiosk.config import TERMINATORS, Config, safe  # standard library only: cheap to import
@@ -148,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     counter_cli.add_parser(devices)
+    alarm_cli.add_parser(devices)
 
     printer = devices.add_parser(
         "printer",
@@ -333,6 +336,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sim_scanner(args)
     if args.command == "sim" and args.device == "counter":
         return counter_cli.run(args)
+    if args.command == "sim" and args.device == "alarm":
+        return alarm_cli.run(args)
     if args.command == "sim" and args.device == "printer":
         return _sim_printer(args)
     if args.command == "demo" and args.demo_command == "reset":

@@ -104,3 +104,35 @@ def test_a_port_without_modem_lines_is_named_in_one_line() -> None:
         assert "\n" not in str(caught.value)
     finally:
         close_fds((master, slave))
+
+
+def test_kiosk_sim_alarm_rings_a_real_driver_over_rfc2217() -> None:
+    import re
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "sim", "alarm", "--line", "dcd"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    events = Events()
+    driver = None
+    try:
+        first = process.stdout.readline()
+        found = re.search(r"rfc2217://127\.0\.0\.1:\d+", first)
+        assert found is not None, first
+        url = found.group(0)
+        driver = open_alarm(AlarmSettings(url, "gate", line="dcd"), events, backoff=QUICK)
+        driver.start(wait_for_device=False)
+        assert events.next() == DeviceReady(url)
+        process.stdin.write("ring 0.3\n")
+        process.stdin.flush()
+        assert events.next() == AlarmRaised("gate", url)
+    finally:
+        if driver is not None:
+            driver.stop()
+        process.stdin.close()
+        assert process.wait(10) == 0
