@@ -1,0 +1,239 @@
+"""The gate's member card scan: what is stored, what is spoken, what is logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from accessibility.speech.output import RecordingSpeech, Utterance
+from devices.scanner import BadScan, BarcodeRead
+from kiosk.core.clock import ManualClock
+from kiosk.core.model import Patron, PatronCheck, Refusal
+from kiosk.core.ports import IlsUnreachable, StorageFailed
+from kiosk.core.visits import Visit, VisitKind, VisitRecorded, VisitSource
+from kiosk.gate.greeter import Greeter, GreeterTexts, Greeting
+
+MEMBER = "23171000000010"  # the demo library's Codabar patron cards: 2..., valid check digit
+OTHER = "23171000000028"
+ITEM = "33171000000011"
+LIBRARY = "Perpustakaan Kota"
+
+
+class Visits:
+    """The VisitLog port's contract (repeat window by card), kept in memory."""
+
+    def __init__(self, window_minutes: int = 240) -> None:
+        self.window = dt.timedelta(minutes=window_minutes)
+        self.stored: list[tuple[Visit, dt.datetime]] = []
+        self.fail = False
+
+    def record_visit(self, visit: Visit, at: dt.datetime) -> VisitRecorded:
+        if self.fail:
+            raise StorageFailed("database is locked")
+        for earlier, when in self.stored:
+            if earlier.card == visit.card and at - when < self.window:
+                return VisitRecorded(counted=False, event_id=None)
+        self.stored.append((visit, at))
+        return VisitRecorded(counted=True, event_id=f"e{len(self.stored)}")
+
+    def purge_names(self, now: dt.datetime) -> int:
+        return 0
+
+
+class Library:
+    """identify_patron by card; ``delay`` seconds of the clock pass while it looks."""
+
+    def __init__(self, clock: ManualClock, delay: float = 0.0, down: bool = False) -> None:
+        self.clock, self.delay, self.down = clock, delay, down
+        self.asked: list[str] = []
+        self.answered = threading.Event()
+
+    def identify_patron(self, barcode: str) -> PatronCheck:
+        self.asked.append(barcode)
+        try:
+            self.clock.advance(self.delay)
+            if self.down:
+                raise IlsUnreachable("SIP2 at 10.0.0.2:6001 did not answer within 5 s")
+            if barcode == MEMBER:
+                return PatronCheck(Patron(barcode, "Siti Rahayu"))
+            return PatronCheck(None, Refusal.UNKNOWN_CARD)
+        finally:
+            self.answered.set()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+def _greeter(
+    clock: ManualClock, visits: Visits, speech: RecordingSpeech, **kwargs: object
+) -> Greeter:
+    return Greeter(
+        visits=visits,
+        speech=speech,
+        texts=GreeterTexts.for_library(LIBRARY, "id"),
+        clock=clock,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def closing() -> Iterator[list[Greeter]]:
+    made: list[Greeter] = []
+    yield made
+    for greeter in made:
+        greeter.close()
+
+
+def test_a_member_is_stored_as_a_gate_visit_and_welcomed(clock: ManualClock) -> None:
+    visits, speech = Visits(), RecordingSpeech()
+    greeter = _greeter(clock, visits, speech)
+    assert greeter.handle(BarcodeRead(MEMBER)) is Greeting.WELCOME
+    assert visits.stored == [(Visit(VisitKind.MEMBER, VisitSource.GATE, card=MEMBER), clock.now())]
+    assert speech.events == [RecordingSpeech.INTERRUPT, greeter.utterances()[0]]
+    assert speech.texts() == ["Selamat datang di Perpustakaan Kota."]
+
+
+def test_again_within_the_window_is_welcomed_back_and_not_stored_twice(clock: ManualClock) -> None:
+    visits, speech = Visits(window_minutes=60), RecordingSpeech()
+    greeter = _greeter(clock, visits, speech)
+    greeter.handle(BarcodeRead(MEMBER))
+    clock.advance(30 * 60)
+    assert greeter.handle(BarcodeRead(MEMBER)) is Greeting.WELCOME_BACK
+    clock.advance(31 * 60)
+    assert greeter.handle(BarcodeRead(MEMBER)) is Greeting.WELCOME
+    assert len(visits.stored) == 2
+    assert speech.texts() == [
+        "Selamat datang di Perpustakaan Kota.",
+        "Selamat datang kembali.",
+        "Selamat datang di Perpustakaan Kota.",
+    ]
+
+
+def test_english_library_greets_in_english(clock: ManualClock) -> None:
+    speech = RecordingSpeech()
+    greeter = Greeter(
+        visits=Visits(), speech=speech, texts=GreeterTexts.for_library("City Library", "en"),
+        clock=clock,
+    )  # fmt: skip
+    greeter.handle(BarcodeRead(MEMBER))
+    greeter.handle(BarcodeRead(MEMBER))
+    assert speech.texts() == ["Welcome to City Library.", "Welcome back."]
+    assert {u.language for u in greeter.utterances()} == {"en"}
+
+
+def test_the_fixed_greetings_are_prerenderable_and_not_personal(clock: ManualClock) -> None:
+    greeter = _greeter(clock, Visits(), RecordingSpeech())
+    utterances = greeter.utterances()
+    assert [u.text for u in utterances] == [
+        "Selamat datang di Perpustakaan Kota.",
+        "Selamat datang kembali.",
+    ]
+    assert not any(u.personal for u in utterances)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        BarcodeRead(ITEM),  # an item
+        BarcodeRead("23171000000011"),  # a patron number with a wrong check digit
+        BarcodeRead("9789793062792", "ean13"),  # an ISBN
+        BadScan("\x02\x7f@@", "line noise"),
+    ],
+)
+def test_items_and_noise_are_neither_stored_nor_greeted_and_logged_masked(
+    clock: ManualClock, event: BarcodeRead | BadScan, caplog: pytest.LogCaptureFixture
+) -> None:
+    visits, speech = Visits(), RecordingSpeech()
+    greeter = _greeter(clock, visits, speech)
+    with caplog.at_level(logging.DEBUG, logger="kiosk.gate"):
+        assert greeter.handle(event) is None
+    assert visits.stored == [] and speech.events == []
+    assert len(caplog.records) == 1 and caplog.records[0].levelno == logging.DEBUG
+    if isinstance(event, BarcodeRead):
+        assert event.code not in caplog.text and event.code[-4:] in caplog.text
+
+
+def test_a_staff_card_is_neither_stored_nor_greeted(clock: ManualClock) -> None:
+    visits, speech = Visits(), RecordingSpeech()
+    greeter = _greeter(clock, visits, speech, staff_cards=(OTHER,))
+    assert greeter.handle(BarcodeRead(OTHER)) is None
+    assert visits.stored == [] and speech.events == []
+
+
+def test_a_store_failure_still_greets_with_one_masked_line(
+    clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    visits, speech = Visits(), RecordingSpeech()
+    visits.fail = True
+    greeter = _greeter(clock, visits, speech)
+    with caplog.at_level(logging.DEBUG, logger="kiosk.gate"):
+        assert greeter.handle(BarcodeRead(MEMBER)) is Greeting.WELCOME
+    assert speech.texts() == ["Selamat datang di Perpustakaan Kota."]
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING and "\n" not in record.getMessage()
+    assert MEMBER not in caplog.text and "0010" in caplog.text
+
+
+def test_the_name_follows_when_the_library_answers_in_time(
+    clock: ManualClock, closing: list[Greeter], caplog: pytest.LogCaptureFixture
+) -> None:
+    speech, library = RecordingSpeech(), Library(clock, delay=0.2)
+    greeter = _greeter(clock, Visits(), speech, patrons=library)
+    closing.append(greeter)
+    with caplog.at_level(logging.DEBUG):
+        greeter.handle(BarcodeRead(MEMBER))
+        assert library.answered.wait(5)
+        greeter.close()
+        _settle(greeter)
+    assert speech.texts() == ["Selamat datang di Perpustakaan Kota.", "Halo, Siti Rahayu."]
+    name = speech.events[-1]
+    assert isinstance(name, Utterance) and name.personal
+    assert "Siti" not in caplog.text and "Rahayu" not in caplog.text and MEMBER not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "library",
+    [
+        lambda clock: Library(clock, delay=1.6),  # past the deadline (1.5 s)
+        lambda clock: Library(clock, down=True),  # unreachable
+    ],
+    ids=["late", "unreachable"],
+)
+def test_a_late_or_missing_name_leaves_the_fixed_greeting_alone(
+    clock: ManualClock, closing: list[Greeter], library: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    speech = RecordingSpeech()
+    patrons = library(clock)  # type: ignore[operator]
+    greeter = _greeter(clock, Visits(), speech, patrons=patrons)
+    closing.append(greeter)
+    with caplog.at_level(logging.DEBUG):
+        greeter.handle(BarcodeRead(MEMBER))
+        assert patrons.answered.wait(5)
+        _settle(greeter)
+    assert speech.texts() == ["Selamat datang di Perpustakaan Kota."]
+    assert MEMBER not in caplog.text and "\n" not in caplog.text.strip()
+
+
+def test_an_unknown_card_is_greeted_without_a_name(
+    clock: ManualClock, closing: list[Greeter]
+) -> None:
+    speech, library = RecordingSpeech(), Library(clock)
+    greeter = _greeter(clock, Visits(), speech, patrons=library)
+    closing.append(greeter)
+    greeter.handle(BarcodeRead(OTHER))
+    assert library.answered.wait(5)
+    _settle(greeter)
+    assert speech.texts() == ["Selamat datang di Perpustakaan Kota."]
+
+
+def _settle(greeter: Greeter) -> None:
+    """Wait for the name lookups' callbacks (they run on the lookup threads)."""
+    lookups = greeter._lookups
+    if lookups is not None:
+        lookups.shutdown(wait=True)
