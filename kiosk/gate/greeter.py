@@ -38,7 +38,7 @@ from typing import Protocol
 
 from accessibility.speech.output import Priority, SpeechOutput, Utterance
 from devices.barcodes import BarcodeRules, Role
-from devices.scanner import BadScan, BarcodeRead, ScanEvent
+from devices.scanner import BadScan, ScanEvent
 from kiosk.core.i18n import Translator
 from kiosk.core.model import PatronCheck
 from kiosk.core.ports import Clock, IlsUnavailable, StorageFailed, VisitLog
