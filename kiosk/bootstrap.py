@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from kiosk.ils.sip2.backend import Sip2Policy
     from kiosk.ils.sip2.connection import Sip2Options
     from kiosk.storage.circulation_log import SqlCirculationLog
+    from kiosk.storage.visits import SqlVisitLog
     from kiosk.ui.viewmodel import KioskViewModel
     from kiosk.ui.voice import VoiceGuide
 
@@ -114,6 +115,8 @@ class Kiosk:
     # Visitor counters ([counters.<id>]) and their latest state for the technician screen.
     counters: list[CounterDriver] = field(default_factory=list)
     counter_board: CounterBoard = field(default_factory=lambda: _counter_board())
+    visits: SqlVisitLog | None = None
+    """The guest book's visits ([guestbook] enabled), also in ``Ports.visits``."""
 
     def start_devices(self) -> None:
         """Start reading the devices; one that is missing is waited for by its reader.
@@ -552,6 +555,7 @@ def build(
         )
         preferences = SqlPreferences(store, card_key)
         offline_store = SqlOfflineStore(store, card_key)
+        visits = _visit_log(config, store, data_dir)
         ils = ILS_BACKENDS[config.ils.backend](config, data_dir, clock)
     except BaseException:
         store.dispose()
@@ -604,7 +608,17 @@ def build(
         gate = StaffGate(technician.pin_hash, clock, lock_minutes=technician.lock_minutes)
         staff = TechnicianPorts(gate, diagnostics)
     runner = CommandRunner(
-        Ports(ils, circulation_log, clock, pin_failures, printer, saved_settings, desk, staff),
+        Ports(
+            ils,
+            circulation_log,
+            clock,
+            pin_failures,
+            printer,
+            saved_settings,
+            desk,
+            staff,
+            visits=visits,
+        ),
         nav.commands,
         after=reconciler.observe,
     )
@@ -657,7 +671,22 @@ def build(
         diagnostics=diagnostics,
         counters=counters,
         counter_board=counter_board,
+        visits=visits,
     )
+
+
+def _visit_log(config: Config, store: Engine, data_dir: Path) -> SqlVisitLog | None:
+    """The guest book's store when ``[guestbook] enabled``, keyed by the visit key.
+
+    Raises:
+        kiosk.storage.db.StoreError: ``visit-hash.key`` cannot be read or created.
+    """
+    from kiosk.storage.visits import SqlVisitLog, visit_key
+
+    if not config.guestbook.enabled:
+        return None
+    key = visit_key(config.guestbook, data_dir)
+    return SqlVisitLog(store, config.kiosk.id, config.guestbook, key)
 
 
 def _speech(config: Config, data_dir: Path) -> SpeechOutput:

@@ -827,6 +827,11 @@ def _guestbook(where: str, values: dict[str, Any], labels: Any) -> GuestBookPoli
                     f'add "{list_name}.{code}" = {{ id = "...", en = "..." }} to '
                     "[guestbook.labels]"
                 )
+    if values["send_names"] and not values["keep_names"]:
+        raise ConfigError(
+            f"{where}: [guestbook] send_names: names are sent from the store, and keep_names "
+            "= false keeps none; set keep_names = true or send_names = false"
+        )
     visitor_key = values["visitor_key"]
     if visitor_key and len(visitor_key) < VISITOR_KEY_MIN:
         raise ConfigError(

@@ -37,6 +37,11 @@ Kinds:
 - ``gate_interval``: gate_id, device_id (a counter's or the alarm input's), interval_start
   (UTC ISO-8601), interval_minutes, entered, left, alarms, occupancy (people inside by
   the gate's counters at the interval's end): one entrance-gate interval, no personal data.
+- ``visit``: visit_kind (``member``, ``guest``, ``group``), source (``kiosk``, ``gate``),
+  device_id, visitor_key (members only: a keyed hash, never the card number), purpose,
+  sex, age_band, education, occupation (codes or null), people, people_male,
+  people_female, institution, name (null unless the library sends names): see
+  :class:`VisitReport`.
 
 Rules: ``event_id`` is a UUID, unique per event, so a report sent twice is counted once;
 ``occurred_at`` is UTC ISO-8601 with microseconds; dates are ISO ``YYYY-MM-DD``. A new
@@ -306,6 +311,100 @@ class GateIntervalReport:
         )
 
 
+VISIT_KINDS = frozenset({"member", "guest", "group"})
+VISIT_SOURCES = frozenset({"kiosk", "gate"})
+VISIT_CODES = ("purpose", "sex", "age_band", "education", "occupation")
+
+
+@dataclass(frozen=True)
+class VisitReport:
+    """One visit: a member's card scan, a guest, or a group, at a kiosk or the gate.
+
+    ``kind`` (``member``, ``guest``, ``group``), ``source`` (``kiosk``, ``gate``),
+    ``device_id`` (the kiosk's or gate's id), ``visitor_key`` (members only: hex
+    HMAC-SHA256 of the card under the library's visitor key, never the number; null for
+    guests and groups), the codes ``purpose``, ``sex``, ``age_band``, ``education`` and
+    ``occupation`` (null: not asked or not answered), ``people`` (1, or a group's size),
+    ``people_male`` and ``people_female`` (a group's split, null when not asked),
+    ``institution`` (null when none) and ``name`` (null unless the library's
+    ``[guestbook] send_names`` is true).
+    """
+
+    KIND: ClassVar[str] = "visit"
+
+    kind: str
+    source: str
+    device_id: str
+    visitor_key: str | None
+    purpose: str | None
+    sex: str | None
+    age_band: str | None
+    education: str | None
+    occupation: str | None
+    people: int
+    people_male: int | None
+    people_female: int | None
+    institution: str | None
+    name: str | None
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "visit_kind": self.kind,
+            "source": self.source,
+            "device_id": self.device_id,
+            "visitor_key": self.visitor_key,
+            "purpose": self.purpose,
+            "sex": self.sex,
+            "age_band": self.age_band,
+            "education": self.education,
+            "occupation": self.occupation,
+            "people": self.people,
+            "people_male": self.people_male,
+            "people_female": self.people_female,
+            "institution": self.institution,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_fields(cls, data: dict[str, Any]) -> VisitReport:
+        kind = _text(data, "visit_kind")
+        if kind not in VISIT_KINDS:
+            raise WireError(f"visit_kind: expected one of {sorted(VISIT_KINDS)}, got {kind!r}")
+        source = _text(data, "source")
+        if source not in VISIT_SOURCES:
+            raise WireError(f"source: expected one of {sorted(VISIT_SOURCES)}, got {source!r}")
+        people = data.get("people")
+        if type(people) is not int or people < 1:
+            raise WireError(f"people: expected a whole number 1 or more, got {people!r}")
+        codes = {name: _nullable_text(data, name) for name in VISIT_CODES}
+        return cls(
+            kind=kind,
+            source=source,
+            device_id=_text(data, "device_id"),
+            visitor_key=_nullable_text(data, "visitor_key"),
+            people=people,
+            people_male=_nullable_count(data, "people_male"),
+            people_female=_nullable_count(data, "people_female"),
+            institution=_nullable_text(data, "institution"),
+            name=_nullable_text(data, "name"),
+            **codes,
+        )
+
+
+def _nullable_text(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    if value is not None and (not isinstance(value, str) or not value):
+        raise WireError(f"{name}: expected a non-empty string or null, got {value!r}")
+    return value
+
+
+def _nullable_count(data: dict[str, Any], name: str) -> int | None:
+    value = data.get(name)
+    if value is not None and (type(value) is not int or value < 0):
+        raise WireError(f"{name}: expected a whole number 0 or more, or null, got {value!r}")
+    return value
+
+
 def _action(data: dict[str, Any]) -> str:
     action = _text(data, "action")
     if action not in OFFLINE_ACTIONS:
@@ -323,6 +422,7 @@ Report = (
     | OfflineTakenReport
     | OfflineDisagreementReport
     | GateIntervalReport
+    | VisitReport
 )
 REPORT_KINDS: dict[str, type[Report]] = {
     report.KIND: report
@@ -336,6 +436,7 @@ REPORT_KINDS: dict[str, type[Report]] = {
         OfflineTakenReport,
         OfflineDisagreementReport,
         GateIntervalReport,
+        VisitReport,
     )
 }
 

@@ -69,6 +69,21 @@ class PendingEvent:
     last_error: str | None
 
 
+def outbox_event(envelope: wire.Envelope, created_at: dt.datetime) -> OutboxEvent:
+    """The outbox row of a report: its JSON exactly as central will receive it.
+
+    Added in the transaction of the row it reports (a loan, a visit), so both are stored
+    or neither is.
+    """
+    return OutboxEvent(
+        event_id=envelope.event_id,
+        kind=envelope.kind,
+        payload=json.dumps(wire.encode(envelope), ensure_ascii=False, sort_keys=True),
+        created_at=created_at,
+        attempts=0,
+    )
+
+
 def _new_event_id() -> str:
     return str(uuid.uuid4())
 
@@ -137,17 +152,7 @@ class SqlCirculationLog:
                 report, occurred_at = recorded
                 envelope = wire.Envelope(event_id, self._kiosk_id, occurred_at, report)
                 session.flush()
-                session.add(
-                    OutboxEvent(
-                        event_id=event_id,
-                        kind=envelope.kind,
-                        payload=json.dumps(
-                            wire.encode(envelope), ensure_ascii=False, sort_keys=True
-                        ),
-                        created_at=self._now(),
-                        attempts=0,
-                    )
-                )
+                session.add(outbox_event(envelope, self._now()))
             self._mark_unsettled(outcome, failed=False)
         except SQLAlchemyError as exc:
             self._mark_unsettled(outcome, failed=True)

@@ -38,8 +38,16 @@ class KeyFileError(StoreError):
     """The card-hash secret cannot be read or created. The message is one technician line."""
 
 
-def load_or_create_key(path: Path) -> bytes:
+def load_or_create_key(
+    path: Path,
+    *,
+    what: str = "card-hash key",
+    lost: str = "wrong-PIN counts start again",
+) -> bytes:
     """Read the secret at ``path``, creating it (random, mode 0600) on first use.
+
+    ``what`` names the key and ``lost`` says what a new one loses, in the one-line errors
+    (the visit key, ``kiosk.storage.visits``, is made the same way).
 
     The new key is written to a temporary file and linked into place, so a reader never
     sees half a key and two kiosks starting at once agree on one. An existing key is read
@@ -73,14 +81,14 @@ def load_or_create_key(path: Path) -> bytes:
             os.close(fd)
     except OSError as exc:
         raise KeyFileError(
-            f"cannot create or read the card-hash key {path} ({exc.strerror or exc}); "
+            f"cannot create or read the {what} {path} ({exc.strerror or exc}); "
             "check that the data folder is writable and the key is a file"
         ) from exc
     if len(key) != KEY_BYTES:
         shown = f"{len(key)} bytes" if len(key) <= KEY_BYTES else f"over {KEY_BYTES} bytes"
         raise KeyFileError(
-            f"card-hash key {path} is damaged ({shown}, expected {KEY_BYTES}); "
-            "delete it to make a new one (wrong-PIN counts start again)"
+            f"{what} {path} is damaged ({shown}, expected {KEY_BYTES}); "
+            f"delete it to make a new one ({lost})"
         )
     return key
 

@@ -71,7 +71,7 @@ def test_a_librarys_own_codes_lists_and_labels(tmp_path: Path) -> None:
         tmp_path,
         "[guestbook]\n"
         'purposes = ["reading", "makerspace"]\nask = ["sex"]\nkeep_names = false\n'
-        "retention_days = 30\nrepeat_window_minutes = 0\nsend_names = true\ngroups = false\n"
+        "retention_days = 30\nrepeat_window_minutes = 0\ngroups = false\n"
         f'visitor_key = "{SECRET}"\n'
         "[guestbook.labels]\n"
         '"purpose.makerspace" = { id = "Ruang kreasi", en = "Makerspace" }\n'
@@ -81,7 +81,7 @@ def test_a_librarys_own_codes_lists_and_labels(tmp_path: Path) -> None:
     assert policy.lists["purpose"] == ("reading", "makerspace")
     assert policy.lists["sex"] == ("male", "female")
     assert policy.asked == frozenset({"sex"})
-    assert (policy.keep_names, policy.send_names, policy.groups) == (False, True, False)
+    assert (policy.keep_names, policy.send_names, policy.groups) == (False, False, False)
     assert (policy.retention_days, policy.repeat_window_minutes) == (30, 0)
     assert policy.visitor_key == SECRET
     assert SECRET not in repr(policy) and SECRET not in repr(cfg)
@@ -132,6 +132,10 @@ def config_example_lines() -> list[str]:
         ("repeat_window_minutes = -1", "[guestbook] repeat_window_minutes: must be at least 0"),
         ("repeat_window_minutes = 1441", "[guestbook] repeat_window_minutes: must be at most 1440"),
         ('keep_names = "no"', "[guestbook] keep_names: expected true or false"),
+        (
+            "keep_names = false\nsend_names = true",
+            "[guestbook] send_names: names are sent from the store, and keep_names = false",
+        ),
         ("speed = 1", "unknown key [guestbook] speed; allowed keys: enabled,"),
     ],
 )

@@ -91,7 +91,7 @@ def _without(data: dict[str, Any], name: str) -> dict[str, Any]:
 
 BROKEN: dict[str, tuple[str, dict[str, Any]]] = {
     "another schema version": ("schema", {"schema": 2}),
-    "an unknown kind": ("kind", {"kind": "visit"}),
+    "an unknown kind": ("kind", {"kind": "visitor"}),
     "an empty string field": ("kiosk_id", {"kiosk_id": ""}),
     "a field that is not a string": ("title", {"title": 42}),
     "a bad date": ("due", {"due": "2026-12-32"}),
@@ -163,3 +163,50 @@ def test_the_wire_module_imports_without_sqlalchemy_kivy_or_devices() -> None:
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+VISIT = wire.VisitReport(
+    kind="group",
+    source="kiosk",
+    device_id="kiosk-7",
+    visitor_key=None,
+    purpose="event",
+    sex=None,
+    age_band=None,
+    education=None,
+    occupation=None,
+    people=24,
+    people_male=11,
+    people_female=13,
+    institution="SD Muhammadiyah",
+    name=None,
+)
+
+
+def _visit_json() -> dict[str, Any]:
+    when = dt.datetime(2026, 11, 21, 2, 0, tzinfo=dt.UTC)
+    return encode(Envelope("6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f", "kiosk-7", when, VISIT))
+
+
+def test_a_visit_report_round_trips_with_its_nulls() -> None:
+    data = json.loads(json.dumps(_visit_json()))
+    assert data["kind"] == "visit" and data["visit_kind"] == "group"
+    assert data["name"] is None and data["visitor_key"] is None and data["sex"] is None
+    assert decode(data).report == VISIT
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("visit_kind", "family"),
+        ("source", "door"),
+        ("people", 0),
+        ("people_male", -1),
+        ("purpose", ""),
+        ("name", 5),
+        ("device_id", None),
+    ],
+)
+def test_a_broken_visit_report_names_the_field(field: str, value: object) -> None:
+    with pytest.raises(WireError, match=rf"^{field}\b"):
+        decode({**_visit_json(), field: value})
