@@ -18,7 +18,7 @@ unreachable library system leaves the fixed greeting alone. A new member's scan 
 greeting in progress short: the previous visitor has walked on.
 
 Item barcodes, staff cards and noise are not greeted; a DEBUG line says why, with the
-code masked to its last 4 characters. A store failure still greets (one WARNING line).
+code masked to its last 4 characters. A store failure still greets (the store logs its one line).
 The card number is never logged beyond its last 4 characters, the name never at all.
 
 Threading: :meth:`Greeter.handle` runs on the gate's writer thread (the only thread that
@@ -176,11 +176,12 @@ class Greeter:
         try:
             recorded = self.visits.record_visit(visit, self.clock.now())
         except StorageFailed as err:
-            log.warning(
-                "gate: a member visit (card %s) could not be stored (%s); greeted anyway; "
-                "check the gate's data folder and free space",
+            # The store has logged its one line (ERROR, what failed); this adds only what
+            # the gate did about it, for a technician reading with -v.
+            log.debug(
+                "gate: member visit of card %s not stored (%s); greeted anyway",
                 mask_code(code),
-                " ".join(str(err).split()),
+                type(err).__name__,
             )
             return Greeting.WELCOME
         return Greeting.WELCOME if recorded.counted else Greeting.WELCOME_BACK

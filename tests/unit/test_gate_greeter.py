@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from accessibility.speech.output import RecordingSpeech, Utterance
 from devices.scanner import BadScan, BarcodeRead
 from kiosk.core.clock import ManualClock
 from kiosk.core.model import Patron, PatronCheck, Refusal
-from kiosk.core.ports import IlsUnreachable, StorageFailed
+from kiosk import config
+from kiosk.core.ports import IlsUnreachable
 from kiosk.core.visits import Visit, VisitKind, VisitRecorded, VisitSource
 from kiosk.gate.greeter import Greeter, GreeterTexts, Greeting
+from kiosk.storage.db import open_store
+from kiosk.storage.visits import SqlVisitLog, visitor_key
 
 MEMBER = "23171000000010"  # the demo library's Codabar patron cards: 2..., valid check digit
 OTHER = "23171000000028"
@@ -24,24 +30,40 @@ LIBRARY = "Perpustakaan Kota"
 
 
 class Visits:
-    """The VisitLog port's contract (repeat window by card), kept in memory."""
+    """The gate's real visit log (SqlVisitLog on a SQLite file), and what it stored."""
 
-    def __init__(self, window_minutes: int = 240) -> None:
-        self.window = dt.timedelta(minutes=window_minutes)
-        self.stored: list[tuple[Visit, dt.datetime]] = []
-        self.fail = False
+    def __init__(self, folder: Path, window_minutes: int = 240) -> None:
+        self.path = folder / "kiosk.sqlite3"
+        self.engine = open_store(self.path)
+        policy = dataclasses.replace(
+            config.defaults().guestbook, repeat_window_minutes=window_minutes
+        )
+        self.log = SqlVisitLog(self.engine, "gate-1", policy, b"k" * 32)
+        self.key = b"k" * 32
 
     def record_visit(self, visit: Visit, at: dt.datetime) -> VisitRecorded:
-        if self.fail:
-            raise StorageFailed("database is locked")
-        for earlier, when in self.stored:
-            if earlier.card == visit.card and at - when < self.window:
-                return VisitRecorded(counted=False, event_id=None)
-        self.stored.append((visit, at))
-        return VisitRecorded(counted=True, event_id=f"e{len(self.stored)}")
+        return self.log.record_visit(visit, at)
 
     def purge_names(self, now: dt.datetime) -> int:
-        return 0
+        return self.log.purge_names(now)
+
+    def stored(self) -> list[tuple[str, str, str | None]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("SELECT kind, source, visitor_key FROM visits")).all()
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    def member(self, card: str) -> tuple[str, str, str]:
+        key = visitor_key(self.key, Visit(VisitKind.MEMBER, VisitSource.GATE, card=card))
+        return ("member", "gate", key)
+
+    def break_writes(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "CREATE TRIGGER full BEFORE INSERT ON visits "
+                    "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+                )
+            )
 
 
 class Library:
@@ -70,6 +92,13 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
+@pytest.fixture
+def visits(tmp_path: Path) -> Iterator[Visits]:
+    made = Visits(tmp_path)
+    yield made
+    made.engine.dispose()
+
+
 def _greeter(
     clock: ManualClock, visits: Visits, speech: RecordingSpeech, **kwargs: object
 ) -> Greeter:
@@ -90,24 +119,29 @@ def closing() -> Iterator[list[Greeter]]:
         greeter.close()
 
 
-def test_a_member_is_stored_as_a_gate_visit_and_welcomed(clock: ManualClock) -> None:
-    visits, speech = Visits(), RecordingSpeech()
+def test_a_member_is_stored_as_a_gate_visit_and_welcomed(
+    clock: ManualClock, visits: Visits
+) -> None:
+    speech = RecordingSpeech()
     greeter = _greeter(clock, visits, speech)
     assert greeter.handle(BarcodeRead(MEMBER)) is Greeting.WELCOME
-    assert visits.stored == [(Visit(VisitKind.MEMBER, VisitSource.GATE, card=MEMBER), clock.now())]
+    assert visits.stored() == [visits.member(MEMBER)]
+    assert MEMBER.encode() not in visits.path.read_bytes()
     assert speech.events == [RecordingSpeech.INTERRUPT, greeter.utterances()[0]]
     assert speech.texts() == ["Selamat datang di Perpustakaan Kota."]
 
 
-def test_again_within_the_window_is_welcomed_back_and_not_stored_twice(clock: ManualClock) -> None:
-    visits, speech = Visits(window_minutes=60), RecordingSpeech()
+def test_again_within_the_window_is_welcomed_back_and_not_stored_twice(
+    clock: ManualClock, tmp_path: Path
+) -> None:
+    visits, speech = Visits(tmp_path, window_minutes=60), RecordingSpeech()
     greeter = _greeter(clock, visits, speech)
     greeter.handle(BarcodeRead(MEMBER))
     clock.advance(30 * 60)
     assert greeter.handle(BarcodeRead(MEMBER)) is Greeting.WELCOME_BACK
     clock.advance(31 * 60)
     assert greeter.handle(BarcodeRead(MEMBER)) is Greeting.WELCOME
-    assert len(visits.stored) == 2
+    assert visits.stored() == [visits.member(MEMBER)] * 2
     assert speech.texts() == [
         "Selamat datang di Perpustakaan Kota.",
         "Selamat datang kembali.",
@@ -115,10 +149,10 @@ def test_again_within_the_window_is_welcomed_back_and_not_stored_twice(clock: Ma
     ]
 
 
-def test_english_library_greets_in_english(clock: ManualClock) -> None:
+def test_english_library_greets_in_english(clock: ManualClock, visits: Visits) -> None:
     speech = RecordingSpeech()
     greeter = Greeter(
-        visits=Visits(), speech=speech, texts=GreeterTexts.for_library("City Library", "en"),
+        visits=visits, speech=speech, texts=GreeterTexts.for_library("City Library", "en"),
         clock=clock,
     )  # fmt: skip
     greeter.handle(BarcodeRead(MEMBER))
@@ -127,8 +161,10 @@ def test_english_library_greets_in_english(clock: ManualClock) -> None:
     assert {u.language for u in greeter.utterances()} == {"en"}
 
 
-def test_the_fixed_greetings_are_prerenderable_and_not_personal(clock: ManualClock) -> None:
-    greeter = _greeter(clock, Visits(), RecordingSpeech())
+def test_the_fixed_greetings_are_prerenderable_and_not_personal(
+    clock: ManualClock, visits: Visits
+) -> None:
+    greeter = _greeter(clock, visits, RecordingSpeech())
     utterances = greeter.utterances()
     assert [u.text for u in utterances] == [
         "Selamat datang di Perpustakaan Kota.",
@@ -147,44 +183,48 @@ def test_the_fixed_greetings_are_prerenderable_and_not_personal(clock: ManualClo
     ],
 )
 def test_items_and_noise_are_neither_stored_nor_greeted_and_logged_masked(
-    clock: ManualClock, event: BarcodeRead | BadScan, caplog: pytest.LogCaptureFixture
+    clock: ManualClock,
+    event: BarcodeRead | BadScan,
+    caplog: pytest.LogCaptureFixture,
+    visits: Visits,
 ) -> None:
-    visits, speech = Visits(), RecordingSpeech()
+    speech = RecordingSpeech()
     greeter = _greeter(clock, visits, speech)
     with caplog.at_level(logging.DEBUG, logger="kiosk.gate"):
         assert greeter.handle(event) is None
-    assert visits.stored == [] and speech.events == []
+    assert visits.stored() == [] and speech.events == []
     assert len(caplog.records) == 1 and caplog.records[0].levelno == logging.DEBUG
     if isinstance(event, BarcodeRead):
         assert event.code not in caplog.text and event.code[-4:] in caplog.text
 
 
-def test_a_staff_card_is_neither_stored_nor_greeted(clock: ManualClock) -> None:
-    visits, speech = Visits(), RecordingSpeech()
+def test_a_staff_card_is_neither_stored_nor_greeted(clock: ManualClock, visits: Visits) -> None:
+    speech = RecordingSpeech()
     greeter = _greeter(clock, visits, speech, staff_cards=(OTHER,))
     assert greeter.handle(BarcodeRead(OTHER)) is None
-    assert visits.stored == [] and speech.events == []
+    assert visits.stored() == [] and speech.events == []
 
 
 def test_a_store_failure_still_greets_with_one_masked_line(
-    clock: ManualClock, caplog: pytest.LogCaptureFixture
+    clock: ManualClock, caplog: pytest.LogCaptureFixture, visits: Visits
 ) -> None:
-    visits, speech = Visits(), RecordingSpeech()
-    visits.fail = True
+    speech = RecordingSpeech()
+    visits.break_writes()
     greeter = _greeter(clock, visits, speech)
     with caplog.at_level(logging.DEBUG, logger="kiosk.gate"):
         assert greeter.handle(BarcodeRead(MEMBER)) is Greeting.WELCOME
     assert speech.texts() == ["Selamat datang di Perpustakaan Kota."]
-    [record] = caplog.records
-    assert record.levelno == logging.WARNING and "\n" not in record.getMessage()
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "\n" not in record.getMessage()
+    assert "disk is full" in record.getMessage()
     assert MEMBER not in caplog.text and "0010" in caplog.text
 
 
 def test_the_name_follows_when_the_library_answers_in_time(
-    clock: ManualClock, closing: list[Greeter], caplog: pytest.LogCaptureFixture
+    clock: ManualClock, closing: list[Greeter], caplog: pytest.LogCaptureFixture, visits: Visits
 ) -> None:
     speech, library = RecordingSpeech(), Library(clock, delay=0.2)
-    greeter = _greeter(clock, Visits(), speech, patrons=library)
+    greeter = _greeter(clock, visits, speech, patrons=library)
     closing.append(greeter)
     with caplog.at_level(logging.DEBUG):
         greeter.handle(BarcodeRead(MEMBER))
@@ -206,11 +246,15 @@ def test_the_name_follows_when_the_library_answers_in_time(
     ids=["late", "unreachable"],
 )
 def test_a_late_or_missing_name_leaves_the_fixed_greeting_alone(
-    clock: ManualClock, closing: list[Greeter], library: object, caplog: pytest.LogCaptureFixture
+    clock: ManualClock,
+    closing: list[Greeter],
+    library: object,
+    caplog: pytest.LogCaptureFixture,
+    visits: Visits,
 ) -> None:
     speech = RecordingSpeech()
     patrons = library(clock)  # type: ignore[operator]
-    greeter = _greeter(clock, Visits(), speech, patrons=patrons)
+    greeter = _greeter(clock, visits, speech, patrons=patrons)
     closing.append(greeter)
     with caplog.at_level(logging.DEBUG):
         greeter.handle(BarcodeRead(MEMBER))
@@ -221,10 +265,10 @@ def test_a_late_or_missing_name_leaves_the_fixed_greeting_alone(
 
 
 def test_an_unknown_card_is_greeted_without_a_name(
-    clock: ManualClock, closing: list[Greeter]
+    clock: ManualClock, closing: list[Greeter], visits: Visits
 ) -> None:
     speech, library = RecordingSpeech(), Library(clock)
-    greeter = _greeter(clock, Visits(), speech, patrons=library)
+    greeter = _greeter(clock, visits, speech, patrons=library)
     closing.append(greeter)
     greeter.handle(BarcodeRead(OTHER))
     assert library.answered.wait(5)
