@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from accessibility.speech.output import SpeechOutput
+from accessibility.speech.service import SpeechService
 from devices.alarm import AlarmInput, AlarmSettings, open_alarm
 from devices.barcodes import BarcodeRules
-from devices.scanner import open_scanner
+from devices.scanner import ScanEvent, open_scanner
 from devices.serial_reader import SerialReader
 from kiosk.config import BarcodeSettings, ScannerSettings
+from kiosk.gate.greeter import Greeter
 
 SCANNER_DUPLICATE_WINDOW = 2.0
 """Seconds within which the same card read again is dropped by the scanner itself: a card
@@ -92,3 +95,36 @@ def barcode_rules(settings: BarcodeSettings) -> BarcodeRules:
         isbn_form=settings.isbn_form,
         code39_check=settings.code39_check,
     )
+
+
+class CardScanSource:
+    """The member card scanner, the greeter and its voice, started and stopped together.
+
+    The scanner's events go on the daemon's queue; the daemon's writer thread hands the
+    scans to :meth:`kiosk.gate.greeter.Greeter.handle` (it writes the member visit: the
+    writer is the store's only writer). Starting also starts the voice and pre-renders
+    the fixed greetings, so the first member's greeting starts from the cache.
+    """
+
+    def __init__(self, scanner: ScannerSource, greeter: Greeter, speech: SpeechOutput) -> None:
+        """Put the parts together; nothing starts before :meth:`start`."""
+        self.scanner, self.greeter, self.speech = scanner, greeter, speech
+
+    def start(self, emit: Callable[[object], None]) -> None:
+        """Start the voice (pre-rendering the greetings), then read the scanner."""
+        if isinstance(self.speech, SpeechService):
+            self.speech.start()
+            self.speech.prerender(self.greeter.utterances())
+        self.scanner.start(emit)
+
+    def handle(self, event: ScanEvent) -> None:
+        """On the writer thread: a scan to the greeter."""
+        self.greeter.handle(event)
+
+    def stop(self) -> None:
+        """Stop reading, drop name lookups, silence and close the voice."""
+        self.scanner.stop()
+        self.greeter.close()
+        close = getattr(self.speech, "close", None)
+        if callable(close):
+            close()
