@@ -26,7 +26,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
 from devices import alarm_sim_command as alarm_cli  # standard library only until run
 from devices.counters import sim_command as counter_cli  # standard library only until run
@@ -34,6 +34,7 @@ from kiosk import __version__
 from kiosk.config import TERMINATORS, Config, safe  # standard library only: cheap to import
 
 if TYPE_CHECKING:
+    from kiosk.gate.greeter import PatronIdentifier
     from kiosk.startup import StartupLog
 
 DATA_DIR_ENV = "KIOSK_DATA_DIR"
@@ -353,13 +354,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "gate":
         from kiosk.gate.command import run as run_gate
 
-        return run_gate(args)
+        return run_gate(args, open_patrons=_gate_patrons)
     if args.command == "staff-pin":
         return _staff_pin()
     if args.command in ("sim", "demo"):
         parser.parse_args([args.command, "--help"])
     parser.print_help()
     return 2
+
+
+def _gate_patrons(config: Config, data_dir: Path) -> PatronIdentifier | None:
+    """The library system for the gate's greeting by name ([ils], as the kiosk opens it),
+    or None (one line says why) when it cannot name a card."""
+    from kiosk.bootstrap import ILS_BACKENDS
+    from kiosk.core.clock import SystemClock
+    from kiosk.core.ports import IlsUnavailable
+
+    try:
+        ils = ILS_BACKENDS[config.ils.backend](config, data_dir, SystemClock())
+    except (IlsUnavailable, OSError) as err:
+        log.warning("gate: the library system cannot be opened (%s); greeting without names", err)
+        return None
+    if not callable(getattr(ils, "identify_patron", None)):
+        log.warning("gate: this library system cannot name a card; greeting without names")
+        return None
+    return cast("PatronIdentifier", ils)
 
 
 class _OneLineFormatter(logging.Formatter):
