@@ -160,6 +160,10 @@ def _serve(
         echo=demo,
         patrons=patrons,
     )
+    if not args.verbose:
+        # The gate logs each loss and return of a device itself, throttled and one line
+        # each (GateWriter); the serial reader's own lines would say it a second time.
+        logging.getLogger("devices.serial_reader").setLevel(logging.CRITICAL)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -190,6 +194,7 @@ def _serve(
         pass
     daemon.stop()
     if daemon.failure is not None:
+        log.debug("the gate's writer failed", exc_info=daemon.failure)  # -v: where
         # The last batch was not stored; its totals were not either, so the restart
         # (systemd Restart=on-failure) counts those people from the stored baselines.
         raise _Refused(f"gate stopped: {safe(str(daemon.failure), 600)}")

@@ -26,7 +26,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol, TextIO, cast
 
 from devices.counters import CounterDriver
 from devices.counters.events import CounterFault, CounterReading
@@ -79,6 +79,7 @@ class GateWriter:
         alarm_types: tuple[type, ...] = (),
         handlers: Mapping[type, Callable[[Any], None]] | None = None,
         echo: bool = False,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
         """Create the writer.
 
@@ -90,12 +91,15 @@ class GateWriter:
             alarm_types: event types counted as an alarm of their ``device_id``.
             handlers: event types handled by a function on this thread.
             echo: also print a line per reading that counted people (the demo).
+            labels: how fault lines name a device, by URL (``counter gate1 (/dev/x)``);
+                a device not in it is named ``gate device <url>``.
         """
         self.store, self.book, self.clock = store, book, clock
         self.out, self.echo = out, echo
         self.alarm_types = alarm_types
         self.handlers = dict(handlers or {})
         self.applied = 0
+        self.labels = dict(labels or {})
         self._faults: dict[str, ThrottledFaults] = {}
         self._lost: set[str] = set()
 
@@ -138,15 +142,16 @@ class GateWriter:
 
     def _change(self, event: object, now: dt.datetime) -> Change | None:
         if isinstance(event, CounterReading):
-            self._back(event.device_id, event.url)
+            self._back(event.url)
             return self.book.reading(event, now)
         if self.alarm_types and isinstance(event, self.alarm_types):
-            return self.book.alarm(event.device_id, now)
+            # alarm_types are the caller's promise of AlarmLike: they carry device_id
+            return self.book.alarm(cast("AlarmLike", event).device_id, now)
         if isinstance(event, DeviceLost):
-            self._lost.add(event.url)
-            self._fault(event.url, f"device lost: {event.reason}")
+            if self._fault(event.url, f"device lost: {event.reason}"):
+                self._lost.add(event.url)  # a logged loss gets its "back" line
         elif isinstance(event, DeviceReady):
-            self._back(event.url, event.url)
+            self._back(event.url)
         elif isinstance(event, CounterFault):
             pass  # the driver logged it already (throttled); a fault loses no people
         else:
@@ -155,19 +160,18 @@ class GateWriter:
                 handler(event)
         return None
 
-    def _fault(self, url: str, reason: str) -> None:
+    def _fault(self, url: str, reason: str) -> bool:
         faults = self._faults.get(url)
         if faults is None:
-            faults = ThrottledFaults(
-                f"gate device {url}", monotonic=self.clock.monotonic, logger=log
-            )
+            label = self.labels.get(url, f"gate device {url}")
+            faults = ThrottledFaults(label, monotonic=self.clock.monotonic, logger=log)
             self._faults[url] = faults
-        faults.report(reason)
+        return faults.report(reason)
 
-    def _back(self, device_id: str, url: str) -> None:
+    def _back(self, url: str) -> None:
         if url in self._lost:
             self._lost.discard(url)
-            log.info("gate device %s (%s): back, counting again", device_id, url)
+            log.info("%s: back, counting again", self.labels.get(url, f"gate device {url}"))
 
     def _status(self, interval: ReportedInterval) -> None:
         if self.out is None:

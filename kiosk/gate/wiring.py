@@ -90,6 +90,13 @@ def build_gate(config: Config, options: GateOptions) -> GateDaemon:
         reset_on=reset_on,
     )
     sources, alarm_types, handlers = _optional_devices(config, options, store)
+    counters = dict(config.counters if options.counters is None else options.counters)
+    labels = {s.url: f"counter {s.device_id} ({s.url})" for s in counters.values()}
+    if config.gate.alarm is not None:
+        alarm = config.gate.alarm
+        labels[alarm.url] = f"alarm input {alarm.device_id} ({alarm.url})"
+    if config.gate.scanner:
+        labels[config.gate.scanner] = f"card scanner ({config.gate.scanner})"
     writer = GateWriter(
         store,
         book,
@@ -98,8 +105,8 @@ def build_gate(config: Config, options: GateOptions) -> GateDaemon:
         alarm_types=alarm_types,
         handlers=handlers,
         echo=options.echo,
+        labels=labels,
     )
-    counters = dict(config.counters if options.counters is None else options.counters)
     restored = [
         _with_baseline(settings, baselines.get(device_id))
         for device_id, settings in counters.items()

@@ -198,6 +198,34 @@ def test_bad_counter_tables_are_one_line_naming_the_table(
     assert "\n" not in str(error.value)
 
 
+def test_the_gate_section_defaults_and_its_id_falls_back_to_the_kiosk_id() -> None:
+    gate = config.from_mapping({"kiosk": {"id": "kiosk-7"}}, source=None)
+    assert (gate.gate.interval_minutes, gate.gate.closing_time, gate.gate_id) == (
+        15,
+        "00:00",
+        "kiosk-7",
+    )
+    named = config.from_mapping({"gate": {"id": "gate-1", "closing_time": "16:30"}}, None)
+    assert (named.gate_id, named.gate.closing_time) == ("gate-1", "16:30")
+
+
+@pytest.mark.parametrize(
+    ("gate", "message"),
+    [
+        ({"interval_minutes": 7}, "[gate] interval_minutes: must divide an hour"),
+        ({"interval_minutes": 0}, "[gate] interval_minutes: must be at least 1"),
+        ({"closing_time": "24:00"}, "[gate] closing_time: use only a 24-hour time HH:MM"),
+        ({"closing_time": "4pm"}, "[gate] closing_time: use only a 24-hour time HH:MM"),
+        ({"id": "gate 1"}, "[gate] id: use only letters, digits"),
+    ],
+)
+def test_a_bad_gate_section_is_one_line(gate: dict[str, object], message: str) -> None:
+    with pytest.raises(config.ConfigError) as error:
+        config.from_mapping({"gate": gate}, source=None)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
 # --- bad files -------------------------------------------------------------------------
 
 BAD_FILES = [

@@ -168,7 +168,7 @@ def test_totals_are_exact_through_wrap_reset_replug_and_a_kill_9(
         try:
             _wait(lambda: sum(map(sum, _totals(data).values())) > 60, "the walk", proc)
             proc.send_signal(signal.SIGKILL)
-            proc.wait(10)
+            _out, first_log = proc.communicate(timeout=10)
             at_kill = _people(counters.expected())
             time.sleep(0.3)  # people crossing while the gate is dead
             at_restart = _people(counters.expected())
@@ -187,6 +187,11 @@ def test_totals_are_exact_through_wrap_reset_replug_and_a_kill_9(
     expected = counters.expected()
     assert _totals(data) == expected
     assert at_restart > at_kill  # people really crossed while the gate was dead
+    # The unplug was one technician line naming the counter, and one when it came back.
+    b_lines = [line for line in first_log.splitlines() if f"counter b ({sims['b'].url})" in line]
+    assert len(b_lines) == 2, first_log
+    assert "device lost: " in b_lines[0] and b_lines[1].endswith("back, counting again")
+    assert "Traceback" not in first_log
 
 
 def _people(totals: dict[str, tuple[int, int]]) -> int:

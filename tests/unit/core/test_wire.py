@@ -210,3 +210,45 @@ def test_a_visit_report_round_trips_with_its_nulls() -> None:
 def test_a_broken_visit_report_names_the_field(field: str, value: object) -> None:
     with pytest.raises(WireError, match=rf"^{field}\b"):
         decode({**_visit_json(), field: value})
+
+
+GATE_INTERVAL = {
+    "schema": 1,
+    "event_id": "6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f",
+    "kind": "gate_interval",
+    "kiosk_id": "gate-1",
+    "occurred_at": "2026-11-21T02:15:00.000000+00:00",
+    "gate_id": "gate-1",
+    "device_id": "entrance-a",
+    "interval_start": "2026-11-21T02:00:00.000000+00:00",
+    "interval_minutes": 15,
+    "entered": 42,
+    "left": 17,
+    "alarms": 1,
+    "occupancy": 25,
+}
+
+
+def test_a_gate_interval_report_round_trips_exactly() -> None:
+    envelope = decode(GATE_INTERVAL)
+    assert envelope.report == wire.GateIntervalReport(
+        "gate-1", "entrance-a", dt.datetime(2026, 11, 21, 2, 0, tzinfo=dt.UTC), 15, 42, 17, 1, 25
+    )
+    assert encode(envelope) == GATE_INTERVAL
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("entered", -1, "entered: expected a whole number, 0 or more"),
+        ("occupancy", True, "occupancy: expected a whole number"),
+        ("interval_minutes", 0, "interval_minutes: expected 1 to 60"),
+        ("interval_start", "2026-11-21T02:00:00", "interval_start: must carry a UTC offset"),
+        ("interval_start", "at nine", "interval_start: not an ISO-8601 time"),
+    ],
+)
+def test_a_broken_gate_interval_report_names_its_field(
+    field: str, value: object, message: str
+) -> None:
+    with pytest.raises(WireError, match=re.escape(message)):
+        decode({**GATE_INTERVAL, field: value})
