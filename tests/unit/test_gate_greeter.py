@@ -14,9 +14,9 @@ from sqlalchemy import text
 
 from accessibility.speech.output import RecordingSpeech, Utterance
 from devices.scanner import BadScan, BarcodeRead
+from kiosk import config
 from kiosk.core.clock import ManualClock
 from kiosk.core.model import Patron, PatronCheck, Refusal
-from kiosk import config
 from kiosk.core.ports import IlsUnreachable
 from kiosk.core.visits import Visit, VisitKind, VisitRecorded, VisitSource
 from kiosk.gate.greeter import Greeter, GreeterTexts, Greeting
