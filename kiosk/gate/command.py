@@ -164,6 +164,9 @@ def _serve(
         # The gate logs each loss and return of a device itself, throttled and one line
         # each (GateWriter); the serial reader's own lines would say it a second time.
         logging.getLogger("devices.serial_reader").setLevel(logging.CRITICAL)
+        # Likewise the alarm input's lost/ready lines (its alarms are in the status lines);
+        # a failing handler (ERROR) still shows.
+        logging.getLogger("devices.alarm").setLevel(logging.ERROR)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
