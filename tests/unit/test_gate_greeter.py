@@ -281,3 +281,25 @@ def _settle(greeter: Greeter) -> None:
     lookups = greeter._lookups
     if lookups is not None:
         lookups.shutdown(wait=True)
+
+
+def test_a_name_that_comes_after_the_next_member_scanned_is_not_said(
+    clock: ManualClock, closing: list[Greeter], visits: Visits
+) -> None:
+    """Said after the next member's greeting, it would greet the wrong person."""
+    release = threading.Event()
+
+    class Slow(Library):
+        def identify_patron(self, barcode: str) -> PatronCheck:
+            if barcode == MEMBER:
+                release.wait(5)
+            return super().identify_patron(barcode)
+
+    speech, library = RecordingSpeech(), Slow(clock)
+    greeter = _greeter(clock, visits, speech, patrons=library)
+    closing.append(greeter)
+    greeter.handle(BarcodeRead(MEMBER))  # its lookup waits
+    greeter.handle(BarcodeRead(OTHER))  # the next member (unknown to the library)
+    release.set()
+    _settle(greeter)
+    assert speech.texts() == ["Selamat datang di Perpustakaan Kota."] * 2
