@@ -3,6 +3,7 @@
     kiosk run            start the kiosk (demo library and simulated scanner by default)
     kiosk sim scanner    a barcode scanner simulator on a pseudo-terminal, for technicians
     kiosk sim counter    a visitor counter simulator (line protocol, beams, Modbus RTU)
+    kiosk sim alarm      a security gate alarm simulator (a modem-status line over RFC 2217)
     kiosk sim printer    a receipt printer simulator on a pseudo-terminal and a TCP port
     kiosk demo reset     put the demo library back as the README describes it
     kiosk sip2-client    a SIP2 transcript with the library system, for technicians
@@ -25,13 +26,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
+from devices import alarm_sim_command as alarm_cli  # standard library only until run
 from devices.counters import sim_command as counter_cli  # standard library only until run
 from kiosk import __version__
 from kiosk.config import TERMINATORS, Config, safe  # standard library only: cheap to import
 
 if TYPE_CHECKING:
+    from kiosk.gate.greeter import PatronIdentifier
     from kiosk.startup import StartupLog
 
 DATA_DIR_ENV = "KIOSK_DATA_DIR"
@@ -148,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     counter_cli.add_parser(devices)
+    alarm_cli.add_parser(devices)
 
     printer = devices.add_parser(
         "printer",
@@ -333,6 +337,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sim_scanner(args)
     if args.command == "sim" and args.device == "counter":
         return counter_cli.run(args)
+    if args.command == "sim" and args.device == "alarm":
+        return alarm_cli.run(args)
     if args.command == "sim" and args.device == "printer":
         return _sim_printer(args)
     if args.command == "demo" and args.demo_command == "reset":
@@ -348,13 +354,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "gate":
         from kiosk.gate.command import run as run_gate
 
-        return run_gate(args)
+        return run_gate(args, open_patrons=_gate_patrons)
     if args.command == "staff-pin":
         return _staff_pin()
     if args.command in ("sim", "demo"):
         parser.parse_args([args.command, "--help"])
     parser.print_help()
     return 2
+
+
+def _gate_patrons(config: Config, data_dir: Path) -> PatronIdentifier | None:
+    """The library system for the gate's greeting by name ([ils], as the kiosk opens it),
+    or None (one line says why) when it cannot name a card."""
+    from kiosk.bootstrap import ILS_BACKENDS
+    from kiosk.core.clock import SystemClock
+    from kiosk.core.ports import IlsUnavailable
+
+    try:
+        ils = ILS_BACKENDS[config.ils.backend](config, data_dir, SystemClock())
+    except (IlsUnavailable, OSError) as err:
+        log.warning("gate: the library system cannot be opened (%s); greeting without names", err)
+        return None
+    if not callable(getattr(ils, "identify_patron", None)):
+        log.warning("gate: this library system cannot name a card; greeting without names")
+        return None
+    return cast("PatronIdentifier", ils)
 
 
 class _OneLineFormatter(logging.Formatter):

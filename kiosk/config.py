@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from devices.counters.settings import CounterSettings  # a pure dataclass: stdlib only
+from devices.alarm_settings import LINES as ALARM_LINES  # pure dataclasses: stdlib only
+from devices.alarm_settings import AlarmSettings
+from devices.counters.settings import CounterSettings
 from kiosk.core import files
 from kiosk.core.visits import ASKABLE, CODE_PATTERN, DEFAULT_CODES, LISTS, GuestBookPolicy
 
@@ -295,6 +297,22 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
     },
 }
 
+# The security gate's alarm input (devices/alarm.py), [gate.alarm]; absent = none.
+_ALARM_SCHEMA: dict[str, _Key] = {
+    "url": _Key(str, "", max_chars=_PATH_CHARS),  # /dev/ttyS0, rfc2217://host:port
+    "id": _Key(
+        str,
+        "alarm",
+        max_chars=64,
+        pattern=_ID_CHARS,
+        pattern_hint="letters, digits, '.', '_' and '-', starting with a letter or digit",
+    ),
+    "line": _Key(str, "cts", choices=ALARM_LINES),  # the modem-status line the relay drives
+    "active": _Key(str, "high", choices=("high", "low")),  # low: a normally-closed relay
+    "debounce_ms": _Key(int, 50, minimum=0, maximum=10_000),
+    "min_gap_s": _Key((int, float), 5, minimum=0, maximum=3600),  # quiet before a new alarm
+}
+
 # Visitor counters: any number of [counters.<id>] tables (none by default), each with
 # these keys; CounterSettings (devices.counters.settings) checks how they fit together.
 # interval's default depends on the protocol (1 s, or 5 ms line sampling for beams).
@@ -500,6 +518,7 @@ class GateSettings:
     scanner: str  # member card scanner URL, "" = none
     greet_by_name: bool
     data_dir: str  # "" = the gate's own data folder
+    alarm: AlarmSettings | None = None  # [gate.alarm]; None = no alarm input
 
 
 @dataclass(frozen=True)
@@ -682,6 +701,8 @@ def from_mapping(data: dict[str, Any], source: Path | None) -> Config:
         given = data.get(section, {})
         if section == "guestbook":  # [guestbook.labels] is a table of its own
             given = {name: value for name, value in given.items() if name != "labels"}
+        if section == "gate":  # and [gate.alarm]
+            given = {name: value for name, value in given.items() if name != "alarm"}
         for name in given:
             if name not in keys:
                 allowed = ", ".join(keys)
@@ -695,12 +716,48 @@ def from_mapping(data: dict[str, Any], source: Path | None) -> Config:
         if section == "guestbook":
             labels = data.get("guestbook", {}).get("labels", {})
             sections[section] = _guestbook(where, values, labels)
+        elif section == "gate":
+            alarm = _gate_alarm(where, data.get("gate", {}).get("alarm"))
+            sections[section] = GateSettings(**values, alarm=alarm)
         else:
             sections[section] = _SECTION_TYPES[section](**values)
     counters = _counters(where, data.get("counters", {}))
     config = Config(source=source, counters=counters, **sections)
     _check_relations(where, config)
     return config
+
+
+def _gate_alarm(where: str, given: Any) -> AlarmSettings | None:
+    """``[gate.alarm]``, the security gate's alarm input, or None when there is none."""
+    if given is None:
+        return None
+    if not isinstance(given, dict):
+        raise ConfigError(f"{where}: gate.alarm must be a [gate.alarm] table")
+    for name in given:
+        if name not in _ALARM_SCHEMA:
+            allowed = ", ".join(_ALARM_SCHEMA)
+            raise ConfigError(
+                f"{where}: unknown key [gate.alarm] {safe(name)}; allowed keys: {allowed}"
+            )
+    values = {
+        name: _value(where, "gate.alarm", name, key, given) for name, key in _ALARM_SCHEMA.items()
+    }
+    if not values["url"].strip():
+        raise ConfigError(
+            f"{where}: [gate.alarm] url: the alarm input's serial port or URL is needed, e.g. "
+            '"/dev/ttyS0" or "rfc2217://10.0.0.5:4001"'
+        )
+    try:
+        return AlarmSettings(
+            url=values["url"],
+            device_id=values["id"],
+            line=values["line"],
+            active=values["active"],
+            debounce=values["debounce_ms"] / 1000,
+            min_gap=float(values["min_gap_s"]),
+        )
+    except ValueError as err:  # the message names the setting
+        raise ConfigError(f"{where}: [gate.alarm] {safe(str(err), limit=200)}") from err
 
 
 def _counters(where: str, tables: dict[str, Any]) -> dict[str, CounterSettings]:

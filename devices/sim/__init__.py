@@ -10,6 +10,10 @@ does it for ``sim://`` URLs itself.
 :class:`devices.sim.beams.BeamsSimulator` of that name (:func:`get_beams`), for the
 visitor counter's "beams" driver.
 
+``sim://alarm`` and ``sim://alarm/<name>`` open the same kind of port on the line of the
+:class:`devices.sim.alarm.AlarmSimulator` of that name (:func:`get_alarm`), a security
+gate's alarm relay.
+
 ``sim://printer`` and ``sim://printer/<name>`` name the in-process
 :class:`devices.sim.printer.PrinterSimulator` of that name (:func:`get_printer`), which
 :class:`devices.printer.ReceiptPrinter` reaches over the simulator's loopback TCP port.
@@ -21,16 +25,19 @@ import threading
 
 import serial
 
+from devices.sim.alarm import AlarmSimulator
 from devices.sim.beams import BeamsSimulator
 from devices.sim.printer import PrinterSimulator
 from devices.sim.scanner import PtyScannerSimulator, SimulatedScanner
 
 __all__ = [
     "HANDLER_PACKAGE",
+    "AlarmSimulator",
     "BeamsSimulator",
     "PrinterSimulator",
     "PtyScannerSimulator",
     "SimulatedScanner",
+    "get_alarm",
     "get_beams",
     "get_printer",
     "get_scanner",
@@ -43,6 +50,7 @@ _lock = threading.Lock()
 _scanners: dict[str, SimulatedScanner] = {}
 _printers: dict[str, PrinterSimulator] = {}
 _beams: dict[str, BeamsSimulator] = {}
+_alarms: dict[str, AlarmSimulator] = {}
 
 
 def get_scanner(name: str = "scanner") -> SimulatedScanner:
@@ -75,6 +83,24 @@ def get_beams(name: str = "beams") -> BeamsSimulator:
         if beams is None:
             beams = _beams[name] = BeamsSimulator()
         return beams
+
+
+def get_alarm(name: str = "alarm", line: str = "cts", active: str = "high") -> AlarmSimulator:
+    """Return the simulated gate alarm called ``name``, made on first use.
+
+    Args:
+        name: the ``<name>`` of ``sim://alarm/<name>``; ``"alarm"`` for ``sim://alarm``.
+        line: its line, when this call makes it (later calls get it as it was made).
+        active: its active level, likewise.
+
+    Returns:
+        The same object for the same name, for the life of the process.
+    """
+    with _lock:
+        alarm = _alarms.get(name)
+        if alarm is None:
+            alarm = _alarms[name] = AlarmSimulator(line, active)
+        return alarm
 
 
 def get_printer(name: str = "printer") -> PrinterSimulator:

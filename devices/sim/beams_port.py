@@ -1,6 +1,8 @@
 """pyserial port ``sim://beams/<name>``: the modem-status lines of an in-process
 :class:`devices.sim.beams.BeamsSimulator` (see :mod:`devices.sim.urlhandler.protocol_sim`,
-which hands ``sim://beams`` URLs to :class:`BeamsSerial`).
+which hands ``sim://beams`` and ``sim://alarm`` URLs to :class:`BeamsSerial`).
+``sim://alarm/<name>`` is the same port on the lines of the security gate alarm simulator
+of that name (:func:`devices.sim.get_alarm`).
 
 No bytes ever arrive (beams send none; reads wait out the timeout and return ``b""``);
 writes are accepted and dropped. ``cts``, ``dsr``, ``cd`` and ``ri`` are the simulator's
@@ -20,22 +22,27 @@ if TYPE_CHECKING:
 
     from devices.sim.beams import BeamsSimulator
 
-_GRAMMAR = "expected sim://beams or sim://beams/<name>"
+_GRAMMAR = "expected sim://{kind} or sim://{kind}/<name>"
 
 
-def parse_beams_url(url: str) -> str:
-    """Return the simulator name in ``sim://beams[/<name>]`` ("beams" if none).
+def parse_beams_url(url: str, kind: str = "beams") -> str:
+    """Return the simulator name in ``sim://<kind>[/<name>]`` (``kind`` if none).
+
+    Args:
+        url: the URL.
+        kind: ``"beams"`` or ``"alarm"``.
 
     Raises:
         SerialException: not such a URL.
     """
     parts = urlsplit(url)
     name = parts.path.strip("/")
-    if parts.scheme.lower() != "sim" or parts.netloc.lower() != "beams" or "/" in name:
-        raise SerialException(f"{_GRAMMAR}, got {url!r}")
+    grammar = _GRAMMAR.format(kind=kind)
+    if parts.scheme.lower() != "sim" or parts.netloc.lower() != kind or "/" in name:
+        raise SerialException(f"{grammar}, got {url!r}")
     if parts.query or parts.fragment:
-        raise SerialException(f"{_GRAMMAR} (no options), got {url!r}")
-    return name or "beams"
+        raise SerialException(f"{grammar} (no options), got {url!r}")
+    return name or kind
 
 
 class BeamsSerial(SerialBase):
@@ -53,13 +60,16 @@ class BeamsSerial(SerialBase):
         Raises:
             SerialException: already open, bad URL, or the simulator is unplugged.
         """
-        from devices.sim import get_beams
+        from devices.sim import get_alarm, get_beams
 
         if self.is_open:
             raise SerialException("Port is already open.")
         if self.port is None:
             raise SerialException("Port must be configured before it can be used.")
-        simulator = get_beams(parse_beams_url(self.port))
+        if urlsplit(self.port).netloc.lower() == "alarm":
+            simulator = get_alarm(parse_beams_url(self.port, "alarm")).lines
+        else:
+            simulator = get_beams(parse_beams_url(self.port))
         with simulator.condition:
             if not simulator.plugged:
                 raise SerialException(f"could not open {self.port}: unplugged")

@@ -15,11 +15,16 @@ import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from kiosk.config import CONFIG_ENV, Config, ConfigError, load, safe
+
+if TYPE_CHECKING:
+    from kiosk.gate.greeter import PatronIdentifier
 
 log = logging.getLogger("kiosk.gate")
 
@@ -66,8 +71,19 @@ def _minutes(text: str) -> int:
     return value
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the gate until a stop signal; returns the exit code."""
+OpenPatrons = Callable[[Config, Path], "PatronIdentifier | None"]
+"""Opens the library system for ``[gate] greet_by_name`` (``kiosk.cli`` gives it: the ILS
+backends are built in ``kiosk.bootstrap``, a layer above the gate)."""
+
+
+def run(args: argparse.Namespace, *, open_patrons: OpenPatrons | None = None) -> int:
+    """Run the gate until a stop signal; returns the exit code.
+
+    Args:
+        args: the parsed ``kiosk gate`` arguments.
+        open_patrons: opens the library system to greet members by name, when the
+            config asks for it; None: the fixed greeting only.
+    """
     os.umask(0o077)
     demo = args.config is None and not os.environ.get(CONFIG_ENV)
     try:
@@ -86,7 +102,10 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         data_dir = _data_dir(args, config, demo, stack)
         try:
-            return _serve(args, config, data_dir, demo, stack)
+            patrons = None
+            if open_patrons is not None and config.gate.scanner and config.gate.greet_by_name:
+                patrons = open_patrons(config, data_dir)
+            return _serve(args, config, data_dir, demo, stack, patrons)
         except _Refused as refused:
             print(f"kiosk: {refused}", file=sys.stderr)
             return 1
@@ -111,7 +130,12 @@ def _data_dir(args: argparse.Namespace, config: Config, demo: bool, stack: ExitS
 
 
 def _serve(
-    args: argparse.Namespace, config: Config, data_dir: Path, demo: bool, stack: ExitStack
+    args: argparse.Namespace,
+    config: Config,
+    data_dir: Path,
+    demo: bool,
+    stack: ExitStack,
+    patrons: PatronIdentifier | None = None,
 ) -> int:
     from kiosk.core.ports import StorageFailed
     from kiosk.gate.wiring import GateOptions, build_gate
@@ -134,11 +158,15 @@ def _serve(
         interval_minutes=args.interval_minutes,
         out=sys.stdout,
         echo=demo,
+        patrons=patrons,
     )
     if not args.verbose:
         # The gate logs each loss and return of a device itself, throttled and one line
         # each (GateWriter); the serial reader's own lines would say it a second time.
         logging.getLogger("devices.serial_reader").setLevel(logging.CRITICAL)
+        # Likewise the alarm input's lost/ready lines (its alarms are in the status lines);
+        # a failing handler (ERROR) still shows.
+        logging.getLogger("devices.alarm").setLevel(logging.ERROR)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

@@ -14,15 +14,24 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from accessibility.speech.output import SpeechOutput
+from accessibility.speech.service import SilentSpeech, SpeechService
+from devices.alarm import AlarmRaised
 from devices.counters import CounterDriver, CounterSettings, open_counter
+from devices.scanner import BadScan, BarcodeRead
 from kiosk.config import Config
 from kiosk.core.clock import SystemClock
 from kiosk.core.ports import Clock
 from kiosk.gate.counting import GateBook
 from kiosk.gate.daemon import ExtraSource, GateDaemon, GateWriter
+from kiosk.gate.greeter import Greeter, GreeterTexts, PatronIdentifier
+from kiosk.gate.sources import AlarmSource, CardScanSource, ScannerSource, barcode_rules
 from kiosk.storage.gate import GateStore
+from kiosk.storage.visits import SqlVisitLog, visit_key
 
 log = logging.getLogger("kiosk.gate")
+
+SPEECH_CACHE_DIR = "speech-cache"  # synthesised greetings, in the gate's data folder
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +48,9 @@ class GateOptions:
         extra_sources: optional devices on the same queue (GATECARD).
         alarm_types: event types counted as alarms of their ``device_id``.
         handlers: event types handled on the writer thread.
+        speech: the greeting's voice (tests: RecordingSpeech); None: as ``[speech]`` says.
+        patrons: who holds a card (the library system), to greet by name with
+            ``[gate] greet_by_name``; None: the fixed greeting only.
     """
 
     data_dir: Path
@@ -50,6 +62,8 @@ class GateOptions:
     extra_sources: Sequence[ExtraSource] = ()
     alarm_types: tuple[type, ...] = ()
     handlers: Mapping[type, Callable[[Any], None]] | None = None
+    speech: SpeechOutput | None = None
+    patrons: PatronIdentifier | None = None
 
 
 def build_gate(config: Config, options: GateOptions) -> GateDaemon:
@@ -75,16 +89,23 @@ def build_gate(config: Config, options: GateOptions) -> GateDaemon:
         occupancy=occupancy,
         reset_on=reset_on,
     )
+    sources, alarm_types, handlers = _optional_devices(config, options, store)
     counters = dict(config.counters if options.counters is None else options.counters)
+    labels = {s.url: f"counter {s.device_id} ({s.url})" for s in counters.values()}
+    if config.gate.alarm is not None:
+        alarm = config.gate.alarm
+        labels[alarm.url] = f"alarm input {alarm.device_id} ({alarm.url})"
+    if config.gate.scanner:
+        labels[config.gate.scanner] = f"card scanner ({config.gate.scanner})"
     writer = GateWriter(
         store,
         book,
         options.clock,
         out=options.out,
-        alarm_types=options.alarm_types,
-        handlers=options.handlers,
+        alarm_types=alarm_types,
+        handlers=handlers,
         echo=options.echo,
-        labels={s.url: f"counter {s.device_id} ({s.url})" for s in counters.values()},
+        labels=labels,
     )
     restored = [
         _with_baseline(settings, baselines.get(device_id))
@@ -94,7 +115,67 @@ def build_gate(config: Config, options: GateOptions) -> GateDaemon:
     def open_drivers(put: Callable[[object], None]) -> list[CounterDriver]:
         return [open_counter(settings, put) for settings in restored]
 
-    return GateDaemon(writer, open_drivers, options.extra_sources)
+    return GateDaemon(writer, open_drivers, sources)
+
+
+def _optional_devices(
+    config: Config, options: GateOptions, store: GateStore
+) -> tuple[list[ExtraSource], tuple[type, ...], dict[type, Callable[[Any], None]]]:
+    """The alarm input ([gate.alarm]) and the member card scanner ([gate] scanner) as
+    extra sources, with what the writer counts (alarms) and handles (scans)."""
+    sources: list[ExtraSource] = list(options.extra_sources)
+    alarm_types = options.alarm_types
+    handlers = dict(options.handlers or {})
+    if config.gate.alarm is not None:
+        sources.append(AlarmSource(config.gate.alarm))
+        alarm_types = (*alarm_types, AlarmRaised)
+    if config.gate.scanner:
+        greeting = _card_greeting(config, options, store)
+        sources.append(greeting)
+        handlers[BarcodeRead] = handlers[BadScan] = greeting.handle
+    return sources, alarm_types, handlers
+
+
+def _card_greeting(config: Config, options: GateOptions, store: GateStore) -> CardScanSource:
+    """The member card scan: scanner, greeter (member visits in the gate's store), voice."""
+    visits = SqlVisitLog(
+        store.engine,
+        config.gate_id,
+        config.guestbook,
+        visit_key(config.guestbook, options.data_dir),
+    )
+    speech = options.speech if options.speech is not None else _speech(config, options.data_dir)
+    greeter = Greeter(
+        visits=visits,
+        speech=speech,
+        texts=GreeterTexts.for_library(config.kiosk.library_name, config.kiosk.language),
+        clock=options.clock,
+        rules=barcode_rules(config.barcodes),
+        staff_cards=config.technician.staff_cards,
+        patrons=options.patrons if config.gate.greet_by_name else None,
+    )
+    scanner = ScannerSource(config.gate.scanner, config.scanner, config.barcodes)
+    return CardScanSource(scanner, greeter, speech)
+
+
+def _speech(config: Config, data_dir: Path) -> SpeechOutput:
+    """The voice ``[speech]`` asks for (espeak-ng, aplay), or silence when it is off."""
+    if not config.speech.enabled:
+        return SilentSpeech()
+    try:
+        return SpeechService(
+            data_dir / SPEECH_CACHE_DIR,
+            device=config.speech.device,
+            cache_bytes=config.speech.cache_mb * 1024 * 1024,
+        )
+    except OSError as err:  # the cache folder: the gate still counts and records, silent
+        log.warning(
+            "speech: cannot use the folder %s (%s); the gate greets nobody; check the data "
+            "folder's owner and free space",
+            data_dir / SPEECH_CACHE_DIR,
+            err.strerror or err,
+        )
+        return SilentSpeech()
 
 
 def _with_baseline(

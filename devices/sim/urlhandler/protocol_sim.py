@@ -7,6 +7,7 @@ URL grammar::
 
     sim://beams[/<name>]      the modem-status lines of simulated beams (another class:
                               :class:`devices.sim.beams_port.BeamsSerial`)
+    sim://alarm[/<name>]      the same, on a simulated security gate alarm's lines
 
 pyserial finds this module because :func:`devices.sim.register_url_handler` appends
 ``devices.sim.urlhandler`` to ``serial.protocol_handler_packages`` and the module is
@@ -62,8 +63,8 @@ def parse_url(url: str) -> str:
 
 
 def serial_class_for_url(url: str) -> tuple[str, type[SerialBase]]:
-    """pyserial's hook: the port class for ``url`` (beams or scanner), URL unchanged."""
-    if urlsplit(url).netloc.lower() == "beams":
+    """pyserial's hook: the port class for ``url`` (lines or scanner), URL unchanged."""
+    if urlsplit(url).netloc.lower() in ("beams", "alarm"):
         from devices.sim.beams_port import BeamsSerial
 
         return url, BeamsSerial
