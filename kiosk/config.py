@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from devices.counters.settings import CounterSettings  # a pure dataclass: stdlib only
 from kiosk.core import files
+from kiosk.core.visits import ASKABLE, CODE_PATTERN, DEFAULT_CODES, LISTS, GuestBookPolicy
 
 CONFIG_ENV = "KIOSK_CONFIG"
 MAX_BYTES = 1024 * 1024
@@ -62,6 +63,17 @@ _PATH_CHARS = 4096  # PATH_MAX on Linux; a longer path or URL cannot be opened a
 _SYMBOLOGY = "(codabar|ean13|code39|code128)"
 _SYMBOLOGY_LIST = rf"\s*{_SYMBOLOGY}(\s*,\s*{_SYMBOLOGY})*\s*"
 _SYMBOLOGY_HINT = "comma-separated names of codabar, ean13, code39, code128"
+_CODE_LIST_KEYS = {
+    "purpose": "purposes",
+    "sex": "sexes",
+    "age_band": "age_bands",
+    "education": "educations",
+    "occupation": "occupations",
+}
+"""[guestbook] key of each statistics list's codes."""
+VISITOR_KEY_MIN = 32
+"""Characters a configured [guestbook] visitor_key needs at least: a guessable key would
+let anyone with a card list recompute the visitor hashes."""
 TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n", "TAB": b"\t", "ETX": b"\x03"}
 
 _SCHEMA: dict[str, dict[str, _Key]] = {
@@ -234,6 +246,31 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "session_limit": _Key(int, 5, minimum=1, maximum=50),
         "seen_days": _Key(int, 30, minimum=1, maximum=365),
         "loan_days": _Key(int, 14, minimum=1, maximum=90),
+    },
+    # The guest book (kiosk/core/visits.py): who visits, for the library's statistics.
+    # [guestbook.labels] (not in this table) gives the texts of codes the catalogue lacks.
+    "guestbook": {
+        "enabled": _Key(bool, True),
+        "keep_names": _Key(bool, True),
+        "retention_days": _Key(int, 90, minimum=1, maximum=3650),
+        "send_names": _Key(bool, False),
+        "repeat_window_minutes": _Key(int, 240, minimum=0, maximum=1440),
+        "groups": _Key(bool, True),
+        "ask": _Key(list, list(ASKABLE), max_chars=32, max_items=len(ASKABLE)),
+        **{
+            _CODE_LIST_KEYS[name]: _Key(
+                list,
+                list(codes),
+                max_chars=32,
+                max_items=50,
+                pattern=CODE_PATTERN.pattern,
+                pattern_hint="codes of 1 to 32 lower-case letters, digits and '_'",
+            )
+            for name, codes in DEFAULT_CODES.items()
+        },
+        # Keys the visitor hash (HMAC) so every kiosk and gate of the library hashes a card
+        # alike; "" = the data folder's visit-hash.key.
+        "visitor_key": _Key(str, "", max_chars=256, secret=True),
     },
     "visits": {
         # `kiosk visits`: the weekdays the library opens (the "average per opening day"),
@@ -477,6 +514,7 @@ class Config:
     security: SecuritySettings
     technician: TechnicianSettings
     offline: OfflineSettings
+    guestbook: GuestBookPolicy
     visits: VisitsSettings
     source: Path | None = None
     counters: dict[str, CounterSettings] = field(default_factory=dict)  # by id; none by default
@@ -554,6 +592,11 @@ def load(path: Path | None = None) -> Config:
             f"{mode & 0o777:o}); run chmod 600 on it, or give the password in "
             f"${SIP2_PASSWORD_ENV} instead"
         )
+    if config.guestbook.visitor_key and mode & 0o077:
+        raise ConfigError(
+            f"{_shown(path)}: holds the [guestbook] visitor_key but other users may read it "
+            f"(mode {mode & 0o777:o}); run chmod 600 on it"
+        )
     return config
 
 
@@ -627,6 +670,8 @@ def from_mapping(data: dict[str, Any], source: Path | None) -> Config:
             raise ConfigError(f"{where}: {section} must be a [{section}] table")
     for section, keys in _SCHEMA.items():
         given = data.get(section, {})
+        if section == "guestbook":  # [guestbook.labels] is a table of its own
+            given = {name: value for name, value in given.items() if name != "labels"}
         for name in given:
             if name not in keys:
                 allowed = ", ".join(keys)
@@ -637,7 +682,11 @@ def from_mapping(data: dict[str, Any], source: Path | None) -> Config:
             preset = _value(where, section, "preset", keys["preset"], given)
             given = {**SIP2_PRESETS[preset], **given}
         values = {name: _value(where, section, name, key, given) for name, key in keys.items()}
-        sections[section] = _SECTION_TYPES[section](**values)
+        if section == "guestbook":
+            labels = data.get("guestbook", {}).get("labels", {})
+            sections[section] = _guestbook(where, values, labels)
+        else:
+            sections[section] = _SECTION_TYPES[section](**values)
     counters = _counters(where, data.get("counters", {}))
     config = Config(source=source, counters=counters, **sections)
     _check_relations(where, config)
@@ -679,6 +728,82 @@ def _counters(where: str, tables: dict[str, Any]) -> dict[str, CounterSettings]:
         except ValueError as err:  # how the keys fit together: the message names the key
             raise ConfigError(f"{where}: {label} {safe(str(err), limit=200)}") from err
     return counters
+
+
+def _guestbook(where: str, values: dict[str, Any], labels: Any) -> GuestBookPolicy:
+    """[guestbook] and [guestbook.labels] as the policy: the lists, what is asked, and a
+    label in both languages for every code the catalogue has no text for."""
+    for name in values["ask"]:
+        if name not in ASKABLE:
+            raise ConfigError(
+                f"{where}: [guestbook] ask: expected some of {', '.join(ASKABLE)}, "
+                f"got {safe(repr(name))}"
+            )
+    lists: dict[str, tuple[str, ...]] = {}
+    for list_name in LISTS:
+        key = _CODE_LIST_KEYS[list_name]
+        codes = values[key]
+        if not codes:
+            raise ConfigError(f"{where}: [guestbook] {key}: give at least one code")
+        if len(set(codes)) != len(codes):
+            twice = next(code for code in codes if codes.count(code) > 1)
+            raise ConfigError(f"{where}: [guestbook] {key}: {twice} is listed twice")
+        lists[list_name] = codes
+    if not isinstance(labels, dict):
+        raise ConfigError(f"{where}: guestbook.labels must be a [guestbook.labels] table")
+    checked = {name: _label(where, name, text, lists) for name, text in labels.items()}
+    for list_name, codes in lists.items():
+        for code in codes:
+            if code not in DEFAULT_CODES[list_name] and f"{list_name}.{code}" not in checked:
+                raise ConfigError(
+                    f"{where}: [guestbook] {_CODE_LIST_KEYS[list_name]}: {code} has no text; "
+                    f'add "{list_name}.{code}" = {{ id = "...", en = "..." }} to '
+                    "[guestbook.labels]"
+                )
+    visitor_key = values["visitor_key"]
+    if visitor_key and len(visitor_key) < VISITOR_KEY_MIN:
+        raise ConfigError(
+            f"{where}: [guestbook] visitor_key: must be at least {VISITOR_KEY_MIN} characters "
+            f"(got {len(visitor_key)}; not shown: it is a secret); e.g. the output of "
+            "`openssl rand -hex 32`, the same on every kiosk and gate of the library"
+        )
+    return GuestBookPolicy(
+        lists=lists,
+        asked=frozenset(values["ask"]),
+        labels=checked,
+        groups=values["groups"],
+        keep_names=values["keep_names"],
+        retention_days=values["retention_days"],
+        send_names=values["send_names"],
+        repeat_window_minutes=values["repeat_window_minutes"],
+        enabled=values["enabled"],
+        visitor_key=visitor_key,
+    )
+
+
+_LABEL_KEY = _Key(str, "", max_chars=80)
+
+
+def _label(where: str, name: str, text: Any, lists: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """One [guestbook.labels] entry: "<list>.<code>" = { id = "...", en = "..." }."""
+    label = f"{where}: [guestbook.labels] {safe(repr(name))}"
+    list_name, _, code = name.partition(".")
+    if list_name not in lists or CODE_PATTERN.fullmatch(code) is None:
+        raise ConfigError(
+            f'{label}: name a code as "<list>.<code>", the list one of {", ".join(LISTS)}'
+        )
+    if code not in lists[list_name]:
+        raise ConfigError(
+            f"{label}: {code} is not offered in [guestbook] {_CODE_LIST_KEYS[list_name]}; "
+            "add it there or remove the label"
+        )
+    if not isinstance(text, dict) or set(text) != {"id", "en"}:
+        raise ConfigError(f'{label}: expected {{ id = "...", en = "..." }}, both languages')
+    for language, value in text.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{label} {language}: expected the text, got {_describe(value)}")
+        _check_text(f"{label} {language}", _LABEL_KEY, value)
+    return dict(text)
 
 
 def _value(where: str, section: str, name: str, key: _Key, given: dict[str, Any]) -> Any:

@@ -22,6 +22,7 @@ from kiosk.core.model import (
     ReceiptText,
     RenewAnswer,
 )
+from kiosk.core.visits import Visit, VisitRecorded
 
 
 class IlsUnavailable(Exception):
@@ -271,6 +272,33 @@ class PreferenceStore(Protocol):
 
         Raises:
             StorageFailed: nothing was deleted.
+        """
+        ...
+
+
+class VisitLog(Protocol):
+    """Where visits are kept: the guest book's and the gate's (kiosk/storage/visits.py).
+
+    A member is stored and reported by the visitor key (an HMAC of the card under the
+    library's visit key), never by the number; names only as the guest-book policy allows.
+    """
+
+    def record_visit(self, visit: Visit, at: dt.datetime) -> VisitRecorded:
+        """Store the visit and its outbox ``visit`` report in one transaction, unless the
+        same visitor key was counted within the repeat window before ``at`` (then nothing
+        is stored: ``VisitRecorded(counted=False, event_id=None)``).
+
+        Raises:
+            StorageFailed: it could not be stored.
+        """
+        ...
+
+    def purge_names(self, now: dt.datetime) -> int:
+        """Erase names older than the retention (row and outbox payload), overwrite them in
+        the file (secure delete) and truncate the WAL; return how many visits lost a name.
+
+        Raises:
+            StorageFailed: the names could not be erased.
         """
         ...
 

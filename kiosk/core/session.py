@@ -43,6 +43,7 @@ from kiosk.core.ports import (
     PinFailures,
     PreferenceStore,
     ReceiptPrinter,
+    VisitLog,
 )
 from kiosk.core.staff import StaffGate
 
@@ -191,6 +192,7 @@ class Ports:
     preferences: PreferenceStore | None = None  # None: patrons' settings are not kept
     offline: OfflineDesk | None = None  # None: no offline mode (an outage is only an outage)
     technician: TechnicianPorts | None = None  # None: no technician screen (no staff PIN)
+    visits: VisitLog | None = None  # None: no guest book
 
 
 @dataclass

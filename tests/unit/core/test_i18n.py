@@ -34,6 +34,8 @@ SAME_IN_BOTH = {
     "month.4",  # April
     "month.9",  # September
     "month.11",  # November
+    "guestbook.purpose.internet",  # "Internet"
+    "guestbook.education.diploma",  # "Diploma"
 }
 
 # How code names a message: the first argument(s) of these calls, and texts['key'].
