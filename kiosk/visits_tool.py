@@ -42,7 +42,9 @@ class VisitsError(Exception):
         self.code = code
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+def add_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
     """Add ``kiosk visits`` to the command's subparsers (the caller adds --config)."""
     parser = commands.add_parser(
         "visits",
@@ -130,6 +132,7 @@ def _report(args: argparse.Namespace, config: Config, data_dir: Path, out: TextI
     from kiosk.core.ports import StorageFailed
     from kiosk.core.visit_figures import FigureBuilder, Period
     from kiosk.core.visit_tables import VisitTables
+    from kiosk.core.visits import catalogue_key
     from kiosk.storage.db import StoreError, open_store
     from kiosk.storage.visit_figures import read_figures
 
@@ -158,20 +161,26 @@ def _report(args: argparse.Namespace, config: Config, data_dir: Path, out: TextI
     holidays = [dt.date.fromisoformat(day) for day in config.visits.holidays]
     figures = builder.figures(config.visits.opening_days, holidays)
     policy = config.guestbook
-    tables = VisitTables(
-        figures,
-        Translator(language),
-        lambda name, code: policy.label(name, code, language),
-        policy.lists,
-    )
+
+    def label(name: str, code: str) -> str:
+        text = policy.label(name, code, language)
+        # A code stored earlier and since dropped from the config has no text: show it.
+        return code if text == catalogue_key(name, code) else text
+
+    tables = VisitTables(figures, Translator(language), label, policy.lists)
     by = Period(args.by)
     if args.csv:
         _write(args.csv, lambda stream: write_csv(tables.periods(by, breakdowns=True), stream))
     if args.xlsx:
-        _write_binary(args.xlsx, lambda target: write_xlsx(tables, config.kiosk.library_name, config.kiosk.timezone, target))
+        _write_binary(
+            args.xlsx,
+            lambda target: write_xlsx(
+                tables, config.kiosk.library_name, config.kiosk.timezone, target
+            ),
+        )
     decimal = "," if language == "id" else "."
     lines = [tables.title(config.kiosk.library_name, config.kiosk.timezone), tables.note, ""]
-    lines += text_table(tables.periods(by), decimal)
+    lines += text_table(tables.periods(by, dates=False), decimal)
     for table in tables.breakdowns(None):
         lines += ["", table.title, *text_table(table, decimal)]
     for path_written in (args.csv, args.xlsx):
@@ -200,7 +209,7 @@ def text_table(table: Table, decimal: str = ".") -> list[str]:
     lines.append("  ".join("-" * width for width in widths))
     for row, raw in zip(cells, rows, strict=True):
         parts = [
-            text.rjust(width) if isinstance(value, int | float) else text.ljust(width)
+            text.ljust(width) if isinstance(value, str) else text.rjust(width)  # numbers right
             for text, value, width in zip(row, raw, widths, strict=True)
         ]
         lines.append("  ".join(parts).rstrip())
@@ -249,14 +258,16 @@ def write_xlsx(tables: VisitTables, library: str, zone: str, target: Path) -> No
     from kiosk.core.visit_figures import Period
 
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the default empty sheet
     bold = Font(bold=True)
     title = tables.title(library, zone)
     sheets: list[tuple[str, list[Table]]] = [
         (tables.summary().name, [tables.summary()]),
         *(
             (table.name, [table])
-            for table in (tables.periods(period) for period in (Period.MONTH, Period.DAY, Period.HOUR))
+            for table in (
+                tables.periods(period) for period in (Period.MONTH, Period.DAY, Period.HOUR)
+            )
         ),
         (tables.breakdowns_name, tables.breakdowns(Period.QUARTER)),
     ]
@@ -275,7 +286,7 @@ def write_xlsx(tables: VisitTables, library: str, zone: str, target: Path) -> No
             for cell in sheet[sheet.max_row]:
                 cell.font = bold
             if len(group) == 1:
-                sheet.freeze_panes = sheet.cell(sheet.max_row + 1, 2)
+                sheet.freeze_panes = f"B{sheet.max_row + 1}"  # a cell() call would add a row
             for row in _all_rows(table):
                 sheet.append(list(row))
                 for column, value in enumerate(row, start=1):

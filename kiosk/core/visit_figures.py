@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-DIMENSIONS = ("purpose", "sex", "age_band", "education", "occupation")
-"""The guest book's statistics lists (kiosk.core.visits.LISTS), in report order."""
+from kiosk.core.visits import LISTS
+
+DIMENSIONS = LISTS
+"""The guest book's statistics lists, in report order (the form's order)."""
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 """``[visits] opening_days`` names, index = ``date.weekday()``."""

@@ -76,12 +76,13 @@ class VisitTables:
         """A breakdown row's label; ``None`` is "not asked / not answered"."""
         return self._("visits.unanswered") if code is None else self._label(name, code)
 
-    def periods(self, period: Period, *, breakdowns: bool = False) -> Table:
+    def periods(self, period: Period, *, breakdowns: bool = False, dates: bool = True) -> Table:
         """One row per period of the range (hours: of the day), and the total.
 
         Args:
             period: how rows are grouped.
             breakdowns: add a column per list and code (people), for CSV.
+            dates: give each period's first and last day in the range (not for hours).
         """
         first = self._("visits.col.hour" if period is Period.HOUR else "visits.col.period")
         header = [first, self._("visits.col.from"), self._("visits.col.to"), *self._figure_header()]
@@ -93,7 +94,7 @@ class VisitTables:
             ]
         rows = tuple(self._row(row, breakdowns) for row in self.figures.rows(period))
         total = (self._("visits.total"), *self._row(self.figures.total(), breakdowns)[1:])
-        if period is Period.HOUR:  # hours of the day have no dates of their own
+        if period is Period.HOUR or not dates:  # hours of the day have no dates of their own
             header = [header[0], *header[3:]]
             rows = tuple((row[0], *row[3:]) for row in rows)
             total = (total[0], *total[3:])
@@ -140,31 +141,36 @@ class VisitTables:
         header = ("", *keys, self._("visits.col.people"), self._("visits.col.share"))
         tables = [self._kinds(periods, whole, header)]
         for name in DIMENSIONS:
-            rows = []
+            rows: list[tuple[Cell, ...]] = []
             for code in self.codes[name]:
-                counts = [row.tally.breakdown[name].get(code, 0) for row in periods]
+                counts: list[Cell] = [row.tally.breakdown[name].get(code, 0) for row in periods]
                 people = whole.breakdown[name].get(code, 0)
                 rows.append((self.code_label(name, code), *counts, people, _share(people, whole)))
-            total = (self._("visits.total"), *(r.tally.visitors for r in periods), whole.visitors)
             title = self._(f"visits.breakdown.{name}")
-            tables.append(Table(title, title, header, tuple(rows), (*total, 100.0 if whole.visitors else None)))
+            tables.append(Table(title, title, header, tuple(rows), self._total(periods, whole)))
         return tables
 
+    def _total(self, periods: Sequence[PeriodRow], whole: Tally) -> tuple[Cell, ...]:
+        """A breakdown's last row: every visitor is in one row of each list, "not answered"
+        included, so the total is the guest book's visitors (100 %)."""
+        counts: list[Cell] = [row.tally.visitors for row in periods]
+        share = 100.0 if whole.visitors else None
+        return (self._("visits.total"), *counts, whole.visitors, share)
+
     def _kinds(self, periods: Sequence[PeriodRow], whole: Tally, header: tuple[str, ...]) -> Table:
-        rows = []
+        rows: list[tuple[Cell, ...]] = []
         for key, attribute, counts_people in (
             ("visits.kind.member", "members", True),
             ("visits.kind.guest", "guests", True),
             ("visits.kind.group_people", "group_people", True),
             ("visits.kind.group_visits", "groups", False),
         ):
-            counts = [getattr(row.tally, attribute) for row in periods]
-            value = getattr(whole, attribute)
+            counts: list[Cell] = [int(getattr(row.tally, attribute)) for row in periods]
+            value = int(getattr(whole, attribute))
             share = _share(value, whole) if counts_people else None
             rows.append((self._(key), *counts, value, share))
-        total = (self._("visits.total"), *(r.tally.visitors for r in periods), whole.visitors)
         title = self._("visits.breakdown.kind")
-        return Table(title, title, header, tuple(rows), (*total, 100.0 if whole.visitors else None))
+        return Table(title, title, header, tuple(rows), self._total(periods, whole))
 
     def _figure_header(self) -> list[str]:
         keys = (
@@ -200,7 +206,9 @@ class VisitTables:
         ]
         if breakdowns:
             cells += [
-                tally.breakdown[name].get(code, 0) for name in DIMENSIONS for code in self.codes[name]
+                tally.breakdown[name].get(code, 0)
+                for name in DIMENSIONS
+                for code in self.codes[name]
             ]
         return tuple(cells)
 
