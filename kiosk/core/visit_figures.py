@@ -1,10 +1,10 @@
 """Visit figures for `kiosk visits`: guest-book visits and gate counts per local period.
 
-The store hands over counts per UTC quarter hour (every real time-zone offset is a
-multiple of 15 minutes, so a quarter hour falls in one local hour and one local day);
-:class:`FigureBuilder` folds them into local days and hours of the day, and
-:class:`Figures` sums days into months, quarters and years. Memory is bounded by the
-number of days in the range, never by the number of visits.
+The store streams its rows of the range; :class:`FigureBuilder` folds each into its
+local day and hour of the day, through its UTC quarter hour (every real time-zone offset
+is a multiple of 15 minutes, so a quarter hour falls in one local hour and one local day,
+DST or not), and :class:`Figures` sums days into months, quarters and years. Memory is
+bounded by the number of days in the range, never by the number of visits.
 
 Two counts are kept apart on purpose. *Visitors* are the guest book's people (a member's
 scan, a guest's form, a group's size). *Gate entered* is everyone the gate's counters saw
@@ -103,7 +103,11 @@ class PeriodRow:
 
 
 class FigureBuilder:
-    """Folds the store's quarter-hour counts into local days and hours of the day."""
+    """Folds the store's rows into local days and hours of the day, as they stream by.
+
+    Times come as UTC quarter hours cut from the stored text (``2026-01-31T03:45``); each
+    is turned into a local day and hour once.
+    """
 
     def __init__(self, zone: ZoneInfo, first: dt.date, last: dt.date) -> None:
         """Args:
@@ -118,7 +122,7 @@ class FigureBuilder:
         self.last = last
         self._days: dict[dt.date, Tally] = {}
         self._hours = [Tally() for _ in range(24)]
-        self._local: dict[dt.datetime, tuple[dt.date, int]] = {}
+        self._quarters: dict[str, tuple[Tally, Tally]] = {}
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """The range as UTC instants: [first day's local midnight, the next day's after last)."""
@@ -126,39 +130,65 @@ class FigureBuilder:
         end = dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), self.zone)
         return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
-    def _tallies(self, quarter_hour: dt.datetime) -> tuple[Tally, Tally]:
-        where = self._local.get(quarter_hour)
-        if where is None:
-            local = quarter_hour.astimezone(self.zone)
-            where = self._local[quarter_hour] = (local.date(), local.hour)
-        day, hour = where
-        tally = self._days.get(day)
-        if tally is None:
-            tally = self._days[day] = Tally()
-        return tally, self._hours[hour]
+    def _tallies(self, quarter: str) -> tuple[Tally, Tally]:
+        """The day's and the hour's tallies of a UTC quarter hour (``2026-01-31T03:45``)."""
+        key = quarter[:16]
+        tallies = self._quarters.get(key)
+        if tallies is None:
+            local = dt.datetime.fromisoformat(f"{key}:00+00:00").astimezone(self.zone)
+            day = self._days.get(local.date())
+            if day is None:
+                day = self._days[local.date()] = Tally()
+            tallies = self._quarters[key] = (day, self._hours[local.hour])
+        return tallies
 
-    def add_visits(self, quarter_hour: dt.datetime, kind: str, visits: int, people: int) -> None:
-        """Visits of one kind starting in the quarter hour (UTC) and the people they bring."""
-        for tally in self._tallies(quarter_hour):
-            if kind == "member":
-                tally.members += people
-            elif kind == "guest":
-                tally.guests += people
-            else:
-                tally.groups += visits
-                tally.group_people += people
-
-    def add_answers(
-        self, quarter_hour: dt.datetime, dimension: str, code: str | None, people: int
+    def add_visit(
+        self,
+        quarter: str,
+        kind: str,
+        answers: Sequence[str | None],
+        people: int,
+        people_male: int | None,
+        people_female: int | None,
+        visits: int = 1,
     ) -> None:
-        """People whose visit in the quarter hour gave ``code`` (None: no answer) in a list."""
-        for tally in self._tallies(quarter_hour):
-            codes = tally.breakdown[dimension]
-            codes[code] = codes.get(code, 0) + people
+        """Visits alike.
 
-    def add_gate(self, quarter_hour: dt.datetime, entered: int, alarms: int) -> None:
-        """Gate intervals starting in the quarter hour: people in, alarms."""
-        for tally in self._tallies(quarter_hour):
+        Args:
+            quarter: the UTC quarter hour they began in, ``2026-01-31T03:45`` (or any
+                stored UTC time whose minutes are a multiple of 15).
+            kind: member, guest or group.
+            answers: its codes of :data:`DIMENSIONS`, in order (None: not asked/answered).
+            people: 1, or a group's size; every answer counts for each of its people.
+            people_male: a group's boys and men, where asked (its split by sex).
+            people_female: a group's girls and women, where asked.
+            visits: how many such visits (each with these answers and this size).
+        """
+        everyone = people * visits
+        group = kind == "group"
+        # A group's people by sex are its split; the leader's own sex is not the group's.
+        male, female = people_male or 0, people_female or 0
+        split = (("male", male), ("female", female), (None, max(people - male - female, 0)))
+        for tally in self._tallies(quarter):
+            if group:
+                tally.groups += visits
+                tally.group_people += everyone
+            elif kind == "member":
+                tally.members += everyone
+            else:
+                tally.guests += everyone
+            for name, code in zip(DIMENSIONS, answers, strict=True):
+                codes = tally.breakdown[name]
+                if group and name == "sex":
+                    for sex, count in split:
+                        if count:
+                            codes[sex] = codes.get(sex, 0) + count * visits
+                else:
+                    codes[code] = codes.get(code, 0) + everyone
+
+    def add_gate(self, quarter: str, entered: int, alarms: int) -> None:
+        """Gate intervals that began in a UTC quarter hour: people in, alarms."""
+        for tally in self._tallies(quarter):
             tally.gate_entered += entered
             tally.gate_alarms += alarms
 
