@@ -18,6 +18,7 @@ import argparse
 import csv
 import datetime as dt
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -116,8 +117,6 @@ def _date(option: str, text: str) -> dt.date:
 
 def run(args: argparse.Namespace, config: Config, data_dir: Path, out: TextIO) -> int:
     """Run ``kiosk visits`` with parsed arguments; prints one line and returns 1 or 2 on error."""
-    import sys
-
     try:
         _report(args, config, data_dir, out)
     except VisitsError as err:
