@@ -10,6 +10,7 @@
     kiosk sip2-server    serve the demo library over SIP2, to test a self-check machine
     kiosk offline        for staff: transactions taken offline, waiting, replayed, disputed
     kiosk gate           the entrance gate daemon: counts visitors in and out, headless
+    kiosk visits         for librarians: visit figures (guest book, gate), CSV and .xlsx
     kiosk doctor         for technicians: check the config, devices, library system, voice, store
     kiosk staff-pin      hash a staff PIN for the technician screen ([technician] pin_hash)
     kiosk --version
@@ -253,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", type=Path, help="the kiosk's data folder (default: as `kiosk run`)"
     )
     offline.add_argument("--all", action="store_true", help="list replayed ones too")
+    from kiosk import visits_tool  # standard library only until run
+
+    _add_config_option(visits_tool.add_parser(commands))
 
     doctor = commands.add_parser(
         "doctor",
@@ -349,6 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sip2_server(args)
     if args.command == "offline":
         return _offline(args)
+    if args.command == "visits":
+        return _visits(args)
     if args.command == "doctor":
         return _doctor(args)
     if args.command == "gate":
@@ -697,6 +703,17 @@ def _offline(args: argparse.Namespace, out: TextIO | None = None) -> int:
     for text in staff_report(rows, ZoneInfo(config.kiosk.timezone), shown, every=args.all):
         print(text, file=out)
     return 0
+
+
+def _visits(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """``kiosk visits``: visit figures from the local store (kiosk.visits_tool)."""
+    from kiosk import visits_tool
+
+    config = _load_config(args.config)
+    if config is None:
+        return 2
+    data_dir = resolve_data_dir(args.data_dir, config.kiosk.data_dir)
+    return visits_tool.run(args, config, data_dir, out or sys.stdout)
 
 
 def _doctor(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ what is allowed; the CLI prints it and exits with code 2.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import re
@@ -295,6 +296,26 @@ _SCHEMA: dict[str, dict[str, _Key]] = {
         "greet_by_name": _Key(bool, False),
         "data_dir": _Key(str, "", max_chars=_PATH_CHARS),  # "" = the gate's own data folder
     },
+    "visits": {
+        # `kiosk visits`: the weekdays the library opens (the "average per opening day"),
+        # and dates it stays closed on one of them (public holidays).
+        "opening_days": _Key(
+            list,
+            ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday"],
+            max_chars=9,
+            max_items=7,
+            pattern=r"monday|tuesday|wednesday|thursday|friday|saturday|sunday",
+            pattern_hint="weekday names in English, lower case (monday ... sunday)",
+        ),
+        "holidays": _Key(
+            list,
+            [],
+            max_chars=10,
+            max_items=400,
+            pattern=r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+            pattern_hint="dates as YYYY-MM-DD",
+        ),
+    },
 }
 
 # The security gate's alarm input (devices/alarm.py), [gate.alarm]; absent = none.
@@ -522,6 +543,12 @@ class GateSettings:
 
 
 @dataclass(frozen=True)
+class VisitsSettings:
+    opening_days: tuple[str, ...]  # weekday names: the days counted by "average per opening day"
+    holidays: tuple[str, ...]  # YYYY-MM-DD: closed although their weekday is an opening day
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration. ``source`` is the file it came from, if any."""
 
@@ -540,6 +567,7 @@ class Config:
     offline: OfflineSettings
     guestbook: GuestBookPolicy
     gate: GateSettings
+    visits: VisitsSettings
     source: Path | None = None
     counters: dict[str, CounterSettings] = field(default_factory=dict)  # by id; none by default
 
@@ -564,6 +592,7 @@ _SECTION_TYPES = {
     "technician": TechnicianSettings,
     "offline": OfflineSettings,
     "gate": GateSettings,
+    "visits": VisitsSettings,
 }
 
 
@@ -969,11 +998,23 @@ def _check_relations(where: str, config: Config) -> None:
             f"{where}: [gate] interval_minutes: must divide an hour (1, 2, 3, 4, 5, 6, 10, "
             f"12, 15, 20, 30 or 60), got {config.gate.interval_minutes}"
         )
+    _check_visits(where, config.visits)
     if config.session.warning >= config.session.idle_timeout:
         raise ConfigError(
             f"{where}: [session] warning: must be shorter than idle_timeout "
             f"({config.session.idle_timeout:g}), got {config.session.warning:g}"
         )
+
+
+def _check_visits(where: str, visits: VisitsSettings) -> None:
+    """Holidays that are real dates (the pattern lets 2026-02-30 through)."""
+    for text in visits.holidays:
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError:
+            raise ConfigError(
+                f"{where}: [visits] holidays: not a date: {safe(repr(text))}; use YYYY-MM-DD"
+            ) from None
 
 
 def _check_barcodes(where: str, barcodes: BarcodeSettings) -> None:

@@ -1,0 +1,233 @@
+"""`kiosk visits` end to end: a seeded store, the printed table, CSV and .xlsx read back,
+and one-line errors. Figures are those of visit_week.py, counted by hand there."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import openpyxl
+import pytest
+from integration.storage.visit_week import GUEST_NAME, GUEST_SCHOOL, seed
+
+from kiosk.cli import main
+from kiosk.storage.db import open_store
+
+WEEK = ["--from", "2026-03-30", "--to", "2026-04-05"]
+CONFIG = """\
+[kiosk]
+library_name = "Perpustakaan Umum Bogor"
+timezone = "Asia/Jakarta"
+language = "id"
+
+[visits]
+holidays = ["2026-04-03"]
+
+[guestbook.labels]
+"purpose.makerspace" = { id = "Ruang kreatif", en = "Makerspace" }
+
+[guestbook]
+purposes = ["reading", "borrowing", "study", "research", "event", "internet", "makerspace", "other"]
+"""
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    engine = open_store(folder / "kiosk.sqlite3")
+    seed(engine)
+    engine.dispose()
+    (tmp_path / "kiosk.toml").write_text(CONFIG, encoding="utf-8")
+    return folder
+
+
+def visits(data: Path, *args: str) -> int:
+    return main(
+        ["visits", "--config", str(data.parent / "kiosk.toml"), "--data-dir", str(data), *args]
+    )
+
+
+def test_the_table_shows_guest_book_and_gate_side_by_side_with_the_note(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert visits(data, *WEEK, "--by", "quarter", "--language", "en") == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == (
+        "Visits at Perpustakaan Umum Bogor: 2026-03-30 to 2026-04-05 (time zone Asia/Jakarta)"
+    )
+    assert lines[1].startswith("Note: the gate counts everyone who walked in, guest-book")
+    rows: dict[str, list[str]] = {}
+    for line in lines:  # the period table's rows; the breakdowns have "Total" rows too
+        if line.startswith(("2026-Q", "Total")):
+            rows.setdefault(line.split()[0], line.split()[1:])
+    # members, non-members, group visits, people in groups, visitors, opening days,
+    # visitors per opening day, gate in, gate in per opening day, alarms
+    assert rows["2026-Q1"] == ["1", "0", "0", "0", "1", "2", "0.5", "5", "2.5", "0"]
+    assert rows["2026-Q2"] == ["1", "2", "1", "31", "34", "4", "8.5", "48", "12.0", "2"]
+    assert rows["Total"] == ["2", "2", "1", "31", "35", "6", "5.8", "53", "8.8", "2"]
+    assert "Makerspace" in out  # a library's own code, with its configured label
+    assert GUEST_NAME not in out and GUEST_SCHOOL not in out and "Bu Guru" not in out
+
+
+def test_indonesian_headings_and_decimal_commas(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert visits(data, *WEEK, "--by", "year") == 0
+    out = capsys.readouterr().out
+    assert "Catatan: gerbang menghitung semua orang yang masuk" in out
+    assert "Tidak ditanyakan / tidak dijawab" in out
+    total = next(line for line in out.splitlines() if line.startswith("Jumlah  "))
+    assert total.split()[1:] == ["2", "2", "1", "31", "35", "6", "5,8", "53", "8,8", "2"]
+
+
+def test_csv_is_utf8_with_a_bom_and_reads_back_with_breakdown_columns(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "kunjungan.csv"
+    assert visits(data, *WEEK, "--by", "day", "--language", "en", "--csv", str(target)) == 0
+    assert f"Written: {target}" in capsys.readouterr().out
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert [row["Period"] for row in rows] == [
+        *(f"2026-03-{d}" for d in (30, 31)),
+        *(f"2026-04-0{d}" for d in range(1, 6)),
+        "Total",
+    ]
+    first_april = rows[2]
+    assert first_april["Guest book: visitors"] == "32"
+    assert first_april["Gate: people in (guest-book visitors included)"] == "48"
+    assert first_april["Gate: alarms"] == "2"
+    assert first_april["Sex: Male"] == "12" and first_april["Sex: Female"] == "16"
+    assert first_april["Sex: Not asked / not answered"] == "4"
+    good_friday = rows[4]
+    assert (
+        good_friday["Opening days"] == "0"
+        and good_friday["Guest book: visitors per opening day"] == ""
+    )
+    assert rows[-1]["Guest book: visitors per opening day"] == "5.8"
+    assert rows[-1]["Purpose of the visit: Makerspace"] == "0"
+    assert GUEST_NAME not in raw.decode("utf-8-sig")
+
+
+def test_xlsx_has_the_sheets_a_librarian_hands_upward(data: Path, tmp_path: Path) -> None:
+    target = tmp_path / "kunjungan.xlsx"
+    assert visits(data, *WEEK, "--xlsx", str(target)) == 0
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["Ringkasan", "Per bulan", "Per hari", "Per jam", "Rincian"]
+    summary = book["Ringkasan"]
+    assert summary["A2"].value.startswith("Catatan: gerbang menghitung")
+    header = [cell.value for cell in summary[4]]
+    assert header[:4] == ["Periode", "Dari", "Sampai", "Buku tamu: anggota"]
+    gate = header.index("Gerbang: orang masuk (termasuk pengunjung buku tamu)")
+    visitors = header.index("Buku tamu: jumlah pengunjung")
+    rows = {row[0]: row for row in summary.iter_rows(min_row=5, values_only=True)}
+    assert set(rows) == {"2026-Q1", "2026-Q2", "2026", "Jumlah"}
+    assert (rows["2026-Q1"][visitors], rows["2026-Q1"][gate]) == (1, 5)
+    assert (rows["2026-Q2"][visitors], rows["2026-Q2"][gate]) == (34, 48)
+    assert rows["Jumlah"][header.index("Buku tamu: pengunjung per hari buka")] == 5.8
+    hours = {row[0]: row for row in book["Per jam"].iter_rows(min_row=5, values_only=True)}
+    assert hours["09"][1:5] == (0, 0, 1, 31)
+    breakdowns = [row for row in book["Rincian"].iter_rows(values_only=True) if row[0]]
+    sex = breakdowns.index(("Jenis kelamin", None, None, None, None))
+    assert breakdowns[sex + 1 : sex + 4] == [
+        ("Laki-laki", 0, 12, 12, 34.3),
+        ("Perempuan", 0, 16, 16, 45.7),
+        ("Tidak ditanyakan / tidak dijawab", 1, 6, 7, 20.0),
+    ]
+    every_cell = [
+        str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row
+    ]
+    assert not any(GUEST_NAME in cell or GUEST_SCHOOL in cell for cell in every_cell)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "2026-13-01"], "kiosk visits: --from: not a date '2026-13-01'; use YYYY-MM-DD"),
+        (["--to", "31/03/2026"], "kiosk visits: --to: not a date '31/03/2026'; use YYYY-MM-DD"),
+        (
+            ["--from", "2026-04-05", "--to", "2026-03-30"],
+            "kiosk visits: --from 2026-04-05 is after --to 2026-03-30; swap them",
+        ),
+    ],
+)
+def test_bad_dates_are_one_line_and_exit_2(
+    data: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert visits(data, *args) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip() == message and captured.out == ""
+
+
+def test_a_missing_store_is_one_line_exit_1_and_is_not_created(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "elsewhere"
+    assert visits(empty, *WEEK) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"kiosk visits: no store at {empty / 'kiosk.sqlite3'}: ")
+    assert "\n" not in err and not empty.exists()
+
+
+@pytest.mark.parametrize("kind", ["--csv", "--xlsx"])
+def test_an_unwritable_output_is_one_line_exit_1_and_leaves_nothing(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    blocker = folder / "not-a-folder"
+    blocker.write_text("a file where a folder is expected\n", encoding="utf-8")
+    target = blocker / "visits.out"
+    assert visits(data, *WEEK, kind, str(target)) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"kiosk visits: cannot write {target} (Not a directory); choose a folder you may write to"
+    )
+    assert sorted(path.name for path in folder.iterdir()) == ["not-a-folder"]
+
+
+def test_a_failed_write_leaves_the_previous_file_whole(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "visits.xlsx"
+    target.write_bytes(b"last quarter's report")
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("openpyxl.Workbook.save", full_disk)
+    assert visits(data, *WEEK, "--xlsx", str(target)) == 1
+    assert "(No space left on device)" in capsys.readouterr().err
+    assert target.read_bytes() == b"last quarter's report"
+    assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".visits-")] == []
+
+
+def test_an_output_in_a_missing_folder_or_onto_a_folder_is_one_line_exit_1(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert visits(data, *WEEK, "--csv", str(tmp_path / "no" / "such" / "v.csv")) == 1
+    assert "(No such file or directory)" in capsys.readouterr().err
+    assert visits(data, *WEEK, "--xlsx", str(tmp_path)) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"kiosk visits: cannot write {tmp_path}: it is a folder; give a file name"
+
+
+@pytest.mark.parametrize(
+    ("visits_section", "message"),
+    [
+        (
+            'holidays = ["2026-02-30"]',
+            "[visits] holidays: not a date: '2026-02-30'; use YYYY-MM-DD",
+        ),
+        ('opening_days = ["senin"]', "[visits] opening_days: use only weekday names in English"),
+    ],
+)
+def test_a_bad_visits_section_is_a_config_error_exit_2(
+    data: Path, capsys: pytest.CaptureFixture[str], visits_section: str, message: str
+) -> None:
+    (data.parent / "kiosk.toml").write_text(f"[visits]\n{visits_section}\n", encoding="utf-8")
+    assert visits(data, *WEEK) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
