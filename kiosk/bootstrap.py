@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from kiosk.core.ports import Clock, IlsBackend, PreferenceStore, SpeechPriority, Voice
     from kiosk.core.reconcile import Reconciler
     from kiosk.core.replay import Replayer
+    from kiosk.core.retention import NamePurger
     from kiosk.core.session import BarcodeClassifier, Session
     from kiosk.ils.local import LocalIls
     from kiosk.ils.sip2.backend import Sip2Policy
@@ -117,6 +118,8 @@ class Kiosk:
     counter_board: CounterBoard = field(default_factory=lambda: _counter_board())
     visits: SqlVisitLog | None = None
     """The guest book's visits ([guestbook] enabled), also in ``Ports.visits``."""
+    purger: NamePurger | None = None
+    """Erases guest names past the retention: at start, then hourly (with ``visits``)."""
 
     def start_devices(self) -> None:
         """Start reading the devices; one that is missing is waited for by its reader.
@@ -141,6 +144,8 @@ class Kiosk:
         # next start settles them, so shutting down never waits on a slow ILS here.
         self.reconciler.stop(min(grace, 0.2))
         self.replayer.stop(min(grace, 0.2))  # a transaction cut short stays "sending": asked first
+        if self.purger is not None:
+            self.purger.stop(min(grace, 0.2))  # one transaction: cut short, it is undone
         self.driver.shutdown(grace)
         close_speech = getattr(self.speech, "close", None)
         if callable(close_speech):
@@ -529,6 +534,7 @@ def build(
     from kiosk.core.offline import OfflineDesk, Reachability, WatchedIls
     from kiosk.core.reconcile import Reconciler
     from kiosk.core.replay import Replayer
+    from kiosk.core.retention import NamePurger
     from kiosk.core.services import SERVICES, navigation
     from kiosk.core.session import Ports, ReceiptSettings, Session, TechnicianPorts, Timeouts
     from kiosk.core.staff import StaffGate
@@ -672,6 +678,7 @@ def build(
         counters=counters,
         counter_board=counter_board,
         visits=visits,
+        purger=NamePurger(visits, clock) if visits is not None else None,
     )
 
 
@@ -850,6 +857,8 @@ def run_kiosk(options: RunOptions, stdin: TextIO = sys.stdin, out: TextIO = sys.
     kiosk.start_devices()
     kiosk.reconciler.start()  # its own thread: asks the ILS about open check-outs
     kiosk.replayer.start()  # its own thread: sends what was taken offline, in order
+    if kiosk.purger is not None:
+        kiosk.purger.start()  # its own thread: erases old guest names now, then hourly
     try:
         app.run()
     finally:

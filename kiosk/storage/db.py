@@ -1,7 +1,9 @@
 """Opening the kiosk's local store: one SQLite file in WAL mode, migrated to head.
 
 Every connection gets ``synchronous=FULL`` (a committed loan survives a power cut),
-``foreign_keys=ON`` and a 5 s ``busy_timeout`` (the sync worker and the app share the file).
+``foreign_keys=ON``, a 5 s ``busy_timeout`` (the sync worker and the app share the file)
+and ``secure_delete=ON`` (what is deleted or overwritten is zeroed in the file: erased
+guest names leave no bytes behind).
 The schema is brought to the newest Alembic revision shipped inside this package, so an
 installed wheel needs no ``alembic.ini``.
 
@@ -55,6 +57,9 @@ def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # Deleted and overwritten content is zeroed in the file, not left in free space: an
+        # erased guest name must be gone from the bytes (kiosk.storage.visits.purge_names).
+        cursor.execute("PRAGMA secure_delete=ON")
     finally:
         cursor.close()
 

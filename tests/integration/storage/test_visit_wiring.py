@@ -26,6 +26,8 @@ def test_the_demo_kiosk_has_a_guest_book_store(tmp_path: Path) -> None:
     kiosk = build(_config(), tmp_path, clock=ManualClock(), scanner_url="")
     try:
         assert isinstance(kiosk.visits, SqlVisitLog)
+        assert kiosk.purger is not None  # started by run_kiosk: a purge now, then hourly
+        assert kiosk.purger.purge_once() == 0
         assert os.stat(tmp_path / VISIT_KEY_FILE).st_mode & 0o777 == 0o600
         visit = Visit(VisitKind.MEMBER, VisitSource.KIOSK, card="23171000000010")
         assert kiosk.visits.record_visit(visit, T0).counted
@@ -37,7 +39,7 @@ def test_the_demo_kiosk_has_a_guest_book_store(tmp_path: Path) -> None:
 def test_no_guest_book_no_store_and_no_key(tmp_path: Path) -> None:
     kiosk = build(_config(enabled=False), tmp_path, clock=ManualClock(), scanner_url="")
     try:
-        assert kiosk.visits is None
+        assert kiosk.visits is None and kiosk.purger is None
         assert not (tmp_path / VISIT_KEY_FILE).exists()
     finally:
         kiosk.close(grace=1.0)
