@@ -34,9 +34,7 @@ p50 / p95 / max ms, 60 scans, 50 welcome and 10 welcome back):
     alone                  30.4 / 87.6 / 124.2
     after bench/gate.py    29.1 / 70.0 /  92.2
 
-Where the time goes: the scanner's bytes through the pty and the reader thread, the queue,
-the store's fsync'd commit of the member visit and its outbox report (most of it), and the
-speech thread handing the cached WAV to the standby ``aplay``.
+Not broken down by stage (the stages are listed under "What is measured").
 """
 
 from __future__ import annotations
