@@ -237,12 +237,15 @@ class AlarmInput:
             register_url_handler()
         port = serial.serial_for_url(self.url, timeout=0)
         try:
-            self._level(port)  # a port without modem lines fails here, not later
+            level = self._level(port)  # a port without modem lines fails here, not later
         except BaseException:
             port.close()
             raise
         self._port = port
+        # The level at open is where counting starts (taken now, not at the thread's first
+        # sample, which a busy machine may delay past the start of a ring).
         self._detector.reset()
+        self._detector.sample(self._monotonic(), level)
 
     def _run(self, stopping: threading.Event, failure: BaseException | None) -> None:
         if failure is None:

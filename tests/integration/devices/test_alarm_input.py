@@ -66,7 +66,7 @@ def test_rings_through_the_rfc2217_simulator_count_once_each() -> None:
 
 
 def test_sim_alarm_port_unplug_reports_lost_once_and_recovers() -> None:
-    name = f"gate-{next(_names)}"
+    name = f"alarm-input-{next(_names)}"  # simulators are per process: unique names
     alarm = get_alarm(name, line="ri")
     url = f"sim://alarm/{name}"
     events = Events()

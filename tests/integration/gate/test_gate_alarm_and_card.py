@@ -49,7 +49,7 @@ class Library:
 
 
 def test_an_alarm_is_counted_and_a_member_card_is_stored_and_greeted(tmp_path: Path) -> None:
-    name = f"gate-{next(_names)}"
+    name = f"gate-card-{next(_names)}"  # simulators are per process: unique names
     alarm = get_alarm(name, line="dsr")
     with PtyScannerSimulator() as scanner:
         config = from_mapping(
