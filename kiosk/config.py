@@ -18,7 +18,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from devices.alarm_settings import LINES as ALARM_LINES  # pure dataclasses: stdlib only
@@ -26,6 +26,9 @@ from devices.alarm_settings import AlarmSettings
 from devices.counters.settings import CounterSettings
 from kiosk.core import files
 from kiosk.core.visits import ASKABLE, CODE_PATTERN, DEFAULT_CODES, LISTS, GuestBookPolicy
+
+if TYPE_CHECKING:
+    from devices.barcodes import BarcodeRules
 
 CONFIG_ENV = "KIOSK_CONFIG"
 MAX_BYTES = 1024 * 1024
@@ -486,6 +489,25 @@ class BarcodeSettings:
     def names(text: str) -> frozenset[str]:
         """The symbology names of a comma-separated list."""
         return frozenset(name.strip() for name in text.split(",") if name.strip())
+
+    def rules(self) -> BarcodeRules:
+        """The library's meaning of barcodes, from these (validated) settings.
+
+        Here, outside the layers, so that the kiosk (``kiosk.bootstrap``) and the gate
+        (``kiosk.gate``, which may not import bootstrap) build the very same rules.
+        """
+        from devices.barcodes import BarcodeRules  # loading the config stays cheap
+
+        return BarcodeRules(
+            patron_symbologies=self.names(self.patron_symbologies),
+            item_symbologies=self.names(self.item_symbologies),
+            patron_type_digit=self.patron_type_digit,
+            item_type_digit=self.item_type_digit,
+            patron_pattern=self.patron_pattern,
+            item_pattern=self.item_pattern,
+            isbn_form=self.isbn_form,
+            code39_check=self.code39_check,
+        )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from accessibility.speech.output import SpeechOutput
 from accessibility.speech.service import SpeechService
 from devices.alarm import AlarmInput, AlarmSettings, open_alarm
-from devices.barcodes import BarcodeRules
 from devices.scanner import ScanEvent, open_scanner
 from devices.serial_reader import SerialReader
 from kiosk.config import BarcodeSettings, ScannerSettings
@@ -52,7 +51,7 @@ class ScannerSource:
         terminator, prefix and suffix) and ``[barcodes]`` (which symbologies to accept)."""
         self.url = url
         self.scanner = scanner
-        self.rules = barcode_rules(barcodes)
+        self.rules = barcodes.rules()  # as the kiosk reads them
         self.reader: SerialReader | None = None
 
     def start(self, emit: Callable[[object], None]) -> None:
@@ -80,21 +79,6 @@ class ScannerSource:
         """Stop reading; no event after this returns."""
         if self.reader is not None:
             self.reader.stop()
-
-
-def barcode_rules(settings: BarcodeSettings) -> BarcodeRules:
-    """The library's meaning of barcodes from ``[barcodes]``, as the kiosk builds it
-    (``kiosk.bootstrap.barcode_rules``, a layer the gate may not import)."""
-    return BarcodeRules(
-        patron_symbologies=settings.names(settings.patron_symbologies),
-        item_symbologies=settings.names(settings.item_symbologies),
-        patron_type_digit=settings.patron_type_digit,
-        item_type_digit=settings.item_type_digit,
-        patron_pattern=settings.patron_pattern,
-        item_pattern=settings.item_pattern,
-        isbn_form=settings.isbn_form,
-        code39_check=settings.code39_check,
-    )
 
 
 class CardScanSource:
