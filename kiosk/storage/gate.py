@@ -43,7 +43,19 @@ STORE_FILE = "kiosk.sqlite3"  # the kiosk's file name: one layout for every data
 
 @dataclass(frozen=True)
 class IntervalChange:
-    """What to add to one device's interval row (see :class:`kiosk.gate.counting.Change`)."""
+    """What one event adds to one device's interval row, and the totals to store with it.
+
+    Made by :class:`kiosk.gate.counting.GateBook`, applied by :meth:`GateStore.apply`.
+
+    Attributes:
+        device_id: the counter's (or alarm input's) id.
+        start: the interval's start, UTC.
+        entered: people in.
+        left: people out.
+        alarms: alarms raised.
+        totals: the counter's raw cumulative ``(in, out)`` after this event, for
+            ``counter_state``; None for an alarm.
+    """
 
     device_id: str
     start: dt.datetime
