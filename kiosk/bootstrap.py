@@ -950,7 +950,7 @@ def _scanner(
     """
     from devices.events import DeviceLost, DeviceReady
     from devices.framing import NOISE_REASON
-    from devices.scanner import BadScan, BarcodeRead, open_scanner
+    from devices.scanner import BadScan, BarcodeRead
     from kiosk.core.clock import SystemClock
     from kiosk.core.diagnostics import FrameLog, ScannerFrame, Verdict
     from kiosk.core.events import BarcodeScanned, DeviceChanged
@@ -999,22 +999,7 @@ def _scanner(
         elif isinstance(event, DeviceLost):
             driver.post(DeviceChanged("scanner", False, event.reason))
 
-    return open_scanner(
-        url,
-        on_event,
-        baudrate=settings.baudrate,
-        bytesize=settings.bytesize,
-        parity=settings.parity,
-        stopbits=settings.stopbits,
-        terminator=settings.terminator_bytes,
-        max_length=settings.max_length,
-        check_digits=settings.check_digits,
-        symbologies=tuple(sorted(rules.symbologies)),
-        code39_check=rules.code39_check,
-        prefix=settings.prefix,
-        suffix=settings.suffix,
-        duplicate_window=settings.duplicate_window_ms / 1000,
-    )
+    return settings.reader(url, on_event, rules)
 
 
 def _counter_board() -> CounterBoard:

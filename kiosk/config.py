@@ -28,7 +28,12 @@ from kiosk.core import files
 from kiosk.core.visits import ASKABLE, CODE_PATTERN, DEFAULT_CODES, LISTS, GuestBookPolicy
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from devices.barcodes import BarcodeRules
+    from devices.events import DeviceStatus
+    from devices.scanner import ScanEvent
+    from devices.serial_reader import SerialReader
 
 CONFIG_ENV = "KIOSK_CONFIG"
 MAX_BYTES = 1024 * 1024
@@ -472,6 +477,45 @@ class ScannerSettings:
     @property
     def terminator_bytes(self) -> bytes:
         return TERMINATORS[self.terminator]
+
+    def reader(
+        self,
+        url: str,
+        on_event: Callable[[ScanEvent | DeviceStatus], None],
+        rules: BarcodeRules,
+        *,
+        duplicate_window: float | None = None,
+    ) -> SerialReader:
+        """Build (not start) the reader of a scanner framed by these settings.
+
+        Here, outside the layers, so that the kiosk and the gate read scanners alike.
+
+        Args:
+            url: the scanner's pyserial URL (the kiosk's ``url``, the gate's own).
+            on_event: called on the reader thread with scans and device status.
+            rules: the accepted symbologies and the Code 39 check (``[barcodes]``).
+            duplicate_window: seconds a repeated read is dropped; None: these settings'.
+        """
+        from devices.scanner import open_scanner  # loading the config stays cheap
+
+        if duplicate_window is None:
+            duplicate_window = self.duplicate_window_ms / 1000
+        return open_scanner(
+            url,
+            on_event,
+            baudrate=self.baudrate,
+            bytesize=self.bytesize,
+            parity=self.parity,
+            stopbits=self.stopbits,
+            terminator=self.terminator_bytes,
+            max_length=self.max_length,
+            check_digits=self.check_digits,
+            symbologies=tuple(sorted(rules.symbologies)),
+            code39_check=rules.code39_check,
+            prefix=self.prefix,
+            suffix=self.suffix,
+            duplicate_window=duplicate_window,
+        )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from accessibility.speech.output import SpeechOutput
 from accessibility.speech.service import SpeechService
 from devices.alarm import AlarmInput, AlarmSettings, open_alarm
-from devices.scanner import ScanEvent, open_scanner
+from devices.scanner import ScanEvent
 from devices.serial_reader import SerialReader
 from kiosk.config import BarcodeSettings, ScannerSettings
 from kiosk.gate.greeter import Greeter
@@ -56,22 +56,8 @@ class ScannerSource:
 
     def start(self, emit: Callable[[object], None]) -> None:
         """Open the scanner and read it; a missing scanner is reported lost and retried."""
-        settings = self.scanner
-        self.reader = open_scanner(
-            self.url,
-            emit,
-            baudrate=settings.baudrate,
-            bytesize=settings.bytesize,
-            parity=settings.parity,
-            stopbits=settings.stopbits,
-            terminator=settings.terminator_bytes,
-            max_length=settings.max_length,
-            check_digits=settings.check_digits,
-            symbologies=tuple(sorted(self.rules.symbologies)),
-            code39_check=self.rules.code39_check,
-            prefix=settings.prefix,
-            suffix=settings.suffix,
-            duplicate_window=SCANNER_DUPLICATE_WINDOW,
+        self.reader = self.scanner.reader(
+            self.url, emit, self.rules, duplicate_window=SCANNER_DUPLICATE_WINDOW
         )
         self.reader.start(wait_for_device=True)
 
