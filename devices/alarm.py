@@ -41,34 +41,26 @@ Known quirks:
 
 Threading: one thread per input samples the line and calls ``on_event`` with
 :class:`AlarmRaised`, :class:`devices.events.DeviceReady` and
-:class:`devices.events.DeviceLost`; a lost port is reopened on a backoff like the
-counters'.
+:class:`devices.events.DeviceLost`; a lost port is reopened on a backoff. The thread,
+opening and reconnecting are :mod:`devices.modem_lines`', shared with the beams counter.
 """
 
 from __future__ import annotations
 
-import errno
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import serial
-
 from devices.alarm_settings import LINES, AlarmSettings
 from devices.events import DeviceLost, DeviceReady
-from devices.serial_reader import Backoff, DeviceUnavailable
+from devices.modem_lines import LINE_ATTRIBUTES, LINE_BACKOFF, ModemLineInput
+from devices.serial_reader import Backoff
 
 __all__ = ["LINES", "AlarmDetector", "AlarmEvent", "AlarmInput", "AlarmRaised", "AlarmSettings"]
 
 log = logging.getLogger(__name__)
-
-_ATTRIBUTES = {"cts": "cts", "dsr": "dsr", "dcd": "cd", "ri": "ri"}
-"""Config name of each line -> the pyserial property that reads it."""
-_BACKOFF = Backoff(initial=0.25, maximum=1.0)
-_CHECK = "check the cable, the device path in [gate.alarm] url and that this user may use it"
 
 
 @dataclass(frozen=True)
@@ -150,15 +142,24 @@ class AlarmDetector:
         return quiet_since is None or now - quiet_since >= self.min_gap
 
 
-class AlarmInput:
-    """Samples one alarm line on its own thread; see the module docstring."""
+class AlarmInput(ModemLineInput[AlarmRaised]):
+    """Samples one alarm line on its own thread; see the module docstring.
+
+    Opening, sampling and reconnecting are :class:`devices.modem_lines.ModemLineInput`'s;
+    what the line means is :class:`AlarmDetector`'s.
+    """
+
+    KIND = "alarm input"
+    THREAD_NAME = "alarm"
+    ALREADY_STARTED = "alarm input"
+    CHECK = "check the cable, the device path in [gate.alarm] url and that this user may use it"
 
     def __init__(
         self,
         settings: AlarmSettings,
         on_event: Callable[[AlarmEvent], None],
         *,
-        backoff: Backoff = _BACKOFF,
+        backoff: Backoff = LINE_BACKOFF,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """Configure the driver; nothing is opened until :meth:`start`.
@@ -170,153 +171,39 @@ class AlarmInput:
             backoff: delays between attempts to reopen a lost port.
             monotonic: the clock samples are stamped with.
         """
-        self.settings = settings
-        self.device_id, self.url = settings.device_id, settings.url
+        super().__init__(settings, on_event, backoff=backoff, monotonic=monotonic)
+        self.settings: AlarmSettings = settings
         self.alarms = 0  # raised since start (the driver's own tally, for status lines)
-        self._on_event = on_event
-        self._backoff = backoff
-        self._monotonic = monotonic
         self._detector = AlarmDetector(
             debounce=settings.debounce,
             min_gap=settings.min_gap,
             active_high=settings.active == "high",
         )
-        self._port: Any = None
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lost_reported = False
 
-    @property
-    def connected(self) -> bool:
-        """True while the port is open and its line is being read."""
-        return self._port is not None
-
-    def start(self, *, wait_for_device: bool = True) -> None:
-        """Open the port and start sampling its line.
-
-        Args:
-            wait_for_device: if the port cannot be opened now, report it lost and keep
-                trying instead of raising.
-
-        Raises:
-            devices.serial_reader.DeviceUnavailable: cannot open, and not waiting.
-            RuntimeError: already started.
-        """
-        if self._thread is not None and self._thread.is_alive():
-            raise RuntimeError(f"alarm input {self.device_id} is already started")
-        failure: BaseException | None = None
-        try:
-            self._open()
-        except (serial.SerialException, OSError, ValueError) as exc:
-            if not wait_for_device:
-                message = f"cannot open {self.url!r} ({_reason(exc)}): {_CHECK}"
-                raise DeviceUnavailable(message) from exc
-            failure = exc
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run,
-            args=(self._stopping, failure),
-            name=f"alarm:{self.device_id}",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop sampling and close the port. Safe to call more than once."""
-        self._stopping.set()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(2.0)
-
-    # -- the driver's thread --------------------------------------------------------
-
-    def _open(self) -> None:
-        if self.url.lower().startswith("sim://"):
-            from devices.sim import register_url_handler
-
-            register_url_handler()
-        port = serial.serial_for_url(self.url, timeout=0)
-        try:
-            level = self._level(port)  # a port without modem lines fails here, not later
-        except BaseException:
-            port.close()
-            raise
-        self._port = port
+    def _begin(self, port: Any) -> None:
+        level = self._level(port)  # a port without modem lines fails here, not later
         # The level at open is where counting starts (taken now, not at the thread's first
         # sample, which a busy machine may delay past the start of a ring).
         self._detector.reset()
         self._detector.sample(self._monotonic(), level)
 
-    def _run(self, stopping: threading.Event, failure: BaseException | None) -> None:
-        if failure is None:
-            self._ready()
-        else:
-            self._lost(failure)
-        delays = self._backoff.delays()
-        try:
-            while not stopping.is_set():
-                if self._port is None:
-                    if stopping.wait(next(delays)):
-                        break
-                    try:
-                        self._open()
-                    except (serial.SerialException, OSError, ValueError) as exc:
-                        log.debug("%s still unavailable: %s", self.url, _one_line(exc))
-                        continue
-                    delays = self._backoff.delays()
-                    self._ready()
-                    continue
-                try:
-                    self._port.read(64)  # no bytes come; a read notices an unplugged port
-                    level = self._level(self._port)
-                except (serial.SerialException, OSError, ValueError) as exc:
-                    self._close()
-                    self._lost(exc)
-                    continue
-                if self._detector.sample(self._monotonic(), level):
-                    self.alarms += 1
-                    log.info("alarm input %s: the security gate alarmed", self.device_id)
-                    self._emit(AlarmRaised(self.device_id, self.url))
-                stopping.wait(self.settings.interval)
-        finally:
-            self._close()
+    def _sample(self, port: Any) -> None:
+        port.read(64)  # no bytes come; a read notices an unplugged port
+        level = self._level(port)
+        if self._detector.sample(self._monotonic(), level):
+            self.alarms += 1
+            log.info("alarm input %s: the security gate alarmed", self.device_id)
+            self._emit(AlarmRaised(self.device_id, self.url))
 
     def _level(self, port: Any) -> bool:
-        return bool(getattr(port, _ATTRIBUTES[self.settings.line]))
-
-    def _ready(self) -> None:
-        self._lost_reported = False
-        log.info("%s ready (alarm input %s)", self.url, self.device_id)
-        self._emit(DeviceReady(self.url))
-
-    def _lost(self, exc: BaseException) -> None:
-        if self._lost_reported:
-            return
-        self._lost_reported = True
-        reason = _reason(exc)
-        log.warning("%s lost (alarm input %s): %s; reconnecting", self.url, self.device_id, reason)
-        self._emit(DeviceLost(self.url, reason))
-
-    def _close(self) -> None:
-        port, self._port = self._port, None
-        if port is not None:
-            try:
-                port.close()
-            except (serial.SerialException, OSError) as exc:
-                log.debug("closing %s failed: %s", self.url, _one_line(exc))
-
-    def _emit(self, event: AlarmEvent) -> None:
-        try:
-            self._on_event(event)
-        except Exception:
-            log.exception("alarm input %s event handler failed", self.device_id)
+        return bool(getattr(port, LINE_ATTRIBUTES[self.settings.line]))
 
 
 def open_alarm(
     settings: AlarmSettings,
     on_event: Callable[[AlarmEvent], None],
     *,
-    backoff: Backoff = _BACKOFF,
+    backoff: Backoff = LINE_BACKOFF,
 ) -> AlarmInput:
     """Build (but do not start) the driver of an alarm input.
 
@@ -334,18 +221,3 @@ def open_alarm(
         The driver; call ``start()`` on it.
     """
     return AlarmInput(settings, on_event, backoff=backoff)
-
-
-def _reason(exc: BaseException) -> str:
-    """One line; says what it means when the port has no modem lines at all."""
-    reason = _one_line(exc)
-    if isinstance(exc, OSError) and exc.errno == errno.ENOTTY:
-        reason += (
-            " (this port has no modem-status lines: a pseudo-terminal or a USB adapter "
-            "without them; use a real RS-232 port or an RFC 2217 device server)"
-        )
-    return reason
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__

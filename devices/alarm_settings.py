@@ -4,13 +4,12 @@ The driver is :mod:`devices.alarm`."""
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 
-LINES = ("cts", "dsr", "dcd", "ri")
+from devices.setting_checks import DEVICE_ID, MODEM_LINES, check_number, check_url
+
+LINES = MODEM_LINES
 """Config names of the modem-status lines (as for the beams counter)."""
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -42,23 +41,16 @@ class AlarmSettings:
         Raises:
             ValueError: one line naming the first bad setting.
         """
-        if _ID.fullmatch(self.device_id) is None:
+        if DEVICE_ID.fullmatch(self.device_id) is None:
             raise ValueError(
                 "id: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter "
                 f"or digit, got {self.device_id!r}"
             )
-        if not self.url.strip() or any(not ch.isprintable() for ch in self.url):
-            raise ValueError(f"url: a device path or pyserial URL is needed, got {self.url!r}")
+        check_url(self.url)
         if self.line not in LINES:
             raise ValueError(f"line: expected one of {', '.join(LINES)}, got {self.line!r}")
         if self.active not in ("high", "low"):
             raise ValueError(f"active: expected 'high' or 'low', got {self.active!r}")
-        _number("debounce", self.debounce, 0, 10)
-        _number("min_gap", self.min_gap, 0, 3600)
-        _number("interval", self.interval, 0.001, 1)
-
-
-def _number(name: str, value: float, low: float, high: float) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or not low <= value <= high:
-        raise ValueError(f"{name}: expected a number from {low:g} to {high:g}, got {value!r}")
+        check_number("debounce", self.debounce, 0, 10)
+        check_number("min_gap", self.min_gap, 0, 3600)
+        check_number("interval", self.interval, 0.001, 1)

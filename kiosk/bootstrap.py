@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from accessibility.speech.output import SpeechOutput
-    from devices.barcodes import BarcodeRules
     from devices.counters import CounterDriver
     from devices.counters.board import CounterBoard
     from devices.serial_reader import SerialReader
@@ -898,22 +897,6 @@ def make_data_dir_private(data_dir: Path) -> None:
         ) from exc
 
 
-def barcode_rules(settings: BarcodeSettings) -> BarcodeRules:
-    """The library's meaning of barcodes, from ``[barcodes]`` (validated by the config)."""
-    from devices.barcodes import BarcodeRules
-
-    return BarcodeRules(
-        patron_symbologies=settings.names(settings.patron_symbologies),
-        item_symbologies=settings.names(settings.item_symbologies),
-        patron_type_digit=settings.patron_type_digit,
-        item_type_digit=settings.item_type_digit,
-        patron_pattern=settings.patron_pattern,
-        item_pattern=settings.item_pattern,
-        isbn_form=settings.isbn_form,
-        code39_check=settings.code39_check,
-    )
-
-
 def barcode_classifier(
     settings: BarcodeSettings,
 ) -> Callable[[str], tuple[str, BarcodeKind | None]]:
@@ -928,7 +911,7 @@ def barcode_classifier(
     from devices.barcodes import Role
     from kiosk.core.model import BarcodeKind
 
-    rules = barcode_rules(settings)
+    rules = settings.rules()
     kinds = {Role.PATRON: BarcodeKind.PATRON, Role.ITEM: BarcodeKind.ITEM}
 
     def classify(text: str) -> tuple[str, BarcodeKind | None]:
@@ -967,7 +950,7 @@ def _scanner(
     """
     from devices.events import DeviceLost, DeviceReady
     from devices.framing import NOISE_REASON
-    from devices.scanner import BadScan, BarcodeRead, open_scanner
+    from devices.scanner import BadScan, BarcodeRead
     from kiosk.core.clock import SystemClock
     from kiosk.core.diagnostics import FrameLog, ScannerFrame, Verdict
     from kiosk.core.events import BarcodeScanned, DeviceChanged
@@ -983,7 +966,7 @@ def _scanner(
         frames.add(ScannerFrame(clock.now(), mask_code(text), verdict, symbology))
 
     settings: ScannerSettings = config.scanner
-    rules = barcode_rules(config.barcodes)
+    rules = config.barcodes.rules()
 
     def post_scan(text: str) -> None:
         give_up = time.monotonic() + SCAN_STALL
@@ -1016,22 +999,7 @@ def _scanner(
         elif isinstance(event, DeviceLost):
             driver.post(DeviceChanged("scanner", False, event.reason))
 
-    return open_scanner(
-        url,
-        on_event,
-        baudrate=settings.baudrate,
-        bytesize=settings.bytesize,
-        parity=settings.parity,
-        stopbits=settings.stopbits,
-        terminator=settings.terminator_bytes,
-        max_length=settings.max_length,
-        check_digits=settings.check_digits,
-        symbologies=tuple(sorted(rules.symbologies)),
-        code39_check=rules.code39_check,
-        prefix=settings.prefix,
-        suffix=settings.suffix,
-        duplicate_window=settings.duplicate_window_ms / 1000,
-    )
+    return settings.reader(url, on_event, rules)
 
 
 def _counter_board() -> CounterBoard:

@@ -18,7 +18,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from devices.alarm_settings import LINES as ALARM_LINES  # pure dataclasses: stdlib only
@@ -26,6 +26,14 @@ from devices.alarm_settings import AlarmSettings
 from devices.counters.settings import CounterSettings
 from kiosk.core import files
 from kiosk.core.visits import ASKABLE, CODE_PATTERN, DEFAULT_CODES, LISTS, GuestBookPolicy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from devices.barcodes import BarcodeRules
+    from devices.events import DeviceStatus
+    from devices.scanner import ScanEvent
+    from devices.serial_reader import SerialReader
 
 CONFIG_ENV = "KIOSK_CONFIG"
 MAX_BYTES = 1024 * 1024
@@ -470,6 +478,45 @@ class ScannerSettings:
     def terminator_bytes(self) -> bytes:
         return TERMINATORS[self.terminator]
 
+    def reader(
+        self,
+        url: str,
+        on_event: Callable[[ScanEvent | DeviceStatus], None],
+        rules: BarcodeRules,
+        *,
+        duplicate_window: float | None = None,
+    ) -> SerialReader:
+        """Build (not start) the reader of a scanner framed by these settings.
+
+        Here, outside the layers, so that the kiosk and the gate read scanners alike.
+
+        Args:
+            url: the scanner's pyserial URL (the kiosk's ``url``, the gate's own).
+            on_event: called on the reader thread with scans and device status.
+            rules: the accepted symbologies and the Code 39 check (``[barcodes]``).
+            duplicate_window: seconds a repeated read is dropped; None: these settings'.
+        """
+        from devices.scanner import open_scanner  # loading the config stays cheap
+
+        if duplicate_window is None:
+            duplicate_window = self.duplicate_window_ms / 1000
+        return open_scanner(
+            url,
+            on_event,
+            baudrate=self.baudrate,
+            bytesize=self.bytesize,
+            parity=self.parity,
+            stopbits=self.stopbits,
+            terminator=self.terminator_bytes,
+            max_length=self.max_length,
+            check_digits=self.check_digits,
+            symbologies=tuple(sorted(rules.symbologies)),
+            code39_check=rules.code39_check,
+            prefix=self.prefix,
+            suffix=self.suffix,
+            duplicate_window=duplicate_window,
+        )
+
 
 @dataclass(frozen=True)
 class BarcodeSettings:
@@ -486,6 +533,25 @@ class BarcodeSettings:
     def names(text: str) -> frozenset[str]:
         """The symbology names of a comma-separated list."""
         return frozenset(name.strip() for name in text.split(",") if name.strip())
+
+    def rules(self) -> BarcodeRules:
+        """The library's meaning of barcodes, from these (validated) settings.
+
+        Here, outside the layers, so that the kiosk (``kiosk.bootstrap``) and the gate
+        (``kiosk.gate``, which may not import bootstrap) build the very same rules.
+        """
+        from devices.barcodes import BarcodeRules  # loading the config stays cheap
+
+        return BarcodeRules(
+            patron_symbologies=self.names(self.patron_symbologies),
+            item_symbologies=self.names(self.item_symbologies),
+            patron_type_digit=self.patron_type_digit,
+            item_type_digit=self.item_type_digit,
+            patron_pattern=self.patron_pattern,
+            item_pattern=self.item_pattern,
+            isbn_form=self.isbn_form,
+            code39_check=self.code39_check,
+        )
 
 
 @dataclass(frozen=True)

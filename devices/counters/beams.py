@@ -41,28 +41,16 @@ in-process ``sim://beams/<name>`` port.
 
 from __future__ import annotations
 
-import errno
-import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-import serial
-
-from devices.counters.events import CounterEvent
+from devices.counters.events import CounterEvent, CounterReading
 from devices.counters.faults import ThrottledFaults
 from devices.counters.settings import CounterSettings
 from devices.counters.totals import CounterTotals
-from devices.events import DeviceLost, DeviceReady
-from devices.serial_reader import Backoff, DeviceUnavailable
-
-log = logging.getLogger(__name__)
-
-LINE_ATTRIBUTES = {"cts": "cts", "dsr": "dsr", "dcd": "cd", "ri": "ri"}
-"""Config name of each modem-status line -> the pyserial property that reads it."""
-_BACKOFF = Backoff(initial=0.25, maximum=1.0)
-_CHECK = "check the cable, the device path in the config and that this user may use it"
+from devices.modem_lines import LINE_ATTRIBUTES, LINE_BACKOFF, ModemLineInput
+from devices.serial_reader import Backoff
 
 
 class _Debounced:
@@ -160,15 +148,24 @@ class CrossingDetector:
         return []
 
 
-class BeamsCounter:
-    """Counts crossings of beams wired to modem-status lines; one thread per counter."""
+class BeamsCounter(ModemLineInput[CounterReading]):
+    """Counts crossings of beams wired to modem-status lines; one thread per counter.
+
+    Opening, sampling and reconnecting are :class:`devices.modem_lines.ModemLineInput`'s;
+    what the lines mean is :class:`CrossingDetector`'s.
+    """
+
+    KIND = "counter"
+    THREAD_NAME = "counter-beams"
+    ALREADY_STARTED = "beams counter"
+    CHECK = "check the cable, the device path in the config and that this user may use it"
 
     def __init__(
         self,
         settings: CounterSettings,
         on_event: Callable[[CounterEvent], None],
         *,
-        backoff: Backoff = _BACKOFF,
+        backoff: Backoff = LINE_BACKOFF,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """Configure the driver; nothing is opened until :meth:`start`.
@@ -182,11 +179,8 @@ class BeamsCounter:
         """
         if settings.protocol != "beams":
             raise ValueError(f"BeamsCounter needs protocol 'beams', got {settings.protocol!r}")
-        self.settings = settings
-        self.device_id, self.url = settings.device_id, settings.url
-        self._on_event = on_event
-        self._backoff = backoff
-        self._monotonic = monotonic
+        super().__init__(settings, on_event, backoff=backoff, monotonic=monotonic)
+        self.settings: CounterSettings = settings
         modulus = 2**settings.bits
         self._in = (settings.baseline_in or 0) % modulus
         self._out = (settings.baseline_out or 0) % modulus
@@ -203,108 +197,24 @@ class BeamsCounter:
             count_single=settings.count_single,
             debounce=settings.debounce,
         )
-        self._port: Any = None
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lost_reported = False
         self._last_sample: float | None = None
         self._late = ThrottledFaults(f"counter {settings.device_id} ({settings.url})")
 
-    @property
-    def connected(self) -> bool:
-        """True while the port is open and its lines are being read."""
-        return self._port is not None
-
-    def start(self, *, wait_for_device: bool = True) -> None:
-        """Open the port and start sampling its lines.
-
-        Args:
-            wait_for_device: if the port cannot be opened now, report it lost and keep
-                trying instead of raising.
-
-        Raises:
-            devices.serial_reader.DeviceUnavailable: cannot open, and not waiting.
-            RuntimeError: already started.
-        """
-        if self._thread is not None and self._thread.is_alive():
-            raise RuntimeError(f"beams counter {self.device_id} is already started")
-        failure: BaseException | None = None
-        try:
-            self._open()
-        except (serial.SerialException, OSError, ValueError) as exc:
-            if not wait_for_device:
-                message = f"cannot open {self.url!r} ({_reason(exc)}): {_CHECK}"
-                raise DeviceUnavailable(message) from exc
-            failure = exc
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run,
-            args=(self._stopping, failure),
-            name=f"counter-beams:{self.device_id}",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop sampling and close the port. Safe to call more than once."""
-        self._stopping.set()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(2.0)
-
     # -- the driver's thread --------------------------------------------------------
 
-    def _open(self) -> None:
-        if self.url.lower().startswith("sim://"):
-            from devices.sim import register_url_handler
-
-            register_url_handler()
+    def _port_options(self) -> dict[str, Any]:
         settings = self.settings
-        port = serial.serial_for_url(
-            self.url,
-            baudrate=settings.baudrate,
-            bytesize=settings.bytesize,
-            parity=settings.parity,
-            stopbits=settings.stopbits,
-            timeout=0,
-        )
-        try:
-            self._levels(port)  # a port without modem lines fails here, not later
-        except BaseException:
-            port.close()
-            raise
-        self._port = port
+        return {
+            "baudrate": settings.baudrate,
+            "bytesize": settings.bytesize,
+            "parity": settings.parity,
+            "stopbits": settings.stopbits,
+        }
+
+    def _begin(self, port: Any) -> None:
+        self._levels(port)  # a port without modem lines fails here, not later
         self._detector.reset()
         self._last_sample = None
-
-    def _run(self, stopping: threading.Event, failure: BaseException | None) -> None:
-        if failure is None:
-            self._ready()
-        else:
-            self._lost(failure)
-        delays = self._backoff.delays()
-        try:
-            while not stopping.is_set():
-                if self._port is None:
-                    if stopping.wait(next(delays)):
-                        break
-                    try:
-                        self._open()
-                    except (serial.SerialException, OSError, ValueError) as exc:
-                        log.debug("%s still unavailable: %s", self.url, _one_line(exc))
-                        continue
-                    delays = self._backoff.delays()
-                    self._ready()
-                    continue
-                try:
-                    self._sample(self._port)
-                except (serial.SerialException, OSError, ValueError) as exc:
-                    self._close()
-                    self._lost(exc)
-                    continue
-                stopping.wait(self.settings.interval)
-        finally:
-            self._close()
 
     def _sample(self, port: Any) -> None:
         port.read(64)  # beams send no bytes; a read is what notices an unplugged port
@@ -335,45 +245,3 @@ class BeamsCounter:
             else False
         )
         return a, b
-
-    def _ready(self) -> None:
-        self._lost_reported = False
-        log.info("%s ready (counter %s)", self.url, self.device_id)
-        self._emit(DeviceReady(self.url))
-
-    def _lost(self, exc: BaseException) -> None:
-        if self._lost_reported:
-            return
-        self._lost_reported = True
-        reason = _reason(exc)
-        log.warning("%s lost (counter %s): %s; reconnecting", self.url, self.device_id, reason)
-        self._emit(DeviceLost(self.url, reason))
-
-    def _close(self) -> None:
-        port, self._port = self._port, None
-        if port is not None:
-            try:
-                port.close()
-            except (serial.SerialException, OSError) as exc:
-                log.debug("closing %s failed: %s", self.url, _one_line(exc))
-
-    def _emit(self, event: CounterEvent) -> None:
-        try:
-            self._on_event(event)
-        except Exception:
-            log.exception("counter %s event handler failed", self.device_id)
-
-
-def _reason(exc: BaseException) -> str:
-    """One line; says what it means when the port has no modem lines at all."""
-    reason = _one_line(exc)
-    if isinstance(exc, OSError) and exc.errno == errno.ENOTTY:
-        reason += (
-            " (this port has no modem-status lines: a pseudo-terminal or a USB adapter "
-            "without them; use a real RS-232 port or an RFC 2217 device server)"
-        )
-    return reason
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__

@@ -7,13 +7,12 @@ names the setting, what is allowed and what was given.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, fields
 
+from devices.setting_checks import DEVICE_ID, MODEM_LINES, check_number, check_url
+
 PROTOCOLS = ("line", "modbus", "beams")
-MODEM_LINES = ("cts", "dsr", "dcd", "ri")
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ADDRESS = re.compile(r"[A-Za-z0-9._-]{0,16}")
 POLL_INTERVAL = 1.0
 """Default seconds between polls of a line (poll mode) or Modbus counter."""
@@ -87,13 +86,12 @@ class CounterSettings:
             ValueError: one line naming the first bad setting.
         """
         _choice("protocol", self.protocol, PROTOCOLS)
-        if _ID.fullmatch(self.device_id) is None:
+        if DEVICE_ID.fullmatch(self.device_id) is None:
             raise ValueError(
                 "device_id: use 1 to 64 letters, digits, '.', '_' or '-', starting with a "
                 f"letter or digit, got {self.device_id!r}"
             )
-        if not self.url.strip() or any(not ch.isprintable() for ch in self.url):
-            raise ValueError(f"url: a device path or pyserial URL is needed, got {self.url!r}")
+        check_url(self.url)
         _between("baudrate", self.baudrate, 300, 921_600)
         _choice("bytesize", self.bytesize, (7, 8))
         _choice("parity", self.parity, ("N", "E", "O"))
@@ -108,7 +106,7 @@ class CounterSettings:
         if self.interval == PROTOCOL_DEFAULT:
             default = BEAMS_INTERVAL if self.protocol == "beams" else POLL_INTERVAL
             object.__setattr__(self, "interval", default)  # frozen: set once, here
-        _number("interval", self.interval, 0.001, 3600)
+        check_number("interval", self.interval, 0.001, 3600)
         if _ADDRESS.fullmatch(self.address) is None:
             raise ValueError(
                 "address: up to 16 letters, digits, '.', '_' or '-' (the counter's ID), "
@@ -134,7 +132,7 @@ class CounterSettings:
         if self.beam_b == self.beam_a:
             raise ValueError(f"beam_b: must be another line than beam_a ({self.beam_a})")
         _choice("count_single", self.count_single, ("in", "out"))
-        _number("debounce", self.debounce, 0, 10)
+        check_number("debounce", self.debounce, 0, 10)
 
 
 SETTING_NAMES = tuple(field.name for field in fields(CounterSettings))
@@ -149,9 +147,3 @@ def _choice(name: str, value: object, allowed: tuple[object, ...]) -> None:
 def _between(name: str, value: int, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ValueError(f"{name}: expected a whole number from {low} to {high}, got {value!r}")
-
-
-def _number(name: str, value: float, low: float, high: float) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or not low <= value <= high:
-        raise ValueError(f"{name}: expected a number from {low:g} to {high:g}, got {value!r}")

@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from devices.counters.settings import MODEM_LINES
+from devices.setting_checks import MODEM_LINES
 from devices.sim.links import TcpLink
 from devices.sim.terminal import ClosedOnExit
 

@@ -1,7 +1,8 @@
 """The gate's counting rules, pure: intervals, per-device tallies, occupancy and its reset.
 
 No threads, no store, no clock of its own: every method takes the time it is told, so
-tests drive it with :class:`kiosk.core.clock.ManualClock` and plain calls.
+tests drive it with :class:`kiosk.core.clock.ManualClock` and plain calls. What it
+returns is the store's own input, :class:`kiosk.storage.gate.IntervalChange`.
 
 * **Intervals** are ``interval_minutes`` long (a divisor of 60) and aligned to the clock:
   with 15 minutes they start at :00, :15, :30 and :45 UTC. Every time zone Indonesia uses
@@ -15,10 +16,10 @@ tests drive it with :class:`kiosk.core.clock.ManualClock` and plain calls.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from devices.counters.events import CounterReading
+from kiosk.storage.gate import IntervalChange
 
 
 def interval_start(at: dt.datetime, minutes: int) -> dt.datetime:
@@ -52,28 +53,6 @@ def last_closing(now: dt.datetime, closing: dt.time, zone: ZoneInfo) -> dt.date:
     return local.date() if local >= today else local.date() - dt.timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class Change:
-    """What one event adds to one device's interval row, and the totals to store with it.
-
-    Attributes:
-        device_id: the counter's (or alarm input's) id.
-        start: the interval's start, UTC.
-        entered: people in.
-        left: people out.
-        alarms: alarms raised.
-        totals: the counter's raw cumulative ``(in, out)`` after this event, for
-            ``counter_state``; None for an alarm.
-    """
-
-    device_id: str
-    start: dt.datetime
-    entered: int = 0
-    left: int = 0
-    alarms: int = 0
-    totals: tuple[int, int] | None = None
-
-
 class GateBook:
     """The gate's running state: occupancy, its last reset, and the changes to store."""
 
@@ -102,10 +81,10 @@ class GateBook:
         self.occupancy = max(0, occupancy)
         self.reset_on = reset_on
 
-    def reading(self, reading: CounterReading, at: dt.datetime) -> Change:
+    def reading(self, reading: CounterReading, at: dt.datetime) -> IntervalChange:
         """Count a counter's reading at ``at``; occupancy moves, clamped at zero."""
         self.occupancy = max(0, self.occupancy + reading.entered - reading.left)
-        return Change(
+        return IntervalChange(
             reading.device_id,
             interval_start(at, self.interval_minutes),
             entered=reading.entered,
@@ -113,9 +92,9 @@ class GateBook:
             totals=(reading.total_in, reading.total_out),
         )
 
-    def alarm(self, device_id: str, at: dt.datetime) -> Change:
+    def alarm(self, device_id: str, at: dt.datetime) -> IntervalChange:
         """Count one alarm of ``device_id`` at ``at``."""
-        return Change(device_id, interval_start(at, self.interval_minutes), alarms=1)
+        return IntervalChange(device_id, interval_start(at, self.interval_minutes), alarms=1)
 
     def closing_reset(self, now: dt.datetime) -> bool:
         """Reset occupancy to zero if a closing time passed since the last reset.

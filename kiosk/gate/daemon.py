@@ -33,7 +33,7 @@ from devices.counters.events import CounterFault, CounterReading
 from devices.events import DeviceLost, DeviceReady
 from devices.throttle import ThrottledFaults
 from kiosk.core.ports import Clock
-from kiosk.gate.counting import Change, GateBook
+from kiosk.gate.counting import GateBook
 from kiosk.storage.gate import GateStore, IntervalChange, ReportedInterval
 
 log = logging.getLogger("kiosk.gate")
@@ -133,14 +133,14 @@ class GateWriter:
         for event in events:
             change = self._change(event, now)
             if change is not None:
-                changes.append(IntervalChange(**vars(change)))
+                changes.append(change)
         if changes:
             self.store.apply(changes, self.book.occupancy, self.book.reset_on, now)
             self.applied += len(changes)
             if self.echo:
                 self._echo(changes)
 
-    def _change(self, event: object, now: dt.datetime) -> Change | None:
+    def _change(self, event: object, now: dt.datetime) -> IntervalChange | None:
         if isinstance(event, CounterReading):
             self._back(event.url)
             return self.book.reading(event, now)

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from accessibility.speech.output import SpeechOutput
 from accessibility.speech.service import SpeechService
 from devices.alarm import AlarmInput, AlarmSettings, open_alarm
-from devices.barcodes import BarcodeRules
-from devices.scanner import ScanEvent, open_scanner
+from devices.scanner import ScanEvent
 from devices.serial_reader import SerialReader
 from kiosk.config import BarcodeSettings, ScannerSettings
 from kiosk.gate.greeter import Greeter
@@ -52,27 +51,13 @@ class ScannerSource:
         terminator, prefix and suffix) and ``[barcodes]`` (which symbologies to accept)."""
         self.url = url
         self.scanner = scanner
-        self.rules = barcode_rules(barcodes)
+        self.rules = barcodes.rules()  # as the kiosk reads them
         self.reader: SerialReader | None = None
 
     def start(self, emit: Callable[[object], None]) -> None:
         """Open the scanner and read it; a missing scanner is reported lost and retried."""
-        settings = self.scanner
-        self.reader = open_scanner(
-            self.url,
-            emit,
-            baudrate=settings.baudrate,
-            bytesize=settings.bytesize,
-            parity=settings.parity,
-            stopbits=settings.stopbits,
-            terminator=settings.terminator_bytes,
-            max_length=settings.max_length,
-            check_digits=settings.check_digits,
-            symbologies=tuple(sorted(self.rules.symbologies)),
-            code39_check=self.rules.code39_check,
-            prefix=settings.prefix,
-            suffix=settings.suffix,
-            duplicate_window=SCANNER_DUPLICATE_WINDOW,
+        self.reader = self.scanner.reader(
+            self.url, emit, self.rules, duplicate_window=SCANNER_DUPLICATE_WINDOW
         )
         self.reader.start(wait_for_device=True)
 
@@ -80,21 +65,6 @@ class ScannerSource:
         """Stop reading; no event after this returns."""
         if self.reader is not None:
             self.reader.stop()
-
-
-def barcode_rules(settings: BarcodeSettings) -> BarcodeRules:
-    """The library's meaning of barcodes from ``[barcodes]``, as the kiosk builds it
-    (``kiosk.bootstrap.barcode_rules``, a layer the gate may not import)."""
-    return BarcodeRules(
-        patron_symbologies=settings.names(settings.patron_symbologies),
-        item_symbologies=settings.names(settings.item_symbologies),
-        patron_type_digit=settings.patron_type_digit,
-        item_type_digit=settings.item_type_digit,
-        patron_pattern=settings.patron_pattern,
-        item_pattern=settings.item_pattern,
-        isbn_form=settings.isbn_form,
-        code39_check=settings.code39_check,
-    )
 
 
 class CardScanSource:

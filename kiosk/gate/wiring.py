@@ -25,7 +25,7 @@ from kiosk.core.ports import Clock
 from kiosk.gate.counting import GateBook
 from kiosk.gate.daemon import ExtraSource, GateDaemon, GateWriter
 from kiosk.gate.greeter import Greeter, GreeterTexts, PatronIdentifier
-from kiosk.gate.sources import AlarmSource, CardScanSource, ScannerSource, barcode_rules
+from kiosk.gate.sources import AlarmSource, CardScanSource, ScannerSource
 from kiosk.storage.gate import GateStore
 from kiosk.storage.visits import SqlVisitLog, visit_key
 
@@ -150,7 +150,7 @@ def _card_greeting(config: Config, options: GateOptions, store: GateStore) -> Ca
         speech=speech,
         texts=GreeterTexts.for_library(config.kiosk.library_name, config.kiosk.language),
         clock=options.clock,
-        rules=barcode_rules(config.barcodes),
+        rules=config.barcodes.rules(),
         staff_cards=config.technician.staff_cards,
         patrons=options.patrons if config.gate.greet_by_name else None,
     )

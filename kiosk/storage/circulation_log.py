@@ -84,11 +84,13 @@ def outbox_event(envelope: wire.Envelope, created_at: dt.datetime) -> OutboxEven
     )
 
 
-def _new_event_id() -> str:
+def new_event_id() -> str:
+    """A fresh outbox event id (a random UUID): every store that reports uses this one."""
     return str(uuid.uuid4())
 
 
-def _utc_now() -> dt.datetime:
+def utc_now() -> dt.datetime:
+    """The wall clock, UTC: the default ``created_at`` of outbox rows."""
     return dt.datetime.now(dt.UTC)
 
 
@@ -107,8 +109,8 @@ class SqlCirculationLog:
         engine: Engine,
         kiosk_id: str,
         *,
-        new_event_id: Callable[[], str] = _new_event_id,
-        now: Callable[[], dt.datetime] = _utc_now,
+        new_event_id: Callable[[], str] = new_event_id,
+        now: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._kiosk_id = kiosk_id

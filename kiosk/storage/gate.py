@@ -17,8 +17,6 @@ Only the gate's writer thread calls this (single writer: no locks around SQLite)
 from __future__ import annotations
 
 import datetime as dt
-import json
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,12 +28,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.core import wire
 from kiosk.core.ports import StorageFailed
+from kiosk.storage.circulation_log import new_event_id, outbox_event
 from kiosk.storage.db import open_store
 from kiosk.storage.models import (
     CounterStateRecord,
     GateIntervalRecord,
     GateOccupancyRecord,
-    OutboxEvent,
 )
 
 STORE_FILE = "kiosk.sqlite3"  # the kiosk's file name: one layout for every data folder
@@ -43,7 +41,19 @@ STORE_FILE = "kiosk.sqlite3"  # the kiosk's file name: one layout for every data
 
 @dataclass(frozen=True)
 class IntervalChange:
-    """What to add to one device's interval row (see :class:`kiosk.gate.counting.Change`)."""
+    """What one event adds to one device's interval row, and the totals to store with it.
+
+    Made by :class:`kiosk.gate.counting.GateBook`, applied by :meth:`GateStore.apply`.
+
+    Attributes:
+        device_id: the counter's (or alarm input's) id.
+        start: the interval's start, UTC.
+        entered: people in.
+        left: people out.
+        alarms: alarms raised.
+        totals: the counter's raw cumulative ``(in, out)`` after this event, for
+            ``counter_state``; None for an alarm.
+    """
 
     device_id: str
     start: dt.datetime
@@ -75,7 +85,7 @@ class GateStore:
         gate_id: str,
         interval_minutes: int,
         *,
-        new_event_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        new_event_id: Callable[[], str] = new_event_id,
     ) -> None:
         """Use an open store.
 
@@ -234,15 +244,7 @@ class GateStore:
                 )
                 event_id = self._new_event_id()
                 envelope = wire.Envelope(event_id, self.gate_id, now, report)
-                session.add(
-                    OutboxEvent(
-                        event_id=event_id,
-                        kind=envelope.kind,
-                        payload=json.dumps(wire.encode(envelope), sort_keys=True),
-                        created_at=now,
-                        attempts=0,
-                    )
-                )
+                session.add(outbox_event(envelope, now))
                 row.reported = True
                 reported.append(
                     ReportedInterval(

@@ -25,7 +25,6 @@ import hmac
 import json
 import logging
 import unicodedata
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kiosk.core import wire
 from kiosk.core.ports import StorageFailed
 from kiosk.core.visits import GuestBookPolicy, Visit, VisitKind, VisitRecorded
-from kiosk.storage.circulation_log import outbox_event
+from kiosk.storage.circulation_log import new_event_id, outbox_event, utc_now
 from kiosk.storage.models import OutboxEvent, VisitRecord
 from kiosk.storage.pin_failures import load_or_create_key
 
@@ -86,14 +85,6 @@ def visitor_key(key: bytes, visit: Visit) -> str:
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _new_event_id() -> str:
-    return str(uuid.uuid4())
-
-
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class SqlVisitLog:
     """:class:`kiosk.core.ports.VisitLog` on the kiosk's (or the gate's) store.
 
@@ -113,8 +104,8 @@ class SqlVisitLog:
         policy: GuestBookPolicy,
         key: bytes,
         *,
-        new_event_id: Callable[[], str] = _new_event_id,
-        now: Callable[[], dt.datetime] = _utc_now,
+        new_event_id: Callable[[], str] = new_event_id,
+        now: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)

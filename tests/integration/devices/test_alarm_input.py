@@ -3,49 +3,28 @@ and the in-process sim://alarm port; unplug and replug."""
 
 from __future__ import annotations
 
-import itertools
-import queue
 import time
 
 import pytest
+from integration.devices.line_harness import QUICK, Events, names
 
 from devices.alarm import AlarmEvent, AlarmRaised, AlarmSettings, open_alarm
 from devices.events import DeviceLost, DeviceReady
-from devices.serial_reader import Backoff
 from devices.sim import get_alarm
 from devices.sim.alarm import AlarmSimulator, act
 from devices.sim.beams import Rfc2217BeamsServer
 
 # pyserial's own rfc2217 client still calls Thread.setDaemon/setName.
 pytestmark = pytest.mark.filterwarnings("ignore:set(Daemon|Name)\\(\\) is deprecated")
-WAIT = 10.0
-QUICK = Backoff(0.05, 0.2)
-_names = itertools.count()
 
 
-class Events:
-    def __init__(self) -> None:
-        self.queue: queue.Queue[AlarmEvent] = queue.Queue()
-
-    def __call__(self, event: AlarmEvent) -> None:
-        self.queue.put(event)
-
-    def next(self) -> AlarmEvent:
-        try:
-            return self.queue.get(timeout=WAIT)
-        except queue.Empty:
-            pytest.fail(f"no alarm event within {WAIT} s")
-
-    def pending(self) -> list[AlarmEvent]:
-        found = []
-        while not self.queue.empty():
-            found.append(self.queue.get_nowait())
-        return found
+def _events() -> Events[AlarmEvent]:
+    return Events("alarm")
 
 
 def test_rings_through_the_rfc2217_simulator_count_once_each() -> None:
     alarm = AlarmSimulator(line="dsr", active="low")
-    events = Events()
+    events = _events()
     with Rfc2217BeamsServer(alarm.lines) as server:
         settings = AlarmSettings(server.url, "gate-a", line="dsr", active="low", min_gap=0.5)
         driver = open_alarm(settings, events, backoff=QUICK)
@@ -66,10 +45,10 @@ def test_rings_through_the_rfc2217_simulator_count_once_each() -> None:
 
 
 def test_sim_alarm_port_unplug_reports_lost_once_and_recovers() -> None:
-    name = f"alarm-input-{next(_names)}"  # simulators are per process: unique names
+    name = f"alarm-input-{next(names)}"  # simulators are per process: unique names
     alarm = get_alarm(name, line="ri")
     url = f"sim://alarm/{name}"
-    events = Events()
+    events = _events()
     driver = open_alarm(AlarmSettings(url, line="ri", min_gap=0.2), events, backoff=QUICK)
     driver.start(wait_for_device=False)
     try:
@@ -98,7 +77,7 @@ def test_a_port_without_modem_lines_is_named_in_one_line() -> None:
         import os
 
         path = os.ttyname(slave)
-        driver = open_alarm(AlarmSettings(path), Events())
+        driver = open_alarm(AlarmSettings(path), _events())
         with pytest.raises(DeviceUnavailable, match="no modem-status lines") as caught:
             driver.start(wait_for_device=False)
         assert "\n" not in str(caught.value)
@@ -118,7 +97,7 @@ def test_kiosk_sim_alarm_rings_a_real_driver_over_rfc2217() -> None:
         text=True,
     )
     assert process.stdin is not None and process.stdout is not None
-    events = Events()
+    events = _events()
     driver = None
     try:
         first = process.stdout.readline()

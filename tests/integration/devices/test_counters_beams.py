@@ -2,43 +2,31 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
-import queue
 import time
 
 import pytest
+from integration.devices import line_harness
+from integration.devices.line_harness import QUICK, WAIT, names
 
 from devices.counters import CounterReading, open_counter
 from devices.counters.beams import BeamsCounter
 from devices.counters.events import CounterEvent
 from devices.counters.settings import CounterSettings
 from devices.events import DeviceLost, DeviceReady
-from devices.serial_reader import Backoff, DeviceUnavailable
+from devices.serial_reader import DeviceUnavailable
 from devices.sim import get_beams
 from devices.sim.beams import BeamsSimulator, Rfc2217BeamsServer
 from devices.sim.terminal import close_fds, open_raw_pty
 
 # pyserial's own rfc2217 client still calls Thread.setDaemon/setName.
 pytestmark = pytest.mark.filterwarnings("ignore:set(Daemon|Name)\\(\\) is deprecated")
-WAIT = 10.0
-QUICK = Backoff(0.05, 0.2)
-_names = itertools.count()
 
 
-class Events:
+class Events(line_harness.Events[CounterEvent]):
     def __init__(self) -> None:
-        self.queue: queue.Queue[CounterEvent] = queue.Queue()
-
-    def __call__(self, event: CounterEvent) -> None:
-        self.queue.put(event)
-
-    def next(self) -> CounterEvent:
-        try:
-            return self.queue.get(timeout=WAIT)
-        except queue.Empty:
-            pytest.fail(f"no counter event within {WAIT} s")
+        super().__init__("counter")
 
     def readings(self, count: int) -> list[CounterReading]:
         found = []
@@ -47,9 +35,6 @@ class Events:
             if isinstance(event, CounterReading):
                 found.append(event)
         return found
-
-    def none_pending(self) -> bool:
-        return self.queue.empty()
 
 
 def _settings(url: str, **kwargs: object) -> CounterSettings:
@@ -99,7 +84,7 @@ def test_rfc2217_unplug_and_replug_recovers() -> None:
 
 
 def test_single_contact_on_sim_url_counts_out() -> None:
-    name = f"turnstile-{next(_names)}"
+    name = f"turnstile-{next(names)}"
     beams = get_beams(name)
     beams.beam_b = ""
     events = Events()
@@ -133,7 +118,7 @@ def test_sampling_that_falls_behind_the_debounce_is_said_once(
 ) -> None:
     """On an overloaded computer a short crossing can go unseen: a technician line says so."""
     ticks = iter(range(0, 10_000))
-    name = f"late-{next(_names)}"
+    name = f"late-{next(names)}"
     settings = CounterSettings("late", f"sim://beams/{name}", "beams")
     counter = BeamsCounter(settings, Events(), monotonic=lambda: next(ticks) * 0.2)
     with caplog.at_level(logging.WARNING, logger="devices.counters"):
