@@ -18,6 +18,7 @@ import argparse
 import csv
 import datetime as dt
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -135,6 +136,9 @@ def _report(args: argparse.Namespace, config: Config, data_dir: Path, out: TextI
     from kiosk.storage.db import StoreError, open_store
     from kiosk.storage.visit_figures import read_figures
 
+    for output in (args.csv, args.xlsx):  # before anything is read or written
+        if output:
+            _refuse_special(output, safe(str(output), limit=4096))
     zone = ZoneInfo(config.kiosk.timezone)
     first, last = date_range(args.first, args.last, dt.datetime.now(zone).date())
     language = args.language or config.kiosk.language
@@ -311,11 +315,38 @@ def _write(path: Path, fill: Callable[[TextIO], None]) -> None:
     _write_binary(path, text)
 
 
+def _refuse_special(path: Path, shown: str) -> None:
+    """Refuse an existing output path that is not a regular file, before anything is written.
+
+    The file is renamed over its path when complete; over a device (``/dev/full``, as root),
+    FIFO, socket or symlink that would replace the node itself, not write into it.
+    """
+    from kiosk.core.files import file_kind
+
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return  # nothing there, or a bad folder: writing it says what is wrong
+    if stat.S_ISDIR(mode):
+        raise VisitsError(f"cannot write {shown}: it is a folder; give a file name", 1)
+    if stat.S_ISLNK(mode):
+        raise VisitsError(
+            f"cannot write {shown}: it is a symbolic link, left alone; give the file it "
+            "points to or a new name",
+            1,
+        )
+    if not stat.S_ISREG(mode):
+        raise VisitsError(
+            f"cannot write {shown}: it is {file_kind(mode)}, not a file, left alone; "
+            "give a file name",
+            1,
+        )
+
+
 def _write_binary(path: Path, fill: Callable[[Path], None]) -> None:
     """Write ``path`` through a temporary file beside it, renamed over it when complete."""
     shown = safe(str(path), limit=4096)
-    if path.is_dir():
-        raise VisitsError(f"cannot write {shown}: it is a folder; give a file name", 1)
+    _refuse_special(path, shown)
     try:
         handle, temporary = tempfile.mkstemp(prefix=".visits-", dir=path.parent or ".")
     except OSError as err:

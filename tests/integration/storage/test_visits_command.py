@@ -4,6 +4,8 @@ and one-line errors. Figures are those of visit_week.py, counted by hand there."
 from __future__ import annotations
 
 import csv
+import os
+import stat
 from pathlib import Path
 
 import openpyxl
@@ -212,6 +214,41 @@ def test_an_output_in_a_missing_folder_or_onto_a_folder_is_one_line_exit_1(
     assert visits(data, *WEEK, "--xlsx", str(tmp_path)) == 1
     err = capsys.readouterr().err.strip()
     assert err == f"kiosk visits: cannot write {tmp_path}: it is a folder; give a file name"
+
+
+@pytest.mark.parametrize("kind", ["--csv", "--xlsx"])
+def test_an_output_that_is_a_fifo_or_a_symlink_is_refused_and_left_untouched(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    # As root, `--csv /dev/full` once replaced the device with a regular file: the
+    # finished file is renamed over the path, so a node that is not a file is refused.
+    fifo = tmp_path / "pipe.out"
+    os.mkfifo(fifo)
+    assert visits(data, *WEEK, kind, str(fifo)) == 1
+    captured = capsys.readouterr()
+    assert captured.err.strip() == (
+        f"kiosk visits: cannot write {fifo}: it is a FIFO, not a file, left alone; give a file name"
+    )
+    assert captured.out == "" and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    report = tmp_path / "report.out"
+    report.write_bytes(b"last quarter's report")
+    link = tmp_path / "link.out"
+    link.symlink_to(report)
+    assert visits(data, *WEEK, kind, str(link)) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"kiosk visits: cannot write {link}: it is a symbolic link, left alone")
+    assert "\n" not in err and link.is_symlink() and report.read_bytes() == b"last quarter's report"
+    assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".visits-")] == []
+
+
+def test_a_refused_xlsx_leaves_no_csv_written_before_it(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "pipe.xlsx"
+    os.mkfifo(fifo)
+    assert visits(data, *WEEK, "--csv", str(tmp_path / "v.csv"), "--xlsx", str(fifo)) == 1
+    assert "it is a FIFO" in capsys.readouterr().err
+    assert not (tmp_path / "v.csv").exists()
 
 
 @pytest.mark.parametrize(
