@@ -128,6 +128,7 @@ def run(args: argparse.Namespace, config: Config, data_dir: Path, out: TextIO) -
 
 def _report(args: argparse.Namespace, config: Config, data_dir: Path, out: TextIO) -> None:
     from kiosk.bootstrap import STORE_FILE
+    from kiosk.core.files import NotRegularFile, check_regular
     from kiosk.core.i18n import Translator
     from kiosk.core.ports import StorageFailed
     from kiosk.core.visit_figures import FigureBuilder, Period
@@ -144,7 +145,21 @@ def _report(args: argparse.Namespace, config: Config, data_dir: Path, out: TextI
     language = args.language or config.kiosk.language
     path = data_dir / STORE_FILE
     shown = safe(str(path), limit=4096)
-    if not path.is_file():
+    try:
+        exists = check_regular(path)
+    except NotRegularFile as err:  # a FIFO would hang the open, /dev/zero be read forever
+        raise VisitsError(
+            f"store {shown} is unusable ({err.strerror}); kiosk run and kiosk gate refuse it "
+            "too: remove it, and their next start makes a new store",
+            1,
+        ) from err
+    except OSError as err:
+        raise VisitsError(
+            f"cannot look at the store {shown} ({err.strerror or err}); check the data "
+            "folder's owner and rights",
+            1,
+        ) from err
+    if not exists:
         raise VisitsError(
             f"no store at {shown}: nothing was recorded there; give the kiosk's or gate's "
             "--data-dir",

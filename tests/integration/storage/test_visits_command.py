@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -171,6 +173,48 @@ def test_a_missing_store_is_one_line_exit_1_and_is_not_created(
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"kiosk visits: no store at {empty / 'kiosk.sqlite3'}: ")
     assert "\n" not in err and not empty.exists()
+
+
+@pytest.mark.parametrize(("what", "kind"), [("fifo", "a FIFO"), ("dev-zero", "a device")])
+def test_a_store_that_is_a_fifo_or_a_link_to_dev_zero_is_named_in_one_line(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], what: str, kind: str
+) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    store = folder / "kiosk.sqlite3"
+    if what == "fifo":
+        os.mkfifo(store)
+    else:
+        store.symlink_to("/dev/zero")
+    (tmp_path / "kiosk.toml").write_text(CONFIG, encoding="utf-8")
+    assert visits(folder, *WEEK) == 1
+    captured = capfd.readouterr()
+    assert captured.err == (
+        f"kiosk visits: store {store} is unusable (it is {kind}, not a regular file); kiosk "
+        "run and kiosk gate refuse it too: remove it, and their next start makes a new store\n"
+    )
+    assert captured.out == ""
+
+
+def test_the_real_command_prints_no_log_line_beside_the_report_or_its_error(
+    data: Path, tmp_path: Path
+) -> None:
+    # A subprocess: in-process, pytest's own log handlers stand where the command's would.
+    def command(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        config = ["--config", str(tmp_path / "kiosk.toml"), "--data-dir", str(folder)]
+        return subprocess.run(
+            [sys.executable, "-m", "kiosk", "visits", *config, *WEEK, *args],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    good = command(data)
+    assert good.returncode == 0 and good.stderr == ""  # no "INFO ...: kiosk store ready at"
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    refused = command(data, "--csv", str(fifo))
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.startswith(f"kiosk visits: cannot write {fifo}: it is a FIFO")
+    assert refused.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize("kind", ["--csv", "--xlsx"])
