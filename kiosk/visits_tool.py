@@ -67,7 +67,7 @@ def add_parser(
         "--from",
         dest="first",
         metavar="YYYY-MM-DD",
-        help="first day (default: 1 January of the last day's year)",
+        help="first day (default: the first day anything was recorded)",
     )
     parser.add_argument(
         "--to", dest="last", metavar="YYYY-MM-DD", help="last day, included (default: today)"
@@ -92,14 +92,26 @@ def add_parser(
     return parser
 
 
-def date_range(first: str | None, last: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
+def date_range(
+    first: str | None, last: str | None, today: dt.date, recorded: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
     """The report's days from --from and --to.
+
+    Without --from the range starts on ``recorded``, the first day anything was recorded
+    (so days before the kiosk or gate was in use are not opening days of the average),
+    kept within ten years of the end and not after it; with nothing recorded, on
+    1 January of the end's year.
 
     Raises:
         VisitsError: not a date, the end before the start, or more than ten years (code 2).
     """
     end = _date("--to", last) if last else today
-    start = _date("--from", first) if first else end.replace(month=1, day=1)
+    if first:
+        start = _date("--from", first)
+    elif recorded is None:
+        start = end.replace(month=1, day=1)
+    else:
+        start = max(min(recorded, end), end - dt.timedelta(days=MAX_DAYS - 1))
     if start > end:
         raise VisitsError(f"--from {start} is after --to {end}; swap them", 2)
     if (end - start).days >= MAX_DAYS:
@@ -135,13 +147,14 @@ def _report(args: argparse.Namespace, config: Config, data_dir: Path, out: TextI
     from kiosk.core.visit_tables import VisitTables
     from kiosk.core.visits import catalogue_key
     from kiosk.storage.db import StoreError, open_store
-    from kiosk.storage.visit_figures import read_figures
+    from kiosk.storage.visit_figures import first_recorded, read_figures
 
     for output in (args.csv, args.xlsx):  # before anything is read or written
         if output:
             _refuse_special(output, safe(str(output), limit=4096))
     zone = ZoneInfo(config.kiosk.timezone)
-    first, last = date_range(args.first, args.last, dt.datetime.now(zone).date())
+    today = dt.datetime.now(zone).date()
+    date_range(args.first, args.last, today)  # bad dates are a usage error before the store
     language = args.language or config.kiosk.language
     path = data_dir / STORE_FILE
     shown = safe(str(path), limit=4096)
@@ -165,12 +178,16 @@ def _report(args: argparse.Namespace, config: Config, data_dir: Path, out: TextI
             "--data-dir",
             1,
         )
-    builder = FigureBuilder(zone, first, last)
     try:
         engine = open_store(path)
     except StoreError as err:
         raise VisitsError(str(err), 1) from err
     try:
+        recorded = None if args.first else first_recorded(engine)
+        first, last = date_range(
+            args.first, args.last, today, recorded and recorded.astimezone(zone).date()
+        )
+        builder = FigureBuilder(zone, first, last)
         read_figures(engine, builder)
     except StorageFailed as err:
         raise VisitsError(f"{err} ({shown})", 1) from err
@@ -197,7 +214,10 @@ def _report(args: argparse.Namespace, config: Config, data_dir: Path, out: TextI
             ),
         )
     decimal = "," if language == "id" else "."
-    lines = [tables.title(config.kiosk.library_name, config.kiosk.timezone), tables.note, ""]
+    lines = [tables.title(config.kiosk.library_name, config.kiosk.timezone)]
+    if recorded is not None:  # say why the range starts there, and how to choose another
+        lines.append(tables.range_recorded)
+    lines += [tables.note, ""]
     lines += text_table(tables.periods(by, dates=False), decimal)
     for table in tables.breakdowns(None):
         lines += ["", table.title, *text_table(table, decimal)]

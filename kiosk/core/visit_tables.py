@@ -62,6 +62,11 @@ class VisitTables:
         """The one line that keeps gate counts and guest-book visits apart."""
         return self._("visits.note")
 
+    @property
+    def range_recorded(self) -> str:
+        """The line saying the range starts on the first day anything was recorded."""
+        return self._("visits.range_recorded")
+
     def title(self, library: str, zone: str) -> str:
         """The report's heading: library, range and time zone."""
         return self._(

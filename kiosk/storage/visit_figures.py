@@ -85,6 +85,37 @@ def read_figures(engine: Engine, builder: FigureBuilder) -> None:
         ) from err
 
 
+def first_recorded(engine: Engine) -> dt.datetime | None:
+    """The earliest instant anything was recorded (a visit or a gate interval), or None.
+
+    ``kiosk visits`` starts its default range there, so that the average per opening day
+    counts only days the kiosk or gate was in use. Both minima come from the time indexes.
+
+    Raises:
+        StorageFailed: the store could not be read (one line for the technician).
+    """
+    try:
+        with engine.connect() as connection:
+            cursor = _cursor(connection)
+            firsts = [
+                cursor.execute("SELECT min(occurred_at) FROM visits").fetchone()[0],
+                cursor.execute("SELECT min(interval_start) FROM gate_intervals").fetchone()[0],
+            ]
+    except (SQLAlchemyError, sqlite3.Error) as err:
+        cause = getattr(err, "orig", None) or err
+        first_line = (str(cause).splitlines() or [""])[0][:200]
+        raise StorageFailed(
+            f"could not read visit figures from the store: {type(cause).__name__}: {first_line}"
+        ) from err
+    moments = [_parsed(text) for text in firsts if text]
+    return min(moments) if moments else None
+
+
+def _parsed(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def _cursor(connection: Connection) -> Any:
     """A plain sqlite3 cursor of the pooled connection (its pragmas set): its rows are plain
     tuples, which Counter takes in C, without a SQLAlchemy row object per visit."""

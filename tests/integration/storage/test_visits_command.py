@@ -74,6 +74,32 @@ def test_the_table_shows_guest_book_and_gate_side_by_side_with_the_note(
     assert GUEST_NAME not in out and GUEST_SCHOOL not in out and "Bu Guru" not in out
 
 
+def test_without_from_the_range_starts_on_the_first_day_recorded(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It once started on 1 January: a store of one week averaged over months of no use.
+    # The week's first visit is at 23:59 local time on Sunday 29 March (visit_week.py).
+    assert visits(data, "--to", "2026-04-05", "--by", "year", "--language", "en") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
+        "Visits at Perpustakaan Umum Bogor: 2026-03-29 to 2026-04-05 (time zone Asia/Jakarta)"
+    )
+    assert lines[1] == (
+        "From the first day anything was recorded here; --from chooses another start."
+    )
+    total = next(line.split()[1:] for line in lines if line.startswith("Total"))
+    # 36 visitors on 7 opening days (the WEEK's 6 and Sunday 29 March, open since it has a
+    # visit), 5.1 a day; from 1 January it was 82 days
+    assert total == ["3", "2", "1", "31", "36", "7", "5.1", "53", "7.6", "2"]
+    args = ("--to", "2026-04-05", "--by", "year", "--language", "en")
+    assert visits(data, "--from", "2026-01-01", *args) == 0
+    given = capsys.readouterr().out.splitlines()
+    assert given[0].endswith(": 2026-01-01 to 2026-04-05 (time zone Asia/Jakarta)")
+    assert given[1].startswith("Note: ")  # as given: no line about the first day
+    total = next(line.split()[1:] for line in given if line.startswith("Total"))
+    assert total[5] == "82"  # opening days from 1 January, as asked
+
+
 def test_indonesian_headings_and_decimal_commas(
     data: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
