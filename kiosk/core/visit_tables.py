@@ -169,6 +169,7 @@ class VisitTables:
             ("visits.kind.guest", "guests", True),
             ("visits.kind.group_people", "group_people", True),
             ("visits.kind.group_visits", "groups", False),
+            ("visits.kind.gate_members", "gate_members", False),  # not guest-book visitors
         ):
             counts: list[Cell] = [int(getattr(row.tally, attribute)) for row in periods]
             value = int(getattr(whole, attribute))
@@ -189,6 +190,7 @@ class VisitTables:
             "gate_entered",
             "gate_per_day",
             "gate_alarms",
+            "gate_members",
         )
         return [self._(f"visits.col.{key}") for key in keys]
 
@@ -208,6 +210,7 @@ class VisitTables:
             tally.gate_entered,
             row.per_opening_day(tally.gate_entered),
             tally.gate_alarms,
+            tally.gate_members,
         ]
         if breakdowns:
             cells += [

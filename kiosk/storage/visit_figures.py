@@ -32,7 +32,7 @@ _QUARTER = (
 )
 _VISITS = (
     f"SELECT {_QUARTER.format(col='occurred_at')}, kind, {', '.join(DIMENSIONS)}, people, "
-    "people_male, people_female FROM visits {hint} WHERE " + _RANGE
+    "people_male, people_female, source FROM visits {hint} WHERE " + _RANGE
 )
 _GATE = (
     f"SELECT {_QUARTER.format(col='interval_start')} AS q, sum(entered), sum(alarms) "
@@ -72,8 +72,9 @@ def read_figures(engine: Engine, builder: FigureBuilder) -> None:
             # and folded once: members' scans without answers collapse to one per quarter.
             alike = Counter(cursor.execute(_VISITS.format(hint=hint), bounds))
             add = builder.add_visit
-            for (quarter, kind, *answers, people, male, female), visits in alike.items():
-                add(quarter, kind, answers, people, male, female, visits)
+            for row, visits in alike.items():
+                quarter, kind, *answers, people, male, female, source = row
+                add(quarter, kind, answers, people, male, female, visits, source)
             del alike
             for quarter, entered, alarms in cursor.execute(_GATE, bounds):
                 builder.add_gate(quarter, entered, alarms)

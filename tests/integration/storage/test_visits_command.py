@@ -66,10 +66,11 @@ def test_the_table_shows_guest_book_and_gate_side_by_side_with_the_note(
         if line.startswith(("2026-Q", "Total")):
             rows.setdefault(line.split()[0], line.split()[1:])
     # members, non-members, group visits, people in groups, visitors, opening days,
-    # visitors per opening day, gate in, gate in per opening day, alarms
-    assert rows["2026-Q1"] == ["1", "0", "0", "0", "1", "2", "0.5", "5", "2.5", "0"]
-    assert rows["2026-Q2"] == ["1", "2", "1", "31", "34", "4", "8.5", "48", "12.0", "2"]
-    assert rows["Total"] == ["2", "2", "1", "31", "35", "6", "5.8", "53", "8.8", "2"]
+    # visitors per opening day, gate in, gate in per opening day, alarms, members scanned
+    # at the gate (no guest-book entry: apart from the guest book's members and visitors)
+    assert rows["2026-Q1"] == ["1", "0", "0", "0", "1", "2", "0.5", "5", "2.5", "0", "0"]
+    assert rows["2026-Q2"] == ["0", "2", "1", "31", "33", "4", "8.2", "48", "12.0", "2", "1"]
+    assert rows["Total"] == ["1", "2", "1", "31", "34", "6", "5.7", "53", "8.8", "2", "1"]
     assert "Makerspace" in out  # a library's own code, with its configured label
     assert GUEST_NAME not in out and GUEST_SCHOOL not in out and "Bu Guru" not in out
 
@@ -88,9 +89,9 @@ def test_without_from_the_range_starts_on_the_first_day_recorded(
         "From the first day anything was recorded here; --from chooses another start."
     )
     total = next(line.split()[1:] for line in lines if line.startswith("Total"))
-    # 36 visitors on 7 opening days (the WEEK's 6 and Sunday 29 March, open since it has a
-    # visit), 5.1 a day; from 1 January it was 82 days
-    assert total == ["3", "2", "1", "31", "36", "7", "5.1", "53", "7.6", "2"]
+    # 35 visitors on 7 opening days (the WEEK's 6 and Sunday 29 March, open since it has a
+    # visit), 5.0 a day; from 1 January it was 82 days
+    assert total == ["2", "2", "1", "31", "35", "7", "5.0", "53", "7.6", "2", "1"]
     args = ("--to", "2026-04-05", "--by", "year", "--language", "en")
     assert visits(data, "--from", "2026-01-01", *args) == 0
     given = capsys.readouterr().out.splitlines()
@@ -108,7 +109,7 @@ def test_indonesian_headings_and_decimal_commas(
     assert "Catatan: gerbang menghitung semua orang yang masuk" in out
     assert "Tidak ditanyakan / tidak dijawab" in out
     total = next(line for line in out.splitlines() if line.startswith("Jumlah  "))
-    assert total.split()[1:] == ["2", "2", "1", "31", "35", "6", "5,8", "53", "8,8", "2"]
+    assert total.split()[1:] == ["1", "2", "1", "31", "34", "6", "5,7", "53", "8,8", "2", "1"]
 
 
 def test_csv_is_utf8_with_a_bom_and_reads_back_with_breakdown_columns(
@@ -136,7 +137,10 @@ def test_csv_is_utf8_with_a_bom_and_reads_back_with_breakdown_columns(
         good_friday["Opening days"] == "0"
         and good_friday["Guest book: visitors per opening day"] == ""
     )
-    assert rows[-1]["Guest book: visitors per opening day"] == "5.8"
+    assert rows[-1]["Guest book: visitors per opening day"] == "5.7"
+    saturday = rows[5]  # the member whose card the gate's scanner read: not a guest-book entry
+    assert saturday["Guest book: members"] == "0" and saturday["Guest book: visitors"] == "0"
+    assert saturday["Gate card scans: members (counted in gate people in)"] == "1"
     assert rows[-1]["Purpose of the visit: Makerspace"] == "0"
     assert GUEST_NAME not in raw.decode("utf-8-sig")
 
@@ -155,16 +159,18 @@ def test_xlsx_has_the_sheets_a_librarian_hands_upward(data: Path, tmp_path: Path
     rows = {row[0]: row for row in summary.iter_rows(min_row=5, values_only=True)}
     assert set(rows) == {"2026-Q1", "2026-Q2", "2026", "Jumlah"}
     assert (rows["2026-Q1"][visitors], rows["2026-Q1"][gate]) == (1, 5)
-    assert (rows["2026-Q2"][visitors], rows["2026-Q2"][gate]) == (34, 48)
-    assert rows["Jumlah"][header.index("Buku tamu: pengunjung per hari buka")] == 5.8
+    assert (rows["2026-Q2"][visitors], rows["2026-Q2"][gate]) == (33, 48)
+    scans = header.index("Gerbang: anggota yang memindai kartu (sudah terhitung di orang masuk)")
+    assert (rows["2026-Q2"][header.index("Buku tamu: anggota")], rows["2026-Q2"][scans]) == (0, 1)
+    assert rows["Jumlah"][header.index("Buku tamu: pengunjung per hari buka")] == 5.7
     hours = {row[0]: row for row in book["Per jam"].iter_rows(min_row=5, values_only=True)}
     assert hours["09"][1:5] == (0, 0, 1, 31)
     breakdowns = [row for row in book["Rincian"].iter_rows(values_only=True) if row[0]]
     sex = breakdowns.index(("Jenis kelamin", None, None, None, None))
     assert breakdowns[sex + 1 : sex + 4] == [
-        ("Laki-laki", 0, 12, 12, 34.3),
-        ("Perempuan", 0, 16, 16, 45.7),
-        ("Tidak ditanyakan / tidak dijawab", 1, 6, 7, 20.0),
+        ("Laki-laki", 0, 12, 12, 35.3),
+        ("Perempuan", 0, 16, 16, 47.1),
+        ("Tidak ditanyakan / tidak dijawab", 1, 5, 6, 17.6),
     ]
     every_cell = [
         str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row
