@@ -713,7 +713,14 @@ def _visits(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if config is None:
         return 2
     data_dir = resolve_data_dir(args.data_dir, config.kiosk.data_dir)
-    return visits_tool.run(args, config, data_dir, out or sys.stdout)
+    logger = logging.getLogger("kiosk")
+    level = logger.level
+    if not args.verbose:  # the report or its one error line says it all, not "store ready"
+        logger.setLevel(logging.WARNING)
+    try:
+        return visits_tool.run(args, config, data_dir, out or sys.stdout)
+    finally:
+        logger.setLevel(level)
 
 
 def _doctor(args: argparse.Namespace) -> int:

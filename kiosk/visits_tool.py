@@ -18,6 +18,7 @@ import argparse
 import csv
 import datetime as dt
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -66,7 +67,7 @@ def add_parser(
         "--from",
         dest="first",
         metavar="YYYY-MM-DD",
-        help="first day (default: 1 January of the last day's year)",
+        help="first day (default: the first day anything was recorded)",
     )
     parser.add_argument(
         "--to", dest="last", metavar="YYYY-MM-DD", help="last day, included (default: today)"
@@ -91,14 +92,26 @@ def add_parser(
     return parser
 
 
-def date_range(first: str | None, last: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
+def date_range(
+    first: str | None, last: str | None, today: dt.date, recorded: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
     """The report's days from --from and --to.
+
+    Without --from the range starts on ``recorded``, the first day anything was recorded
+    (so days before the kiosk or gate was in use are not opening days of the average),
+    kept within ten years of the end and not after it; with nothing recorded, on
+    1 January of the end's year.
 
     Raises:
         VisitsError: not a date, the end before the start, or more than ten years (code 2).
     """
     end = _date("--to", last) if last else today
-    start = _date("--from", first) if first else end.replace(month=1, day=1)
+    if first:
+        start = _date("--from", first)
+    elif recorded is None:
+        start = end.replace(month=1, day=1)
+    else:
+        start = max(min(recorded, end), end - dt.timedelta(days=MAX_DAYS - 1))
     if start > end:
         raise VisitsError(f"--from {start} is after --to {end}; swap them", 2)
     if (end - start).days >= MAX_DAYS:
@@ -127,31 +140,54 @@ def run(args: argparse.Namespace, config: Config, data_dir: Path, out: TextIO) -
 
 def _report(args: argparse.Namespace, config: Config, data_dir: Path, out: TextIO) -> None:
     from kiosk.bootstrap import STORE_FILE
+    from kiosk.core.files import NotRegularFile, check_regular
     from kiosk.core.i18n import Translator
     from kiosk.core.ports import StorageFailed
     from kiosk.core.visit_figures import FigureBuilder, Period
     from kiosk.core.visit_tables import VisitTables
     from kiosk.core.visits import catalogue_key
     from kiosk.storage.db import StoreError, open_store
-    from kiosk.storage.visit_figures import read_figures
+    from kiosk.storage.visit_figures import first_recorded, read_figures
 
+    for output in (args.csv, args.xlsx):  # before anything is read or written
+        if output:
+            _refuse_special(output, safe(str(output), limit=4096))
     zone = ZoneInfo(config.kiosk.timezone)
-    first, last = date_range(args.first, args.last, dt.datetime.now(zone).date())
+    today = dt.datetime.now(zone).date()
+    date_range(args.first, args.last, today)  # bad dates are a usage error before the store
     language = args.language or config.kiosk.language
     path = data_dir / STORE_FILE
     shown = safe(str(path), limit=4096)
-    if not path.is_file():
+    try:
+        exists = check_regular(path)
+    except NotRegularFile as err:  # a FIFO would hang the open, /dev/zero be read forever
+        raise VisitsError(
+            f"store {shown} is unusable ({err.strerror}); kiosk run and kiosk gate refuse it "
+            "too: remove it, and their next start makes a new store",
+            1,
+        ) from err
+    except OSError as err:
+        raise VisitsError(
+            f"cannot look at the store {shown} ({err.strerror or err}); check the data "
+            "folder's owner and rights",
+            1,
+        ) from err
+    if not exists:
         raise VisitsError(
             f"no store at {shown}: nothing was recorded there; give the kiosk's or gate's "
             "--data-dir",
             1,
         )
-    builder = FigureBuilder(zone, first, last)
     try:
         engine = open_store(path)
     except StoreError as err:
         raise VisitsError(str(err), 1) from err
     try:
+        recorded = None if args.first else first_recorded(engine)
+        first, last = date_range(
+            args.first, args.last, today, recorded and recorded.astimezone(zone).date()
+        )
+        builder = FigureBuilder(zone, first, last)
         read_figures(engine, builder)
     except StorageFailed as err:
         raise VisitsError(f"{err} ({shown})", 1) from err
@@ -178,7 +214,10 @@ def _report(args: argparse.Namespace, config: Config, data_dir: Path, out: TextI
             ),
         )
     decimal = "," if language == "id" else "."
-    lines = [tables.title(config.kiosk.library_name, config.kiosk.timezone), tables.note, ""]
+    lines = [tables.title(config.kiosk.library_name, config.kiosk.timezone)]
+    if recorded is not None:  # say why the range starts there, and how to choose another
+        lines.append(tables.range_recorded)
+    lines += [tables.note, ""]
     lines += text_table(tables.periods(by, dates=False), decimal)
     for table in tables.breakdowns(None):
         lines += ["", table.title, *text_table(table, decimal)]
@@ -311,11 +350,38 @@ def _write(path: Path, fill: Callable[[TextIO], None]) -> None:
     _write_binary(path, text)
 
 
+def _refuse_special(path: Path, shown: str) -> None:
+    """Refuse an existing output path that is not a regular file, before anything is written.
+
+    The file is renamed over its path when complete; over a device (``/dev/full``, as root),
+    FIFO, socket or symlink that would replace the node itself, not write into it.
+    """
+    from kiosk.core.files import file_kind
+
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return  # nothing there, or a bad folder: writing it says what is wrong
+    if stat.S_ISDIR(mode):
+        raise VisitsError(f"cannot write {shown}: it is a folder; give a file name", 1)
+    if stat.S_ISLNK(mode):
+        raise VisitsError(
+            f"cannot write {shown}: it is a symbolic link, left alone; give the file it "
+            "points to or a new name",
+            1,
+        )
+    if not stat.S_ISREG(mode):
+        raise VisitsError(
+            f"cannot write {shown}: it is {file_kind(mode)}, not a file, left alone; "
+            "give a file name",
+            1,
+        )
+
+
 def _write_binary(path: Path, fill: Callable[[Path], None]) -> None:
     """Write ``path`` through a temporary file beside it, renamed over it when complete."""
     shown = safe(str(path), limit=4096)
-    if path.is_dir():
-        raise VisitsError(f"cannot write {shown}: it is a folder; give a file name", 1)
+    _refuse_special(path, shown)
     try:
         handle, temporary = tempfile.mkstemp(prefix=".visits-", dir=path.parent or ".")
     except OSError as err:

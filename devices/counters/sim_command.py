@@ -152,13 +152,17 @@ def _run_line(args: argparse.Namespace) -> int:
 
 
 def _config_table(url: str, args: argparse.Namespace) -> str:
-    """The ``[counters.gate1]`` table that reads this simulator (TOML; the URL quoted), as
-    the Modbus simulator prints its own."""
+    """The ``[counters.<--id>]`` table (``gate1`` without one) that reads this simulator
+    (TOML; the URL quoted), as the Modbus simulator prints its own."""
     import json
+    import re
 
+    name = args.id or "gate1"
+    # A dot would nest TOML tables: such an id is a quoted key.
+    key = name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name)
     lines = [
         "Read it with this table in the kiosk's config:",
-        "  [counters.gate1]",
+        f"  [counters.{key}]",
         f"  url = {json.dumps(url)}",
         '  protocol = "line"',
         f'  mode = "{args.mode}"',

@@ -58,6 +58,9 @@ class Tally:
     group_people: int = 0  # the people those groups brought
     gate_entered: int = 0
     gate_alarms: int = 0
+    # Members identified by the gate's card scanner (visits.source = "gate"): no guest-book
+    # entry, and already among gate_entered, so neither added to visitors nor to the gate.
+    gate_members: int = 0
     breakdown: dict[str, dict[str | None, int]] = field(
         default_factory=lambda: {name: {} for name in DIMENSIONS}
     )
@@ -70,7 +73,12 @@ class Tally:
     @property
     def empty(self) -> bool:
         """Nothing was counted, by the guest book or by the gate."""
-        return self.visitors == 0 and self.groups == 0 and self.gate_entered == 0
+        return (
+            self.visitors == 0
+            and self.groups == 0
+            and self.gate_entered == 0
+            and self.gate_members == 0
+        )
 
     def add(self, other: Tally) -> None:
         """Add another period's counts into this one."""
@@ -80,6 +88,7 @@ class Tally:
         self.group_people += other.group_people
         self.gate_entered += other.gate_entered
         self.gate_alarms += other.gate_alarms
+        self.gate_members += other.gate_members
         for name, codes in other.breakdown.items():
             mine = self.breakdown[name]
             for code, people in codes.items():
@@ -151,6 +160,7 @@ class FigureBuilder:
         people_male: int | None,
         people_female: int | None,
         visits: int = 1,
+        source: str = "kiosk",
     ) -> None:
         """Visits alike.
 
@@ -163,8 +173,14 @@ class FigureBuilder:
             people_male: a group's boys and men, where asked (its split by sex).
             people_female: a group's girls and women, where asked.
             visits: how many such visits (each with these answers and this size).
+            source: where they were taken: ``kiosk`` (the guest book) or ``gate`` (a
+                member's card at the gate's scanner: counted apart, with no answers).
         """
         everyone = people * visits
+        if source == "gate" and kind == "member":
+            for tally in self._tallies(quarter):
+                tally.gate_members += everyone
+            return
         group = kind == "group"
         # A group's people by sex are its split; the leader's own sex is not the group's.
         male, female = people_male or 0, people_female or 0

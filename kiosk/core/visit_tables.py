@@ -62,6 +62,11 @@ class VisitTables:
         """The one line that keeps gate counts and guest-book visits apart."""
         return self._("visits.note")
 
+    @property
+    def range_recorded(self) -> str:
+        """The line saying the range starts on the first day anything was recorded."""
+        return self._("visits.range_recorded")
+
     def title(self, library: str, zone: str) -> str:
         """The report's heading: library, range and time zone."""
         return self._(
@@ -164,6 +169,7 @@ class VisitTables:
             ("visits.kind.guest", "guests", True),
             ("visits.kind.group_people", "group_people", True),
             ("visits.kind.group_visits", "groups", False),
+            ("visits.kind.gate_members", "gate_members", False),  # not guest-book visitors
         ):
             counts: list[Cell] = [int(getattr(row.tally, attribute)) for row in periods]
             value = int(getattr(whole, attribute))
@@ -184,6 +190,7 @@ class VisitTables:
             "gate_entered",
             "gate_per_day",
             "gate_alarms",
+            "gate_members",
         )
         return [self._(f"visits.col.{key}") for key in keys]
 
@@ -203,6 +210,7 @@ class VisitTables:
             tally.gate_entered,
             row.per_opening_day(tally.gate_entered),
             tally.gate_alarms,
+            tally.gate_members,
         ]
         if breakdowns:
             cells += [

@@ -65,6 +65,7 @@ def data_folder(data_dir: Path) -> Finding:
 def local_store(context: Context) -> Finding:
     """The store's schema revision, file type, owner and mode."""
     from kiosk.bootstrap import STORE_FILE
+    from kiosk.core.files import file_kind
     from kiosk.storage.db import StoreError, head_revision, stored_revision
 
     path = context.data_dir / STORE_FILE
@@ -85,8 +86,9 @@ def local_store(context: Context) -> Finding:
         )
     if not stat.S_ISREG(info.st_mode):
         return failed(
-            f"{path} is not a regular file",
-            "move it aside; the kiosk makes a new store at its next start",
+            f"{path} is {file_kind(info.st_mode)}, not a regular file: the kiosk and the gate "
+            "refuse to start with it",
+            "remove it (it holds no data); the next start makes a new store",
         )
     try:
         revision = stored_revision(path)

@@ -80,6 +80,7 @@ class GateWriter:
         handlers: Mapping[type, Callable[[Any], None]] | None = None,
         echo: bool = False,
         labels: Mapping[str, str] | None = None,
+        resumed: Mapping[str, str] | None = None,
     ) -> None:
         """Create the writer.
 
@@ -93,6 +94,9 @@ class GateWriter:
             echo: also print a line per reading that counted people (the demo).
             labels: how fault lines name a device, by URL (``counter gate1 (/dev/x)``);
                 a device not in it is named ``gate device <url>``.
+            resumed: what a device does again once back, by URL, for its "back" line
+                (``counting again``, ``reporting alarms again``, ``reading cards again``);
+                a device not in it is ``working again``.
         """
         self.store, self.book, self.clock = store, book, clock
         self.out, self.echo = out, echo
@@ -100,6 +104,7 @@ class GateWriter:
         self.handlers = dict(handlers or {})
         self.applied = 0
         self.labels = dict(labels or {})
+        self.resumed = dict(resumed or {})
         self._faults: dict[str, ThrottledFaults] = {}
         self._lost: set[str] = set()
 
@@ -171,15 +176,18 @@ class GateWriter:
     def _back(self, url: str) -> None:
         if url in self._lost:
             self._lost.discard(url)
-            log.info("%s: back, counting again", self.labels.get(url, f"gate device {url}"))
+            label = self.labels.get(url, f"gate device {url}")
+            log.info("%s: back, %s", label, self.resumed.get(url, "working again"))
 
     def _status(self, interval: ReportedInterval) -> None:
         if self.out is None:
             return
         local = interval.start.astimezone(self.book.zone)
         end = local + dt.timedelta(minutes=interval.minutes)
+        offset = local.isoformat()[-6:]  # "+07:00": log lines' own times may be UTC
         print(
-            f"{local:%Y-%m-%d %H:%M}-{end:%H:%M} {interval.device_id}: IN {interval.entered} "
+            f"{local:%Y-%m-%d %H:%M}-{end:%H:%M} {offset} {interval.device_id}: "
+            f"IN {interval.entered} "
             f"OUT {interval.left} occupancy {interval.occupancy} alarms {interval.alarms}",
             file=self.out,
             flush=True,

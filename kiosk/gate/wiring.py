@@ -92,11 +92,14 @@ def build_gate(config: Config, options: GateOptions) -> GateDaemon:
     sources, alarm_types, handlers = _optional_devices(config, options, store)
     counters = dict(config.counters if options.counters is None else options.counters)
     labels = {s.url: f"counter {s.device_id} ({s.url})" for s in counters.values()}
+    resumed = dict.fromkeys(labels, "counting again")  # each kind says what it does again
     if config.gate.alarm is not None:
         alarm = config.gate.alarm
         labels[alarm.url] = f"alarm input {alarm.device_id} ({alarm.url})"
+        resumed[alarm.url] = "reporting alarms again"
     if config.gate.scanner:
         labels[config.gate.scanner] = f"card scanner ({config.gate.scanner})"
+        resumed[config.gate.scanner] = "reading cards again"
     writer = GateWriter(
         store,
         book,
@@ -106,6 +109,7 @@ def build_gate(config: Config, options: GateOptions) -> GateDaemon:
         handlers=handlers,
         echo=options.echo,
         labels=labels,
+        resumed=resumed,
     )
     restored = [
         _with_baseline(settings, baselines.get(device_id))

@@ -99,9 +99,10 @@ def open_store(path: Path) -> Engine:
         private_file(path, create=True)
         for suffix in ("-wal", "-shm", "-journal"):
             check_regular(path.with_name(path.name + suffix))
-    except NotRegularFile as exc:
+    except NotRegularFile as exc:  # a FIFO or device holds no receipts nor counts
         raise StoreError(
-            f"Kiosk store file {exc.filename} is unusable ({exc.strerror}); {fix}."
+            f"Kiosk store file {exc.filename} is unusable ({exc.strerror}); remove it: it "
+            "holds no data, and the next start makes a new store."
         ) from exc
     except OSError as exc:
         raise StoreError(

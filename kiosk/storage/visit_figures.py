@@ -32,7 +32,7 @@ _QUARTER = (
 )
 _VISITS = (
     f"SELECT {_QUARTER.format(col='occurred_at')}, kind, {', '.join(DIMENSIONS)}, people, "
-    "people_male, people_female FROM visits {hint} WHERE " + _RANGE
+    "people_male, people_female, source FROM visits {hint} WHERE " + _RANGE
 )
 _GATE = (
     f"SELECT {_QUARTER.format(col='interval_start')} AS q, sum(entered), sum(alarms) "
@@ -72,8 +72,9 @@ def read_figures(engine: Engine, builder: FigureBuilder) -> None:
             # and folded once: members' scans without answers collapse to one per quarter.
             alike = Counter(cursor.execute(_VISITS.format(hint=hint), bounds))
             add = builder.add_visit
-            for (quarter, kind, *answers, people, male, female), visits in alike.items():
-                add(quarter, kind, answers, people, male, female, visits)
+            for row, visits in alike.items():
+                quarter, kind, *answers, people, male, female, source = row
+                add(quarter, kind, answers, people, male, female, visits, source)
             del alike
             for quarter, entered, alarms in cursor.execute(_GATE, bounds):
                 builder.add_gate(quarter, entered, alarms)
@@ -83,6 +84,37 @@ def read_figures(engine: Engine, builder: FigureBuilder) -> None:
         raise StorageFailed(
             f"could not read visit figures from the store: {type(cause).__name__}: {first_line}"
         ) from err
+
+
+def first_recorded(engine: Engine) -> dt.datetime | None:
+    """The earliest instant anything was recorded (a visit or a gate interval), or None.
+
+    ``kiosk visits`` starts its default range there, so that the average per opening day
+    counts only days the kiosk or gate was in use. Both minima come from the time indexes.
+
+    Raises:
+        StorageFailed: the store could not be read (one line for the technician).
+    """
+    try:
+        with engine.connect() as connection:
+            cursor = _cursor(connection)
+            firsts = [
+                cursor.execute("SELECT min(occurred_at) FROM visits").fetchone()[0],
+                cursor.execute("SELECT min(interval_start) FROM gate_intervals").fetchone()[0],
+            ]
+    except (SQLAlchemyError, sqlite3.Error) as err:
+        cause = getattr(err, "orig", None) or err
+        first_line = (str(cause).splitlines() or [""])[0][:200]
+        raise StorageFailed(
+            f"could not read visit figures from the store: {type(cause).__name__}: {first_line}"
+        ) from err
+    moments = [_parsed(text) for text in firsts if text]
+    return min(moments) if moments else None
+
+
+def _parsed(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _cursor(connection: Connection) -> Any:

@@ -32,7 +32,8 @@ def test_the_unit_runs_kiosk_gate_as_the_kiosk_user_with_hardening() -> None:
     assert 5 <= int(service["TimeoutStopSec"]) <= 90
     assert service["NoNewPrivileges"] == "yes"
     assert service["ProtectSystem"] == "strict"
-    assert "dialout" in service["SupplementaryGroups"].split()
+    # dialout: the serial counters and scanner; audio: the greeting through ALSA (/dev/snd).
+    assert {"dialout", "audio"} <= set(service["SupplementaryGroups"].split())
     # With ProtectSystem=strict only these are writable: the store must be one of them.
     state = f"/var/lib/{service['StateDirectory']}"
     assert state in service["ReadWritePaths"].split()
@@ -50,3 +51,12 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path) -> None:
         ["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60
     )
     assert (done.returncode, done.stderr.strip()) == (0, "")
+
+
+def test_the_readme_runs_doctor_as_the_unit_does_and_quotes_real_fault_lines() -> None:
+    readme = " ".join((UNIT.parent / "README.md").read_text(encoding="utf-8").split())
+    # `kiosk` is not on the kiosk user's PATH: the README uses the unit's own program.
+    assert f"sudo -u kiosk {INSTALLED} doctor --config /etc/library-kiosk/kiosk.toml" in readme
+    assert "sudo -u kiosk kiosk " not in readme
+    # The form GateWriter logs (kiosk/gate/wiring.py labels a counter so).
+    assert "`counter gate1 (/dev/kiosk-counter): device lost: ...`" in readme

@@ -183,6 +183,7 @@ def test_a_fifo_in_place_of_a_data_file_is_refused_without_hanging(
     assert expected in line
     assert str(fifo) in line
     assert "it is a FIFO, not a regular file" in line
+    assert "receipts" not in line  # a FIFO holds none: "remove it", not "keep it"
 
 
 def test_a_key_linked_to_dev_zero_is_refused_without_reading_it(tmp_path: Path) -> None:

@@ -259,6 +259,23 @@ def test_the_printed_table_is_toml_the_kiosk_config_loads(
     assert counter.address == "gate1"
 
 
+@pytest.mark.parametrize("device_id", ["gate2", "door.east"])
+def test_the_printed_table_is_named_after_the_counters_id(
+    processes: list[subprocess.Popen[str]], device_id: str
+) -> None:
+    import tomllib
+
+    from kiosk.config import from_mapping
+
+    # It once said [counters.gate1] whatever --id was given.
+    process = _start("--mode", "push", "--id", device_id)
+    processes.append(process)
+    _url(process)
+    lines = _config_lines(process)
+    table = "".join(line.strip() + "\n" for line in lines[1:-1])
+    assert list(from_mapping(tomllib.loads(table), None).counters) == [device_id]
+
+
 def test_a_script_on_a_pty_waits_until_the_kiosk_has_read_it_all(
     tmp_path: Path, processes: list[subprocess.Popen[str]]
 ) -> None:

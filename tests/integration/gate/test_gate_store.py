@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from devices.counters.events import CounterFault, CounterReading
 from devices.events import DeviceLost, DeviceReady
 from kiosk.config import from_mapping
@@ -120,8 +122,8 @@ def test_an_ended_interval_is_reported_once_with_its_figures(tmp_path: Path) -> 
         "interval_start", "interval_minutes", "entered", "left", "alarms", "occupancy",
     }  # fmt: skip
     assert out.getvalue().splitlines() == [
-        "2026-11-21 09:00-09:15 a: IN 7 OUT 2 occupancy 5 alarms 0",
-        "2026-11-21 09:00-09:15 alarm1: IN 0 OUT 0 occupancy 5 alarms 1",
+        "2026-11-21 09:00-09:15 +07:00 a: IN 7 OUT 2 occupancy 5 alarms 0",
+        "2026-11-21 09:00-09:15 +07:00 alarm1: IN 0 OUT 0 occupancy 5 alarms 1",
     ]
 
 
@@ -200,11 +202,47 @@ def test_faults_are_one_throttled_line_each_and_extra_events_reach_their_handler
         "gate device /dev/a: device lost: [Errno 5] Input/output error",
         "gate device /dev/a: 2 faults in the last 61 s, latest: device lost: "
         "[Errno 5] Input/output error",
-        "gate device /dev/a: back, counting again",
+        "gate device /dev/a: back, working again",  # a device of no known kind
     ]
     assert all(r.exc_info is None for r in caplog.records)
     assert scanned == [CardScanned("x")]
     writer.store.close()
+
+
+def test_each_kind_of_device_says_what_it_does_again_when_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from accessibility.speech.output import RecordingSpeech
+
+    config = from_mapping(
+        {
+            "gate": {
+                "id": "gate-1",
+                "scanner": "/dev/kiosk-scanner",
+                "alarm": {"url": "/dev/kiosk-alarm", "line": "dsr"},
+            },
+            "counters": {"gate1": {"url": "/dev/kiosk-counter", "mode": "poll"}},
+        },
+        None,
+    )
+    clock = ManualClock(START)
+    options = GateOptions(data_dir=tmp_path, clock=clock, speech=RecordingSpeech())
+    daemon = build_gate(config, options)  # devices made, none started: nothing is opened
+    writer = daemon.writer
+    try:
+        writer.start()
+        caplog.set_level(logging.INFO, logger="kiosk.gate")
+        urls = ["/dev/kiosk-counter", "/dev/kiosk-alarm", "/dev/kiosk-scanner"]
+        writer.handle([DeviceLost(url, "[Errno 5] Input/output error") for url in urls])
+        writer.handle([DeviceReady(url) for url in urls])
+    finally:
+        writer.store.close()
+    backs = [r.getMessage() for r in caplog.records if "back," in r.getMessage()]
+    assert backs == [
+        "counter gate1 (/dev/kiosk-counter): back, counting again",
+        "alarm input alarm (/dev/kiosk-alarm): back, reporting alarms again",
+        "card scanner (/dev/kiosk-scanner): back, reading cards again",
+    ]
 
 
 def test_building_the_gate_imports_no_kivy(tmp_path: Path) -> None:

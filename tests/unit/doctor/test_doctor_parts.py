@@ -87,3 +87,19 @@ def test_a_pseudo_terminal_is_a_usable_serial_device() -> None:
     finally:
         os.close(controller)
         os.close(terminal)
+
+
+def test_a_fifo_store_is_named_and_the_fix_matches_what_the_kiosk_does(tmp_path: Path) -> None:
+    from kiosk.config import defaults
+    from kiosk.doctor.base import Context
+    from kiosk.doctor.store import local_store
+
+    store = tmp_path / "kiosk.sqlite3"
+    os.mkfifo(store)
+    finding = local_store(Context(defaults(), tmp_path, tmp_path / "scratch"))
+    assert not finding.passed
+    # `kiosk run` and `kiosk gate` refuse it (README); they make a new store once it is gone.
+    assert finding.found == (
+        f"{store} is a FIFO, not a regular file: the kiosk and the gate refuse to start with it"
+    )
+    assert finding.todo == "remove it (it holds no data); the next start makes a new store"
