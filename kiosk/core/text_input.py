@@ -115,9 +115,9 @@ def check_text(text: str, max_chars: int, required: bool = True) -> Notice | Non
 
     Returns:
         None when ``clean_text(text)`` may be stored; else an error notice to show (and
-        speak) by one of the keys of :data:`MESSAGES` (``text.only_invisible`` even when the field is
-        optional: the patron typed something that looks blank): ``text.too_long`` has the
-        parameter ``limit``. Never raises for any string.
+        speak) by one of the keys of :data:`MESSAGES` (``text.only_invisible`` even when
+        the field is optional: the patron typed something that looks blank);
+        ``text.too_long`` has the parameter ``limit``. Never raises for any string.
     """
     cleaned = clean_text(text)
     if any(refused_char(char) for char in cleaned):

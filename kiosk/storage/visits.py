@@ -35,8 +35,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.core import wire
 from kiosk.core.ports import StorageFailed
-from kiosk.core.visits import GuestBookPolicy, Visit, VisitKind, VisitRecorded
 from kiosk.core.text_input import invisible_char
+from kiosk.core.visits import GuestBookPolicy, Visit, VisitKind, VisitRecorded
 from kiosk.storage.circulation_log import outbox_event
 from kiosk.storage.models import OutboxEvent, VisitRecord
 from kiosk.storage.pin_failures import load_or_create_key
