@@ -520,6 +520,7 @@ def test_typing_stops_at_the_names_limit_and_what_is_shown_is_stored(kiosk: Flow
         kiosk.clock.advance(0.2)
         kiosk.vm.type_char(char)
     assert len(kiosk.vm.entry_text) == 80
+    assert kiosk.vm.notice_text == "Terlalu panjang: paling banyak 80 karakter."  # not silent
     shown = kiosk.vm.entry_text
     kiosk.vm.submit()
     press(kiosk, "skip")
