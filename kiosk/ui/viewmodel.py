@@ -221,6 +221,12 @@ class KioskViewModel(EventDispatcher):
             self.entry_text = self.entry_text[:-1]
         self.refresh()
 
+    def typed_by_hand(self) -> None:
+        """What was just typed came from a person, not a wedge scanner (the headless
+        console types a whole line at once): the next Enter sends it as typed text."""
+        self._driver.check_thread("typed_by_hand")
+        self._end_burst()
+
     def clear_entry(self) -> None:
         self._driver.check_thread("clear_entry")
         self._note_activity()
