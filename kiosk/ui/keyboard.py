@@ -68,6 +68,9 @@ class OnScreenKeyboard(BoxLayout):
 
     shift = BooleanProperty(False)
     submit_word = StringProperty("keyboard.next")
+    voice_group = True
+    """Voice mode numbers the keys once over the whole keyboard, in the ring's order
+    ("q, key, 13 of 45"), not per row (``kiosk.ui.voice_input.describe``)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
