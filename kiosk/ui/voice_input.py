@@ -275,9 +275,9 @@ def _group(widget: Widget, root: Widget) -> list[Widget]:
     counting a voice group's keys among the controls around it (Cancel beside the
     keyboard is not "47 of 47")."""
     every = buttons(root)
-    for node in _ancestors(widget):
-        if getattr(node, "voice_group", False):
-            return [w for w in every if _is_inside(w, node)]
+    for holder in _ancestors(widget):
+        if getattr(holder, "voice_group", False):
+            return [w for w in every if _is_inside(w, holder)]
     every = [w for w in every if not any(getattr(n, "voice_group", False) for n in _ancestors(w))]
     node: Any = widget.parent
     while node is not None and node is not root:
