@@ -110,7 +110,7 @@ def test_borrowing_by_keys_in_indonesian_is_heard_step_by_step() -> None:
     card = ["2", "3", *[f"{n} angka dimasukkan" for n in range(3, 15)]]
     pin = [f"{n} angka dimasukkan" for n in range(1, 5)]
     assert _in_order(controls, [
-        "Pinjam, Tombol 1, Pinjam buku dengan kartu dan PIN Anda, tombol, 1 dari 3",
+        "Pinjam, Tombol 1, Pinjam buku dengan kartu dan PIN Anda, tombol, 1 dari 4",
         *card, *pin,
         "Selesai meminjam, tombol, 14 dari 14",
         "Cetak struk (OK), tombol, terpilih, 1 dari 2",
@@ -123,7 +123,7 @@ def test_borrowing_by_keys_in_english_with_headphones_names_the_books() -> None:
     found = voice("keys_borrow", "en", private=True)
     results = heard(found)
     assert results[0] == VOICE_ON_EN
-    assert results[1:5] == ATTRACT_EN
+    assert results[1:6] == ATTRACT_EN
     scanning = results.index(
         "Scan your books one at a time. Each result is spoken. When you are done, choose "
         "Finish borrowing."
@@ -208,7 +208,7 @@ def test_a_touch_says_a_button_without_pressing_it_and_a_double_tap_presses_it()
     assert found["after_hold"] == ["idle", True]  # 2 s anywhere: voice on, nothing pressed
     assert found["after_touch"] == "idle"  # explored, not pressed
     assert found["after_double_tap"] == "borrow.card"
-    assert "Borrow, Key 1, Borrow books with your card and PIN, button, 1 of 3" in rang(found)
+    assert "Borrow, Key 1, Borrow books with your card and PIN, button, 1 of 4" in rang(found)
 
 
 def test_a_held_key_a_bounce_and_a_double_tap_count_once() -> None:
