@@ -1205,11 +1205,19 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _patron_names(kiosk: Kiosk) -> Callable[[], tuple[str, ...]]:
-    """The names on screen now (the current patron's), for masking the terminal echo."""
+    """The names on screen now, for masking the terminal echo: the signed-in patron's, a
+    guest's or group leader's typed in the guest book, a member's it greets, and what is
+    being typed into a free-text field (a name, half typed)."""
+    from kiosk.core.navigation import InputMode
+    from kiosk.core.privacy import shown_names
 
     def names() -> tuple[str, ...]:
-        patron = kiosk.session.patron
-        return (patron.name,) if patron is not None else ()
+        session = kiosk.session
+        found = list(shown_names(session))
+        typed = kiosk.vm.entry_text
+        if typed and session.input_mode is InputMode.TEXT:
+            found.append(typed)
+        return tuple(found)
 
     return names
 

@@ -8,9 +8,18 @@ these functions first.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the session's module imports this one (through kiosk.core.offline)
+    from kiosk.core.session import Notice, Session
 
 NAME_MASK = "[name]"
+NAME_PARAMS = frozenset({"name"})
+"""Parameters of a notice that hold a person's name ("Selamat datang, {name}!")."""
+GIVEN_NAMES = ("answers", "name")
+"""Where the guest book keeps the name a guest or a group's leader typed, in
+``Session.service_data`` (``kiosk.core.services.guestbook_form``)."""
 _LONG_NUMBER = re.compile(r"\d{8,}")  # card and item numbers are 14 digits; dates are not
 
 
@@ -38,3 +47,31 @@ def mask_personal(text: str, names: Iterable[str] = ()) -> str:
         pattern = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
         text = re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", NAME_MASK, text, flags=re.IGNORECASE)
     return text
+
+
+def shown_names(session: Session) -> tuple[str, ...]:
+    """Every person's name ``session`` may put on the screen now, for :func:`mask_personal`.
+
+    The signed-in patron's name; a name typed into a form (the guest book's guest or group
+    leader); and any name a notice or a state's text is given as its ``name`` parameter
+    (the member the guest book greets, who never signs in).
+    """
+    found: list[str] = []
+    if session.patron is not None:
+        found.append(session.patron.name)
+    answers = session.service_data.get(GIVEN_NAMES[0])
+    if isinstance(answers, dict):
+        given = answers.get(GIVEN_NAMES[1])
+        if isinstance(given, str) and given:
+            found.append(given)
+    for notice in (session.notice, *session.texts().values()):
+        found.extend(_named(notice))
+    return tuple(dict.fromkeys(found))
+
+
+def _named(notice: Notice | None) -> Iterator[str]:
+    while notice is not None:
+        for param, value in notice.params:
+            if param in NAME_PARAMS and isinstance(value, str) and value:
+                yield value
+        notice = notice.then

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.core import wire
 from kiosk.core.ports import StorageFailed
+from kiosk.core.text_input import invisible_char
 from kiosk.core.visits import GuestBookPolicy, Visit, VisitKind, VisitRecorded
 from kiosk.storage.circulation_log import new_event_id, outbox_event, utc_now
 from kiosk.storage.models import OutboxEvent, VisitRecord
@@ -61,11 +62,14 @@ def visit_key(policy: GuestBookPolicy, data_dir: Path) -> bytes:
 
 
 def normalised(text: str | None) -> str:
-    """How a guest's name or institution is compared: NFKC, case-folded, one space.
+    """How a guest's name or institution is compared: NFKC, case-folded, one space, no
+    invisible characters.
 
-    "Siti  Aminah" and "siti aminah", or a full-width "ＳＭＡ" and "SMA", are one visitor.
+    "Siti  Aminah" and "siti aminah", a full-width "ＳＭＡ" and "SMA", or "Siti\u200b Nur"
+    and "Siti Nur" (a zero-width space pasted in) are one visitor.
     """
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text or "").casefold())
+    visible = "".join(char for char in text or "" if not invisible_char(char))
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", visible).casefold())
     return " ".join(folded.split())
 
 

@@ -133,12 +133,15 @@ class KioskApp(App):
 
     def _on_textinput(self, _window: object, text: str) -> bool:
         voice = self.voice_input
+        typed = False
         for char in text:
             if voice is None or not voice.text(char):
                 self.vm.type_char(char)
-        if self.vm.input_mode == InputMode.TEXT.value:
+                typed = True
+        if typed and self.vm.input_mode == InputMode.TEXT.value:
             # Typing on a physical keyboard: Enter then sends the field, rather than
-            # pressing an on-screen key the ring was left on.
+            # pressing an on-screen key the ring was left on. A voice key's character
+            # (keypad minus: back) typed nothing: the ring it just moved stays.
             self.key_focus.clear()
         return True
 

@@ -16,15 +16,21 @@ buttons instead, for what a finger would do on the screen:
     :ping    touch the screen, then print "pong" once the kiosk has handled it (benches
              measure how long a touch waits while the kiosk is busy)
 
-A line longer than :data:`MAX_LINE` characters, with a control character, or with bytes
-that are not UTF-8 is refused with one printed line and never reaches the kiosk: typing a
-2 MB line into the window would hold the screen for many seconds. Only :data:`MAX_LINE`
-characters of a line are ever held in memory.
+On a free-text field (a guest's name) a line is typed text, then Enter: never taken for a
+wedge scanner's burst. ``:keys`` types exactly what follows ":keys " (a leading space
+included) without Enter.
+
+A line longer than :data:`MAX_LINE` characters, with a character no field takes (a control
+character, a line separator, a bidi control: ``kiosk.core.text_input.refused_char``), or
+with bytes that are not UTF-8 is refused with one printed line and never reaches the
+kiosk: typing a 2 MB line into the window would hold the screen for many seconds. Format
+characters a name may hold (ZWJ U+200D, ZWNJ U+200C) are accepted, as the form accepts
+them. Only :data:`MAX_LINE` characters of a line are ever held in memory.
 
 On a terminal, the line the terminal echoed as it was typed is replaced once Enter is
-pressed (cursor up one line, erase it) by a masked copy (:func:`masked`): a PIN as dots,
-a card or book number by its last 4 digits, so neither stays in the scrollback, as
-nothing outside the kiosk's own screen may show them.
+pressed (cursor up one line, erase it) by a masked copy (:func:`masked`): a PIN or a
+typed name as dots, a card or book number by its last 4 digits, so none stays in the
+scrollback, as nothing outside the kiosk's own screen may show them.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ from typing import BinaryIO, TextIO
 
 from kivy.core.window import Window
 
+from kiosk.core.navigation import InputMode
+from kiosk.core.text_input import BIDI_CONTROLS, refused_char
 from kiosk.ui.app import KEY_ENTER, post_to_ui
 from kiosk.ui.viewmodel import KioskViewModel
 
@@ -56,7 +64,10 @@ HELP = (
 MAX_LINE = 256
 """Characters one console line may have: far more than any barcode, PIN or command."""
 TOO_LONG = f"refused: a line may have at most {MAX_LINE} characters"
-NOT_TEXT = "refused: the line has control characters or bytes that are not UTF-8 text"
+NOT_TEXT = (
+    "refused: the line has control characters, line separators, bidi controls or bytes "
+    "that are not UTF-8 text"
+)
 _DISCARD = 64 * 1024  # bytes read at a time while skipping the rest of a refused line
 PIN_LENGTH_MAX = 8
 """Typed lines of at most this many characters may be a PIN: shown as dots only."""
@@ -64,15 +75,15 @@ MASK_DOT = "\u2022"
 REPLACE_ECHOED_LINE = "\x1b[1A\x1b[2K"  # VT100: cursor up one line, erase that line
 
 
-def masked(line: str) -> str:
-    """How a typed line may stay on a terminal: touches as typed, ``:keys`` digits as dots,
-    anything up to :data:`PIN_LENGTH_MAX` characters (a PIN) as dots, longer (a card or a
-    book) by its last 4 characters."""
+def masked(line: str, text_field: bool = False) -> str:
+    """How a typed line may stay on a terminal: touches as typed, ``:keys`` text as dots,
+    anything up to :data:`PIN_LENGTH_MAX` characters (a PIN) or typed on a free-text field
+    (``text_field``: a name) as dots, longer (a card or a book) by its last 4 characters."""
     if line.startswith(":keys "):
-        return ":keys " + MASK_DOT * len(line.removeprefix(":keys ").strip())
+        return ":keys " + MASK_DOT * len(line.removeprefix(":keys "))
     if line.startswith(":"):
         return line
-    if len(line) <= PIN_LENGTH_MAX:
+    if len(line) <= PIN_LENGTH_MAX or text_field:
         return MASK_DOT * len(line)
     return "\u2026" + line[-4:]
 
@@ -125,7 +136,7 @@ def handle_line(vm: KioskViewModel, line: str, scan: Callable[[str], bool] | Non
     if line in touches:
         touches[line]()
     elif line.startswith(":keys "):
-        Window.dispatch("on_textinput", line.removeprefix(":keys ").strip())
+        Window.dispatch("on_textinput", line.removeprefix(":keys "))
     elif line.startswith(":key "):
         if not press_key(line.removeprefix(":key ").strip()):
             print(f"refused: no key named {line.removeprefix(':key ').strip()!r}", flush=True)
@@ -142,6 +153,13 @@ def handle_line(vm: KioskViewModel, line: str, scan: Callable[[str], bool] | Non
         print("pong", flush=True)
     elif line.startswith(":"):
         print(HELP, flush=True)
+    elif vm.input_mode == InputMode.TEXT.value:
+        # A whole line arrives at once, as fast as a wedge scanner's burst; it was typed
+        # by a person on a free-text field: the name, then Enter.
+        if line:
+            Window.dispatch("on_textinput", line)
+        vm.typed_by_hand()
+        type_line("")
     elif scan is not None and scan(line):
         pass  # went through the simulated serial scanner
     else:
@@ -169,7 +187,11 @@ def start_console(
     def read() -> None:
         for line, refusal in console_lines(stdin):
             if line and mask_echo and out is not None:
-                print(f"{REPLACE_ECHOED_LINE}> {masked(line)}", file=out, flush=True)
+                # Read from this thread: at worst a line typed during a screen change is
+                # shown as dots when it was a card (never the other way: a name is text).
+                text_field = vm.input_mode == InputMode.TEXT.value
+                shown = masked(line, text_field)
+                print(f"{REPLACE_ECHOED_LINE}> {shown}", file=out, flush=True)
             if refusal:
                 print(refusal, flush=True)
             elif line:
@@ -198,13 +220,21 @@ def console_lines(stdin: TextIO) -> Iterator[tuple[str, str]]:
     binary: BinaryIO | None = getattr(stdin, "buffer", None)
     pieces = _byte_lines(binary) if binary is not None else _text_lines(stdin)
     for text, whole in pieces:
-        line = text.strip()
+        raw = text.rstrip("\r\n")
+        # ":keys" types exactly what follows it (a leading space too); other lines are
+        # trimmed, like a scanner's code or a command typed with a stray space.
+        line = raw if raw.startswith(":keys ") else raw.strip()
         if not whole or len(line) > MAX_LINE:
             yield "", TOO_LONG
-        elif not line.isprintable() or "\ufffd" in line:
+        elif "\ufffd" in line or any(_refused(char) for char in line):
             yield "", NOT_TEXT
         else:
             yield line, ""
+
+
+def _refused(char: str) -> bool:
+    """A character no field takes; format characters a name may hold (ZWJ, ZWNJ) pass."""
+    return refused_char(char) or char in BIDI_CONTROLS
 
 
 def _byte_lines(binary: BinaryIO) -> Iterator[tuple[str, bool]]:

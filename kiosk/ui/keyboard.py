@@ -32,6 +32,7 @@ from typing import Any
 
 from kivy.app import App
 from kivy.factory import Factory
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
@@ -68,6 +69,9 @@ class OnScreenKeyboard(BoxLayout):
 
     shift = BooleanProperty(False)
     submit_word = StringProperty("keyboard.next")
+    voice_group = True
+    """Voice mode numbers the keys once over the whole keyboard, in the ring's order
+    ("q, key, 13 of 45"), not per row (``kiosk.ui.voice_input.describe``)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -141,6 +145,36 @@ class OnScreenKeyboard(BoxLayout):
     def reset(self, *_args: object) -> None:
         """Shift off (a new field, a new screen): a capital never carries over."""
         self.shift = False
+
+
+def word_font(text: str, width: float, height: float, most: float) -> float:
+    """The font size of a word key's ``text`` (Shift, Space, Delete, Next): as large as
+    ``most`` allows while it fits the key, on one line when the whole text fits across,
+    else one word a line. At 200 % the keys stop growing; a fixed share of their height
+    (two lines' worth for every word) left one-word keys in small print.
+
+    Args:
+        text: the key's words.
+        width, height: the key's size in pixels.
+        most: the largest size wanted (the text size's).
+    """
+    words = text.split() or [""]
+    pad_x, pad_y = dp(16), dp(10)
+    across = (width - pad_x) / (GLYPH_WIDTH * max(len(text), 1))
+    if across * LINE_HEIGHT <= height - pad_y and across >= most:
+        return most
+    one_line = min(across, (height - pad_y) / LINE_HEIGHT)
+    longest = max(len(word) for word in words) or 1
+    stacked = min(
+        (width - pad_x) / (GLYPH_WIDTH * longest), (height - pad_y) / (LINE_HEIGHT * len(words))
+    )
+    return max(1.0, min(most, max(one_line, stacked)))
+
+
+GLYPH_WIDTH = 0.62
+"""A bold glyph's width, as a share of the font size (wide letters included)."""
+LINE_HEIGHT = 1.3
+"""A line's height, as a share of the font size."""
 
 
 def _vm() -> Any:

@@ -10,7 +10,9 @@ listed at the end of the text file as ``clipped: <text>`` lines.
 The text file is the screen, word for word (names included): it is a private mirror for
 technicians and tests, no more revealing than the PNG beside it. The terminal echo is not
 private (it ends up in the journal), so it is masked: card and item numbers to their last
-4 digits, and the names ``names()`` returns (the current patron's) replaced.
+4 digits, the names ``names()`` returns replaced (the signed-in patron's, the guest book's
+guest or group leader and the member it greets: ``kiosk.core.privacy.shown_names``), and
+the text being typed into a free-text field (a name, half typed) replaced whole.
 
 The recorder is a companion, never a reason to stop: a full disk or a folder gone is one
 logged line (once, until writing works again) while the kiosk goes on serving the patron.
@@ -37,7 +39,8 @@ from kivy.core.window import Window
 from kivy.uix.screenmanager import ScreenManager
 from kivy.uix.widget import Widget
 
-from kiosk.core.privacy import mask_personal
+from kiosk.core.navigation import InputMode
+from kiosk.core.privacy import NAME_MASK, mask_personal
 from kiosk.ui.screen_text import clipped_texts, visible_texts
 from kiosk.ui.viewmodel import KioskViewModel
 
@@ -153,7 +156,11 @@ class ScreenRecorder:
             self._failing = False
         if self._echo is not None and text != self._last_text:
             # The echo goes to a terminal or the journal: no names, card numbers' last 4 only.
-            body = "\n".join(f"  | {line}" for line in lines[4:])
+            # What is being typed into a free-text field is a name, even one letter of it.
+            typed = self._vm.entry_text if self._vm.input_mode == InputMode.TEXT.value else ""
+            body = "\n".join(
+                f"  | {NAME_MASK if typed and line == typed else line}" for line in lines[4:]
+            )
             echoed = f"-- screen: {self._vm.screen} ({_shown(self.png_path)})\n{body}"
             self._echo(mask_personal(echoed, self._names()))
         self._last_text = text

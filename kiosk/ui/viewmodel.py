@@ -32,8 +32,8 @@ from kiosk.core.model import Preferences
 from kiosk.core.navigation import DEFAULT_ENTRY_LIMIT, InputMode, Navigation
 from kiosk.core.services import receipt
 from kiosk.core.services.home import menu
-from kiosk.core.session import ItemLine, Row, Session
-from kiosk.core.text_input import BIDI_CONTROLS, refused_char
+from kiosk.core.session import ItemLine, Notice, Row, Session
+from kiosk.core.text_input import BIDI_CONTROLS, TOO_LONG, refused_char
 from kiosk.ui.item_rows import ItemRows, row_words
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,12 @@ class KioskViewModel(EventDispatcher):
         keyboard. The field stops at the state's ``entry_limit``. A TEXT field takes any
         character but controls and lone surrogates (a name's ZWJ, a no-break space and
         an emoji included); what it holds is judged when it is sent
-        (``kiosk.core.text_input.check_text``)."""
+        (``kiosk.core.text_input.check_text``).
+
+        In a TEXT field the patron is told at once, on screen and by voice, when a
+        character is cut off by the limit ("at most 80 characters"): a long name is never
+        shortened silently. The first character taken clears an error notice about the
+        field ("Please fill in this field."): it was about the text being corrected."""
         self._driver.check_thread("type_char")
         self._note_activity()
         self._follow_burst(char)
@@ -194,8 +199,16 @@ class KioskViewModel(EventDispatcher):
         if mode is InputMode.PIN:
             if char.isdigit() and len(self._pin) < MAX_ENTRY:
                 self._pin += char
-        elif len(self.entry_text) < session.entry_limit and _takes(mode, char):
-            self.entry_text += char
+        elif _takes(mode, char):
+            if len(self.entry_text) < session.entry_limit:
+                self.entry_text += char
+                notice = session.notice
+                if mode is InputMode.TEXT and notice is not None and notice.is_error:
+                    session.notice = None
+            elif mode is InputMode.TEXT:
+                cut = Notice.of(TOO_LONG, limit=session.entry_limit)
+                if session.notice != cut:  # once: the voice says it once, not per key
+                    session.notice = cut
         self.refresh()
 
     def backspace(self) -> None:
@@ -207,6 +220,12 @@ class KioskViewModel(EventDispatcher):
         else:
             self.entry_text = self.entry_text[:-1]
         self.refresh()
+
+    def typed_by_hand(self) -> None:
+        """What was just typed came from a person, not a wedge scanner (the headless
+        console types a whole line at once): the next Enter sends it as typed text."""
+        self._driver.check_thread("typed_by_hand")
+        self._end_burst()
 
     def clear_entry(self) -> None:
         self._driver.check_thread("clear_entry")

@@ -268,9 +268,17 @@ def spoken_name(widget: Widget) -> str:
 
 
 def _group(widget: Widget, root: Widget) -> list[Widget]:
-    """The controls ``widget`` is counted among: those of the nearest container that holds
-    more than one (the keypad's keys, the menu's choices, the list's Renew buttons)."""
+    """The controls ``widget`` is counted among: every key of a container that declares
+    ``voice_group`` (the on-screen keyboard: "q, 13 of 45" on every row, Space and Delete
+    included, in the order the ring moves), else those of the nearest container that holds
+    more than one (the keypad's keys, the menu's choices, the list's Renew buttons), never
+    counting a voice group's keys among the controls around it (Cancel beside the
+    keyboard is not "47 of 47")."""
     every = buttons(root)
+    for holder in _ancestors(widget):
+        if getattr(holder, "voice_group", False):
+            return [w for w in every if _is_inside(w, holder)]
+    every = [w for w in every if not any(getattr(n, "voice_group", False) for n in _ancestors(w))]
     node: Any = widget.parent
     while node is not None and node is not root:
         inside = [w for w in every if _is_inside(w, node)]
@@ -278,6 +286,15 @@ def _group(widget: Widget, root: Widget) -> list[Widget]:
             return inside
         node = node.parent
     return every
+
+
+def _ancestors(widget: Widget) -> list[Any]:
+    found: list[Any] = []
+    node: Any = widget.parent
+    while node is not None and node not in found:
+        found.append(node)
+        node = node.parent if node.parent is not node else None
+    return found
 
 
 def _is_inside(widget: Widget, ancestor: Widget) -> bool:

@@ -385,6 +385,39 @@ def test_a_group_by_touch_in_english(tmp_path: Path) -> None:
         k.close()
 
 
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_the_group_size_screens_name_the_keypads_ok_button(tmp_path: Path, language: str) -> None:
+    """The numbers are typed on the keypad, whose button is OK: hint, help and the kept
+    answer say OK, not the on-screen keyboard's Next."""
+    k, _speech = make(tmp_path)
+    try:
+        if language == "en":
+            k.vm.language = "en"
+        ok, next_key = k.vm.texts["keypad.enter"], k.vm.texts["keyboard.next"]
+        k.vm.choose("guestbook")
+        typed(k, "3")
+        typed(k, "Pak Joko")
+        typed(k, "SD Negeri 1 Sleman")
+        for screen, answer in (("guestbook.people", "25"), ("guestbook.people_male", "10")):
+            assert k.vm.screen == screen
+            seen = [k.vm.texts["guestbook.number_hint"]]
+            k.vm.show_help()
+            seen.append(k.vm.help_text)
+            k.vm.close_help()
+            for text in seen:
+                assert f" {ok}" in text and next_key not in text, text
+            typed(k, answer)
+        typed(k, "5")
+        press(k, "change")
+        typed(k, "")
+        typed(k, "")
+        assert k.vm.screen == "guestbook.people"
+        kept = k.vm.state_texts["kept"]
+        assert "25" in kept and f" {ok} " in kept and next_key not in kept, kept
+    finally:
+        k.close()
+
+
 def test_change_goes_back_with_the_answers_kept(kiosk: FlowKiosk) -> None:
     kiosk.vm.choose("guestbook")
     press(kiosk, "kind", "guest")
@@ -487,6 +520,7 @@ def test_typing_stops_at_the_names_limit_and_what_is_shown_is_stored(kiosk: Flow
         kiosk.clock.advance(0.2)
         kiosk.vm.type_char(char)
     assert len(kiosk.vm.entry_text) == 80
+    assert kiosk.vm.notice_text == "Terlalu panjang: paling banyak 80 karakter."  # not silent
     shown = kiosk.vm.entry_text
     kiosk.vm.submit()
     press(kiosk, "skip")

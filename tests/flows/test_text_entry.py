@@ -41,6 +41,44 @@ def test_typing_stops_at_the_states_limit(kiosk: FlowKiosk) -> None:
     assert LIMIT < MAX_ENTRY  # the state's own limit, not the kiosk's default
 
 
+def test_text_cut_by_the_limit_is_told_at_once_and_what_is_shown_is_stored(
+    kiosk: FlowKiosk,
+) -> None:
+    _type(kiosk, "x" * LIMIT)
+    assert kiosk.vm.notice_text == ""  # exactly the limit: nothing was cut
+    _type(kiosk, "yz")
+    assert kiosk.vm.entry_text == "x" * LIMIT
+    assert kiosk.vm.notice_is_error
+    assert kiosk.vm.notice_text == f"Terlalu panjang: paling banyak {LIMIT} karakter."
+    kiosk.vm.submit()
+    assert STORED == ["x" * LIMIT]
+
+
+def test_a_too_long_typing_is_said_once_with_voice_on(
+    heard: tuple[FlowKiosk, RecordingSpeech],
+) -> None:
+    kiosk, speech = heard
+    _type(kiosk, "x" * LIMIT)
+    speech.clear()
+    _type(kiosk, "y" * 30)  # a patron typing on: told once, not thirty times
+    assert _said(speech) == [(f"Terlalu panjang: paling banyak {LIMIT} karakter.", False)]
+
+
+def test_the_fields_error_notice_goes_with_the_first_key_typed(kiosk: FlowKiosk) -> None:
+    kiosk.vm.submit()  # Enter on the empty field
+    assert kiosk.vm.notice_text == "Kolom ini wajib diisi." and kiosk.vm.notice_is_error
+    _type(kiosk, "B")
+    assert kiosk.vm.notice_text == ""
+    _type(kiosk, "udi\u202e")
+    kiosk.vm.submit()
+    assert kiosk.vm.notice_text.startswith("Isian berisi karakter tak terlihat")
+    kiosk.clock.advance(PERSON_KEY_GAP)
+    kiosk.vm.backspace()  # correcting, not typing: the reason stays in view
+    assert kiosk.vm.notice_text.startswith("Isian berisi karakter tak terlihat")
+    _type(kiosk, "!")
+    assert kiosk.vm.notice_text == ""
+
+
 def test_a_name_in_any_script_is_stored_exactly_as_typed(kiosk: FlowKiosk) -> None:
     name = "👩\u200d🏫 محمد 王"  # a ZWJ emoji, Arabic, Chinese: a physical keyboard's IME
     _type(kiosk, name)
@@ -134,8 +172,8 @@ def test_the_field_is_read_back_on_request_and_a_refusal_is_spoken(
     kiosk.parts.voice_guide.read_back()
     assert _said(speech) == [(f"Field: {'x' * LIMIT}", True)]
     speech.clear()
-    _type(kiosk, "  ")  # the limit: nothing more is typed, nothing said
-    assert _said(speech) == []
+    _type(kiosk, "  ")  # the limit: nothing more is typed; the cut is said once
+    assert _said(speech) == [(f"Too long: at most {LIMIT} characters.", False)]
     kiosk.vm.clear_entry()
     speech.clear()
     kiosk.vm.submit()

@@ -81,6 +81,9 @@ def layout(p: Probe) -> Iterator[None]:
     chars = [key for name, key in keys.items() if len(name) == 1]
     p.found["smallest_key"] = [min(k.width for k in chars), min(k.height for k in chars)]
     p.found["smallest_glyph"] = min(k.texture_size[1] for k in chars)
+    words = [keys[name] for name in ("shift", "space", "backspace", "next")]
+    p.found["smallest_word_font"] = min(k.font_size for k in words)
+    p.found["char_font"] = min(k.font_size for k in chars)
     boxes = [p.box(key) for key in keys.values()]
     p.found["inside_window"] = all(
         x >= 0 and y >= 0 and x + w <= p.size[0] + 0.5 and y + h <= p.size[1] + 0.5

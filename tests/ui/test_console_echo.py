@@ -10,6 +10,7 @@ draws it (cursor up, erase line).
 
 from __future__ import annotations
 
+import io
 import os
 import pty
 import subprocess
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from ui.kiosk_process import WAIT_SECONDS
 
-from kiosk.ui.console import MASK_DOT, masked
+from kiosk.ui.console import MASK_DOT, NOT_TEXT, console_lines, masked
 
 CARD, PIN = "23171000000010", "1234"
 
@@ -30,6 +31,30 @@ def test_masked_keeps_touches_and_hides_numbers() -> None:
     assert masked(":keys 12") == f":keys {MASK_DOT * 2}"
     assert masked(PIN) == MASK_DOT * 4
     assert masked(CARD) == "\u20260010"
+
+
+def test_a_name_typed_on_a_text_field_is_dots_even_when_long() -> None:
+    assert masked("Zubaidah Sari", text_field=True) == MASK_DOT * 13
+    assert masked(":keys  Sari") == f":keys {MASK_DOT * 5}"  # its leading space counted
+
+
+def test_console_lines_take_what_a_name_may_hold_and_keep_a_keys_leading_space() -> None:
+    typed = io.StringIO(
+        "Karang\u200dTaruna\n"  # ZWJ: a name's joiner, as the form takes it
+        "Mi\u200cnu\n"  # ZWNJ
+        "Siti\u202eilam\n"  # a bidi override: still refused
+        "Bu\u2028di\n"  # a line separator: a control
+        ":keys  Sari\n"  # the space after ":keys " is typed
+        "  23171000000010 \n"  # other lines are trimmed
+    )
+    assert list(console_lines(typed)) == [
+        ("Karang\u200dTaruna", ""),
+        ("Mi\u200cnu", ""),
+        ("", NOT_TEXT),
+        ("", NOT_TEXT),
+        (":keys  Sari", ""),
+        ("23171000000010", ""),
+    ]
 
 
 def drawn(output: str) -> list[str]:

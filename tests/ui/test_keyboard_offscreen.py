@@ -41,6 +41,8 @@ def test_the_keyboard_fits_and_contrasts(size: str, language: str, step: str, th
     width, height = found["smallest_key"]
     assert width >= 80 and height >= 80  # px: well above a 9 mm finger at 1280x800
     assert found["smallest_glyph"] >= 30
+    if step == "200":  # the word keys' words are large print too, not a third of the key
+        assert found["smallest_word_font"] >= 0.75 * found["char_font"], found
     assert (
         found["words"]
         == {

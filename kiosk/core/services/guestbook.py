@@ -171,7 +171,9 @@ def guestbook_service(policy: GuestBookPolicy) -> Service:
         }
         kept = form.answers(session).get(step)
         if step in form.TEXT_STEPS and kept is not None:
-            slots["kept"] = Notice.of("guestbook.kept", is_error=False, answer=str(kept))
+            # A number is typed on the keypad, whose button is OK, not the keyboard's Next.
+            key = "guestbook.kept" if step in ("name", "institution") else "guestbook.kept_number"
+            slots["kept"] = Notice.of(key, is_error=False, answer=str(kept))
         if step == "institution" and form.kind(session) == VisitKind.GUEST:
             slots["skip"] = Notice("guestbook.skip", is_error=False)  # optional for a guest
         if step == "people_male":

@@ -177,6 +177,18 @@ def test_a_guest_typed_with_other_case_and_spaces_is_the_same_guest(tmp_path: Pa
     ]
 
 
+def test_a_zero_width_character_pasted_in_does_not_make_a_new_guest(tmp_path: Path) -> None:
+    log = visit_log(tmp_path)
+    siti = dataclasses.replace(GUEST, name="Siti Nur")
+    assert log.record_visit(siti, T0).counted
+    for minutes, name in enumerate(["Siti\u200b Nur", "\ufeffSiti Nur\u2060", "Si\u200dti Nur"]):
+        again = dataclasses.replace(GUEST, name=name)
+        assert not log.record_visit(again, T0 + dt.timedelta(minutes=minutes + 1)).counted, name
+    assert visitor_key(KEY, dataclasses.replace(GUEST, name="Siti\u200b Nur")) == visitor_key(
+        KEY, siti
+    )
+
+
 def test_two_quick_scans_from_many_threads_count_once(tmp_path: Path) -> None:
     """Threads on their own connections race check-and-insert; the write lock taken first
     lets exactly one of them count."""

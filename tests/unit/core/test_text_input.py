@@ -14,10 +14,12 @@ from kiosk.core.text_input import (
     BIDI_CONTROLS,
     INVISIBLE,
     MESSAGES,
+    ONLY_INVISIBLE,
     REQUIRED,
     TOO_LONG,
     check_text,
     clean_text,
+    invisible_char,
 )
 
 NAMES = [
@@ -63,6 +65,37 @@ def test_bidi_overrides_and_isolates_are_refused(control: str) -> None:
     # "Ahmad" shown reversed to staff, or a name that reads as another: never stored.
     notice = check_text(f"Ahmad{control}dam", 60)
     assert notice is not None and notice.key == INVISIBLE
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029"])
+@pytest.mark.parametrize("where", ["Bu{}di", "Budi{}", "{}Budi"])
+def test_line_and_paragraph_separators_are_refused_as_controls(separator: str, where: str) -> None:
+    # They break a line like a newline in every export; at either end they are not trimmed.
+    notice = check_text(where.format(separator), 60)
+    assert notice is not None and notice.key == INVISIBLE
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "\u200b",  # zero-width space
+        "\ufeff\u2060",  # BOM, word joiner
+        "\U000e0041\U000e0042\U000e007f",  # tag characters
+        "\u3164\u3164",  # Hangul filler (a "letter" drawn as nothing)
+        " \u200b \u200d ",  # with spaces and a joiner
+        "\ufe0f",  # a variation selector
+    ],
+)
+@pytest.mark.parametrize("required", [True, False])
+def test_text_of_only_invisible_characters_is_refused_with_its_own_message(
+    typed: str, required: bool
+) -> None:
+    notice = check_text(typed, 60, required)
+    assert notice is not None and notice.key == ONLY_INVISIBLE and notice.is_error
+
+
+def test_a_joiner_inside_a_name_is_still_a_name() -> None:
+    assert check_text("क्\u200dष Budi\u200cA", 60) is None
 
 
 def test_a_lone_surrogate_is_refused() -> None:
@@ -111,7 +144,7 @@ Python's isspace() also counts)."""
 
 
 def _allowed(char: str) -> bool:
-    return unicodedata.category(char) not in ("Cc", "Cs") and char not in BIDI_CONTROLS
+    return unicodedata.category(char) not in ("Cc", "Cs", "Zl", "Zp") and char not in BIDI_CONTROLS
 
 
 @settings(max_examples=400)
@@ -125,6 +158,7 @@ def test_any_string_is_accepted_as_cleaned_or_gets_one_of_the_messages(
         assert all(_allowed(char) for char in cleaned)
         assert len(cleaned) <= limit
         assert cleaned or not required
+        assert not cleaned or not all(invisible_char(c) or c.isspace() for c in cleaned)
         assert cleaned == unicodedata.normalize("NFC", typed.strip(SPACES))
         cleaned.encode("utf-8")  # storable
     else:
@@ -137,7 +171,7 @@ NAME_CHARS = st.characters(blacklist_categories=("Cc", "Cs")).filter(
 
 
 @settings(max_examples=400)
-@given(st.text(NAME_CHARS, min_size=1))
+@given(st.text(NAME_CHARS, min_size=1).filter(lambda t: not all(map(invisible_char, t))))
 def test_any_text_without_controls_comes_back_exactly(typed: str) -> None:
     """Names are not ASCII: every script, symbol and emoji is kept (in form C)."""
     assert check_text(typed, len(typed) * 2) is None
