@@ -19,6 +19,7 @@ import errno
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -39,7 +40,7 @@ E = TypeVar("E")
 """The driver's own event (AlarmRaised, CounterReading); DeviceReady and DeviceLost come too."""
 
 
-class ModemLineInput(Generic[E]):
+class ModemLineInput(ABC, Generic[E]):
     """One port's modem-status lines, sampled on its own thread; see the module docstring.
 
     A subclass sets the class attributes that name it in messages and implements
@@ -138,13 +139,13 @@ class ModemLineInput(Generic[E]):
         """Extra keyword arguments for ``serial.serial_for_url`` (none by default)."""
         return {}
 
+    @abstractmethod
     def _begin(self, port: Any) -> None:
         """Read the lines of a just-opened port and start counting from them."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _sample(self, port: Any) -> None:
         """Take one sample of the open port and emit what it means."""
-        raise NotImplementedError
 
     def _emit(self, event: E | DeviceReady | DeviceLost) -> None:
         try:
